@@ -1,0 +1,1 @@
+//! albmtls-corpus (being written).

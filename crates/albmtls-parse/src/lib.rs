@@ -1,0 +1,1 @@
+//! albmtls-parse (being written).

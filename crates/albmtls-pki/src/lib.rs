@@ -1,0 +1,1 @@
+//! albmtls-pki (being written).

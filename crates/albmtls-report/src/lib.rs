@@ -1,0 +1,1 @@
+//! albmtls-report (being written).

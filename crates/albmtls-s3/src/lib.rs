@@ -1,0 +1,1 @@
+//! albmtls-s3 (being written).

@@ -1,0 +1,159 @@
+//! What a log file's name says: which kind of ELB log it is, and for connection logs the
+//! account, region, load balancer and the end of the 5-minute interval it covers.
+//!
+//! Local directory walks and S3 listings both decide from the name alone which files to
+//! read, so the rules live here once.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+/// The kinds of file ELB writes under `AWSLogs/<account>/elasticloadbalancing/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFileKind {
+    /// `conn_log_…` (as written today) or `conn_log.…` (as older documentation spells it).
+    Connection,
+    /// `health_check_log_…`.
+    HealthCheck,
+    /// `ELBConnectionLogTestFile` / `ELBAccessLogTestFile`, written once when logging is enabled.
+    TestFile,
+    /// Anything else, including access logs (`<account>_elasticloadbalancing_…`).
+    Other,
+}
+
+impl LogFileKind {
+    /// Classifies a file by its base name (the part after the last `/`).
+    pub fn of_name(path_or_key: &str) -> LogFileKind {
+        let name = base_name(path_or_key);
+        if name.starts_with("conn_log_") || name.starts_with("conn_log.") {
+            LogFileKind::Connection
+        } else if name.starts_with("health_check_log") {
+            LogFileKind::HealthCheck
+        } else if name.starts_with("ELBConnectionLogTestFile") || name.starts_with("ELBAccessLogTestFile") {
+            LogFileKind::TestFile
+        } else {
+            LogFileKind::Other
+        }
+    }
+}
+
+/// Whether a directory walk or a prefix listing should read this file.
+pub fn is_connection_log_name(path_or_key: &str) -> bool {
+    LogFileKind::of_name(path_or_key) == LogFileKind::Connection
+}
+
+fn base_name(path_or_key: &str) -> &str {
+    path_or_key.rsplit(['/', '\\']).next().unwrap_or(path_or_key)
+}
+
+/// The parts of a connection-log file name:
+/// `conn_log_<account>_elasticloadbalancing_<region>_<lb-id>_<end-time>_<node-ip>_<random>.log.gz`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnLogName {
+    pub account: String,
+    pub region: String,
+    /// The load balancer id with `/` written as `.`, e.g. `app.my-lb.50dc6c495c0c9188`.
+    pub load_balancer: String,
+    /// End of the 5-minute interval the file covers (UTC).
+    pub end_time: DateTime<Utc>,
+    pub node_ip: String,
+}
+
+impl ConnLogName {
+    /// Parses a connection-log name; `None` when the name does not follow the layout
+    /// (such files are still read; only time pruning needs the parts).
+    pub fn parse(path_or_key: &str) -> Option<ConnLogName> {
+        let name = base_name(path_or_key);
+        let rest = name.strip_prefix("conn_log_").or_else(|| name.strip_prefix("conn_log."))?;
+        let mut parts = rest.splitn(7, '_');
+        let account = parts.next()?;
+        if parts.next()? != "elasticloadbalancing" {
+            return None;
+        }
+        let region = parts.next()?;
+        let load_balancer = parts.next()?;
+        let end_time = parts.next()?;
+        let node_ip = parts.next()?;
+        parts.next()?;
+        let end_time = NaiveDateTime::parse_from_str(end_time, "%Y%m%dT%H%MZ").ok()?.and_utc();
+        Some(ConnLogName {
+            account: account.to_owned(),
+            region: region.to_owned(),
+            load_balancer: load_balancer.to_owned(),
+            end_time,
+            node_ip: node_ip.to_owned(),
+        })
+    }
+
+    /// The interval `[end_time - 5 min, end_time]` this file's entries should fall in.
+    pub fn interval(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        (self.end_time - chrono::Duration::minutes(5), self.end_time)
+    }
+}
+
+/// The delivery date of a key laid out as `…/elasticloadbalancing/<region>/yyyy/mm/dd/<file>`.
+///
+/// This is when ELB *delivered* the file: entries from just before midnight can land in
+/// the next day's folder, so a time filter must keep the folder after its range too.
+pub fn delivery_date(path_or_key: &str) -> Option<NaiveDate> {
+    let mut parts = path_or_key.rsplit('/');
+    parts.next()?;
+    let day = parts.next()?;
+    let month = parts.next()?;
+    let year = parts.next()?;
+    if year.len() != 4 || month.len() != 2 || day.len() != 2 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
+}
+
+/// Whether a file whose name says it covers `interval` may hold entries in `[since, until)`.
+/// A file we cannot date is always kept.
+pub fn may_overlap(path_or_key: &str, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> bool {
+    let Some(name) = ConnLogName::parse(path_or_key) else { return true };
+    let (start, end) = name.interval();
+    // ALB delivers "eventually": allow one extra interval of slack on each side.
+    let slack = chrono::Duration::minutes(5);
+    since.is_none_or(|s| end + slack >= s) && until.is_none_or(|u| start - slack < u)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REAL: &str = "AWSLogs/347414000000/elasticloadbalancing/eu-central-1/2024/02/07/conn_log_347414000000_elasticloadbalancing_eu-central-1_app.my-lb.5ede558f4b0e97a9_20240207T0955Z_10.43.1.2_b38hdhc6.log.gz";
+
+    #[test]
+    fn classifies_every_kind_of_elb_file() {
+        assert_eq!(LogFileKind::of_name(REAL), LogFileKind::Connection);
+        assert_eq!(LogFileKind::of_name("x/conn_log.123_elasticloadbalancing_us-east-2_app.a.b_20220215T2340Z_1.2.3.4_x.log.gz"), LogFileKind::Connection);
+        assert_eq!(LogFileKind::of_name("x/123_elasticloadbalancing_us-east-2_app.a.b_20220215T2340Z_1.2.3.4_x.log.gz"), LogFileKind::Other);
+        assert_eq!(LogFileKind::of_name("x/health_check_log_123_elasticloadbalancing_x.log.gz"), LogFileKind::HealthCheck);
+        assert_eq!(LogFileKind::of_name("AWSLogs/123/ELBConnectionLogTestFile"), LogFileKind::TestFile);
+    }
+
+    #[test]
+    fn parses_name_parts_and_interval() {
+        let n = ConnLogName::parse(REAL).unwrap();
+        assert_eq!(n.account, "347414000000");
+        assert_eq!(n.region, "eu-central-1");
+        assert_eq!(n.load_balancer, "app.my-lb.5ede558f4b0e97a9");
+        assert_eq!(n.node_ip, "10.43.1.2");
+        assert_eq!(n.end_time.to_rfc3339(), "2024-02-07T09:55:00+00:00");
+        assert_eq!(n.interval().0.to_rfc3339(), "2024-02-07T09:50:00+00:00");
+        assert!(ConnLogName::parse("conn_log_garbage.log.gz").is_none());
+    }
+
+    #[test]
+    fn delivery_date_comes_from_the_folders() {
+        assert_eq!(delivery_date(REAL), NaiveDate::from_ymd_opt(2024, 2, 7));
+        assert_eq!(delivery_date("conn_log_x.log.gz"), None);
+    }
+
+    #[test]
+    fn overlap_uses_the_end_time_with_slack() {
+        let t = |s: &str| Some(DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc));
+        assert!(may_overlap(REAL, t("2024-02-07T09:00:00Z"), t("2024-02-07T10:00:00Z")));
+        assert!(!may_overlap(REAL, t("2024-02-07T10:30:00Z"), None));
+        assert!(!may_overlap(REAL, None, t("2024-02-07T09:30:00Z")));
+        assert!(may_overlap("conn_log_unparseable", t("2030-01-01T00:00:00Z"), None));
+    }
+}
