@@ -1,0 +1,442 @@
+//! One connection-log line, tokenized without copying.
+//!
+//! Fields are separated by single spaces. Only field 8 (the leaf certificate subject) is
+//! quoted; it may hold spaces, commas and backslash-escaped quotes (`\"`). Lines carry
+//! 11, 12, 13 or 15 fields depending on when they were written; anything after field 15
+//! is ignored, as AWS asks parsers to do.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use memchr::{memchr, memchr2};
+
+use crate::status::VerifyStatus;
+use crate::time::{Micros, parse_timestamp};
+
+/// The documented fields, in line order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Timestamp,
+    ClientIp,
+    ClientPort,
+    ListenerPort,
+    TlsProtocol,
+    TlsCipher,
+    TlsHandshakeLatency,
+    LeafClientCertSubject,
+    LeafClientCertValidity,
+    LeafClientCertSerialNumber,
+    TlsVerifyStatus,
+    ConnTraceId,
+    TlsKeyexchange,
+    Elb,
+    IpAddress,
+}
+
+impl Field {
+    /// Every field, in line order.
+    pub const ALL: [Field; 15] = [
+        Field::Timestamp,
+        Field::ClientIp,
+        Field::ClientPort,
+        Field::ListenerPort,
+        Field::TlsProtocol,
+        Field::TlsCipher,
+        Field::TlsHandshakeLatency,
+        Field::LeafClientCertSubject,
+        Field::LeafClientCertValidity,
+        Field::LeafClientCertSerialNumber,
+        Field::TlsVerifyStatus,
+        Field::ConnTraceId,
+        Field::TlsKeyexchange,
+        Field::Elb,
+        Field::IpAddress,
+    ];
+
+    /// The name AWS documents (and Athena uses) for the field.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Timestamp => "timestamp",
+            Field::ClientIp => "client_ip",
+            Field::ClientPort => "client_port",
+            Field::ListenerPort => "listener_port",
+            Field::TlsProtocol => "tls_protocol",
+            Field::TlsCipher => "tls_cipher",
+            Field::TlsHandshakeLatency => "tls_handshake_latency",
+            Field::LeafClientCertSubject => "leaf_client_cert_subject",
+            Field::LeafClientCertValidity => "leaf_client_cert_validity",
+            Field::LeafClientCertSerialNumber => "leaf_client_cert_serial_number",
+            Field::TlsVerifyStatus => "tls_verify_status",
+            Field::ConnTraceId => "conn_trace_id",
+            Field::TlsKeyexchange => "tls_keyexchange",
+            Field::Elb => "elb",
+            Field::IpAddress => "ip_address",
+        }
+    }
+
+    /// 1-based position in the line.
+    pub fn position(self) -> usize {
+        self as usize + 1
+    }
+
+    /// Looks a field up by its documented name.
+    pub fn from_name(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "field {} ({})", self.position(), self.name())
+    }
+}
+
+/// Why a line could not be read as a connection-log record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Problem {
+    /// The line ends before this field.
+    Missing,
+    /// Two spaces in a row: the field is empty.
+    Empty,
+    NotATimestamp,
+    NotAnIpAddress,
+    NotAPort,
+    /// The subject neither starts with `"` nor is a bare `-`.
+    SubjectNotQuoted,
+    /// The subject's opening quote is never closed.
+    UnterminatedQuote,
+    /// Something other than a space follows the subject's closing quote.
+    TextAfterQuote,
+}
+
+impl Problem {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Problem::Missing => "missing (the line ends too early)",
+            Problem::Empty => "empty (two spaces in a row)",
+            Problem::NotATimestamp => "not a timestamp like 2024-04-05T18:31:29.268987Z",
+            Problem::NotAnIpAddress => "not an IPv4 or IPv6 address",
+            Problem::NotAPort => "not a port number (0-65535)",
+            Problem::SubjectNotQuoted => "not quoted (expected \"...\" or \"-\")",
+            Problem::UnterminatedQuote => "has an opening quote that is never closed",
+            Problem::TextAfterQuote => "is followed by text other than a space after its closing quote",
+        }
+    }
+}
+
+/// A line that is not a connection-log record: which field is wrong and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ParseError {
+    pub field: Field,
+    pub problem: Problem,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} is {}", self.field, self.problem.describe())
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// One tokenized line. Every slice borrows from the line; nothing is copied or decoded
+/// beyond what filters and aggregates need (time, client address, ports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Record<'a> {
+    /// The whole line without its line terminator.
+    pub line: &'a [u8],
+    pub timestamp: &'a [u8],
+    pub time: Micros,
+    pub client_ip: IpAddr,
+    /// The client address as written, without brackets.
+    pub client_ip_text: &'a [u8],
+    pub client_port: u16,
+    pub client_port_text: &'a [u8],
+    pub listener_port: u16,
+    pub listener_port_text: &'a [u8],
+    pub tls_protocol: &'a [u8],
+    pub tls_cipher: &'a [u8],
+    pub tls_handshake_latency: &'a [u8],
+    /// The subject as written between the quotes (escapes kept), `None` when absent.
+    pub subject: Option<&'a [u8]>,
+    pub validity: &'a [u8],
+    pub serial: &'a [u8],
+    pub status: &'a [u8],
+    pub conn_trace_id: Option<&'a [u8]>,
+    pub tls_keyexchange: Option<&'a [u8]>,
+    pub elb: Option<&'a [u8]>,
+    pub ip_address: Option<&'a [u8]>,
+}
+
+impl<'a> Record<'a> {
+    /// Tokenizes one line (with or without its `\n` / `\r\n`).
+    pub fn parse(line: &'a [u8]) -> Result<Record<'a>, ParseError> {
+        let line = trim_line_end(line);
+        let mut cursor = Cursor { rest: line };
+        let timestamp = cursor.plain(Field::Timestamp)?;
+        let time = parse_timestamp(timestamp).ok_or(ParseError { field: Field::Timestamp, problem: Problem::NotATimestamp })?;
+        let client_ip_field = cursor.plain(Field::ClientIp)?;
+        let client_ip_text = client_ip_field.strip_prefix(b"[").and_then(|t| t.strip_suffix(b"]")).unwrap_or(client_ip_field);
+        let client_ip = parse_ip(client_ip_text)?;
+        let client_port_text = cursor.plain(Field::ClientPort)?;
+        let client_port = parse_port(client_port_text, Field::ClientPort)?;
+        let listener_port_text = cursor.plain(Field::ListenerPort)?;
+        let listener_port = parse_port(listener_port_text, Field::ListenerPort)?;
+        let tls_protocol = cursor.plain(Field::TlsProtocol)?;
+        let tls_cipher = cursor.plain(Field::TlsCipher)?;
+        let tls_handshake_latency = cursor.plain(Field::TlsHandshakeLatency)?;
+        let subject = cursor.subject()?;
+        let validity = cursor.plain(Field::LeafClientCertValidity)?;
+        let serial = cursor.plain(Field::LeafClientCertSerialNumber)?;
+        let status = cursor.plain(Field::TlsVerifyStatus)?;
+        let conn_trace_id = cursor.optional(Field::ConnTraceId)?;
+        let tls_keyexchange = cursor.optional(Field::TlsKeyexchange)?;
+        let elb = cursor.optional(Field::Elb)?;
+        let ip_address = cursor.optional(Field::IpAddress)?;
+        Ok(Record {
+            line,
+            timestamp,
+            time,
+            client_ip,
+            client_ip_text,
+            client_port,
+            client_port_text,
+            listener_port,
+            listener_port_text,
+            tls_protocol,
+            tls_cipher,
+            tls_handshake_latency,
+            subject,
+            validity,
+            serial,
+            status,
+            conn_trace_id,
+            tls_keyexchange,
+            elb,
+            ip_address,
+        })
+    }
+
+    pub fn verify_status(&self) -> VerifyStatus<'a> {
+        VerifyStatus::parse(self.status)
+    }
+
+    /// How many documented fields the line carries: 11, 12, 13, 14 or 15.
+    pub fn field_count(&self) -> usize {
+        11 + [self.conn_trace_id, self.tls_keyexchange, self.elb, self.ip_address].iter().filter(|f| f.is_some()).count()
+    }
+
+    /// A field's raw text as written in the line (the subject without its quotes,
+    /// absent optional fields as `-`).
+    pub fn field(&self, field: Field) -> &'a [u8] {
+        match field {
+            Field::Timestamp => self.timestamp,
+            Field::ClientIp => self.client_ip_text,
+            Field::ClientPort => self.client_port_text,
+            Field::ListenerPort => self.listener_port_text,
+            Field::TlsProtocol => self.tls_protocol,
+            Field::TlsCipher => self.tls_cipher,
+            Field::TlsHandshakeLatency => self.tls_handshake_latency,
+            Field::LeafClientCertSubject => self.subject.unwrap_or(b"-"),
+            Field::LeafClientCertValidity => self.validity,
+            Field::LeafClientCertSerialNumber => self.serial,
+            Field::TlsVerifyStatus => self.status,
+            Field::ConnTraceId => self.conn_trace_id.unwrap_or(b"-"),
+            Field::TlsKeyexchange => self.tls_keyexchange.unwrap_or(b"-"),
+            Field::Elb => self.elb.unwrap_or(b"-"),
+            Field::IpAddress => self.ip_address.unwrap_or(b"-"),
+        }
+    }
+}
+
+/// Removes `\r\n` or `\n`.
+pub fn trim_line_end(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Whether a line holds nothing but white space; such lines are skipped, not malformed.
+pub fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(u8::is_ascii_whitespace)
+}
+
+/// Undoes the backslash escaping of a quoted subject (`\"` → `"`, `\\` → `\`).
+pub fn unescape_subject(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if memchr(b'\\', raw).is_none() {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut bytes = raw.iter();
+    while let Some(&b) = bytes.next() {
+        match (b, bytes.as_slice().first()) {
+            (b'\\', Some(&next @ (b'"' | b'\\'))) => {
+                out.push(next);
+                bytes.next();
+            }
+            _ => out.push(b),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+struct Cursor<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Cursor<'a> {
+    /// The next space-delimited field.
+    fn plain(&mut self, field: Field) -> Result<&'a [u8], ParseError> {
+        if self.rest.is_empty() {
+            return Err(ParseError { field, problem: Problem::Missing });
+        }
+        let (value, rest) = match memchr(b' ', self.rest) {
+            Some(at) => (&self.rest[..at], &self.rest[at + 1..]),
+            None => (self.rest, &b""[..]),
+        };
+        if value.is_empty() {
+            return Err(ParseError { field, problem: Problem::Empty });
+        }
+        self.rest = rest;
+        Ok(value)
+    }
+
+    /// A trailing field that older generations do not write.
+    fn optional(&mut self, field: Field) -> Result<Option<&'a [u8]>, ParseError> {
+        if self.rest.is_empty() { Ok(None) } else { self.plain(field).map(Some) }
+    }
+
+    /// Field 8: `"…"` with `\"` escapes, or `"-"` / `-` for absent.
+    fn subject(&mut self) -> Result<Option<&'a [u8]>, ParseError> {
+        const FIELD: Field = Field::LeafClientCertSubject;
+        let Some(inner) = self.rest.strip_prefix(b"\"") else {
+            let value = self.plain(FIELD)?;
+            return if value == b"-" { Ok(None) } else { Err(ParseError { field: FIELD, problem: Problem::SubjectNotQuoted }) };
+        };
+        let mut at = 0;
+        let close = loop {
+            match memchr2(b'"', b'\\', &inner[at..]) {
+                None => return Err(ParseError { field: FIELD, problem: Problem::UnterminatedQuote }),
+                Some(i) if inner[at + i] == b'\\' => at += i + 2,
+                Some(i) => break at + i,
+            }
+            if at >= inner.len() {
+                return Err(ParseError { field: FIELD, problem: Problem::UnterminatedQuote });
+            }
+        };
+        let value = &inner[..close];
+        self.rest = match &inner[close + 1..] {
+            [] => &[],
+            [b' ', rest @ ..] => rest,
+            _ => return Err(ParseError { field: FIELD, problem: Problem::TextAfterQuote }),
+        };
+        Ok(if value == b"-" { None } else { Some(value) })
+    }
+}
+
+fn parse_ip(text: &[u8]) -> Result<IpAddr, ParseError> {
+    std::str::from_utf8(text)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or(ParseError { field: Field::ClientIp, problem: Problem::NotAnIpAddress })
+}
+
+fn parse_port(text: &[u8], field: Field) -> Result<u16, ParseError> {
+    let err = ParseError { field, problem: Problem::NotAPort };
+    if text.len() > 5 {
+        return Err(err);
+    }
+    let mut value: u32 = 0;
+    for &d in text {
+        if !d.is_ascii_digit() {
+            return Err(err);
+        }
+        value = value * 10 + u32::from(d - b'0');
+    }
+    u16::try_from(value).map_err(|_| err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::FailureCode;
+
+    const DOC_SUCCESS: &str = "2023-10-04T17:05:15.514108Z 203.0.113.1 36280 443 TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 4.036 \"CN=amazondomains.com,O=endEntity,L=Seattle,ST=Washington,C=US\" NotBefore=2023-09-21T22:43:21Z;NotAfter=2026-06-17T22:43:21Z FEF257372D5C14D4 Success TID_3180a73013c8ca4bac2f731159d4b0fe";
+
+    #[test]
+    fn tokenizes_the_documented_example() {
+        let r = Record::parse(DOC_SUCCESS.as_bytes()).unwrap();
+        assert_eq!(r.client_ip, "203.0.113.1".parse::<IpAddr>().unwrap());
+        assert_eq!((r.client_port, r.listener_port), (36280, 443));
+        assert_eq!(r.subject, Some(&b"CN=amazondomains.com,O=endEntity,L=Seattle,ST=Washington,C=US"[..]));
+        assert_eq!(r.serial, b"FEF257372D5C14D4");
+        assert_eq!(r.verify_status(), VerifyStatus::Success);
+        assert_eq!(r.conn_trace_id, Some(&b"TID_3180a73013c8ca4bac2f731159d4b0fe"[..]));
+        assert_eq!(r.field_count(), 12);
+        assert_eq!(r.field(Field::ListenerPort), b"443");
+    }
+
+    #[test]
+    fn every_generation_and_extra_trailing_fields() {
+        let eleven = "2024-04-05T18:31:29.268987Z 198.51.100.2 1 443 TLSv1.3 TLS_AES_128_GCM_SHA256 - \"CN=a b\" - - Failed:ClientCertExpired";
+        let r = Record::parse(eleven.as_bytes()).unwrap();
+        assert_eq!((r.field_count(), r.conn_trace_id), (11, None));
+        assert_eq!(r.verify_status(), VerifyStatus::Failed(FailureCode::ClientCertExpired));
+        let thirteen = format!("{eleven} TID_1 X25519MLKEM768");
+        assert_eq!(Record::parse(thirteen.as_bytes()).unwrap().tls_keyexchange, Some(&b"X25519MLKEM768"[..]));
+        let fifteen = format!("{thirteen} app/my-lb/50dc6c495c0c9188 10.0.0.1");
+        let r = Record::parse(fifteen.as_bytes()).unwrap();
+        assert_eq!((r.field_count(), r.elb, r.ip_address), (15, Some(&b"app/my-lb/50dc6c495c0c9188"[..]), Some(&b"10.0.0.1"[..])));
+        let future = format!("{fifteen} - some-new-field\r\n");
+        assert_eq!(Record::parse(future.as_bytes()).unwrap().ip_address, Some(&b"10.0.0.1"[..]));
+    }
+
+    #[test]
+    fn quoted_subject_with_spaces_and_escaped_quotes() {
+        let line = br#"2024-04-05T18:31:29.268987Z 203.0.113.7 5 443 TLSv1.3 X - "CN=x,O=\"Quoted\" Corp LLC,C=US" NotBefore=a;NotAfter=b 02 Failed:ClientCertExpired TID_1"#;
+        let r = Record::parse(line).unwrap();
+        assert_eq!(r.subject, Some(&br#"CN=x,O=\"Quoted\" Corp LLC,C=US"#[..]));
+        assert_eq!(&*unescape_subject(r.subject.unwrap()), br#"CN=x,O="Quoted" Corp LLC,C=US"#);
+        assert_eq!(r.serial, b"02");
+        let trailing_backslash = br#"2024-04-05T18:31:29Z 203.0.113.7 5 443 - - - "CN=a\\" - - -"#;
+        assert_eq!(Record::parse(trailing_backslash).unwrap().subject, Some(&br"CN=a\\"[..]));
+    }
+
+    #[test]
+    fn absent_subject_quoted_or_bare_and_ipv6_clients() {
+        let http = "2024-11-01T00:00:00.000001Z 2001:db8::1 80 80 - - - \"-\" - - - TID_aa";
+        let r = Record::parse(http.as_bytes()).unwrap();
+        assert_eq!((r.subject, r.verify_status()), (None, VerifyStatus::Absent));
+        assert!(r.client_ip.is_ipv6());
+        let bare = "2024-11-01T00:00:00Z [2001:db8::2] 80 80 - - - - - - -";
+        let r = Record::parse(bare.as_bytes()).unwrap();
+        assert_eq!(r.client_ip, "2001:db8::2".parse::<IpAddr>().unwrap());
+        assert_eq!(r.field(Field::ClientIp), b"2001:db8::2");
+    }
+
+    #[test]
+    fn errors_name_the_field_and_problem() {
+        let cases: [(&[u8], Field, Problem); 8] = [
+            (b"not-a-time 1.2.3.4 1 443 - - - \"-\" - - -", Field::Timestamp, Problem::NotATimestamp),
+            (b"2024-11-01T00:00:00Z host 1 443 - - - \"-\" - - -", Field::ClientIp, Problem::NotAnIpAddress),
+            (b"2024-11-01T00:00:00Z 1.2.3.4 99999 443 - - - \"-\" - - -", Field::ClientPort, Problem::NotAPort),
+            (b"2024-11-01T00:00:00Z 1.2.3.4 1 443 - - - CN=x - - -", Field::LeafClientCertSubject, Problem::SubjectNotQuoted),
+            (b"2024-11-01T00:00:00Z 1.2.3.4 1 443 - - - \"CN=x - - -", Field::LeafClientCertSubject, Problem::UnterminatedQuote),
+            (b"2024-11-01T00:00:00Z 1.2.3.4 1 443 - - - \"CN=x\"y - - -", Field::LeafClientCertSubject, Problem::TextAfterQuote),
+            (b"2024-11-01T00:00:00Z 1.2.3.4 1 443 - - - \"-\" - -", Field::TlsVerifyStatus, Problem::Missing),
+            (b"2024-11-01T00:00:00Z 1.2.3.4 1 443 -  - \"-\" - - -", Field::TlsCipher, Problem::Empty),
+        ];
+        for (line, field, problem) in cases {
+            assert_eq!(Record::parse(line), Err(ParseError { field, problem }), "{}", String::from_utf8_lossy(line));
+        }
+        let e = ParseError { field: Field::ClientPort, problem: Problem::NotAPort };
+        assert_eq!(e.to_string(), "field 3 (client_port) is not a port number (0-65535)");
+    }
+
+    #[test]
+    fn non_utf8_bytes_are_carried_not_rejected() {
+        let line = b"2024-11-01T00:00:00Z 1.2.3.4 1 443 TLSv1.2 c 0.1 \"CN=\xff\xfe caf\xc3\xa9\" - 0A Success TID_1";
+        assert_eq!(Record::parse(line).unwrap().subject, Some(&b"CN=\xff\xfe caf\xc3\xa9"[..]));
+    }
+}
