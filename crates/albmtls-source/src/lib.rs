@@ -1,8 +1,49 @@
-//! Local inputs for albmtls: files, directories and stdin, turned into byte streams with
-//! gzip (multi-member) decoded, plus the naming rules that say which files are
-//! connection logs.
+//! Local inputs for albmtls: files, directories and stdin, turned into streams of whole
+//! lines with gzip (every member) decoded, plus the naming rules that say which files
+//! are connection logs.
 //!
-//! This crate owns *where bytes come from*. It must not tokenize, filter or aggregate
-//! records, and it never talks to S3 (that is `albmtls-s3`, which reuses [`keys`]).
+//! This crate owns *where bytes come from and how they are decoded*. It must not
+//! tokenize, filter or aggregate records, and it never talks to S3 (`albmtls-s3` does,
+//! reusing [`keys`] and [`decode`]).
 
+pub mod chunks;
+pub mod input;
 pub mod keys;
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+pub use chunks::{CHUNK_SIZE, Chunk, ChunkError, Chunks, MAX_LINE, spawn_chunks};
+pub use input::{Encoding, Expansion, LocalInput, SkippedFiles, decode, expand_paths};
+
+/// Why an input could not be listed, opened or read.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{}: cannot open: {}{}", path.display(), source, hint(source))]
+    Open { path: PathBuf, source: io::Error },
+    #[error("{}: symbolic link loop (it points back to {}): remove the link or name a path inside it", path.display(), ancestor.display())]
+    SymlinkLoop { path: PathBuf, ancestor: PathBuf },
+    #[error("{name}: read failed after {decoded_bytes} decoded bytes: {source}")]
+    Read { name: String, decoded_bytes: u64, source: io::Error },
+    #[error("{name}: {format}-compressed data is not supported; ALB writes gzip: decompress it first (e.g. `{format} -dc`) and pass the result on stdin with `-`")]
+    UnsupportedCompression { name: String, format: &'static str },
+}
+
+fn hint(err: &io::Error) -> &'static str {
+    match err.kind() {
+        io::ErrorKind::NotFound => " (check the path)",
+        io::ErrorKind::PermissionDenied => " (check the file's permissions or run as a user that can read it)",
+        _ => "",
+    }
+}
+
+impl SourceError {
+    fn from_walk(root: &Path, err: walkdir::Error) -> SourceError {
+        let path = err.path().unwrap_or(root).to_path_buf();
+        if let Some(ancestor) = err.loop_ancestor() {
+            return SourceError::SymlinkLoop { path, ancestor: ancestor.to_path_buf() };
+        }
+        let source = err.into_io_error().unwrap_or_else(|| io::Error::other("directory walk failed"));
+        SourceError::Open { path, source }
+    }
+}

@@ -1,0 +1,204 @@
+//! Reading a decoded stream as blocks of whole lines, on a thread of its own.
+//!
+//! Decompression and tokenizing cost about the same per byte, so a single large file
+//! would use one core if both ran on one thread. The reader thread decodes ahead into a
+//! few recycled buffers while the caller tokenizes; memory stays at
+//! `(IN_FLIGHT + 1) × CHUNK_SIZE` per input however large the file.
+
+use std::io::{self, Read};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread;
+
+use memchr::{memchr, memrchr};
+
+/// Target size of one block of lines.
+pub const CHUNK_SIZE: usize = 256 * 1024;
+/// Blocks decoded ahead of the consumer.
+const IN_FLIGHT: usize = 3;
+/// A line longer than this is not a connection-log line; it is skipped (and counted)
+/// instead of growing the buffer without bound.
+pub const MAX_LINE: usize = 64 * 1024 * 1024;
+
+/// Whole lines (each ending in `\n`, except possibly the last line of the input).
+pub struct Chunk {
+    data: Vec<u8>,
+    /// Lines cut out of this chunk because they exceeded [`MAX_LINE`], and whose place
+    /// in the line count is just before this chunk's first line.
+    pub overlong_lines_before: u64,
+    recycle: SyncSender<Vec<u8>>,
+}
+
+impl Chunk {
+    pub fn bytes(&self) -> &[u8] {
+        &self.data
+    }
+}
+
+impl Drop for Chunk {
+    fn drop(&mut self) {
+        // The reader may already be gone; then the buffer is simply freed.
+        let _ = self.recycle.try_send(std::mem::take(&mut self.data));
+    }
+}
+
+/// What ended the stream early.
+#[derive(Debug)]
+pub struct ChunkError {
+    /// Decoded bytes delivered (in whole lines) before the failure.
+    pub decoded_bytes: u64,
+    /// Bytes of an incomplete last line that were dropped because of the failure.
+    pub dropped_partial_line: usize,
+    pub source: io::Error,
+}
+
+/// A stream of line blocks decoded on a background thread.
+pub struct Chunks {
+    blocks: Receiver<Result<Chunk, ChunkError>>,
+}
+
+impl Iterator for Chunks {
+    type Item = Result<Chunk, ChunkError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.blocks.recv().ok()
+    }
+}
+
+/// Starts reading `reader` on its own thread. Dropping the iterator stops the reader
+/// at its next block. Fails only when the OS refuses a new thread.
+pub fn spawn_chunks(reader: Box<dyn Read + Send>) -> io::Result<Chunks> {
+    let (blocks_tx, blocks) = sync_channel(IN_FLIGHT);
+    let (recycle_tx, recycle_rx) = sync_channel(IN_FLIGHT + 2);
+    thread::Builder::new()
+        .name("albmtls-decode".into())
+        .spawn(move || read_blocks(reader, &blocks_tx, &recycle_tx, &recycle_rx))?;
+    Ok(Chunks { blocks })
+}
+
+fn read_blocks(
+    reader: Box<dyn Read + Send>,
+    blocks: &SyncSender<Result<Chunk, ChunkError>>,
+    recycle_tx: &SyncSender<Vec<u8>>,
+    recycle_rx: &Receiver<Vec<u8>>,
+) {
+    let mut state = BlockReader::new(reader);
+    loop {
+        let item = match state.next_block(recycle_tx, recycle_rx) {
+            Ok(Some(chunk)) => Ok(chunk),
+            Ok(None) => return,
+            Err(err) => Err(err),
+        };
+        let failed = item.is_err();
+        if blocks.send(item).is_err() || failed {
+            return;
+        }
+    }
+}
+
+struct BlockReader {
+    reader: Box<dyn Read + Send>,
+    /// Bytes read after the last newline of the previous block.
+    carry: Vec<u8>,
+    delivered: u64,
+    /// Skipping the rest of an overlong line until its newline.
+    skipping: bool,
+    overlong: u64,
+    /// A read error to report after the lines read before it were delivered.
+    pending_error: Option<ChunkError>,
+    done: bool,
+}
+
+impl BlockReader {
+    fn new(reader: Box<dyn Read + Send>) -> BlockReader {
+        BlockReader { reader, carry: Vec::new(), delivered: 0, skipping: false, overlong: 0, pending_error: None, done: false }
+    }
+
+    fn next_block(&mut self, recycle_tx: &SyncSender<Vec<u8>>, recycle_rx: &Receiver<Vec<u8>>) -> Result<Option<Chunk>, ChunkError> {
+        if let Some(error) = self.pending_error.take() {
+            return Err(error);
+        }
+        if self.done {
+            return Ok(None);
+        }
+        let mut buf = recycle_rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK_SIZE * 2));
+        buf.clear();
+        buf.append(&mut self.carry);
+        // The buffer always starts at a line start. Until a newline is seen, the first
+        // line is still growing: `scanned` bytes of it are known to hold no newline.
+        let mut scanned = 0;
+        let mut newline_seen = false;
+        loop {
+            let start = buf.len();
+            buf.resize(start.max(CHUNK_SIZE) + CHUNK_SIZE, 0);
+            let read = loop {
+                match self.reader.read(&mut buf[start..]) {
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                    other => break other,
+                }
+            };
+            let read = match read {
+                Ok(read) => read,
+                Err(source) => {
+                    self.done = true;
+                    buf.truncate(start);
+                    let keep = if self.skipping { 0 } else { memrchr(b'\n', &buf).map_or(0, |i| i + 1) };
+                    let error = ChunkError { decoded_bytes: self.delivered + keep as u64, dropped_partial_line: buf.len() - keep, source };
+                    if keep == 0 {
+                        return Err(error);
+                    }
+                    buf.truncate(keep);
+                    self.pending_error = Some(error);
+                    return Ok(Some(self.finish(buf, recycle_tx)));
+                }
+            };
+            buf.truncate(start + read);
+            if self.skipping {
+                match memchr(b'\n', &buf) {
+                    Some(i) => {
+                        buf.drain(..=i);
+                        self.skipping = false;
+                        scanned = 0;
+                    }
+                    None => buf.clear(),
+                }
+            }
+            while !newline_seen && !self.skipping {
+                match memchr(b'\n', &buf[scanned..]) {
+                    Some(i) if scanned + i > MAX_LINE => {
+                        buf.drain(..=scanned + i);
+                        self.overlong += 1;
+                        scanned = 0;
+                    }
+                    Some(_) => newline_seen = true,
+                    None if buf.len() > MAX_LINE => {
+                        buf.clear();
+                        self.overlong += 1;
+                        self.skipping = true;
+                        scanned = 0;
+                    }
+                    None => {
+                        scanned = buf.len();
+                        break;
+                    }
+                }
+            }
+            if read == 0 {
+                self.done = true;
+                return Ok((!buf.is_empty()).then(|| self.finish(buf, recycle_tx)));
+            }
+            if newline_seen
+                && buf.len() >= CHUNK_SIZE
+                && let Some(last_newline) = memrchr(b'\n', &buf)
+            {
+                self.carry.extend_from_slice(&buf[last_newline + 1..]);
+                buf.truncate(last_newline + 1);
+                return Ok(Some(self.finish(buf, recycle_tx)));
+            }
+        }
+    }
+
+    fn finish(&mut self, data: Vec<u8>, recycle: &SyncSender<Vec<u8>>) -> Chunk {
+        self.delivered += data.len() as u64;
+        Chunk { data, overlong_lines_before: std::mem::take(&mut self.overlong), recycle: recycle.clone() }
+    }
+}

@@ -1,0 +1,153 @@
+//! Turning the paths a user names into inputs to read, and opening them as decoded
+//! byte streams.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use flate2::bufread::MultiGzDecoder;
+
+use crate::SourceError;
+use crate::keys::LogFileKind;
+
+/// Read buffer for files and for the gzip decoder's input.
+const READ_BUFFER: usize = 256 * 1024;
+
+/// One local thing to read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LocalInput {
+    Stdin,
+    File(PathBuf),
+}
+
+impl LocalInput {
+    /// How the input is named in messages.
+    pub fn display_name(&self) -> String {
+        match self {
+            LocalInput::Stdin => "<stdin>".to_owned(),
+            LocalInput::File(path) => path.display().to_string(),
+        }
+    }
+
+    /// Opens the raw (possibly compressed) bytes.
+    pub fn open(&self) -> Result<Box<dyn Read + Send>, SourceError> {
+        match self {
+            LocalInput::Stdin => Ok(Box::new(io::stdin())),
+            LocalInput::File(path) => File::open(path)
+                .map(|f| Box::new(f) as Box<dyn Read + Send>)
+                .map_err(|source| SourceError::Open { path: path.clone(), source }),
+        }
+    }
+}
+
+/// Files a directory walk passed over, by kind, so reports can say what was not read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SkippedFiles {
+    pub access_logs_and_other: u64,
+    pub health_check_logs: u64,
+    pub test_files: u64,
+}
+
+impl SkippedFiles {
+    fn count(&mut self, kind: LogFileKind) {
+        match kind {
+            LogFileKind::HealthCheck => self.health_check_logs += 1,
+            LogFileKind::TestFile => self.test_files += 1,
+            LogFileKind::Other => self.access_logs_and_other += 1,
+            LogFileKind::Connection => {}
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.access_logs_and_other + self.health_check_logs + self.test_files
+    }
+
+    pub fn merge(&mut self, other: &SkippedFiles) {
+        self.access_logs_and_other += other.access_logs_and_other;
+        self.health_check_logs += other.health_check_logs;
+        self.test_files += other.test_files;
+    }
+}
+
+/// The result of expanding the paths on a command line.
+#[derive(Debug, Default)]
+pub struct Expansion {
+    /// What to read, in a stable order: each named path in turn, directory contents sorted.
+    pub inputs: Vec<LocalInput>,
+    pub skipped: SkippedFiles,
+    /// Paths that could not be listed; the rest of the run goes on without them.
+    pub errors: Vec<SourceError>,
+}
+
+/// Expands files, directories (recursively, connection logs only) and `-` (stdin).
+/// A file named explicitly is always read, whatever its name.
+pub fn expand_paths(paths: &[PathBuf]) -> Expansion {
+    let mut expansion = Expansion::default();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            expansion.inputs.push(LocalInput::Stdin);
+            continue;
+        }
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => walk_directory(path, &mut expansion),
+            Ok(_) => expansion.inputs.push(LocalInput::File(path.clone())),
+            Err(source) => expansion.errors.push(SourceError::Open { path: path.clone(), source }),
+        }
+    }
+    expansion
+}
+
+fn walk_directory(root: &Path, expansion: &mut Expansion) {
+    let walker = walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                expansion.errors.push(SourceError::from_walk(root, err));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy();
+        match LogFileKind::of_name(&name) {
+            LogFileKind::Connection => expansion.inputs.push(LocalInput::File(entry.into_path())),
+            other => expansion.skipped.count(other),
+        }
+    }
+}
+
+/// How the bytes of an input are encoded, judged by their first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Gzip,
+    Plain,
+}
+
+/// Wraps raw bytes in the right decoder: gzip (every member) when the data starts with
+/// the gzip magic, as-is otherwise. Other compressions are refused by name, since
+/// reading them as text would only produce malformed lines.
+pub fn decode(name: &str, raw: Box<dyn Read + Send>) -> Result<(Encoding, Box<dyn Read + Send>), SourceError> {
+    let mut buffered = BufReader::with_capacity(READ_BUFFER, raw);
+    let head = loop {
+        match buffered.fill_buf() {
+            Ok(head) => break head,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(source) => return Err(SourceError::Read { name: name.to_owned(), decoded_bytes: 0, source }),
+        }
+    };
+    if head.starts_with(&[0x1f, 0x8b]) {
+        return Ok((Encoding::Gzip, Box::new(MultiGzDecoder::new(buffered))));
+    }
+    let other = [
+        (&b"BZh"[..], "bzip2"),
+        (&[0x28, 0xb5, 0x2f, 0xfd][..], "zstd"),
+        (&[0xfd, b'7', b'z', b'X', b'Z', 0x00][..], "xz"),
+        (&b"PK\x03\x04"[..], "zip"),
+    ];
+    if let Some((_, format)) = other.iter().find(|(magic, _)| head.starts_with(magic)) {
+        return Err(SourceError::UnsupportedCompression { name: name.to_owned(), format });
+    }
+    Ok((Encoding::Plain, Box::new(buffered)))
+}

@@ -1,0 +1,163 @@
+//! Reading real files: gzip members, damage, plain text, directory walks.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use albmtls_source::{Encoding, LocalInput, MAX_LINE, SourceError, decode, expand_paths, spawn_chunks};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
+fn lines(n: usize, tag: &str) -> Vec<u8> {
+    (0..n).map(|i| format!("{tag} line {i:08} with some padding to make it longer\n")).collect::<String>().into_bytes()
+}
+
+/// Reads a file through decode + chunks; returns the bytes and the error, if any.
+fn read_all(path: &Path) -> (Encoding, Vec<u8>, Option<albmtls_source::ChunkError>) {
+    let input = LocalInput::File(path.to_path_buf());
+    let (encoding, reader) = decode(&input.display_name(), input.open().unwrap()).unwrap();
+    let mut out = Vec::new();
+    let mut error = None;
+    for chunk in spawn_chunks(reader).unwrap() {
+        match chunk {
+            Ok(chunk) => out.extend_from_slice(chunk.bytes()),
+            Err(err) => error = Some(err),
+        }
+    }
+    (encoding, out, error)
+}
+
+fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, data).unwrap();
+    path
+}
+
+#[test]
+fn every_gzip_member_is_read_and_blocks_hold_whole_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = (lines(20_000, "a"), lines(1, "b"), lines(15_000, "c"));
+    let mut data = gzip(&a);
+    data.extend(gzip(&b));
+    data.extend(gzip(&c));
+    let path = write(dir.path(), "multi.log.gz", &data);
+    let input = LocalInput::File(path.clone());
+    let (_, reader) = decode("multi", input.open().unwrap()).unwrap();
+    let mut total = Vec::new();
+    let mut blocks = 0;
+    for chunk in spawn_chunks(reader).unwrap() {
+        let chunk = chunk.unwrap();
+        assert!(chunk.bytes().ends_with(b"\n"), "a block must end at a line end");
+        total.extend_from_slice(chunk.bytes());
+        blocks += 1;
+    }
+    assert!(blocks > 3, "expected several blocks, got {blocks}");
+    assert!(total == [a, b, c].concat(), "read {} bytes", total.len());
+}
+
+#[test]
+fn plain_files_are_detected_by_content_not_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = lines(10, "plain");
+    let path = write(dir.path(), "looks-compressed.log.gz", &text);
+    let (encoding, out, error) = read_all(&path);
+    assert_eq!((encoding, out, error.is_none()), (Encoding::Plain, text, true));
+    let gz = write(dir.path(), "no-suffix", &gzip(b"x 1\ny 2"));
+    let (encoding, out, _) = read_all(&gz);
+    assert_eq!((encoding, out), (Encoding::Gzip, b"x 1\ny 2".to_vec()), "a last line without newline is kept");
+}
+
+#[test]
+fn truncated_gzip_keeps_the_lines_before_the_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = lines(50_000, "t");
+    let full = gzip(&text);
+    let path = write(dir.path(), "cut.log.gz", &full[..full.len() / 2]);
+    let (_, out, error) = read_all(&path);
+    let error = error.expect("a truncated file must report an error");
+    assert!(out.len() > text.len() / 4, "most of the first half decodes, got {} bytes", out.len());
+    assert!(text.starts_with(&out), "what was delivered is exactly a prefix of the original");
+    assert!(out.ends_with(b"\n"), "only whole lines are delivered");
+    assert_eq!(error.decoded_bytes, out.len() as u64);
+}
+
+#[test]
+fn trailing_garbage_after_the_last_member_is_an_error_after_all_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = lines(100, "g");
+    let mut data = gzip(&text);
+    data.extend_from_slice(b"this is not gzip");
+    let path = write(dir.path(), "garbage.log.gz", &data);
+    let (_, out, error) = read_all(&path);
+    assert_eq!(out, text);
+    assert!(error.is_some(), "garbage after the gzip data must be reported");
+}
+
+#[test]
+fn empty_file_yields_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "empty", b"");
+    let (_, out, error) = read_all(&path);
+    assert!(out.is_empty() && error.is_none());
+}
+
+#[test]
+fn overlong_lines_are_skipped_and_counted_not_buffered() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = b"first\n".to_vec();
+    data.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
+    data.extend_from_slice(b"\nlast\n");
+    let path = write(dir.path(), "long", &data);
+    let (_, reader) = decode("long", LocalInput::File(path).open().unwrap()).unwrap();
+    let (mut text, mut overlong) = (Vec::new(), 0);
+    for chunk in spawn_chunks(reader).unwrap() {
+        let chunk = chunk.unwrap();
+        overlong += chunk.overlong_lines_before;
+        text.extend_from_slice(chunk.bytes());
+    }
+    assert!(text == b"first\nlast\n", "kept {} bytes", text.len());
+    assert_eq!(overlong, 1);
+}
+
+#[test]
+fn other_compressions_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "x.log.zst", &[0x28, 0xb5, 0x2f, 0xfd, 0, 0]);
+    let err = decode("x.log.zst", LocalInput::File(path).open().unwrap()).err().unwrap();
+    assert!(matches!(err, SourceError::UnsupportedCompression { format: "zstd", .. }), "{err}");
+}
+
+#[test]
+fn directory_walks_read_connection_logs_only_but_named_files_always() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = "AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/02";
+    let conn = write(dir.path(), &format!("{day}/conn_log_123456789012_elasticloadbalancing_us-east-1_app.lb.1_20261102T0005Z_10.0.0.1_abcdefgh.log.gz"), b"");
+    let old = write(dir.path(), &format!("{day}/conn_log.123456789012_elasticloadbalancing_us-east-1_app.lb.1_20261102T0000Z_10.0.0.1_abcdefgh.log.gz"), b"");
+    let access = write(dir.path(), &format!("{day}/123456789012_elasticloadbalancing_us-east-1_app.lb.1_20261102T0005Z_10.0.0.1_abcdefgh.log.gz"), b"");
+    write(dir.path(), &format!("{day}/health_check_log_123456789012_elasticloadbalancing_us-east-1_app.lb.1_20261102T0005Z_10.0.0.1_x.log.gz"), b"");
+    write(dir.path(), "AWSLogs/123456789012/ELBConnectionLogTestFile", b"");
+    let expansion = expand_paths(&[dir.path().to_path_buf(), access.clone(), PathBuf::from("-")]);
+    assert!(expansion.errors.is_empty());
+    assert_eq!(expansion.inputs, vec![LocalInput::File(old), LocalInput::File(conn), LocalInput::File(access), LocalInput::Stdin]);
+    assert_eq!((expansion.skipped.access_logs_and_other, expansion.skipped.health_check_logs, expansion.skipped.test_files), (1, 1, 1));
+}
+
+#[test]
+fn missing_paths_and_symlink_loops_are_errors_that_do_not_stop_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = write(dir.path(), "logs/conn_log_a", b"");
+    std::os::unix::fs::symlink(dir.path().join("logs"), dir.path().join("logs/loop")).unwrap();
+    let missing = dir.path().join("nope");
+    let expansion = expand_paths(&[dir.path().join("logs"), missing.clone()]);
+    assert_eq!(expansion.inputs, vec![LocalInput::File(conn)]);
+    let messages: Vec<String> = expansion.errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("symbolic link loop")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.starts_with(&missing.display().to_string()) && m.contains("check the path")), "{messages:?}");
+}
