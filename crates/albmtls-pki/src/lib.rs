@@ -1,1 +1,58 @@
-//! albmtls-pki (being written).
+//! The mTLS doctor: explains what an AWS Application Load Balancer will say about
+//! certificates before a client ever connects.
+//!
+//! This crate owns four things:
+//! - **CA bundles** ([`bundle`]): lint a trust-store bundle against the ALB upload rules
+//!   (file format, X.509 version, key and signature algorithms, CA flag, quotas).
+//! - **Client certificates** ([`verify`]): build the chain against a bundle and give the
+//!   `tls_verify_status` ALB would log (`Success` or the exact `Failed:` code), plus the
+//!   key / CSR / certificate match check ([`keymatch`]).
+//! - **CRLs** ([`crl`]): inspect, convert between PEM and DER, and look a serial up.
+//! - **Passthrough and verify headers** ([`headers`]): decode `X-Amzn-Mtls-Clientcert*`.
+//!
+//! [`cert`] is the one place that describes a certificate; every report uses it.
+//!
+//! It must not parse connection logs (that is `albmtls-parse`), print anything (every
+//! result is a value with a `Display` rendering and a `serde` form), read files (inputs
+//! are a display name plus bytes), or touch the network.
+
+pub mod bundle;
+pub mod cert;
+pub mod crl;
+pub mod error;
+pub mod headers;
+pub mod keymatch;
+pub mod verify;
+
+pub use albmtls_parse::FailureCode;
+pub use bundle::{BundleFinding, BundleReport, BundleRule, check_bundle};
+pub use cert::{CertInfo, KeyAlgorithm, KeyInfo, describe_certificate, read_certificates};
+pub use crl::{
+    Crl, CrlContainsReport, CrlFinding, CrlFormat, CrlReport, CrlSignature, CrlSignatureStatus,
+    SerialNumber, convert_crl, crl_contains, inspect_crl,
+};
+pub use error::PkiError;
+pub use headers::{HeaderNames, HeaderProblem, HeadersReport, ValidityHeader, decode_headers};
+pub use keymatch::{KeyMatchItem, KeyMatchReport, check_key_match};
+pub use verify::{CertCheckReport, CheckOptions, PathEntry, TrustStore, check_client, check_client_chain};
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// ALB refuses the input (for a bundle: the upload fails with
+    /// `InvalidCaCertificatesBundle`), or the input is broken.
+    Error,
+    /// Accepted, but likely to cause failures later or to be a mistake.
+    Warning,
+}
+
+impl Severity {
+    /// Fixed-width label for text reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "ERROR",
+            Severity::Warning => "WARN ",
+        }
+    }
+}

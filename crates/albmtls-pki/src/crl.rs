@@ -1,0 +1,495 @@
+//! CRLs: `crl inspect`, `crl convert`, `crl contains`.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use x509_parser::error::X509Error;
+use x509_parser::prelude::{CertificateRevocationList, FromDer, X509Certificate};
+
+use crate::Severity;
+use crate::cert::{asn1_to_utc, hex_upper, rfc2253, rfc3339, signature_name};
+use crate::error::PkiError;
+use crate::verify::TrustStore;
+
+/// ALB quota: revocation list file size (50 MB, taken as MiB).
+pub const MAX_CRL_FILE_SIZE: usize = 50 * 1024 * 1024;
+/// Default quota: revocation entries per trust store (adjustable, L-37E1617B).
+pub const MAX_REVOCATION_ENTRIES: usize = 500_000;
+
+/// How a CRL file is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrlFormat {
+    Pem,
+    Der,
+}
+
+impl CrlFormat {
+    /// `pem` or `der`, ignoring case (for `--to`).
+    pub fn from_name(name: &str) -> Option<CrlFormat> {
+        if name.eq_ignore_ascii_case("pem") {
+            Some(CrlFormat::Pem)
+        } else if name.eq_ignore_ascii_case("der") {
+            Some(CrlFormat::Der)
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Display for CrlFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CrlFormat::Pem => "PEM",
+            CrlFormat::Der => "DER",
+        })
+    }
+}
+
+/// One CRL read from a file and checked to parse.
+#[derive(Debug, Clone)]
+pub struct Crl {
+    name: String,
+    format: CrlFormat,
+    file_size: usize,
+    der: Vec<u8>,
+}
+
+impl Crl {
+    /// Reads a CRL from PEM (one `X509 CRL` block) or DER.
+    pub fn parse(name: &str, bytes: &[u8]) -> Result<Crl, PkiError> {
+        let bad = |reason: String| PkiError::BadCrl { name: name.to_string(), reason };
+        let (format, der) = if crate::cert::contains(bytes, b"-----BEGIN") {
+            let blocks = ::pem::parse_many(bytes).map_err(|e| bad(format!("malformed PEM: {e}")))?;
+            let mut crls: Vec<Vec<u8>> =
+                blocks.into_iter().filter(|p| p.tag() == "X509 CRL").map(::pem::Pem::into_contents).collect();
+            match crls.len() {
+                0 => return Err(bad("no `X509 CRL` PEM block".to_string())),
+                1 => (CrlFormat::Pem, crls.remove(0)),
+                count => return Err(PkiError::MultipleCrls { name: name.to_string(), count }),
+            }
+        } else {
+            (CrlFormat::Der, bytes.to_vec())
+        };
+        let (rest, _) = CertificateRevocationList::from_der(&der).map_err(|e| bad(e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(bad(format!("{} bytes of trailing data after the CRL", rest.len())));
+        }
+        Ok(Crl { name: name.to_string(), format, file_size: bytes.len(), der })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The encoding of the file it was read from.
+    pub fn format(&self) -> CrlFormat {
+        self.format
+    }
+
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The CRL encoded as `to`: DER bytes, or PEM text with a final newline.
+    pub fn convert(&self, to: CrlFormat) -> Vec<u8> {
+        match to {
+            CrlFormat::Der => self.der.clone(),
+            CrlFormat::Pem => ::pem::encode(&::pem::Pem::new("X509 CRL", self.der.clone())).into_bytes(),
+        }
+    }
+
+    fn parsed(&self) -> Result<CertificateRevocationList<'_>, PkiError> {
+        CertificateRevocationList::from_der(&self.der)
+            .map(|(_, crl)| crl)
+            .map_err(|e| PkiError::BadCrl { name: self.name.clone(), reason: e.to_string() })
+    }
+
+    pub(crate) fn issuer_raw_and_name(&self) -> Result<(Vec<u8>, String), PkiError> {
+        let crl = self.parsed()?;
+        Ok((crl.issuer().as_raw().to_vec(), rfc2253(crl.issuer())))
+    }
+}
+
+/// `crl convert`: re-encodes a CRL file as PEM or DER.
+pub fn convert_crl(name: &str, bytes: &[u8], to: CrlFormat) -> Result<Vec<u8>, PkiError> {
+    Crl::parse(name, bytes).map(|crl| crl.convert(to))
+}
+
+/// A certificate serial number, compared by value: sign and magnitude.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SerialNumber {
+    negative: bool,
+    /// Big-endian magnitude without leading zero bytes (empty for zero).
+    magnitude: Vec<u8>,
+}
+
+impl SerialNumber {
+    /// Parses hex as logs and tools print it: case-insensitive, optional colons or
+    /// spaces, optional `0x`, optional leading `-`; leading zeros do not matter.
+    pub fn parse_hex(input: &str) -> Result<SerialNumber, PkiError> {
+        let bad = |reason: &str| PkiError::BadSerial { input: input.to_string(), reason: reason.to_string() };
+        let trimmed = input.trim();
+        let (negative, rest) = match trimmed.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, trimmed),
+        };
+        let rest = rest.strip_prefix("0x").or_else(|| rest.strip_prefix("0X")).unwrap_or(rest);
+        let digits: String = rest.chars().filter(|c| *c != ':' && !c.is_whitespace()).collect();
+        if digits.is_empty() {
+            return Err(bad("no hex digits"));
+        }
+        if let Some(c) = digits.chars().find(|c| !c.is_ascii_hexdigit()) {
+            return Err(bad(&format!("`{c}` is not a hex digit")));
+        }
+        let padded = if digits.len() % 2 == 1 { format!("0{digits}") } else { digits };
+        let bytes: Vec<u8> = padded
+            .as_bytes()
+            .chunks(2)
+            .map(|pair| {
+                let hi = char::from(pair[0]).to_digit(16).unwrap_or(0);
+                let lo = char::from(pair[1]).to_digit(16).unwrap_or(0);
+                u8::try_from(hi * 16 + lo).unwrap_or(0)
+            })
+            .collect();
+        let magnitude = strip_zeros(&bytes);
+        Ok(SerialNumber { negative: negative && !magnitude.is_empty(), magnitude })
+    }
+
+    /// From the content bytes of a DER INTEGER (two's complement).
+    pub fn from_der_integer(content: &[u8]) -> SerialNumber {
+        match content.first() {
+            Some(first) if first & 0x80 != 0 => {
+                // Negate two's complement: invert, add one.
+                let mut bytes: Vec<u8> = content.iter().map(|b| !b).collect();
+                for byte in bytes.iter_mut().rev() {
+                    let (sum, carry) = byte.overflowing_add(1);
+                    *byte = sum;
+                    if !carry {
+                        break;
+                    }
+                }
+                SerialNumber { negative: true, magnitude: strip_zeros(&bytes) }
+            }
+            _ => SerialNumber { negative: false, magnitude: strip_zeros(content) },
+        }
+    }
+
+    pub fn is_negative(&self) -> bool {
+        self.negative
+    }
+}
+
+fn strip_zeros(bytes: &[u8]) -> Vec<u8> {
+    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    bytes[first..].to_vec()
+}
+
+impl fmt::Display for SerialNumber {
+    /// Upper-case hex as ALB logs it (`02`), with `-` for negative serials.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.negative { "-" } else { "" };
+        if self.magnitude.is_empty() { write!(f, "00") } else { write!(f, "{sign}{}", hex_upper(&self.magnitude)) }
+    }
+}
+
+impl Serialize for SerialNumber {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// RFC 5280 CRLReason names.
+pub(crate) fn reason_name(code: u8) -> &'static str {
+    match code {
+        0 => "unspecified",
+        1 => "keyCompromise",
+        2 => "cACompromise",
+        3 => "affiliationChanged",
+        4 => "superseded",
+        5 => "cessationOfOperation",
+        6 => "certificateHold",
+        8 => "removeFromCRL",
+        9 => "privilegeWithdrawn",
+        10 => "aACompromise",
+        _ => "unknown",
+    }
+}
+
+/// One problem with a CRL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CrlFinding {
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// Whether a CA of the bundle signed the CRL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrlSignatureStatus {
+    /// A bundle CA with the CRL's issuer name verifies the signature.
+    Verified,
+    /// CAs with the issuer name exist, but none verifies the signature.
+    BadSignature,
+    /// No bundle CA has the CRL's issuer name.
+    NoIssuerInBundle,
+    /// The algorithm cannot be verified by this build.
+    Unverifiable,
+}
+
+/// The result of checking a CRL's signature against a bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CrlSignature {
+    pub bundle: String,
+    pub status: CrlSignatureStatus,
+    /// The bundle position of the CA that signed it (or the first candidate).
+    pub ca_position: Option<usize>,
+    pub ca_subject: Option<String>,
+}
+
+/// The result of [`inspect_crl`].
+#[derive(Debug, Clone, Serialize)]
+pub struct CrlReport {
+    pub name: String,
+    pub format: CrlFormat,
+    pub file_size: usize,
+    pub version: u32,
+    pub issuer: String,
+    pub this_update: DateTime<Utc>,
+    pub next_update: Option<DateTime<Utc>>,
+    /// CRL number extension, decimal.
+    pub crl_number: Option<String>,
+    pub signature_algorithm: String,
+    pub entry_count: usize,
+    /// Revoked serials ALB cannot act on because they are negative.
+    pub negative_serials: Vec<SerialNumber>,
+    /// Present when a bundle was given.
+    pub signature: Option<CrlSignature>,
+    pub findings: Vec<CrlFinding>,
+}
+
+impl CrlReport {
+    /// Whether ALB would refuse this CRL or could not use it (a finding of severity error).
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+}
+
+impl fmt::Display for CrlReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "CRL {} ({}, {} bytes)", self.name, self.format, self.file_size)?;
+        writeln!(f, "    issuer:       {}", self.issuer)?;
+        writeln!(f, "    version:      {}", self.version)?;
+        writeln!(f, "    this update:  {}", rfc3339(self.this_update))?;
+        let next = self.next_update.map(rfc3339).unwrap_or_else(|| "(none)".to_string());
+        writeln!(f, "    next update:  {next}")?;
+        if let Some(number) = &self.crl_number {
+            writeln!(f, "    CRL number:   {number}")?;
+        }
+        writeln!(f, "    signature:    {}", self.signature_algorithm)?;
+        writeln!(
+            f,
+            "    entries:      {} (quota {MAX_REVOCATION_ENTRIES} per trust store; file size quota {MAX_CRL_FILE_SIZE} bytes)",
+            self.entry_count
+        )?;
+        if !self.negative_serials.is_empty() {
+            let shown: Vec<String> = self.negative_serials.iter().take(20).map(ToString::to_string).collect();
+            writeln!(f, "    negative:     {}", shown.join(", "))?;
+        }
+        if let Some(sig) = &self.signature {
+            let who = match (&sig.ca_position, &sig.ca_subject) {
+                (Some(pos), Some(subject)) => format!(" (bundle #{pos} {subject})"),
+                _ => String::new(),
+            };
+            let status = match sig.status {
+                CrlSignatureStatus::Verified => "signed by a bundle CA",
+                CrlSignatureStatus::BadSignature => "signature does NOT verify with the bundle CA of that name",
+                CrlSignatureStatus::NoIssuerInBundle => "no CA in the bundle has the issuer's name",
+                CrlSignatureStatus::Unverifiable => "signature algorithm not verifiable by this build",
+            };
+            writeln!(f, "    signer:       {status}{who} [{}]", sig.bundle)?;
+        }
+        if self.findings.is_empty() {
+            write!(f, "No problems found.")
+        } else {
+            write!(f, "Problems:")?;
+            for finding in &self.findings {
+                write!(f, "\n  {} {}", finding.severity.label(), finding.message)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `crl inspect`: describes a CRL and checks it against the ALB quotas, the negative-serial
+/// limitation and, given a trust store, its signature. `at` judges this/next update.
+pub fn inspect_crl(
+    name: &str,
+    bytes: &[u8],
+    store: Option<&TrustStore>,
+    at: DateTime<Utc>,
+) -> Result<CrlReport, PkiError> {
+    let crl = Crl::parse(name, bytes)?;
+    let parsed = crl.parsed()?;
+    let negative_serials: Vec<SerialNumber> = parsed
+        .iter_revoked_certificates()
+        .map(|r| SerialNumber::from_der_integer(r.raw_serial()))
+        .filter(SerialNumber::is_negative)
+        .collect();
+    let entry_count = parsed.iter_revoked_certificates().count();
+    let this_update = asn1_to_utc(parsed.last_update());
+    let next_update = parsed.next_update().map(asn1_to_utc);
+    let mut findings = Vec::new();
+    let error = |message: String| CrlFinding { severity: Severity::Error, message };
+    let warning = |message: String| CrlFinding { severity: Severity::Warning, message };
+    if crl.file_size > MAX_CRL_FILE_SIZE {
+        findings.push(error(format!(
+            "the file is {} bytes, over the {MAX_CRL_FILE_SIZE}-byte (50 MB) revocation list size limit: split the CRL",
+            crl.file_size
+        )));
+    }
+    if entry_count > MAX_REVOCATION_ENTRIES {
+        findings.push(error(format!(
+            "{entry_count} entries exceed the quota of {MAX_REVOCATION_ENTRIES} revocation entries per trust store (default; adjustable via quota L-37E1617B)"
+        )));
+    }
+    if !negative_serials.is_empty() {
+        findings.push(warning(format!(
+            "{} entr(ies) revoke negative serial numbers ({}); ALB cannot revoke certificates with negative serials, so they stay trusted: re-issue those certificates",
+            negative_serials.len(),
+            negative_serials.iter().take(5).map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    if let Some(next) = next_update
+        && next < at
+    {
+        findings.push(warning(format!(
+            "past its next update ({}); how ALB treats a stale CRL is undocumented: publish a fresh one",
+            rfc3339(next)
+        )));
+    }
+    if this_update > at {
+        findings.push(warning(format!("its this-update time {} is in the future", rfc3339(this_update))));
+    }
+    if crl.format == CrlFormat::Der {
+        findings.push(warning(
+            "the file is DER; AWS documents PEM CRLs for trust stores: convert it with `crl convert --to pem`".to_string(),
+        ));
+    }
+    let signature = store.map(|store| check_signature(&parsed, store, &mut findings));
+    Ok(CrlReport {
+        name: name.to_string(),
+        format: crl.format,
+        file_size: crl.file_size,
+        version: parsed.version().map_or(1, |v| v.0 + 1),
+        issuer: rfc2253(parsed.issuer()),
+        this_update,
+        next_update,
+        crl_number: parsed.crl_number().map(ToString::to_string),
+        signature_algorithm: signature_name(&parsed.signature_algorithm),
+        entry_count,
+        negative_serials,
+        signature,
+        findings,
+    })
+}
+
+fn check_signature(crl: &CertificateRevocationList<'_>, store: &TrustStore, findings: &mut Vec<CrlFinding>) -> CrlSignature {
+    let mut result = CrlSignature {
+        bundle: store.name().to_string(),
+        status: CrlSignatureStatus::NoIssuerInBundle,
+        ca_position: None,
+        ca_subject: None,
+    };
+    for (i, der) in store.certificate_ders().enumerate() {
+        let Ok((_, ca)) = X509Certificate::from_der(der) else { continue };
+        if ca.subject().as_raw() != crl.issuer().as_raw() {
+            continue;
+        }
+        let candidate_status = match crl.verify_signature(ca.public_key()) {
+            Ok(()) => CrlSignatureStatus::Verified,
+            Err(X509Error::SignatureUnsupportedAlgorithm) => CrlSignatureStatus::Unverifiable,
+            Err(_) => CrlSignatureStatus::BadSignature,
+        };
+        let better = result.status == CrlSignatureStatus::NoIssuerInBundle || candidate_status == CrlSignatureStatus::Verified;
+        if better {
+            result.status = candidate_status;
+            result.ca_position = Some(i + 1);
+            result.ca_subject = Some(rfc2253(ca.subject()));
+        }
+        if candidate_status == CrlSignatureStatus::Verified {
+            if let Ok(Some(ku)) = ca.key_usage()
+                && !ku.value.crl_sign()
+            {
+                findings.push(CrlFinding {
+                    severity: Severity::Error,
+                    message: format!(
+                        "the signing CA (bundle #{}) has key usage without cRLSign, so its CRLs are not accepted: re-issue the CA with cRLSign",
+                        i + 1
+                    ),
+                });
+            }
+            break;
+        }
+    }
+    let message = match result.status {
+        CrlSignatureStatus::Verified => None,
+        CrlSignatureStatus::BadSignature => Some((
+            Severity::Error,
+            "the bundle CA with the issuer's name did not sign this CRL (re-keyed or look-alike CA); ALB would fail with Failed:ClientCertCrlProcessingError or refuse it".to_string(),
+        )),
+        CrlSignatureStatus::NoIssuerInBundle => Some((
+            Severity::Warning,
+            format!("no CA in {} has the CRL's issuer name; this CRL applies to no certificate the trust store accepts", store.name()),
+        )),
+        CrlSignatureStatus::Unverifiable => Some((
+            Severity::Warning,
+            "the signature algorithm cannot be verified by this build; check with `openssl crl -CAfile BUNDLE -noout`".to_string(),
+        )),
+    };
+    if let Some((severity, message)) = message {
+        findings.push(CrlFinding { severity, message });
+    }
+    result
+}
+
+/// The result of [`crl_contains`].
+#[derive(Debug, Clone, Serialize)]
+pub struct CrlContainsReport {
+    pub crl: String,
+    pub issuer: String,
+    pub serial: SerialNumber,
+    pub revoked: bool,
+    pub revocation_date: Option<DateTime<Utc>>,
+    /// RFC 5280 reason name, when the entry has one.
+    pub reason: Option<String>,
+}
+
+impl fmt::Display for CrlContainsReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.revoked {
+            let when = self.revocation_date.map(rfc3339).unwrap_or_default();
+            let reason = self.reason.as_ref().map(|r| format!(", reason {r}")).unwrap_or_default();
+            write!(f, "serial {} is REVOKED by {} (issuer {}) on {when}{reason}", self.serial, self.crl, self.issuer)
+        } else {
+            write!(f, "serial {} is not in {} (issuer {})", self.serial, self.crl, self.issuer)
+        }
+    }
+}
+
+/// `crl contains SERIAL`: whether the CRL revokes a serial (hex, as in the log).
+pub fn crl_contains(name: &str, bytes: &[u8], serial: &str) -> Result<CrlContainsReport, PkiError> {
+    let wanted = SerialNumber::parse_hex(serial)?;
+    let crl = Crl::parse(name, bytes)?;
+    let parsed = crl.parsed()?;
+    let entry = parsed.iter_revoked_certificates().find(|r| SerialNumber::from_der_integer(r.raw_serial()) == wanted);
+    Ok(CrlContainsReport {
+        crl: name.to_string(),
+        issuer: rfc2253(parsed.issuer()),
+        revoked: entry.is_some(),
+        revocation_date: entry.map(|e| asn1_to_utc(e.revocation_date)),
+        reason: entry.and_then(|e| e.reason_code()).map(|(_, code)| reason_name(code.0).to_string()),
+        serial: wanted,
+    })
+}
