@@ -1,1 +1,45 @@
-fn main() {}
+//! The albmtls command line: parses arguments into checked settings, wires sources,
+//! parser and reports together, and turns outcomes into exit statuses.
+//!
+//! This crate is deliberately thin: it owns clap, the printer (stdout, stderr, colour,
+//! progress) and exit codes. Parsing, reading, counting and rendering live in the
+//! library crates and must not be re-implemented here.
+
+mod args;
+mod commands;
+mod printer;
+mod scan;
+mod settings;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::commands::Exit;
+use crate::printer::Printer;
+use crate::settings::{Command, OutputSettings, Settings};
+
+fn main() -> ExitCode {
+    let args = args::LowArgs::parse();
+    let settings = match Settings::from_args(args, chrono::Utc::now()) {
+        Ok(settings) => settings,
+        Err(err) => {
+            let printer = Printer::new(&OutputSettings { color: false, quiet: false, progress: false });
+            printer.error(&format!("{err:#}"));
+            return Exit::Error.into();
+        }
+    };
+    let printer = Printer::new(&settings.output);
+    let outcome = match &settings.command {
+        Command::Report(report) => commands::report::run(report, &printer),
+        Command::Grep(grep) => commands::grep::run(grep, &printer),
+        Command::Explain(explain) => commands::explain::run(explain, &printer),
+    };
+    match outcome {
+        Ok(exit) => exit.into(),
+        Err(err) => {
+            printer.error(&format!("{err:#}"));
+            Exit::Error.into()
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! Counts of records by status, client, subject and minute, built per input and
+//! merged. Merging is exact: a merged aggregate equals the one a single pass would
+//! build, so parallel runs, shards and partial files all give the same report.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use albmtls_parse::{FailureCode, Field, Micros, ParseError, Problem, Record, VerifyStatus, time::MICROS_PER_MINUTE};
+use albmtls_source::SkippedFiles;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+/// How many malformed lines are kept verbatim for the report.
+pub const MALFORMED_SAMPLES: usize = 10;
+/// How much of a malformed line is kept.
+const SAMPLE_TEXT: usize = 300;
+
+/// Which status a record has, as an aggregate key. Unknown texts are kept verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum StatusKey {
+    Success,
+    Absent,
+    Failed(FailureCode),
+    /// Any other text: an undocumented `Failed:<X>` or something stranger.
+    Other(String),
+}
+
+impl StatusKey {
+    /// The status exactly as it appears in logs.
+    pub fn text(&self) -> &str {
+        match self {
+            StatusKey::Success => "Success",
+            StatusKey::Absent => "-",
+            StatusKey::Failed(code) => code.status_text(),
+            StatusKey::Other(text) => text,
+        }
+    }
+
+    pub fn is_failure(&self) -> bool {
+        match self {
+            StatusKey::Failed(_) => true,
+            StatusKey::Other(text) => text.starts_with("Failed:"),
+            _ => false,
+        }
+    }
+
+    fn slot(status: &VerifyStatus<'_>) -> Option<usize> {
+        match status {
+            VerifyStatus::Success => Some(0),
+            VerifyStatus::Absent => Some(1),
+            VerifyStatus::Failed(code) => Some(2 + *code as usize),
+            VerifyStatus::FailedUnknown(_) | VerifyStatus::Other(_) => None,
+        }
+    }
+
+    fn of_slot(slot: usize) -> StatusKey {
+        match slot {
+            0 => StatusKey::Success,
+            1 => StatusKey::Absent,
+            n => StatusKey::Failed(FailureCode::ALL[n - 2]),
+        }
+    }
+}
+
+const KNOWN_SLOTS: usize = 2 + FailureCode::ALL.len();
+
+/// Everything counted for one status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusStats {
+    pub count: u64,
+    pub first_seen: Option<Micros>,
+    pub last_seen: Option<Micros>,
+    /// Records per minute (minute = floor(time / 60 s)).
+    pub per_minute: BTreeMap<i64, u64>,
+    /// Per client and per subject, kept for failures only: successes are the bulk of
+    /// traffic and nobody triages them by client.
+    pub clients: FxHashMap<IpAddr, u64>,
+    /// Subjects as written in the log (escapes kept); `-` when absent.
+    pub subjects: FxHashMap<Vec<u8>, u64>,
+}
+
+impl StatusStats {
+    fn add(&mut self, record: &Record<'_>, minute: &mut MinuteCache, detailed: bool) {
+        self.count += 1;
+        self.first_seen = Some(self.first_seen.map_or(record.time, |t| t.min(record.time)));
+        self.last_seen = Some(self.last_seen.map_or(record.time, |t| t.max(record.time)));
+        minute.add(record.time.div_euclid(MICROS_PER_MINUTE), &mut self.per_minute);
+        if detailed {
+            *self.clients.entry(record.client_ip).or_default() += 1;
+            let subject = record.subject.unwrap_or(b"-");
+            match self.subjects.get_mut(subject) {
+                Some(count) => *count += 1,
+                None => {
+                    self.subjects.insert(subject.to_vec(), 1);
+                }
+            }
+        }
+    }
+
+    fn merge(&mut self, other: StatusStats) {
+        self.count += other.count;
+        self.first_seen = min_opt(self.first_seen, other.first_seen);
+        self.last_seen = max_opt(self.last_seen, other.last_seen);
+        for (minute, n) in other.per_minute {
+            *self.per_minute.entry(minute).or_default() += n;
+        }
+        for (ip, n) in other.clients {
+            *self.clients.entry(ip).or_default() += n;
+        }
+        for (subject, n) in other.subjects {
+            *self.subjects.entry(subject).or_default() += n;
+        }
+    }
+}
+
+/// Consecutive records of a file are nearly always in the same minute; counting them
+/// here first saves a map update per record.
+#[derive(Debug, Default)]
+struct MinuteCache;
+
+impl MinuteCache {
+    fn add(&mut self, minute: i64, per_minute: &mut BTreeMap<i64, u64>) {
+        match per_minute.last_entry() {
+            Some(mut last) if *last.key() == minute => *last.get_mut() += 1,
+            _ => *per_minute.entry(minute).or_default() += 1,
+        }
+    }
+}
+
+fn min_opt(a: Option<Micros>, b: Option<Micros>) -> Option<Micros> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn max_opt(a: Option<Micros>, b: Option<Micros>) -> Option<Micros> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// A line that could not be parsed, kept so the user can see it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MalformedSample {
+    /// Position of the input in the run's input list: keeps "the first N" stable
+    /// however the work was split across threads.
+    pub input_index: usize,
+    pub input: String,
+    pub line: u64,
+    pub field: Field,
+    pub problem: Problem,
+    /// The start of the line, lossily decoded.
+    pub text: String,
+}
+
+/// An input that could not be opened or was cut short.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct InputError {
+    pub input: String,
+    /// The last line read before the error (0 when nothing was read).
+    pub after_line: u64,
+    pub message: String,
+}
+
+/// The mergeable result of reading some inputs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Aggregate {
+    /// Records that passed the filters.
+    pub records: u64,
+    /// Records that parsed but did not pass the filters.
+    pub filtered_out: u64,
+    /// Non-blank lines that are not connection-log records.
+    pub malformed: u64,
+    pub malformed_by_field: BTreeMap<Field, u64>,
+    pub malformed_samples: Vec<MalformedSample>,
+    pub blank_lines: u64,
+    /// Lines longer than the reader's limit, skipped unread.
+    pub overlong_lines: u64,
+    /// Records by how many fields their line carried (11, 12, 13, 14, 15).
+    pub field_counts: BTreeMap<u8, u64>,
+    pub inputs_read: u64,
+    pub skipped_files: SkippedFiles,
+    pub input_errors: Vec<InputError>,
+    known: Vec<StatusStats>,
+    others: BTreeMap<String, StatusStats>,
+}
+
+impl Aggregate {
+    pub fn new() -> Aggregate {
+        Aggregate { known: vec![StatusStats::default(); KNOWN_SLOTS], ..Aggregate::default() }
+    }
+
+    /// Counts a record that passed the filters.
+    pub fn add(&mut self, record: &Record<'_>) {
+        if self.known.is_empty() {
+            self.known = vec![StatusStats::default(); KNOWN_SLOTS];
+        }
+        self.records += 1;
+        *self.field_counts.entry(record.field_count() as u8).or_default() += 1;
+        let status = record.verify_status();
+        let detailed = status.is_failure();
+        let stats = match StatusKey::slot(&status) {
+            Some(slot) => &mut self.known[slot],
+            None => {
+                let text = String::from_utf8_lossy(record.status);
+                match self.others.get_mut(text.as_ref()) {
+                    Some(stats) => stats,
+                    None => self.others.entry(text.into_owned()).or_default(),
+                }
+            }
+        };
+        stats.add(record, &mut MinuteCache, detailed);
+    }
+
+    /// Counts a line that could not be parsed, keeping the first few.
+    pub fn add_malformed(&mut self, input_index: usize, input: &str, line_number: u64, line: &[u8], error: ParseError) {
+        self.malformed += 1;
+        *self.malformed_by_field.entry(error.field).or_default() += 1;
+        let position = (input_index, line_number);
+        let full = self.malformed_samples.len() >= MALFORMED_SAMPLES;
+        if full && self.malformed_samples.last().is_some_and(|last| (last.input_index, last.line) < position) {
+            return;
+        }
+        let line = albmtls_parse::trim_line_end(line);
+        let text = String::from_utf8_lossy(&line[..line.len().min(SAMPLE_TEXT)]).into_owned();
+        self.malformed_samples.push(MalformedSample {
+            input_index,
+            input: input.to_owned(),
+            line: line_number,
+            field: error.field,
+            problem: error.problem,
+            text,
+        });
+        self.trim_samples();
+    }
+
+    fn trim_samples(&mut self) {
+        self.malformed_samples.sort();
+        self.malformed_samples.truncate(MALFORMED_SAMPLES);
+    }
+
+    /// Folds `other` into `self`.
+    pub fn merge(&mut self, other: Aggregate) {
+        self.records += other.records;
+        self.filtered_out += other.filtered_out;
+        self.malformed += other.malformed;
+        for (field, n) in other.malformed_by_field {
+            *self.malformed_by_field.entry(field).or_default() += n;
+        }
+        self.malformed_samples.extend(other.malformed_samples);
+        self.trim_samples();
+        self.blank_lines += other.blank_lines;
+        self.overlong_lines += other.overlong_lines;
+        for (n, count) in other.field_counts {
+            *self.field_counts.entry(n).or_default() += count;
+        }
+        self.inputs_read += other.inputs_read;
+        self.skipped_files.merge(&other.skipped_files);
+        self.input_errors.extend(other.input_errors);
+        self.input_errors.sort();
+        if self.known.is_empty() {
+            self.known = vec![StatusStats::default(); KNOWN_SLOTS];
+        }
+        for (slot, stats) in other.known.into_iter().enumerate() {
+            self.known[slot].merge(stats);
+        }
+        for (text, stats) in other.others {
+            self.others.entry(text).or_default().merge(stats);
+        }
+    }
+
+    /// Every status seen, with its statistics.
+    pub fn statuses(&self) -> impl Iterator<Item = (StatusKey, &StatusStats)> {
+        let known = self.known.iter().enumerate().map(|(slot, stats)| (StatusKey::of_slot(slot), stats));
+        let others = self.others.iter().map(|(text, stats)| (StatusKey::Other(text.clone()), stats));
+        known.chain(others).filter(|(_, stats)| stats.count > 0)
+    }
+
+    /// Time of the earliest and latest record.
+    pub fn time_span(&self) -> Option<(Micros, Micros)> {
+        let first = self.statuses().filter_map(|(_, s)| s.first_seen).min()?;
+        let last = self.statuses().filter_map(|(_, s)| s.last_seen).max()?;
+        Some((first, last))
+    }
+}

@@ -1,0 +1,142 @@
+//! The command line as clap sees it. Nothing here is checked beyond syntax; `settings`
+//! turns it into what commands run on.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "albmtls",
+    version,
+    about = "Why do clients fail mutual TLS on an AWS Application Load Balancer, and what to do about it",
+    long_about = "albmtls reads ALB connection logs (gzipped or plain, local files, directories or stdin), \
+                  counts every tls_verify_status, shows who fails and why, and explains each failure code \
+                  with the steps to fix it.",
+    after_help = "Examples:\n  albmtls report sample-logs/\n  albmtls grep --ip 203.0.113.7 --status failed logs/\n  albmtls explain ClientCertExpired\n\nExit status: 0 ok, 1 nothing matched (grep), 2 an error (the report still covers what could be read)."
+)]
+pub struct LowArgs {
+    #[command(subcommand)]
+    pub command: CommandArgs,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// When to colour output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print nothing on stderr but errors (no progress, no warnings).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommandArgs {
+    /// Count every verify status, who fails and when, with what to do about each failure.
+    #[command(after_help = "Examples:\n  albmtls report logs/\n  albmtls report --since 2h --format json logs/ > report.json\n  zcat conn_log_*.gz | albmtls report -")]
+    Report(ReportArgs),
+    /// Print the log lines that match, as they are (a correct `zcat | awk` replacement).
+    #[command(after_help = "Examples:\n  albmtls grep --ip 203.0.113.7 --status failed logs/\n  albmtls grep --status ClientCertExpired --fields timestamp,client_ip,leaf_client_cert_subject logs/\n  albmtls grep --ip 10.0.0.0/8 --count logs/")]
+    Grep(GrepArgs),
+    /// Explain a tls_verify_status code and how to fix it.
+    #[command(after_help = "Examples:\n  albmtls explain ClientCertExpired\n  albmtls explain Failed:ClientCertCrlHit\n  albmtls explain all")]
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files, directories (searched recursively for conn_log_* files) or `-` for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Filters")]
+pub struct FilterArgs {
+    /// Client address or CIDR network (repeatable).
+    #[arg(long = "ip", value_name = "ADDR|CIDR")]
+    pub ips: Vec<String>,
+    /// Status: a code (ClientCertExpired), `Failed:<code>`, `failed`, `success` or `-` (repeatable).
+    #[arg(long = "status", value_name = "STATUS")]
+    pub statuses: Vec<String>,
+    /// Shorthand for `--status failed`.
+    #[arg(long)]
+    pub failed: bool,
+    /// Substring of the client certificate subject.
+    #[arg(long, value_name = "TEXT")]
+    pub subject: Option<String>,
+    /// Entries at or after this time: RFC 3339 (2026-11-02T10:00:00Z), a date (2026-11-02) or an age (2h, 30m, 1d).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Entries before this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Listener port (repeatable).
+    #[arg(long = "port", value_name = "PORT")]
+    pub ports: Vec<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Entries in each top list.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
+    /// Timeline bucket: 1m, 5m, 15m, 1h or 1d (default: from the time span).
+    #[arg(long, value_name = "WIDTH")]
+    pub bucket: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Csv,
+    Md,
+}
+
+#[derive(Debug, Args)]
+pub struct GrepArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Print only these fields, space-separated (names as in the AWS docs: client_ip,tls_verify_status,…).
+    #[arg(long, value_delimiter = ',', value_name = "FIELD,…", conflicts_with_all = ["json", "count"])]
+    pub fields: Vec<String>,
+    /// Print one JSON object per matching record.
+    #[arg(long, conflicts_with = "count")]
+    pub json: bool,
+    /// Print only the number of matching records.
+    #[arg(short = 'c', long)]
+    pub count: bool,
+    /// Prefix each line with the input name and line number.
+    #[arg(short = 'H', long)]
+    pub with_filename: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A code (ClientCertExpired), a status (Failed:ClientCertExpired, Success, -), `unknown`, or `all`.
+    #[arg(default_value = "all")]
+    pub code: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}

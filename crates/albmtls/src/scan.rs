@@ -1,0 +1,154 @@
+//! The pipeline both `report` and `grep` run: inputs in parallel (rayon), each decoded
+//! on its own reader thread, tokenized, filtered and handed to a per-input sink; sinks
+//! are merged at the end.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use albmtls_parse::{ParseError, Record, is_blank};
+use albmtls_source::{LocalInput, SkippedFiles, decode, expand_paths, spawn_chunks};
+use anyhow::{Context, Result};
+use memchr::memchr_iter;
+use rayon::prelude::*;
+
+use crate::printer::Printer;
+use crate::settings::ScanSettings;
+
+/// One input being read: its position in the run and its name for messages.
+pub struct InputContext<'a> {
+    pub index: usize,
+    pub name: &'a str,
+}
+
+/// What a command does with the lines of one input.
+pub trait Sink: Send {
+    fn record(&mut self, input: &InputContext<'_>, line_number: u64, record: &Record<'_>) -> std::io::Result<()>;
+    fn filtered_out(&mut self);
+    fn malformed(&mut self, input: &InputContext<'_>, line_number: u64, line: &[u8], error: ParseError);
+    fn blank(&mut self);
+    fn overlong(&mut self, lines: u64);
+    /// The input is finished (`error` set when it ended early) after `lines` lines.
+    fn end_input(&mut self, input: &InputContext<'_>, lines: u64, error: Option<String>) -> std::io::Result<()>;
+    fn records(&self) -> u64;
+}
+
+/// What the whole run produced.
+pub struct ScanOutcome<S> {
+    pub sinks: Vec<S>,
+    pub skipped_files: SkippedFiles,
+    /// Paths that could not be listed or opened at all.
+    pub listing_errors: Vec<String>,
+    /// Writing output failed (a closed pipe, a full disk); the run stopped there.
+    pub output_error: Option<std::io::Error>,
+}
+
+/// Reads every input named in `settings` into sinks made by `new_sink`.
+pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl Fn() -> S + Sync) -> Result<ScanOutcome<S>> {
+    let expansion = expand_paths(&settings.paths);
+    let listing_errors: Vec<String> = expansion.errors.iter().map(ToString::to_string).collect();
+    for error in &listing_errors {
+        printer.error(error);
+    }
+    let inputs = expansion.inputs;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.threads)
+        .thread_name(|i| format!("albmtls-worker-{i}"))
+        .build()
+        .context("starting worker threads")?;
+    let stop = AtomicBool::new(false);
+    let output_error = Mutex::new(None);
+    let records = AtomicU64::new(0);
+    printer.start_progress(inputs.len() as u64);
+    let sinks: Vec<S> = pool.install(|| {
+        inputs
+            .par_iter()
+            .enumerate()
+            .map(|(index, input)| {
+                let mut sink = new_sink();
+                let name = input.display_name();
+                let context = InputContext { index, name: &name };
+                if !stop.load(Ordering::Relaxed) {
+                    if let Err(err) = read_input(input, &context, settings, &mut sink, &stop) {
+                        stop.store(true, Ordering::Relaxed);
+                        output_error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(err);
+                    }
+                    printer.progress_input_done(records.fetch_add(sink.records(), Ordering::Relaxed) + sink.records());
+                }
+                sink
+            })
+            .collect()
+    });
+    printer.finish_progress();
+    Ok(ScanOutcome { sinks, skipped_files: expansion.skipped, listing_errors, output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()) })
+}
+
+/// Reads one input to its end (or its first error). Returns `Err` only when output
+/// can no longer be written.
+fn read_input<S: Sink>(input: &LocalInput, context: &InputContext<'_>, settings: &ScanSettings, sink: &mut S, stop: &AtomicBool) -> std::io::Result<()> {
+    let opened = input.open().and_then(|raw| decode(context.name, raw));
+    let reader = match opened {
+        Ok((_, reader)) => reader,
+        Err(err) => return sink.end_input(context, 0, Some(strip_name(&err.to_string(), context.name))),
+    };
+    let chunks = match spawn_chunks(reader) {
+        Ok(chunks) => chunks,
+        Err(err) => return sink.end_input(context, 0, Some(format!("cannot start a reader thread: {err}"))),
+    };
+    let filter = &settings.filter;
+    let keep_all = filter.keeps_everything();
+    let mut line_number = 0u64;
+    for chunk in chunks {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(err) => {
+                let mut message = format!("{} after {} decoded bytes", describe_read_error(&err.source), err.decoded_bytes);
+                if err.dropped_partial_line > 0 {
+                    message.push_str(&format!("; an incomplete last line ({} bytes) was dropped", err.dropped_partial_line));
+                }
+                message.push_str("; the lines before it were counted");
+                return sink.end_input(context, line_number, Some(message));
+            }
+        };
+        if stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        if chunk.overlong_lines_before > 0 {
+            line_number += chunk.overlong_lines_before;
+            sink.overlong(chunk.overlong_lines_before);
+        }
+        let bytes = chunk.bytes();
+        let mut start = 0;
+        let ends = memchr_iter(b'\n', bytes).map(|i| i + 1).chain((bytes.last() != Some(&b'\n')).then_some(bytes.len()));
+        for end in ends {
+            let line = &bytes[start..end];
+            start = end;
+            line_number += 1;
+            // Records start with a digit; only lines that do not are worth a blank check.
+            if line.first().is_none_or(u8::is_ascii_whitespace) && is_blank(line) {
+                sink.blank();
+                continue;
+            }
+            match Record::parse(line) {
+                Ok(record) if keep_all || filter.matches(&record) => sink.record(context, line_number, &record)?,
+                Ok(_) => sink.filtered_out(),
+                Err(error) => sink.malformed(context, line_number, line, error),
+            }
+        }
+    }
+    sink.end_input(context, line_number, None)
+}
+
+fn describe_read_error(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::UnexpectedEof => "gzip data is truncated (the file ends mid-stream; was it copied while still being written?)".to_owned(),
+        std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData => {
+            format!("gzip data is corrupt ({err}); re-download the file")
+        }
+        _ => format!("read failed: {err}"),
+    }
+}
+
+/// Source errors start with the input's name; the report shows the name in its own column.
+fn strip_name(message: &str, name: &str) -> String {
+    message.strip_prefix(name).map(|m| m.trim_start_matches(':').trim_start()).unwrap_or(message).to_owned()
+}
