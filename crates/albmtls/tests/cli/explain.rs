@@ -1,0 +1,34 @@
+use crate::harness::TestDir;
+
+#[test]
+fn explains_a_code_with_steps_and_commands() {
+    let run = TestDir::new().run(&["explain", "clientcertcrlhit"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.starts_with("Failed:ClientCertCrlHit\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("How to fix it:\n  1. "));
+    assert!(run.stdout.contains("Commands:\n  # "));
+    assert!(run.stdout.contains("openssl crl"), "CRL remediation names the openssl command");
+}
+
+#[test]
+fn all_lists_every_documented_code_and_json_matches() {
+    let t = TestDir::new();
+    let text = t.run(&["explain", "all"]).stdout;
+    let json = t.run(&["explain", "all", "--json"]).json();
+    let entries = json.as_array().unwrap();
+    assert_eq!(entries.len(), 13 + 3);
+    for entry in entries {
+        let status = entry["status"].as_str().unwrap();
+        assert!(text.contains(&format!("{status}\n  {}", entry["summary"].as_str().unwrap())), "{status} missing from text");
+    }
+}
+
+#[test]
+fn unknown_code_lists_the_known_ones() {
+    let run = TestDir::new().run(&["explain", "Expired"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("unknown code `Expired`") && run.stderr.contains("ClientCertExpired"), "{}", run.stderr);
+    let undocumented = TestDir::new().run(&["explain", "Failed:ClientCertRevoked"]);
+    assert_eq!(undocumented.code, 0);
+    assert!(undocumented.stdout.contains("not documented") || undocumented.stdout.contains("undocumented"), "{}", undocumented.stdout);
+}

@@ -1,0 +1,7 @@
+//! End-to-end tests of the albmtls binary on real files. One test binary, one harness.
+
+mod harness;
+
+mod explain;
+mod grep;
+mod report;
