@@ -96,7 +96,11 @@ impl Crl {
     pub fn convert(&self, to: CrlFormat) -> Vec<u8> {
         match to {
             CrlFormat::Der => self.der.clone(),
-            CrlFormat::Pem => ::pem::encode(&::pem::Pem::new("X509 CRL", self.der.clone())).into_bytes(),
+            CrlFormat::Pem => {
+                // LF, as openssl writes it: the result is meant for Unix tools and S3.
+                let config = ::pem::EncodeConfig::new().set_line_ending(::pem::LineEnding::LF);
+                ::pem::encode_config(&::pem::Pem::new("X509 CRL", self.der.clone()), config).into_bytes()
+            }
         }
     }
 

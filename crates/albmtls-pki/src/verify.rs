@@ -638,7 +638,7 @@ impl Checker<'_> {
                     FailureCode::ClientCertUntrusted,
                     Some(cert),
                     format!(
-                        "issued by {}, which is in the bundle (#{}) but with a key that did not sign this certificate (re-keyed or look-alike CA)",
+                        "issued by {}; a CA of that name is in the bundle (#{}) but no path to it verifies (re-keyed CA, or a constraint on the way)",
                         cert.issuer, ca.info.position
                     ),
                 ),

@@ -1,0 +1,119 @@
+//! Where openssl answers the same question, our answer must agree. Skipped (with a note)
+//! when openssl is not on PATH.
+
+use std::path::Path;
+use std::process::Command;
+
+use albmtls_pki::{CheckOptions, TrustStore, check_client, describe_certificate, inspect_crl, read_certificates};
+use rcgen::date_time_ymd;
+
+use crate::pki::{Ca, at, ca_params, ec_key, fixture, fixture_path, have_openssl, leaf_params};
+
+fn openssl(args: &[&str]) -> (bool, String) {
+    let out = Command::new("openssl").args(args).output().unwrap();
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn verdicts_agree_with_openssl_verify() {
+    if !have_openssl() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = Ca::root_named("Root CA");
+    let int = root.sub(ca_params("Issuing CA"), ec_key());
+    let good = int.sign(leaf_params("good", 2), &ec_key());
+    let mut expired_params = leaf_params("expired", 3);
+    expired_params.not_after = date_time_ymd(2025, 1, 1);
+    let expired = int.sign(expired_params, &ec_key());
+    let stranger = Ca::root_named("Other").sign(leaf_params("stranger", 4), &ec_key());
+    let impostor = Ca::root_named("Issuing CA").sign(leaf_params("impostor", 5), &ec_key());
+    let ca = write(dir.path(), "ca.pem", &root.pem());
+    let untrusted = write(dir.path(), "int.pem", &int.pem());
+    let store = TrustStore::from_bundle("ca.pem", root.pem().as_bytes()).unwrap();
+    let attime = at().timestamp().to_string();
+    for (name, leaf, openssl_says) in [
+        ("good", &good, None),
+        ("expired", &expired, Some("certificate has expired")),
+        ("stranger", &stranger, Some("unable to get local issuer certificate")),
+        ("impostor", &impostor, Some("certificate signature failure")),
+    ] {
+        let leaf_path = write(dir.path(), &format!("{name}.pem"), &leaf.pem());
+        let (ok, output) = openssl(&["verify", "-attime", &attime, "-purpose", "sslclient", "-CAfile", &ca, "-untrusted", &untrusted, &leaf_path]);
+        let client = format!("{}{}", leaf.pem(), int.pem());
+        let ours = check_client(&store, name, client.as_bytes(), &CheckOptions::at(at())).unwrap();
+        match openssl_says {
+            None => {
+                assert!(ok, "openssl: {output}");
+                assert!(ours.is_success(), "{ours}");
+            }
+            Some(text) => {
+                assert!(!ok && output.contains(text), "openssl: {output}");
+                let expected = match text {
+                    "certificate has expired" => "Failed:ClientCertExpired",
+                    "unable to get local issuer certificate" => "Failed:ClientCertUntrusted",
+                    _ => "Failed:ClientCertInvalid",
+                };
+                assert_eq!(ours.tls_verify_status, expected, "{ours}");
+            }
+        }
+    }
+}
+
+#[test]
+fn v1_client_is_rejected_by_both() {
+    if !have_openssl() {
+        return;
+    }
+    let (_, text) = openssl(&["x509", "-in", &fixture_path("v1-client.pem"), "-noout", "-text"]);
+    assert!(text.contains("Version: 1 (0x0)"));
+    let info = describe_certificate("v1", 1, &read_certificates("v1", &fixture("v1-client.pem")).unwrap()[0]).unwrap();
+    assert_eq!(info.version, 1);
+}
+
+#[test]
+fn serial_and_subject_agree_with_openssl_x509() {
+    if !have_openssl() {
+        return;
+    }
+    for file in ["v1-ca.pem", "v3-ca.pem", "rsa1024-ca.pem", "sha1-ca.pem", "v1-client.pem"] {
+        let path = fixture_path(file);
+        let info = describe_certificate(file, 1, &read_certificates(file, &fixture(file)).unwrap()[0]).unwrap();
+        let (_, serial) = openssl(&["x509", "-in", &path, "-noout", "-serial"]);
+        let theirs = serial.trim().trim_start_matches("serial=").trim_start_matches('0');
+        assert_eq!(info.serial.trim_start_matches('0'), theirs, "{file}");
+        let (_, subject) = openssl(&["x509", "-in", &path, "-noout", "-subject", "-nameopt", "RFC2253"]);
+        assert_eq!(format!("subject={}", info.subject), subject.trim(), "{file}");
+    }
+    // A multi-attribute rcgen subject, where RDN order matters.
+    let root = Ca::root_named("Root, Inc");
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "root.pem", &root.pem());
+    let (_, subject) = openssl(&["x509", "-in", &path, "-noout", "-subject", "-nameopt", "RFC2253"]);
+    let info = describe_certificate("root", 1, root.cert.der()).unwrap();
+    assert_eq!(format!("subject={}", info.subject), subject.trim());
+}
+
+#[test]
+fn crl_inspection_agrees_with_openssl_crl() {
+    if !have_openssl() {
+        return;
+    }
+    let (_, text) = openssl(&["crl", "-in", &fixture_path("negative-serial.crl.pem"), "-noout", "-text"]);
+    let report = inspect_crl("neg", &fixture("negative-serial.crl.pem"), None, at()).unwrap();
+    assert_eq!(text.matches("Serial Number:").count(), report.entry_count);
+    assert!(text.contains("Serial Number: -05"));
+    let (_, issuer) = openssl(&["crl", "-in", &fixture_path("negative-serial.crl.pem"), "-noout", "-issuer", "-nameopt", "RFC2253"]);
+    assert_eq!(format!("issuer={}", report.issuer), issuer.trim());
+    let (ok, verify) = openssl(&["crl", "-in", &fixture_path("negative-serial.crl.pem"), "-noout", "-CAfile", &fixture_path("v3-ca.pem")]);
+    let store = TrustStore::from_bundle("v3", &fixture("v3-ca.pem")).unwrap();
+    let ours = inspect_crl("neg", &fixture("negative-serial.crl.pem"), Some(&store), at()).unwrap();
+    assert!(ok && verify.contains("verify OK"), "{verify}");
+    assert_eq!(ours.signature.unwrap().status, albmtls_pki::CrlSignatureStatus::Verified);
+}
