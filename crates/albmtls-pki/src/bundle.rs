@@ -288,7 +288,10 @@ fn check_certificate(cert: &CertInfo, earlier: &[CertInfo], at: DateTime<Utc>, o
             ),
         ));
     }
-    if let Some(usage) = &cert.key_usage
+    // Usage lints only make sense for real CAs; a leaf already fails the CA rule.
+    let is_ca = cert.is_ca == Some(true);
+    if is_ca
+        && let Some(usage) = &cert.key_usage
         && !usage.iter().any(|u| u == "keyCertSign")
     {
         out.push(cert_finding(
@@ -298,7 +301,8 @@ fn check_certificate(cert: &CertInfo, earlier: &[CertInfo], at: DateTime<Utc>, o
             format!("key usage ({}) lacks keyCertSign, so certificates it issued fail verification", usage.join(", ")),
         ));
     }
-    if let Some(eku) = &cert.extended_key_usage
+    if is_ca
+        && let Some(eku) = &cert.extended_key_usage
         && !eku.iter().any(|u| u == "clientAuth" || u == "anyExtendedKeyUsage")
     {
         out.push(cert_finding(

@@ -394,7 +394,7 @@ fn attribute_2253(atv: &AttributeTypeAndValue<'_>) -> String {
     };
     match atv.as_str() {
         Ok(value) => format!("{key}={}", escape_2253(value)),
-        Err(_) => format!("{key}=#{}", hex_upper(&atv.attr_value().data)),
+        Err(_) => format!("{key}=#{}", hex_upper(atv.attr_value().data)),
     }
 }
 
@@ -411,4 +411,25 @@ fn escape_2253(value: &str) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bit_length, escape_2253, serial_hex};
+
+    #[test]
+    fn rfc2253_escapes_specials_and_edge_spaces() {
+        assert_eq!(escape_2253("Root, Inc"), "Root\\, Inc");
+        assert_eq!(escape_2253("#1 a+b "), "\\#1 a\\+b\\ ");
+        assert_eq!(escape_2253(" x"), "\\ x");
+    }
+
+    #[test]
+    fn serials_and_key_sizes() {
+        assert_eq!(serial_hex(&[0x00, 0xFE, 0xF2]), "FEF2");
+        assert_eq!(serial_hex(&[0x00]), "00");
+        assert_eq!(serial_hex(&[]), "00");
+        assert_eq!(bit_length(&[0x00, 0x80, 0x00]), 16);
+        assert_eq!(bit_length(&[0x01, 0x00]), 9);
+    }
 }

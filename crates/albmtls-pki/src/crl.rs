@@ -497,3 +497,21 @@ pub fn crl_contains(name: &str, bytes: &[u8], serial: &str) -> Result<CrlContain
         serial: wanted,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SerialNumber;
+
+    #[test]
+    fn der_integers_keep_their_sign() {
+        let show = |bytes: &[u8]| SerialNumber::from_der_integer(bytes).to_string();
+        assert_eq!(show(&[0x02]), "02");
+        assert_eq!(show(&[0x00, 0x80]), "80");
+        assert_eq!(show(&[0x80]), "-80");
+        assert_eq!(show(&[0xFF]), "-01");
+        assert_eq!(show(&[0xFB]), "-05");
+        assert_eq!(show(&[0xFF, 0x00]), "-0100");
+        assert_eq!(show(&[0x00]), "00");
+        assert_eq!(SerialNumber::parse_hex("-0").unwrap(), SerialNumber::parse_hex("00").unwrap());
+    }
+}

@@ -88,6 +88,7 @@ fn leaf_certificates_violate_basic_constraints() {
     assert_eq!(f.position, Some(2));
     assert_eq!(f.subject.as_deref(), Some("CN=client.alb-mtls-example.com,O=Example Co,C=US"));
     assert!(f.message.contains("the basic constraints extension must specify CA"), "{}", f.message);
+    assert_eq!(report.findings.len(), 1, "a leaf gets no CA usage lints on top:\n{report}");
     assert!(report.to_string().contains("ERROR #2 CN=client.alb-mtls-example.com,O=Example Co,C=US: basic constraints say CA:FALSE"));
     assert!(report.to_string().ends_with("Verdict: ALB would reject this bundle (InvalidCaCertificatesBundle)."));
 
