@@ -117,3 +117,61 @@ fn crl_inspection_agrees_with_openssl_crl() {
     assert!(ok && verify.contains("verify OK"), "{verify}");
     assert_eq!(ours.signature.unwrap().status, albmtls_pki::CrlSignatureStatus::Verified);
 }
+
+#[test]
+fn traditional_key_formats_match_their_certificates() {
+    if !have_openssl() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = Ca::root_named("Root CA");
+    let ec = ec_key();
+    let ec_cert = root.sign(leaf_params("ec", 2), &ec).pem();
+    let pkcs8 = write(dir.path(), "ec.key", &ec.serialize_pem());
+    let sec1 = dir.path().join("sec1.key").to_string_lossy().into_owned();
+    assert!(openssl(&["ec", "-in", &pkcs8, "-out", &sec1]).0);
+    let sec1_pem = std::fs::read(&sec1).unwrap();
+    assert!(String::from_utf8_lossy(&sec1_pem).contains("BEGIN EC PRIVATE KEY"));
+    let report = albmtls_pki::check_key_match(("ec.pem", ec_cert.as_bytes()), Some(("sec1.key", &sec1_pem)), None).unwrap();
+    assert!(report.all_match(), "{report}");
+
+    let rsa_cert = root.sign(leaf_params("rsa", 3), &crate::pki::rsa_key("a")).pem();
+    let pkcs1 = dir.path().join("pkcs1.key").to_string_lossy().into_owned();
+    assert!(openssl(&["rsa", "-in", &fixture_path("rsa2048-a.key"), "-traditional", "-out", &pkcs1]).0);
+    let pkcs1_pem = std::fs::read(&pkcs1).unwrap();
+    assert!(String::from_utf8_lossy(&pkcs1_pem).contains("BEGIN RSA PRIVATE KEY"));
+    let report = albmtls_pki::check_key_match(("rsa.pem", rsa_cert.as_bytes()), Some(("pkcs1.key", &pkcs1_pem)), None).unwrap();
+    assert!(report.all_match(), "{report}");
+}
+
+#[test]
+fn p521_chains_are_reported_as_unverifiable_not_misjudged() {
+    if !have_openssl() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
+    let (ok, out) = openssl(&[
+        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521", "-nodes", "-keyout", &path("ca.key"),
+        "-out", &path("ca.pem"), "-subj", "/CN=P521 Root", "-days", "36500", "-sha512",
+        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    assert!(ok, "{out}");
+    let (ok, out) = openssl(&[
+        "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", &path("c.key"),
+        "-out", &path("c.csr"), "-subj", "/CN=p521 client",
+    ]);
+    assert!(ok, "{out}");
+    let ext = write(dir.path(), "client.ext", "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n");
+    let (ok, out) = openssl(&[
+        "x509", "-req", "-in", &path("c.csr"), "-CA", &path("ca.pem"), "-CAkey", &path("ca.key"), "-sha256",
+        "-days", "3650", "-out", &path("c.pem"), "-extfile", &ext,
+    ]);
+    assert!(ok, "{out}");
+    let bundle = std::fs::read(path("ca.pem")).unwrap();
+    assert!(albmtls_pki::check_bundle("ca.pem", &bundle, chrono::Utc::now()).findings.is_empty(), "P-521 + SHA-512 is allowed in a bundle");
+    let store = TrustStore::from_bundle("ca.pem", &bundle).unwrap();
+    let client = std::fs::read(path("c.pem")).unwrap();
+    let err = check_client(&store, "c.pem", &client, &CheckOptions::at(chrono::Utc::now())).unwrap_err();
+    assert!(err.to_string().contains("the chain uses an ECDSA P-521 key"), "{err}");
+}
