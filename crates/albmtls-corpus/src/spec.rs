@@ -1,0 +1,322 @@
+//! What to generate: [`CorpusSpec`] and its presets.
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::CorpusError;
+use crate::line::{DEFAULT_ELB, Generation};
+
+/// Relative weights of the four line generations.
+///
+/// Generations are assigned per file, in time order: the earliest files get the oldest
+/// format, the way a real bucket's history looks (see [`GenerationMix::for_file`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenerationMix {
+    pub fields11: u32,
+    pub fields12: u32,
+    pub fields13: u32,
+    pub fields15: u32,
+}
+
+impl GenerationMix {
+    /// Every file in one generation.
+    pub fn only(generation: Generation) -> GenerationMix {
+        let mut mix = GenerationMix { fields11: 0, fields12: 0, fields13: 0, fields15: 0 };
+        *mix.weight_mut(generation) = 1;
+        mix
+    }
+
+    pub fn weight(&self, generation: Generation) -> u32 {
+        match generation {
+            Generation::Fields11 => self.fields11,
+            Generation::Fields12 => self.fields12,
+            Generation::Fields13 => self.fields13,
+            Generation::Fields15 => self.fields15,
+        }
+    }
+
+    fn weight_mut(&mut self, generation: Generation) -> &mut u32 {
+        match generation {
+            Generation::Fields11 => &mut self.fields11,
+            Generation::Fields12 => &mut self.fields12,
+            Generation::Fields13 => &mut self.fields13,
+            Generation::Fields15 => &mut self.fields15,
+        }
+    }
+
+    fn total(&self) -> u64 {
+        Generation::ALL.iter().map(|&g| u64::from(self.weight(g))).sum()
+    }
+
+    /// The generation of file `index` out of `files` (time order): the files are split into
+    /// consecutive runs, oldest generation first, each run as long as its weight's share.
+    /// Every generation with a non-zero weight gets a file once `files` is large enough.
+    pub fn for_file(&self, index: usize, files: usize) -> Generation {
+        let total = self.total().max(1);
+        let position = ((2 * index as u128 + 1) * u128::from(total) / (2 * files.max(1) as u128)) as u64;
+        let mut cumulative = 0u64;
+        for g in Generation::ALL {
+            cumulative += u64::from(self.weight(g));
+            if position < cumulative {
+                return g;
+            }
+        }
+        Generation::Fields15
+    }
+}
+
+/// A scripted client that gets a fixed share of all lines with a fixed outcome: the way a
+/// corpus tells a story ("one expired client hammering the load balancer").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Actor {
+    pub client_ip: String,
+    /// Distinguished name (unescaped); `None` writes `"-"` and no validity or serial.
+    pub subject: Option<String>,
+    pub not_before: DateTime<Utc>,
+    pub not_after: DateTime<Utc>,
+    /// Uppercase hex as written in field 10.
+    pub serial: String,
+    /// Field 11 exactly, e.g. `Failed:ClientCertExpired`.
+    pub status: String,
+    /// Fraction of all lines (0..1) that come from this actor.
+    pub share: f64,
+}
+
+/// Everything that determines a corpus. The same spec always gives byte-identical output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CorpusSpec {
+    pub seed: u64,
+    /// Number of connection-log files.
+    pub files: usize,
+    pub lines_per_file: usize,
+    /// Start of the first 5-minute interval (rounded down to a multiple of 5 minutes).
+    pub start: DateTime<Utc>,
+    /// Load-balancer nodes; each interval has one file per node.
+    pub nodes: usize,
+    /// Intervals from one round of node files to the next (1 = back to back; 12 = hourly).
+    pub interval_stride: u32,
+    /// Distinct client IPs of the ordinary population (actors come on top).
+    pub clients: usize,
+    /// Distinct certificate subjects of the ordinary population.
+    pub subjects: usize,
+    /// Zipf exponent of client popularity: 0 = uniform, 1 = classic Zipf, larger = more skewed.
+    pub client_skew: f64,
+    /// Fraction of lines with a documented `Failed:` code (outside the actors).
+    pub failure_rate: f64,
+    /// Relative weight of each code in [`FAILURE_CODES`] order among failures.
+    pub failure_weights: [u32; 13],
+    /// Fraction of lines with [`UNKNOWN_FAILURE_STATUS`](crate::UNKNOWN_FAILURE_STATUS).
+    pub unknown_code_rate: f64,
+    /// Fraction of plain-HTTP (listener 80) lines, where every TLS field is `-`.
+    pub plain_http_rate: f64,
+    pub generations: GenerationMix,
+    pub include_ipv6: bool,
+    /// Fraction of clients with an IPv6 address when `include_ipv6` (1 in 8 of them bracketed).
+    pub ipv6_share: f64,
+    /// Independent gzip members concatenated in each file, as ALB writes them.
+    pub members_per_file: usize,
+    /// Also write an access log and a health-check log per date folder and the
+    /// `ELBConnectionLogTestFile`, as a real shared bucket prefix holds.
+    pub include_other_logs: bool,
+    /// Write uncompressed `.log` files instead of `.log.gz`.
+    pub plain: bool,
+    /// Deflate level 0–9. Level 1 (the default): corpora are written far more often than
+    /// they are shipped, and level 1 keeps the generator several times faster than level 6
+    /// for files only ~25% larger.
+    pub compression_level: u32,
+    pub account: String,
+    pub region: String,
+    /// Load balancer resource id as written in field 14, e.g. `app/my-lb/50dc6c495c0c9188`.
+    pub elb: String,
+    pub actors: Vec<Actor>,
+}
+
+/// Realistic relative frequencies of the documented codes: untrusted and expired clients
+/// dominate, the exotic codes are rare but present.
+pub const REALISTIC_FAILURE_WEIGHTS: [u32; 13] = [2, 1, 8, 2, 30, 5, 25, 2, 3, 3, 2, 15, 2];
+
+impl Default for CorpusSpec {
+    /// Small and simple: four current-format files of 500 lines, IPv4 only, one gzip member.
+    fn default() -> CorpusSpec {
+        CorpusSpec {
+            seed: 1,
+            files: 4,
+            lines_per_file: 500,
+            start: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).single().expect("valid date"),
+            nodes: 2,
+            interval_stride: 1,
+            clients: 50,
+            subjects: 40,
+            client_skew: 1.0,
+            failure_rate: 0.05,
+            failure_weights: REALISTIC_FAILURE_WEIGHTS,
+            unknown_code_rate: 0.0,
+            plain_http_rate: 0.02,
+            generations: GenerationMix::only(Generation::Fields15),
+            include_ipv6: false,
+            ipv6_share: 0.06,
+            members_per_file: 1,
+            include_other_logs: false,
+            plain: false,
+            compression_level: 1,
+            account: "123456789012".to_owned(),
+            region: "us-east-1".to_owned(),
+            elb: DEFAULT_ELB.to_owned(),
+            actors: Vec::new(),
+        }
+    }
+}
+
+impl CorpusSpec {
+    /// A busy load balancer: 3 nodes × 96 intervals (8 hours) of 2,000 lines (~130 MB raw),
+    /// 5,000 skewed clients, all four generations, IPv6, multi-member gzip, other log kinds
+    /// in the folders, and every failure code including a rare unknown one.
+    pub fn realistic() -> CorpusSpec {
+        CorpusSpec {
+            seed: 42,
+            files: 288,
+            lines_per_file: 2_000,
+            nodes: 3,
+            clients: 5_000,
+            subjects: 3_000,
+            client_skew: 1.1,
+            failure_rate: 0.06,
+            unknown_code_rate: 0.0005,
+            plain_http_rate: 0.03,
+            generations: GenerationMix { fields11: 1, fields12: 3, fields13: 2, fields15: 6 },
+            include_ipv6: true,
+            members_per_file: 4,
+            include_other_logs: true,
+            ..CorpusSpec::default()
+        }
+    }
+
+    /// The bundled `sample-logs/` tree: 2 nodes × 6 rounds two hours apart, from the evening
+    /// of 2026-11-01 into 2026-11-02 (the 00:00 file lands in the 11/02 folder), with three
+    /// scripted clients: an expired certificate hammering the load balancer, a revoked one
+    /// (`ClientCertCrlHit`) and an untrusted one.
+    pub fn sample() -> CorpusSpec {
+        let at = |y, mo, d, h| Utc.with_ymd_and_hms(y, mo, d, h, 0, 0).single().expect("valid date");
+        CorpusSpec {
+            seed: 20_261_101,
+            files: 12,
+            lines_per_file: 300,
+            start: at(2026, 11, 1, 21) + chrono::Duration::minutes(55),
+            nodes: 2,
+            interval_stride: 24,
+            clients: 40,
+            subjects: 30,
+            failure_rate: 0.08,
+            failure_weights: [3, 3, 4, 3, 6, 3, 6, 3, 3, 3, 3, 6, 3],
+            unknown_code_rate: 0.002,
+            members_per_file: 3,
+            actors: vec![
+                Actor {
+                    client_ip: "198.51.100.23".to_owned(),
+                    subject: Some("CN=client-expired.example.com,OU=IT,O=Company LLC,L=City,ST=State,C=US".to_owned()),
+                    not_before: at(2025, 10, 15, 8),
+                    not_after: at(2026, 10, 15, 8),
+                    serial: "02".to_owned(),
+                    status: "Failed:ClientCertExpired".to_owned(),
+                    share: 0.15,
+                },
+                Actor {
+                    client_ip: "203.0.113.66".to_owned(),
+                    subject: Some(
+                        "CN=laptop-0117.corp.example.com,OU=Sales,O=Company LLC,L=City,ST=State,C=US".to_owned(),
+                    ),
+                    not_before: at(2026, 3, 1, 0),
+                    not_after: at(2027, 3, 1, 0),
+                    serial: "4F1A0C2E9B7D3355".to_owned(),
+                    status: "Failed:ClientCertCrlHit".to_owned(),
+                    share: 0.02,
+                },
+                Actor {
+                    client_ip: "192.0.2.200".to_owned(),
+                    subject: Some("CN=test-client,O=Self Signed Test,C=US".to_owned()),
+                    not_before: at(2026, 9, 1, 0),
+                    not_after: at(2036, 9, 1, 0),
+                    serial: "00D3A1E5F0C2B47786".to_owned(),
+                    status: "Failed:ClientCertUntrusted".to_owned(),
+                    share: 0.03,
+                },
+            ],
+            ..CorpusSpec::realistic()
+        }
+    }
+
+    /// The same lines folded into one connection-log file (all `files × lines_per_file` lines
+    /// in a single 5-minute interval): the "one huge file" benchmark input.
+    pub fn into_single_file(self) -> CorpusSpec {
+        CorpusSpec { lines_per_file: self.files.saturating_mul(self.lines_per_file), files: 1, ..self }
+    }
+
+    /// Total connection-log lines the spec produces.
+    pub fn total_lines(&self) -> u64 {
+        self.files as u64 * self.lines_per_file as u64
+    }
+
+    /// Largest number of ordinary clients the address plan can name.
+    pub const MAX_CLIENTS: usize = 20_000_000;
+
+    pub(crate) fn validate(&self) -> Result<(), CorpusError> {
+        let fail = |what: &str| Err(CorpusError::InvalidSpec(what.to_owned()));
+        let rate_ok = |r: f64| (0.0..=1.0).contains(&r);
+        if self.files == 0 || self.nodes == 0 || self.members_per_file == 0 || self.interval_stride == 0 {
+            return fail("files, nodes, members_per_file and interval_stride must be at least 1");
+        }
+        if self.clients == 0 || self.subjects == 0 || self.clients > Self::MAX_CLIENTS {
+            return fail("clients and subjects must be at least 1 (clients at most 20,000,000)");
+        }
+        let actor_share: f64 = self.actors.iter().map(|a| a.share).sum();
+        let rates = [self.failure_rate, self.unknown_code_rate, self.plain_http_rate, self.ipv6_share];
+        if !rates.iter().all(|&r| rate_ok(r)) || self.actors.iter().any(|a| !rate_ok(a.share)) {
+            return fail("rates and shares must lie in 0..=1");
+        }
+        if actor_share + self.failure_rate + self.unknown_code_rate + self.plain_http_rate > 1.0 {
+            return fail("actor shares and rates add up to more than 1");
+        }
+        if !(self.client_skew.is_finite() && self.client_skew >= 0.0) {
+            return fail("client_skew must be a finite number >= 0");
+        }
+        if self.failure_rate > 0.0 && self.failure_weights.iter().all(|&w| w == 0) {
+            return fail("failure_rate > 0 needs a non-zero failure weight");
+        }
+        if self.generations.total() == 0 {
+            return fail("at least one generation needs a non-zero weight");
+        }
+        if self.compression_level > 9 {
+            return fail("compression_level must be 0..=9");
+        }
+        if self.account.is_empty() || self.region.is_empty() || self.elb.is_empty() {
+            return fail("account, region and elb must not be empty");
+        }
+        if self.actors.iter().any(|a| a.client_ip.contains(' ') || a.status.contains(' ') || a.serial.contains(' ')) {
+            return fail("actor ip, status and serial must not contain spaces");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generations_run_oldest_first_and_all_appear() {
+        let mix = GenerationMix { fields11: 1, fields12: 1, fields13: 1, fields15: 1 };
+        let got: Vec<_> = (0..4).map(|i| mix.for_file(i, 4)).collect();
+        assert_eq!(got, Generation::ALL);
+        let only = GenerationMix::only(Generation::Fields13);
+        assert!((0..7).all(|i| only.for_file(i, 7) == Generation::Fields13));
+    }
+
+    #[test]
+    fn presets_are_valid() {
+        for spec in [CorpusSpec::default(), CorpusSpec::realistic(), CorpusSpec::sample()] {
+            spec.validate().unwrap();
+        }
+        let bad = CorpusSpec { failure_rate: 0.9, plain_http_rate: 0.2, ..CorpusSpec::default() };
+        assert!(bad.validate().is_err());
+    }
+}
