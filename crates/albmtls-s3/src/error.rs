@@ -1,0 +1,167 @@
+//! One clear message per way S3 access fails, instead of the SDK's layered error text.
+
+use std::error::Error as StdError;
+use std::io;
+
+use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+
+/// Why listing or reading S3 failed. Each message says what to check.
+#[derive(Debug, thiserror::Error)]
+pub enum S3Error {
+    #[error("`{url}` is not a valid S3 location: {reason} (expected s3://bucket/prefix)")]
+    InvalidUrl { url: String, reason: &'static str },
+    #[error("`{url}` is not a valid S3 endpoint URL: it must start with http:// or https:// (check --endpoint-url / AWS_ENDPOINT_URL)")]
+    InvalidEndpoint { url: String },
+    #[error("no AWS region is configured: pass --region, or set AWS_REGION, or a region in the AWS profile")]
+    NoRegion,
+    #[error("cannot start the S3 download threads: {0}")]
+    Runtime(#[source] io::Error),
+    #[error("no usable AWS credentials ({detail}): pass --profile or set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")]
+    NoCredentials { detail: String },
+    #[error("S3 rejected the AWS credentials ({code}): check the access key and secret, the session token, or whether the session has expired")]
+    BadCredentials { code: String },
+    #[error("bucket `{bucket}` does not exist (region {region}): check the bucket name and --region")]
+    NoSuchBucket { bucket: String, region: String },
+    #[error("bucket `{bucket}` is not in region {region}{}: check --region", actual.as_deref().map(|r| format!(" (S3 says it is in {r})")).unwrap_or_default())]
+    WrongRegion { bucket: String, region: String, actual: Option<String> },
+    #[error("access denied to `{url}` (region {region}): check that the credentials are allowed {action} there, in both their IAM policy and the bucket policy")]
+    AccessDenied { url: String, region: String, action: &'static str },
+    #[error("cannot reach S3 at {endpoint} ({detail}): check the network, --endpoint-url / AWS_ENDPOINT_URL and any proxy settings")]
+    Unreachable { endpoint: String, detail: String },
+    #[error("`{url}` no longer exists (deleted after it was listed?)")]
+    NoSuchKey { url: String },
+    #[error("`{url}` changed while it was being read (it was overwritten after it was listed)")]
+    ObjectChanged { url: String },
+    #[error("`{url}`: download broke off at byte {offset} and failed {attempts} times ({detail})")]
+    Interrupted { url: String, offset: u64, attempts: u32, detail: String },
+    #[error("S3 {operation} on `{url}` failed: {code}: {message}")]
+    Service { operation: &'static str, url: String, code: String, message: String },
+}
+
+impl S3Error {
+    /// The [`io::ErrorKind`] a reader reports this error with.
+    pub(crate) fn io_kind(&self) -> io::ErrorKind {
+        match self {
+            S3Error::NoSuchKey { .. } | S3Error::NoSuchBucket { .. } => io::ErrorKind::NotFound,
+            S3Error::AccessDenied { .. } | S3Error::BadCredentials { .. } | S3Error::NoCredentials { .. } => {
+                io::ErrorKind::PermissionDenied
+            }
+            S3Error::Unreachable { .. } => io::ErrorKind::ConnectionRefused,
+            S3Error::Interrupted { .. } => io::ErrorKind::UnexpectedEof,
+            _ => io::ErrorKind::Other,
+        }
+    }
+
+    pub(crate) fn into_io(self) -> io::Error {
+        io::Error::new(self.io_kind(), self)
+    }
+}
+
+/// What a request was doing, to name it in messages.
+pub(crate) struct Request<'a> {
+    pub operation: Operation,
+    pub bucket: &'a str,
+    /// `s3://bucket/prefix` or `s3://bucket/key`.
+    pub url: String,
+    pub region: &'a str,
+    pub endpoint: &'a str,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Operation {
+    List,
+    Get,
+}
+
+impl Request<'_> {
+    /// Turns an SDK failure (after the SDK's own retries) into one clear error.
+    pub(crate) fn classify<E>(&self, err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> S3Error
+    where
+        E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    {
+        match &err {
+            SdkError::ServiceError(_) => {}
+            SdkError::TimeoutError(_) => return self.unreachable("timed out".to_owned()),
+            SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => {
+                if let Some(cred) = chain(&err).find_map(|e| e.downcast_ref::<CredentialsError>()) {
+                    return S3Error::NoCredentials { detail: innermost(cred) };
+                }
+                return self.unreachable(innermost(&err));
+            }
+            _ => {
+                let status = err.raw_response().map(|r| r.status().as_u16());
+                let detail = innermost(&err);
+                return self.service("unreadable response", format!("{detail} (HTTP status {status:?})"));
+            }
+        }
+        let status = err.raw_response().map_or(0, |r| r.status().as_u16());
+        let bucket_region = err
+            .raw_response()
+            .and_then(|r| r.headers().get("x-amz-bucket-region"))
+            .map(str::to_owned);
+        let code = err.code().unwrap_or_default().to_owned();
+        let message = err.message().unwrap_or_default().to_owned();
+        match (code.as_str(), status) {
+            ("NoSuchBucket", _) => self.no_such_bucket(),
+            ("NoSuchKey", _) => S3Error::NoSuchKey { url: self.url.clone() },
+            (
+                "InvalidAccessKeyId" | "SignatureDoesNotMatch" | "ExpiredToken" | "InvalidToken" | "TokenRefreshRequired"
+                | "InvalidClientTokenId" | "NotSignedUp",
+                _,
+            ) => S3Error::BadCredentials { code },
+            ("PermanentRedirect" | "AuthorizationHeaderMalformed" | "IllegalLocationConstraintException", _) | (_, 301) => {
+                S3Error::WrongRegion {
+                    bucket: self.bucket.to_owned(),
+                    region: self.region.to_owned(),
+                    actual: bucket_region.filter(|r| r != self.region),
+                }
+            }
+            ("AccessDenied" | "AllAccessDisabled", _) | ("", 403) => S3Error::AccessDenied {
+                url: self.url.clone(),
+                region: self.region.to_owned(),
+                action: match self.operation {
+                    Operation::List => "s3:ListBucket",
+                    Operation::Get => "s3:GetObject",
+                },
+            },
+            ("PreconditionFailed", _) | ("", 412) => S3Error::ObjectChanged { url: self.url.clone() },
+            ("", 404) => match self.operation {
+                Operation::List => self.no_such_bucket(),
+                Operation::Get => S3Error::NoSuchKey { url: self.url.clone() },
+            },
+            ("", _) => self.service(&format!("HTTP {status}"), message),
+            _ => self.service(&code, message),
+        }
+    }
+
+    fn no_such_bucket(&self) -> S3Error {
+        S3Error::NoSuchBucket { bucket: self.bucket.to_owned(), region: self.region.to_owned() }
+    }
+
+    fn unreachable(&self, detail: String) -> S3Error {
+        S3Error::Unreachable { endpoint: self.endpoint.to_owned(), detail }
+    }
+
+    fn service(&self, code: &str, message: String) -> S3Error {
+        S3Error::Service {
+            operation: match self.operation {
+                Operation::List => "ListObjectsV2",
+                Operation::Get => "GetObject",
+            },
+            url: self.url.clone(),
+            code: code.to_owned(),
+            message,
+        }
+    }
+}
+
+fn chain<'a>(err: &'a (dyn StdError + 'static)) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    std::iter::successors(Some(err), |e: &&'a (dyn StdError + 'static)| (*e).source())
+}
+
+/// The most specific message in an error chain (the SDK's outer layers say only
+/// "dispatch failure" and the like).
+fn innermost(err: &(dyn StdError + 'static)) -> String {
+    chain(err).last().map(ToString::to_string).unwrap_or_default()
+}
