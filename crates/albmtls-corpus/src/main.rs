@@ -37,6 +37,9 @@ struct Args {
     /// Fraction of lines with a documented Failed: code.
     #[arg(long)]
     failure_rate: Option<f64>,
+    /// Deflate level 0-9 (default 1, the fastest that still compresses).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=9))]
+    level: Option<u32>,
     /// Put all files × lines into one connection-log file (one 5-minute interval).
     #[arg(long)]
     single_file: bool,
@@ -61,6 +64,7 @@ fn main() -> anyhow::Result<()> {
     spec.subjects = args.subjects.unwrap_or(spec.subjects);
     spec.members_per_file = args.members.unwrap_or(spec.members_per_file);
     spec.failure_rate = args.failure_rate.unwrap_or(spec.failure_rate);
+    spec.compression_level = args.level.unwrap_or(spec.compression_level);
     spec.plain |= args.plain;
     spec.include_other_logs &= !args.no_other_logs;
     if args.single_file {

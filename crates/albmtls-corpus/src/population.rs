@@ -150,7 +150,7 @@ fn ipv4(k: usize) -> String {
 /// readers should accept although ALB most likely writes addresses bare.
 fn ipv6(m: usize) -> String {
     let bare = format!("2001:db8:{:x}::{:x}", m / 0xfff0 + 1, m % 0xfff0 + 0x10);
-    if m % 8 == 3 { format!("[{bare}]") } else { bare }
+    if m % 8 == 1 { format!("[{bare}]") } else { bare }
 }
 
 const ORGS: [&str; 5] = ["Company LLC", "Example Corp", "Acme Widgets Inc.", "Big Bank plc", "Northwind Traders"];
@@ -356,7 +356,7 @@ mod tests {
         assert_eq!(ipv4(3 * 254), "100.64.0.1");
         assert_eq!(ipv4(3 * 254 + 64 * 256 * 254), "10.0.0.1");
         assert_eq!(ipv6(0), "2001:db8:1::10");
-        assert_eq!(ipv6(3), "[2001:db8:1::13]");
+        assert_eq!(ipv6(1), "[2001:db8:1::11]");
     }
 
     #[test]

@@ -303,3 +303,16 @@ fn sample_preset_tells_its_story() {
     );
     assert_eq!(recount(dir.path()).status, truth.status_counts);
 }
+
+/// The checked-in tree must be what the generator makes today (compared decompressed, so a
+/// different deflate implementation does not matter); regenerate it as its README says.
+#[test]
+fn bundled_sample_logs_are_up_to_date() {
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sample-logs");
+    let (fresh, done) = write(&CorpusSpec::sample());
+    assert_eq!(Truth::read(&bundled.join("truth.json")).unwrap(), done.truth, "sample-logs/truth.json is stale");
+    let listing = |root: &Path| -> Vec<(String, Vec<u8>)> {
+        files_under(&root.join("AWSLogs")).iter().map(|p| (rel(root, p), decompress(p))).collect()
+    };
+    assert!(listing(&bundled) == listing(fresh.path()), "sample-logs/AWSLogs is stale");
+}
