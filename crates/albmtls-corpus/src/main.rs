@@ -23,6 +23,7 @@ struct Args {
     /// Lines per file.
     #[arg(long)]
     lines: Option<usize>,
+    /// PRNG seed: the same seed and flags give byte-identical output.
     #[arg(long)]
     seed: Option<u64>,
     /// Distinct client IPs.
