@@ -47,6 +47,18 @@ pub enum CommandArgs {
     /// Print the log lines that match, as they are (a correct `zcat | awk` replacement).
     #[command(after_help = "Examples:\n  albmtls grep --ip 203.0.113.7 --status failed logs/\n  albmtls grep --status ClientCertExpired --fields timestamp,client_ip,leaf_client_cert_subject logs/\n  albmtls grep --ip 10.0.0.0/8 --count logs/")]
     Grep(GrepArgs),
+    /// Lint a CA bundle against the ALB trust-store rules.
+    #[command(subcommand)]
+    Bundle(BundleCommand),
+    /// Predict the tls_verify_status ALB would log for a client certificate.
+    #[command(subcommand)]
+    Cert(CertCommand),
+    /// Inspect, convert and search certificate revocation lists.
+    #[command(subcommand)]
+    Crl(CrlCommand),
+    /// Decode the X-Amzn-Mtls-Clientcert* headers ALB passes to targets.
+    #[command(subcommand)]
+    Headers(HeadersCommand),
     /// Explain a tls_verify_status code and how to fix it.
     #[command(after_help = "Examples:\n  albmtls explain ClientCertExpired\n  albmtls explain Failed:ClientCertCrlHit\n  albmtls explain all")]
     Explain(ExplainArgs),
@@ -139,4 +151,116 @@ pub struct ExplainArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Options every doctor command shares.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Judge validity at this time instead of now (RFC 3339, a date, or an age like 2h).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
+    pub format: DoctorFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DoctorFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BundleCommand {
+    /// Describe every certificate and list every rule ALB would reject the bundle for.
+    #[command(after_help = "Examples:\n  albmtls bundle check ca-bundle.pem\n  albmtls bundle check --format json ca-bundle.pem\n\nExit status: 0 ALB accepts the bundle, 1 ALB would reject it, 2 the file cannot be read.")]
+    Check {
+        /// The PEM bundle you upload to the trust store (`-` for stdin).
+        bundle: PathBuf,
+        #[command(flatten)]
+        doctor: DoctorArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertCommand {
+    /// Build the chain against a bundle (and CRLs) and print the status ALB would log.
+    #[command(after_help = "Examples:\n  albmtls cert check --bundle ca-bundle.pem client.pem\n  albmtls cert check --bundle ca.pem --crl crl.pem --at 2026-11-02T10:00:00Z client-chain.pem\n  albmtls cert check --bundle ca.pem --key client.key client.pem\n\nExit status: 0 Success, 1 a Failed: verdict or a key mismatch, 2 an input cannot be read.")]
+    Check {
+        /// The client certificate, optionally followed by its intermediates (PEM).
+        client: PathBuf,
+        /// The trust-store CA bundle (PEM).
+        #[arg(long, value_name = "CA.pem")]
+        bundle: PathBuf,
+        /// A CRL in the trust store (PEM or DER; repeatable).
+        #[arg(long = "crl", value_name = "FILE")]
+        crls: Vec<PathBuf>,
+        /// Accept expired client certificates, as the listener option IgnoreClientCertificateExpiry does.
+        #[arg(long)]
+        ignore_expiry: bool,
+        /// Check that this private key (PEM) belongs to the certificate.
+        #[arg(long, value_name = "KEY.pem")]
+        key: Option<PathBuf>,
+        /// Check that this CSR (PEM) belongs to the certificate.
+        #[arg(long, value_name = "CSR.pem")]
+        csr: Option<PathBuf>,
+        #[command(flatten)]
+        doctor: DoctorArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CrlCommand {
+    /// Issuer, update times, entries, quota use, negative serials, and who signed it.
+    #[command(after_help = "Examples:\n  albmtls crl inspect crl.pem\n  albmtls crl inspect --bundle ca-bundle.pem crl.der")]
+    Inspect {
+        /// The CRL (PEM or DER).
+        crl: PathBuf,
+        /// Check the CRL's signature against this bundle's CAs.
+        #[arg(long, value_name = "CA.pem")]
+        bundle: Option<PathBuf>,
+        #[command(flatten)]
+        doctor: DoctorArgs,
+    },
+    /// Convert a CRL between PEM and DER.
+    #[command(after_help = "Examples:\n  albmtls crl convert --to pem crl.der > crl.pem\n  albmtls crl convert --to der -o crl.der crl.pem")]
+    Convert {
+        /// The CRL (PEM or DER).
+        crl: PathBuf,
+        /// Target encoding.
+        #[arg(long, value_parser = ["pem", "der"])]
+        to: String,
+        /// Write here (atomically) instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Is this serial (hex, as in the log's serial field) revoked by the CRL?
+    #[command(after_help = "Examples:\n  albmtls crl contains 02 crl.pem\n  albmtls crl contains FE:F2:57:37 crl.der\n\nExit status: 0 revoked, 1 not in the CRL, 2 the CRL cannot be read.")]
+    Contains {
+        /// Serial in hex (leading zeros, colons and case do not matter).
+        serial: String,
+        /// The CRL (PEM or DER).
+        crl: PathBuf,
+        #[command(flatten)]
+        doctor: DoctorArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HeadersCommand {
+    /// URL-decode the mTLS headers of a request (or header lines) and show the chain.
+    #[command(after_help = "Examples:\n  albmtls headers decode request.txt\n  pbpaste | albmtls headers decode --bundle ca-bundle.pem -")]
+    Decode {
+        /// A raw HTTP request or header lines (`-` for stdin).
+        #[arg(default_value = "-")]
+        input: PathBuf,
+        /// Also run `cert check` on the decoded chain against this bundle.
+        #[arg(long, value_name = "CA.pem")]
+        bundle: Option<PathBuf>,
+        /// CRLs for that check (repeatable).
+        #[arg(long = "crl", value_name = "FILE", requires = "bundle")]
+        crls: Vec<PathBuf>,
+        #[command(flatten)]
+        doctor: DoctorArgs,
+    },
 }

@@ -7,6 +7,7 @@
 
 mod args;
 mod commands;
+mod files;
 mod printer;
 mod scan;
 mod settings;
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
         Command::Report(report) => commands::report::run(report, &printer),
         Command::Grep(grep) => commands::grep::run(grep, &printer),
         Command::Explain(explain) => commands::explain::run(explain, &printer),
+        Command::Doctor(doctor) => commands::doctor::run(doctor, &printer),
     };
     match outcome {
         Ok(exit) => exit.into(),

@@ -10,7 +10,9 @@ use albmtls_report::{Bucket, ReportOptions, render::Format};
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::args::{ColorChoice, CommandArgs, ExplainArgs, FilterArgs, GlobalArgs, GrepArgs, LowArgs, ReportArgs, ReportFormat, ScanArgs};
+use crate::args::{
+    BundleCommand, CertCommand, ColorChoice, CommandArgs, CrlCommand, DoctorFormat, ExplainArgs, HeadersCommand, FilterArgs, GlobalArgs, GrepArgs, LowArgs, ReportArgs, ReportFormat, ScanArgs,
+};
 
 pub struct Settings {
     pub command: Command,
@@ -27,6 +29,21 @@ pub enum Command {
     Report(ReportSettings),
     Grep(GrepSettings),
     Explain(ExplainArgs),
+    Doctor(DoctorSettings),
+}
+
+/// A doctor command with its validity time resolved.
+pub struct DoctorSettings {
+    pub command: DoctorCommand,
+    pub at: DateTime<Utc>,
+    pub json: bool,
+}
+
+pub enum DoctorCommand {
+    Bundle(BundleCommand),
+    Cert(CertCommand),
+    Crl(CrlCommand),
+    Headers(HeadersCommand),
 }
 
 /// What to read and which records to keep.
@@ -62,9 +79,32 @@ impl Settings {
             CommandArgs::Report(report) => Command::Report(report_settings(report, now)?),
             CommandArgs::Grep(grep) => Command::Grep(grep_settings(grep, now)?),
             CommandArgs::Explain(explain) => Command::Explain(explain),
+            CommandArgs::Bundle(c) => doctor(DoctorCommand::Bundle(c), now)?,
+            CommandArgs::Cert(c) => doctor(DoctorCommand::Cert(c), now)?,
+            CommandArgs::Crl(c) => doctor(DoctorCommand::Crl(c), now)?,
+            CommandArgs::Headers(c) => doctor(DoctorCommand::Headers(c), now)?,
         };
         Ok(Settings { command, output })
     }
+}
+
+fn doctor(command: DoctorCommand, now: DateTime<Utc>) -> Result<Command> {
+    let shared = match &command {
+        DoctorCommand::Bundle(BundleCommand::Check { doctor, .. })
+        | DoctorCommand::Cert(CertCommand::Check { doctor, .. })
+        | DoctorCommand::Crl(CrlCommand::Inspect { doctor, .. } | CrlCommand::Contains { doctor, .. })
+        | DoctorCommand::Headers(HeadersCommand::Decode { doctor, .. }) => Some(doctor),
+        DoctorCommand::Crl(CrlCommand::Convert { .. }) => None,
+    };
+    let at = match shared.and_then(|d| d.at.as_deref()) {
+        Some(text) => {
+            let micros = parse_time(text, now).context("--at")?;
+            DateTime::from_timestamp_micros(micros).context("--at: that time is out of range")?
+        }
+        None => now,
+    };
+    let json = shared.is_some_and(|d| d.format == DoctorFormat::Json);
+    Ok(Command::Doctor(DoctorSettings { command, at, json }))
 }
 
 fn output_settings(global: &GlobalArgs) -> OutputSettings {

@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod doctor;
 mod explain;
 mod grep;
 mod report;
