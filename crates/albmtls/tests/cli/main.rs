@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod corpus;
 mod doctor;
 mod explain;
 mod grep;
