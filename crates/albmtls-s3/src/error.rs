@@ -165,3 +165,90 @@ fn chain<'a>(err: &'a (dyn StdError + 'static)) -> impl Iterator<Item = &'a (dyn
 fn innermost(err: &(dyn StdError + 'static)) -> String {
     chain(err).last().map(ToString::to_string).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    //! Failures s3s-fs cannot produce (regions, expired sessions, a missing credential
+    //! chain), built as the SDK reports them.
+
+    use aws_sdk_s3::config::http::HttpResponse;
+    use aws_sdk_s3::error::{ConnectorError, ErrorMetadata};
+    use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Error;
+    use aws_sdk_s3::primitives::SdkBody;
+
+    use super::*;
+
+    fn listing() -> Request<'static> {
+        Request {
+            operation: Operation::List,
+            bucket: "logs",
+            url: "s3://logs/AWSLogs/".to_owned(),
+            region: "us-east-1",
+            endpoint: "the AWS S3 endpoint of region us-east-1",
+        }
+    }
+
+    fn service_error(status: u16, code: &str, headers: &[(&str, &str)]) -> SdkError<ListObjectsV2Error, HttpResponse> {
+        let mut meta = ErrorMetadata::builder().message("text from S3");
+        if !code.is_empty() {
+            meta = meta.code(code);
+        }
+        let mut raw = HttpResponse::new(status.try_into().unwrap(), SdkBody::empty());
+        for (name, value) in headers {
+            raw.headers_mut().insert((*name).to_owned(), (*value).to_owned());
+        }
+        SdkError::service_error(ListObjectsV2Error::generic(meta.build()), raw)
+    }
+
+    fn message(err: SdkError<ListObjectsV2Error, HttpResponse>) -> String {
+        listing().classify(err).to_string()
+    }
+
+    #[test]
+    fn a_bucket_in_another_region_names_both_regions() {
+        assert_eq!(
+            message(service_error(301, "PermanentRedirect", &[("x-amz-bucket-region", "eu-west-1")])),
+            "bucket `logs` is not in region us-east-1 (S3 says it is in eu-west-1): check --region"
+        );
+        assert_eq!(
+            message(service_error(400, "AuthorizationHeaderMalformed", &[])),
+            "bucket `logs` is not in region us-east-1: check --region"
+        );
+    }
+
+    #[test]
+    fn credential_failures_say_what_to_check() {
+        assert_eq!(
+            message(service_error(400, "ExpiredToken", &[])),
+            "S3 rejected the AWS credentials (ExpiredToken): check the access key and secret, the session token, or whether the session has expired"
+        );
+        let missing = CredentialsError::not_loaded("no providers in chain provided credentials");
+        let err = SdkError::dispatch_failure(ConnectorError::other(Box::new(missing), None));
+        assert_eq!(
+            message(err),
+            "no usable AWS credentials (no providers in chain provided credentials): pass --profile or set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        );
+    }
+
+    #[test]
+    fn status_codes_without_an_error_code_are_still_named() {
+        assert!(matches!(listing().classify(service_error(404, "", &[])), S3Error::NoSuchBucket { .. }));
+        assert!(matches!(listing().classify(service_error(403, "", &[])), S3Error::AccessDenied { .. }));
+        assert_eq!(
+            message(service_error(503, "SlowDown", &[])),
+            "S3 ListObjectsV2 on `s3://logs/AWSLogs/` failed: SlowDown: text from S3"
+        );
+        assert_eq!(
+            message(service_error(500, "", &[])),
+            "S3 ListObjectsV2 on `s3://logs/AWSLogs/` failed: HTTP 500: text from S3"
+        );
+    }
+
+    #[test]
+    fn readers_report_a_matching_io_kind() {
+        let gone = S3Error::NoSuchKey { url: "s3://b/k".to_owned() }.into_io();
+        assert_eq!(gone.kind(), io::ErrorKind::NotFound);
+        assert_eq!(gone.to_string(), "`s3://b/k` no longer exists (deleted after it was listed?)");
+        assert!(matches!(gone.get_ref().and_then(|e| e.downcast_ref::<S3Error>()), Some(S3Error::NoSuchKey { .. })));
+    }
+}

@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::future::Future as _;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use bytes::Bytes;
@@ -14,6 +16,7 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use s3s::auth::SimpleAuth;
+use s3s::path::S3Path;
 use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
 
@@ -55,6 +58,7 @@ impl TestServer {
         let service = {
             let mut builder = S3ServiceBuilder::new(s3s_fs::FileSystem::new(root.path()).unwrap());
             builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
+            builder.set_access(DenyPrivate);
             builder.build()
         };
         let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
@@ -71,7 +75,7 @@ impl TestServer {
                         let response = service.call(request.map(s3s::Body::from)).await?;
                         Ok::<_, s3s::HttpError>(match fault {
                             Some(after) if response.status().is_success() => {
-                                response.map(|body| s3s::Body::http_body(CutBody { inner: body, left: after }))
+                                response.map(|body| s3s::Body::http_body(CutBody::new(body, after)))
                             }
                             _ => response,
                         })
@@ -153,6 +157,27 @@ impl TestServer {
     }
 }
 
+/// Denies everything in the bucket [`PRIVATE`] (and unauthenticated requests, as the
+/// default access check does).
+struct DenyPrivate;
+
+/// A bucket that exists but that the test credentials may not read.
+pub const PRIVATE: &str = "private";
+
+#[async_trait::async_trait]
+impl s3s::access::S3Access for DenyPrivate {
+    async fn check(&self, cx: &mut s3s::access::S3AccessContext<'_>) -> s3s::S3Result<()> {
+        let private = match cx.s3_path() {
+            S3Path::Bucket { bucket } | S3Path::Object { bucket, .. } => &**bucket == PRIVATE,
+            S3Path::Root => false,
+        };
+        if private || cx.credentials().is_none() {
+            return Err(s3s::s3_error!(AccessDenied));
+        }
+        Ok(())
+    }
+}
+
 impl State {
     /// Logs a request; returns where to cut its body, if a fault is armed for it.
     fn record(&self, request: &hyper::Request<Incoming>) -> Option<usize> {
@@ -195,6 +220,15 @@ fn percent_decode(path: &str) -> String {
 struct CutBody {
     inner: s3s::Body,
     left: usize,
+    /// Before failing, a pause that lets hyper flush what was sent (an abort discards
+    /// unflushed bytes, and the client would not even see the response head).
+    pause: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl CutBody {
+    fn new(inner: s3s::Body, left: usize) -> CutBody {
+        CutBody { inner, left, pause: None }
+    }
 }
 
 impl http_body::Body for CutBody {
@@ -203,7 +237,13 @@ impl http_body::Body for CutBody {
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
         if self.left == 0 {
-            return Poll::Ready(Some(Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected fault"))));
+            let pause = self.pause.get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(50))));
+            return match pause.as_mut().poll(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(()) => {
+                    Poll::Ready(Some(Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected fault"))))
+                }
+            };
         }
         match Pin::new(&mut self.inner).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
