@@ -74,8 +74,10 @@ pub struct StatusStats {
     pub per_minute: BTreeMap<i64, u64>,
     /// Per client and per subject, kept for failures only: successes are the bulk of
     /// traffic and nobody triages them by client.
+    #[serde(with = "pairs")]
     pub clients: FxHashMap<IpAddr, u64>,
     /// Subjects as written in the log (escapes kept); `-` when absent.
+    #[serde(with = "pairs")]
     pub subjects: FxHashMap<Vec<u8>, u64>,
 }
 
@@ -166,6 +168,7 @@ pub struct InputError {
 
 /// The mergeable result of reading some inputs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Aggregate {
     /// Records that passed the filters.
     pub records: u64,
@@ -283,5 +286,62 @@ impl Aggregate {
         let first = self.statuses().filter_map(|(_, s)| s.first_seen).min()?;
         let last = self.statuses().filter_map(|(_, s)| s.last_seen).max()?;
         Some((first, last))
+    }
+}
+
+/// Maps whose keys are not strings (addresses, raw subject bytes) travel as lists of
+/// `[key, count]` pairs, so partial files keep them exactly, non-UTF-8 bytes included.
+mod pairs {
+    use std::hash::Hash;
+
+    use rustc_hash::FxHashMap;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<K: Serialize + Ord, S: Serializer>(map: &FxHashMap<K, u64>, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut pairs: Vec<(&K, &u64)> = map.iter().collect();
+        pairs.sort_unstable();
+        serializer.collect_seq(pairs)
+    }
+
+    pub fn deserialize<'de, K: Deserialize<'de> + Eq + Hash, D: Deserializer<'de>>(deserializer: D) -> Result<FxHashMap<K, u64>, D::Error> {
+        let pairs: Vec<(K, u64)> = Vec::deserialize(deserializer)?;
+        Ok(pairs.into_iter().collect())
+    }
+}
+
+/// The on-disk form of an [`Aggregate`] (`albmtls report --format partial`), folded
+/// back by `albmtls merge`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partial {
+    /// Format marker and version; files without it are refused.
+    pub albmtls_partial: u32,
+    /// Which share of the inputs this is, e.g. `2/8`; informative.
+    pub shard: Option<String>,
+    pub aggregate: Aggregate,
+}
+
+/// Why a partial file cannot be merged.
+#[derive(Debug, thiserror::Error)]
+pub enum PartialError {
+    #[error("{name}: not an albmtls partial file ({source}); make it with `albmtls report --format partial`")]
+    Invalid { name: String, source: serde_json::Error },
+    #[error("{name}: partial format version {found} is not supported by this albmtls (it reads version {supported}); use the same albmtls version for every shard and the merge")]
+    Version { name: String, found: u32, supported: u32 },
+}
+
+impl Partial {
+    pub const VERSION: u32 = 1;
+
+    pub fn new(aggregate: Aggregate, shard: Option<String>) -> Partial {
+        Partial { albmtls_partial: Partial::VERSION, shard, aggregate }
+    }
+
+    /// Reads a partial file's bytes, checking its version.
+    pub fn from_json(name: &str, bytes: &[u8]) -> Result<Partial, PartialError> {
+        let partial: Partial = serde_json::from_slice(bytes).map_err(|source| PartialError::Invalid { name: name.to_owned(), source })?;
+        if partial.albmtls_partial != Partial::VERSION {
+            return Err(PartialError::Version { name: name.to_owned(), found: partial.albmtls_partial, supported: Partial::VERSION });
+        }
+        Ok(partial)
     }
 }

@@ -10,5 +10,5 @@ pub mod remediation;
 pub mod render;
 pub mod report;
 
-pub use aggregate::{Aggregate, InputError, MalformedSample, StatusKey, StatusStats};
+pub use aggregate::{Aggregate, InputError, MalformedSample, Partial, PartialError, StatusKey, StatusStats};
 pub use report::{Bucket, Report, ReportOptions};

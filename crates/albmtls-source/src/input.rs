@@ -49,7 +49,8 @@ pub struct SkippedFiles {
 }
 
 impl SkippedFiles {
-    fn count(&mut self, kind: LogFileKind) {
+    /// Counts one file of `kind` that was passed over.
+    pub fn count(&mut self, kind: LogFileKind) {
         match kind {
             LogFileKind::HealthCheck => self.health_check_logs += 1,
             LogFileKind::TestFile => self.test_files += 1,
@@ -74,7 +75,8 @@ impl SkippedFiles {
 pub struct Expansion {
     /// What to read, in a stable order: each named path in turn, directory contents sorted.
     pub inputs: Vec<LocalInput>,
-    pub skipped: SkippedFiles,
+    /// Files a directory walk passed over because they are not connection logs.
+    pub skipped: Vec<(PathBuf, LogFileKind)>,
     /// Paths that could not be listed; the rest of the run goes on without them.
     pub errors: Vec<SourceError>,
 }
@@ -113,7 +115,7 @@ fn walk_directory(root: &Path, expansion: &mut Expansion) {
         let name = entry.file_name().to_string_lossy();
         match LogFileKind::of_name(&name) {
             LogFileKind::Connection => expansion.inputs.push(LocalInput::File(entry.into_path())),
-            other => expansion.skipped.count(other),
+            other => expansion.skipped.push((entry.into_path(), other)),
         }
     }
 }

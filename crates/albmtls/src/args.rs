@@ -44,6 +44,9 @@ pub enum CommandArgs {
     /// Count every verify status, who fails and when, with what to do about each failure.
     #[command(after_help = "Examples:\n  albmtls report logs/\n  albmtls report --since 2h --format json logs/ > report.json\n  zcat conn_log_*.gz | albmtls report -")]
     Report(ReportArgs),
+    /// Fold partial reports from sharded runs into one report.
+    #[command(after_help = "Examples:\n  albmtls report --shard 0/2 --format partial -o part-0.json logs/\n  albmtls report --shard 1/2 --format partial -o part-1.json logs/\n  albmtls merge part-*.json --output report.html")]
+    Merge(MergeArgs),
     /// Print the log lines that match, as they are (a correct `zcat | awk` replacement).
     #[command(after_help = "Examples:\n  albmtls grep --ip 203.0.113.7 --status failed logs/\n  albmtls grep --status ClientCertExpired --fields timestamp,client_ip,leaf_client_cert_subject logs/\n  albmtls grep --ip 10.0.0.0/8 --count logs/")]
     Grep(GrepArgs),
@@ -106,15 +109,34 @@ pub struct FilterArgs {
 pub struct ReportArgs {
     #[command(flatten)]
     pub scan: ScanArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-    pub format: ReportFormat,
+    #[command(flatten)]
+    pub output: ReportOutputArgs,
+    /// Read only share I of N of the inputs (0-based, e.g. 2/8), chosen by a stable hash of each name.
+    #[arg(long, value_name = "I/N", conflicts_with = "shards", help_heading = "Scale-out")]
+    pub shard: Option<String>,
+    /// Like --shard, with I taken from AWS_BATCH_JOB_ARRAY_INDEX or JOB_COMPLETION_INDEX.
+    #[arg(long, value_name = "N", help_heading = "Scale-out")]
+    pub shards: Option<u32>,
+}
+
+/// How a report is shaped and where it goes; shared by `report` and `merge`.
+#[derive(Debug, Args)]
+pub struct ReportOutputArgs {
+    /// Output format (default: from --output's extension, else table).
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
+    /// Write the report to this file (atomically) instead of stdout; .json, .md, .csv, .html, .prom or .partial.json.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Entries in each top list.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub top: usize,
     /// Timeline bucket: 1m, 5m, 15m, 1h or 1d (default: from the time span).
     #[arg(long, value_name = "WIDTH")]
     pub bucket: Option<String>,
+    /// Exit 1 when a status occurs more than N times (default 0): `ClientCertExpired`, `failed>100` (repeatable).
+    #[arg(long = "fail-on", value_name = "STATUS[>N]")]
+    pub fail_on: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -123,6 +145,17 @@ pub enum ReportFormat {
     Json,
     Csv,
     Md,
+    /// A mergeable aggregate for `albmtls merge`.
+    Partial,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Partial files written by `albmtls report --format partial` (`-` for stdin).
+    #[arg(required = true, value_name = "PART")]
+    pub parts: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: ReportOutputArgs,
 }
 
 #[derive(Debug, Args)]

@@ -33,6 +33,7 @@ fn main() -> ExitCode {
     let printer = Printer::new(&settings.output);
     let outcome = match &settings.command {
         Command::Report(report) => commands::report::run(report, &printer),
+        Command::Merge(merge) => commands::report::merge(merge, &printer),
         Command::Grep(grep) => commands::grep::run(grep, &printer),
         Command::Explain(explain) => commands::explain::run(explain, &printer),
         Command::Doctor(doctor) => commands::doctor::run(doctor, &printer),

@@ -49,7 +49,14 @@ pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl 
     for error in &listing_errors {
         printer.error(error);
     }
-    let inputs = expansion.inputs;
+    let in_shard = |name: &str| settings.shard.is_none_or(|shard| shard.includes(name));
+    let inputs: Vec<LocalInput> = expansion.inputs.into_iter().filter(|input| in_shard(&input.display_name())).collect();
+    let mut skipped_files = SkippedFiles::default();
+    for (path, kind) in &expansion.skipped {
+        if in_shard(&path.display().to_string()) {
+            skipped_files.count(*kind);
+        }
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         .thread_name(|i| format!("albmtls-worker-{i}"))
@@ -79,7 +86,7 @@ pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl 
             .collect()
     });
     printer.finish_progress();
-    Ok(ScanOutcome { sinks, skipped_files: expansion.skipped, listing_errors, output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()) })
+    Ok(ScanOutcome { sinks, skipped_files, listing_errors, output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()) })
 }
 
 /// Reads one input to its end (or its first error). Returns `Err` only when output

@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::args::{
-    BundleCommand, CertCommand, ColorChoice, CommandArgs, CrlCommand, DoctorFormat, ExplainArgs, HeadersCommand, FilterArgs, GlobalArgs, GrepArgs, LowArgs, ReportArgs, ReportFormat, ScanArgs,
+    BundleCommand, CertCommand, ColorChoice, CommandArgs, CrlCommand, DoctorFormat, ExplainArgs, HeadersCommand, FilterArgs, GlobalArgs, GrepArgs, LowArgs, ReportArgs, ReportFormat, ReportOutputArgs, ScanArgs,
 };
 
 pub struct Settings {
@@ -27,6 +27,7 @@ pub struct OutputSettings {
 
 pub enum Command {
     Report(ReportSettings),
+    Merge(MergeSettings),
     Grep(GrepSettings),
     Explain(ExplainArgs),
     Doctor(DoctorSettings),
@@ -51,12 +52,59 @@ pub struct ScanSettings {
     pub paths: Vec<PathBuf>,
     pub filter: Filter,
     pub threads: usize,
+    pub shard: Option<Shard>,
 }
 
 pub struct ReportSettings {
     pub scan: ScanSettings,
-    pub format: Format,
+    pub output: ReportOutput,
+}
+
+pub struct MergeSettings {
+    pub parts: Vec<PathBuf>,
+    pub output: ReportOutput,
+}
+
+/// What becomes of an aggregate: its shape, format, destination and alert thresholds.
+pub struct ReportOutput {
+    pub format: OutputFormat,
+    pub destination: Option<PathBuf>,
     pub options: ReportOptions,
+    pub thresholds: Vec<Threshold>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Rendered(Format),
+    Partial,
+}
+
+/// `--fail-on STATUS[>N]`: the run exits 1 when more than `above` records have `status`.
+pub struct Threshold {
+    pub text: String,
+    pub status: StatusFilter,
+    pub above: u64,
+}
+
+/// `--shard I/N`: this run reads the inputs whose name hashes to `index` modulo `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// A stable hash (xxh3, the same on every machine and version) of the input's name
+    /// decides, so shards agree without talking to each other.
+    pub fn includes(&self, name: &str) -> bool {
+        xxhash_rust::xxh3::xxh3_64(name.as_bytes()) % u64::from(self.count) == u64::from(self.index)
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 pub enum GrepOutput {
@@ -77,6 +125,7 @@ impl Settings {
         let output = output_settings(&args.global);
         let command = match args.command {
             CommandArgs::Report(report) => Command::Report(report_settings(report, now)?),
+            CommandArgs::Merge(merge) => Command::Merge(MergeSettings { parts: merge.parts, output: report_output(merge.output)? }),
             CommandArgs::Grep(grep) => Command::Grep(grep_settings(grep, now)?),
             CommandArgs::Explain(explain) => Command::Explain(explain),
             CommandArgs::Bundle(c) => doctor(DoctorCommand::Bundle(c), now)?,
@@ -118,14 +167,74 @@ fn output_settings(global: &GlobalArgs) -> OutputSettings {
 }
 
 fn report_settings(args: ReportArgs, now: DateTime<Utc>) -> Result<ReportSettings> {
-    let bucket = args.bucket.as_deref().map(str::parse::<Bucket>).transpose().map_err(anyhow::Error::msg).context("--bucket")?;
-    let format = match args.format {
-        ReportFormat::Table => Format::Table,
-        ReportFormat::Json => Format::Json,
-        ReportFormat::Csv => Format::Csv,
-        ReportFormat::Md => Format::Markdown,
+    let shard = match (args.shard, args.shards) {
+        (Some(text), _) => Some(parse_shard(&text).context("--shard")?),
+        (None, Some(count)) => Some(shard_from_environment(count)?),
+        (None, None) => None,
     };
-    Ok(ReportSettings { scan: scan_settings(args.scan, now)?, format, options: ReportOptions { top: args.top, bucket } })
+    let mut scan = scan_settings(args.scan, now)?;
+    scan.shard = shard;
+    Ok(ReportSettings { scan, output: report_output(args.output)? })
+}
+
+fn report_output(args: ReportOutputArgs) -> Result<ReportOutput> {
+    let bucket = args.bucket.as_deref().map(str::parse::<Bucket>).transpose().map_err(anyhow::Error::msg).context("--bucket")?;
+    let format = match (args.format, &args.output) {
+        (Some(format), _) => format,
+        (None, Some(path)) => format_for_extension(path)?,
+        (None, None) => ReportFormat::Table,
+    };
+    let format = match format {
+        ReportFormat::Table => OutputFormat::Rendered(Format::Table),
+        ReportFormat::Json => OutputFormat::Rendered(Format::Json),
+        ReportFormat::Csv => OutputFormat::Rendered(Format::Csv),
+        ReportFormat::Md => OutputFormat::Rendered(Format::Markdown),
+        ReportFormat::Partial => OutputFormat::Partial,
+    };
+    let thresholds = args.fail_on.iter().map(|t| parse_threshold(t)).collect::<Result<_>>().context("--fail-on")?;
+    Ok(ReportOutput { format, destination: args.output, options: ReportOptions { top: args.top, bucket }, thresholds })
+}
+
+fn format_for_extension(path: &std::path::Path) -> Result<ReportFormat> {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    Ok(match name.rsplit('.').next() {
+        _ if name.ends_with(".partial.json") => ReportFormat::Partial,
+        Some("json") => ReportFormat::Json,
+        Some("md") => ReportFormat::Md,
+        Some("csv") => ReportFormat::Csv,
+        Some("txt") => ReportFormat::Table,
+        _ => bail!("--output {}: cannot tell the format from the extension; name it .json, .md, .csv, .txt or .partial.json, or pass --format", path.display()),
+    })
+}
+
+/// `ClientCertExpired`, `failed>100`, `Failed:ClientCertCrlHit>5`.
+fn parse_threshold(text: &str) -> Result<Threshold> {
+    let (status, above) = match text.split_once('>') {
+        Some((status, n)) => (status, n.trim().parse::<u64>().with_context(|| format!("`{text}`: `{n}` is not a whole number"))?),
+        None => (text, 0),
+    };
+    Ok(Threshold { text: text.to_owned(), status: StatusFilter::parse(status.trim())?, above })
+}
+
+fn parse_shard(text: &str) -> Result<Shard> {
+    let usage = || format!("`{text}` is not I/N with 0 <= I < N (e.g. 0/4, 3/4)");
+    let (index, count) = text.split_once('/').with_context(usage)?;
+    let (index, count): (u32, u32) = (index.trim().parse().with_context(usage)?, count.trim().parse().with_context(usage)?);
+    if count == 0 || index >= count {
+        bail!(usage());
+    }
+    Ok(Shard { index, count })
+}
+
+/// AWS Batch array jobs set AWS_BATCH_JOB_ARRAY_INDEX; Kubernetes Indexed Jobs set
+/// JOB_COMPLETION_INDEX. Both count from 0.
+fn shard_from_environment(count: u32) -> Result<Shard> {
+    for variable in ["AWS_BATCH_JOB_ARRAY_INDEX", "JOB_COMPLETION_INDEX"] {
+        if let Ok(value) = std::env::var(variable) {
+            return parse_shard(&format!("{value}/{count}")).with_context(|| format!("--shards {count} with {variable}={value}"));
+        }
+    }
+    bail!("--shards {count}: neither AWS_BATCH_JOB_ARRAY_INDEX nor JOB_COMPLETION_INDEX is set; pass --shard I/{count} instead")
 }
 
 fn grep_settings(args: GrepArgs, now: DateTime<Utc>) -> Result<GrepSettings> {
@@ -157,7 +266,7 @@ fn scan_settings(args: ScanArgs, now: DateTime<Utc>) -> Result<ScanSettings> {
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
     };
-    Ok(ScanSettings { paths: args.paths, filter: filter(args.filter, now)?, threads })
+    Ok(ScanSettings { paths: args.paths, filter: filter(args.filter, now)?, threads, shard: None })
 }
 
 fn filter(args: FilterArgs, now: DateTime<Utc>) -> Result<Filter> {
@@ -218,5 +327,27 @@ mod tests {
         assert_eq!(at("1d"), at("2026-11-01T12:00:00Z"));
         assert_eq!(at("2026-11-02"), at("2026-11-02T00:00:00Z"));
         assert!(parse_time("yesterday", now).unwrap_err().to_string().contains("RFC 3339"));
+    }
+
+    #[test]
+    fn shards_partition_every_name_exactly_once() {
+        let shards: Vec<Shard> = (0..4).map(|i| parse_shard(&format!("{i}/4")).unwrap()).collect();
+        for n in 0..500 {
+            let name = format!("AWSLogs/1/elasticloadbalancing/us-east-1/2026/11/02/conn_log_{n}.log.gz");
+            assert_eq!(shards.iter().filter(|s| s.includes(&name)).count(), 1, "{name}");
+        }
+        let sizes: Vec<usize> = shards.iter().map(|s| (0..500).filter(|n| s.includes(&format!("k{n}"))).count()).collect();
+        assert!(sizes.iter().all(|&n| n > 80), "shards are roughly balanced: {sizes:?}");
+        for bad in ["4/4", "1", "a/2", "0/0"] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn thresholds_users_type() {
+        let t = parse_threshold("failed>100").unwrap();
+        assert_eq!((t.status, t.above), (StatusFilter::AnyFailure, 100));
+        assert_eq!(parse_threshold("ClientCertExpired").unwrap().above, 0);
+        assert!(parse_threshold("failed>lots").is_err());
     }
 }

@@ -1,14 +1,18 @@
-//! `albmtls report`: aggregate every input, then render one report.
+//! `albmtls report` and `albmtls merge`: build one aggregate (by reading inputs, or by
+//! folding partial files), then render, save and check it against thresholds.
 
-use albmtls_parse::{ParseError, Record};
+use std::io::Write;
+
+use albmtls_parse::{ParseError, Record, VerifyStatus};
 use albmtls_report::render::{self, TableStyle};
-use albmtls_report::{Aggregate, InputError, Report};
+use albmtls_report::{Aggregate, InputError, Partial, Report};
 use anyhow::Result;
 
 use super::{Exit, output_failed};
+use crate::files::{read_all, write_atomically};
 use crate::printer::Printer;
 use crate::scan::{InputContext, Sink, scan};
-use crate::settings::ReportSettings;
+use crate::settings::{MergeSettings, OutputFormat, ReportOutput, ReportSettings, Threshold};
 
 struct ReportSink(Aggregate);
 
@@ -60,18 +64,70 @@ pub fn aggregate(settings: &ReportSettings, printer: &Printer) -> Result<(Aggreg
 
 pub fn run(settings: &ReportSettings, printer: &Printer) -> Result<Exit> {
     let (aggregate, listing_errors) = aggregate(settings, printer)?;
+    let shard = settings.scan.shard.map(|s| s.to_string());
+    finish(aggregate, !listing_errors.is_empty(), shard, &settings.output, printer)
+}
+
+/// `albmtls merge`: folds partial files into the report a single run would give.
+pub fn merge(settings: &MergeSettings, printer: &Printer) -> Result<Exit> {
+    let mut total = Aggregate::new();
+    for part in &settings.parts {
+        let (name, bytes) = read_all(part)?;
+        total.merge(Partial::from_json(&name, &bytes)?.aggregate);
+    }
+    finish(total, false, None, &settings.output, printer)
+}
+
+/// Renders or saves the aggregate, then applies the alert thresholds.
+fn finish(aggregate: Aggregate, listing_failed: bool, shard: Option<String>, output: &ReportOutput, printer: &Printer) -> Result<Exit> {
     for error in &aggregate.input_errors {
         printer.error(&format!("{}: {} (after line {})", error.input, error.message, error.after_line));
     }
-    let report = Report::build(&aggregate, settings.options);
-    let style = TableStyle { color: printer.color, width: None };
-    let written = printer.with_stdout(|out| render::render(&report, settings.format, style, out)).and_then(|()| printer.flush());
-    if let Err(err) = written {
-        return Ok(output_failed(printer, &err));
+    let report = Report::build(&aggregate, output.options);
+    let style = TableStyle { color: printer.color && output.destination.is_none(), width: None };
+    let write = |out: &mut dyn Write| match output.format {
+        OutputFormat::Rendered(format) => render::render(&report, format, style, out),
+        OutputFormat::Partial => {
+            serde_json::to_writer(&mut *out, &Partial::new(aggregate.clone(), shard.clone()))?;
+            writeln!(out)
+        }
+    };
+    match &output.destination {
+        Some(path) => write_atomically(path, write)?,
+        None => {
+            if let Err(err) = printer.with_stdout(write).and_then(|()| printer.flush()) {
+                return Ok(output_failed(printer, &err));
+            }
+        }
     }
     if report.records == 0 && aggregate.malformed > 0 {
         printer.warn("no line could be read as a connection-log record: are these access logs rather than connection logs?");
     }
-    let failed = !listing_errors.is_empty() || !aggregate.input_errors.is_empty();
-    Ok(if failed { Exit::Error } else { Exit::Ok })
+    let crossed = crossed_thresholds(&report, &output.thresholds);
+    for message in &crossed {
+        printer.error(message);
+    }
+    Ok(if listing_failed || !aggregate.input_errors.is_empty() {
+        Exit::Error
+    } else if !crossed.is_empty() {
+        Exit::NoMatch
+    } else {
+        Exit::Ok
+    })
+}
+
+/// A message for every `--fail-on` threshold the report exceeds.
+fn crossed_thresholds(report: &Report, thresholds: &[Threshold]) -> Vec<String> {
+    thresholds
+        .iter()
+        .filter_map(|threshold| {
+            let count: u64 = report
+                .statuses
+                .iter()
+                .filter(|s| threshold.status.matches(&VerifyStatus::parse(s.status.as_bytes()), s.status.as_bytes()))
+                .map(|s| s.count)
+                .sum();
+            (count > threshold.above).then(|| format!("threshold crossed: --fail-on {} ({count} records, more than {})", threshold.text, threshold.above))
+        })
+        .collect()
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::harness::TestDir;
 
-fn corpus(t: &TestDir, files: usize, lines: usize, seed: u64) -> Truth {
+pub fn corpus(t: &TestDir, files: usize, lines: usize, seed: u64) -> Truth {
     let mut spec = CorpusSpec::realistic();
     spec.seed = seed;
     spec.files = files;

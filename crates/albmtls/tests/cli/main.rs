@@ -6,4 +6,5 @@ mod corpus;
 mod doctor;
 mod explain;
 mod grep;
+mod nightly;
 mod report;

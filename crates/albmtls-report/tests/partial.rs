@@ -1,0 +1,54 @@
+//! Partial aggregates survive a round trip through JSON and merge exactly.
+
+use albmtls_parse::Record;
+use albmtls_report::{Aggregate, Partial, Report, ReportOptions};
+
+const LINES: [&str; 5] = [
+    "2026-11-02T10:00:01Z 203.0.113.7 1 443 TLSv1.3 X - \"CN=a,O=Company LLC\" - 02 Failed:ClientCertExpired TID_1",
+    "2026-11-02T10:00:02Z 2001:db8::1 1 443 TLSv1.3 X - \"CN=\\\"q\\\" \u{e9}\" - 02 Failed:ClientCertExpired TID_2",
+    "2026-11-02T10:01:00Z 203.0.113.8 1 443 TLSv1.3 X 0.1 \"CN=b\" - 03 Success TID_3",
+    "2026-11-02T10:02:00Z 203.0.113.9 1 443 TLSv1.3 X - \"-\" - - Failed:SomethingNew TID_4",
+    "2026-11-02T11:00:00Z 203.0.113.9 1 80 - - - \"-\" - - - TID_5",
+];
+
+fn aggregate(lines: &[&[u8]]) -> Aggregate {
+    let mut aggregate = Aggregate::new();
+    for line in lines {
+        aggregate.add(&Record::parse(line).unwrap());
+    }
+    aggregate
+}
+
+#[test]
+fn partial_json_round_trip_is_exact_even_for_non_utf8_subjects() {
+    let weird: &[u8] = b"2026-11-02T10:00:03Z 203.0.113.7 1 443 TLSv1.3 X - \"CN=\xff\xfe\" - 02 Failed:ClientCertExpired TID_9";
+    let mut lines: Vec<&[u8]> = LINES.iter().map(|l| l.as_bytes()).collect();
+    lines.push(weird);
+    let original = aggregate(&lines);
+    let json = serde_json::to_vec(&Partial::new(original.clone(), Some("1/2".into()))).unwrap();
+    let back = Partial::from_json("p.json", &json).unwrap();
+    assert_eq!(back.aggregate, original);
+    assert_eq!(back.shard.as_deref(), Some("1/2"));
+}
+
+#[test]
+fn merged_halves_equal_one_pass() {
+    let all: Vec<&[u8]> = LINES.iter().map(|l| l.as_bytes()).collect();
+    let mut merged = aggregate(&all[..2]);
+    merged.merge(aggregate(&all[2..]));
+    let whole = aggregate(&all);
+    assert_eq!(merged, whole);
+    let a = serde_json::to_string(&Report::build(&merged, ReportOptions::default())).unwrap();
+    let b = serde_json::to_string(&Report::build(&whole, ReportOptions::default())).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn wrong_files_are_refused_with_a_reason() {
+    let err = Partial::from_json("report.json", b"{\"records\": 3}").unwrap_err();
+    assert!(err.to_string().starts_with("report.json: not an albmtls partial file"), "{err}");
+    let mut future = serde_json::to_value(Partial::new(Aggregate::new(), None)).unwrap();
+    future["albmtls_partial"] = 99.into();
+    let err = Partial::from_json("p.json", future.to_string().as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("version 99 is not supported"), "{err}");
+}
