@@ -1,8 +1,11 @@
 //! Listing the connection-log objects under a location, pruned by date.
 
+use std::sync::Arc;
+
 use albmtls_source::SkippedFiles;
 use albmtls_source::keys::{LogFileKind, delivery_date, may_overlap};
 use chrono::{DateTime, Days, NaiveDate, Utc};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::client::{S3Client, Shared};
@@ -36,8 +39,8 @@ pub struct Listing {
     pub objects: Vec<S3Object>,
     /// Other files seen (access logs, health-check logs, test files).
     pub skipped: SkippedFiles,
-    /// Connection logs left out because their folder date or the end time in their name
-    /// is outside the time range.
+    /// Listed connection logs left out because their folder date or the end time in their
+    /// name is outside the time range (day folders not listed at all are not counted).
     pub outside_time_range: u64,
 }
 
@@ -58,12 +61,14 @@ impl Range {
     /// The last folder to read: the day of the last instant before `until`, plus one,
     /// because a file covering the minutes before midnight is delivered the next day.
     fn last_day(self) -> Option<NaiveDate> {
-        self.until.map(|u| (u - chrono::Duration::nanoseconds(1)).date_naive() + Days::new(1))
+        self.until
+            .map(|u| (u - chrono::Duration::nanoseconds(1)).date_naive() + Days::new(1))
     }
 
     fn keeps_folder(self, key: &str) -> bool {
         delivery_date(key).is_none_or(|day| {
-            self.first_day().is_none_or(|first| day >= first) && self.last_day().is_none_or(|last| day <= last)
+            self.first_day().is_none_or(|first| day >= first)
+                && self.last_day().is_none_or(|last| day <= last)
         })
     }
 }
@@ -95,11 +100,11 @@ impl S3Client {
         let walks = plan(location, range);
         let keys = self.runtime.block_on(async {
             let mut tasks = JoinSet::new();
-            let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(self.shared.concurrency));
+            let permits = Arc::new(Semaphore::new(self.shared.concurrency));
             for walk in walks {
-                let shared = std::sync::Arc::clone(&self.shared);
+                let shared = Arc::clone(&self.shared);
                 let bucket = location.bucket().to_owned();
-                let permits = std::sync::Arc::clone(&permits);
+                let permits = Arc::clone(&permits);
                 tasks.spawn(async move {
                     let _permit = permits.acquire_owned().await;
                     list_walk(&shared, &bucket, &walk).await
@@ -109,7 +114,12 @@ impl S3Client {
             while let Some(done) = tasks.join_next().await {
                 match done {
                     Ok(found) => keys.extend(found?),
-                    Err(join) => std::panic::resume_unwind(join.into_panic()),
+                    Err(join) => match join.try_into_panic() {
+                        Ok(panic) => std::panic::resume_unwind(panic),
+                        Err(cancelled) => {
+                            return Err(S3Error::Runtime(std::io::Error::other(cancelled)));
+                        }
+                    },
                 }
             }
             Ok::<_, S3Error>(keys)
@@ -120,7 +130,11 @@ impl S3Client {
             match LogFileKind::of_name(&key) {
                 LogFileKind::Connection => {
                     if range.keeps_folder(&key) && may_overlap(&key, since, until) {
-                        listing.objects.push(S3Object { bucket: location.bucket().to_owned(), key, size });
+                        listing.objects.push(S3Object {
+                            bucket: location.bucket().to_owned(),
+                            key,
+                            size,
+                        });
                     } else {
                         listing.outside_time_range += 1;
                     }
@@ -131,35 +145,54 @@ impl S3Client {
             }
         }
         listing.objects.sort_unstable();
-        listing.objects.dedup();
         Ok(listing)
     }
 }
 
 /// Which listings cover `location` for `range`.
 fn plan(location: &S3Location, range: Range) -> Vec<Walk> {
-    let whole = || Walk { prefix: location.prefix().to_owned(), start_after: None, stop_after: None };
-    let Some(folder) = location.region_folder() else { return vec![whole()] };
+    let whole = || Walk {
+        prefix: location.prefix().to_owned(),
+        start_after: None,
+        stop_after: None,
+    };
+    let Some(folder) = location.region_folder() else {
+        return vec![whole()];
+    };
     let day_prefix = |day: NaiveDate| format!("{folder}{}", day.format("%Y/%m/%d"));
     match (range.first_day(), range.last_day()) {
         (None, None) => vec![whole()],
         (Some(first), Some(last)) if last < first => Vec::new(),
-        (Some(first), Some(last)) if last.signed_duration_since(first).num_days().unsigned_abs() < MAX_DAY_PREFIXES => {
+        (Some(first), Some(last))
+            if last.signed_duration_since(first).num_days().unsigned_abs() < MAX_DAY_PREFIXES =>
+        {
             first
                 .iter_days()
                 .take_while(|day| *day <= last)
-                .map(|day| Walk { prefix: format!("{}/", day_prefix(day)), start_after: None, stop_after: None })
+                .map(|day| Walk {
+                    prefix: format!("{}/", day_prefix(day)),
+                    start_after: None,
+                    stop_after: None,
+                })
                 .collect()
         }
         // "…/2024/02/07" sorts after every key of earlier folders and before every key in
         // that day's folder.
         (first, last) => {
-            vec![Walk { prefix: folder.clone(), start_after: first.map(day_prefix), stop_after: last }]
+            vec![Walk {
+                prefix: folder.clone(),
+                start_after: first.map(day_prefix),
+                stop_after: last,
+            }]
         }
     }
 }
 
-async fn list_walk(shared: &Shared, bucket: &str, walk: &Walk) -> Result<Vec<(String, u64)>, S3Error> {
+async fn list_walk(
+    shared: &Shared,
+    bucket: &str,
+    walk: &Walk,
+) -> Result<Vec<(String, u64)>, S3Error> {
     let url = format!("s3://{bucket}/{}", walk.prefix);
     let mut keys = Vec::new();
     let mut token: Option<String> = None;
@@ -173,7 +206,11 @@ async fn list_walk(shared: &Shared, bucket: &str, walk: &Walk) -> Result<Vec<(St
             .set_continuation_token(token.take())
             .send()
             .await
-            .map_err(|err| shared.request(Operation::List, bucket, url.clone()).classify(err))?;
+            .map_err(|err| {
+                shared
+                    .request(Operation::List, bucket, url.clone())
+                    .classify(err)
+            })?;
         for object in page.contents() {
             let Some(key) = object.key() else { continue };
             if let Some(stop) = walk.stop_after
@@ -181,7 +218,13 @@ async fn list_walk(shared: &Shared, bucket: &str, walk: &Walk) -> Result<Vec<(St
             {
                 return Ok(keys);
             }
-            keys.push((key.to_owned(), object.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0)));
+            keys.push((
+                key.to_owned(),
+                object
+                    .size()
+                    .and_then(|s| u64::try_from(s).ok())
+                    .unwrap_or(0),
+            ));
         }
         match page.next_continuation_token() {
             Some(next) if page.is_truncated() == Some(true) => token = Some(next.to_owned()),
@@ -198,7 +241,11 @@ mod tests {
         Some(DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc))
     }
 
-    fn walks(url: &str, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> Vec<(String, Option<String>, Option<NaiveDate>)> {
+    fn walks(
+        url: &str,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+    ) -> Vec<(String, Option<String>, Option<NaiveDate>)> {
         plan(&S3Location::parse(url).unwrap(), Range { since, until })
             .into_iter()
             .map(|w| (w.prefix, w.start_after, w.stop_after))
@@ -208,13 +255,27 @@ mod tests {
     const REGION: &str = "s3://b/p/AWSLogs/1/elasticloadbalancing/eu-west-1";
 
     fn days(got: &[(String, Option<String>, Option<NaiveDate>)]) -> Vec<&str> {
-        got.iter().map(|w| w.0.strip_prefix("p/AWSLogs/1/elasticloadbalancing/eu-west-1/").unwrap()).collect()
+        got.iter()
+            .map(|w| {
+                w.0.strip_prefix("p/AWSLogs/1/elasticloadbalancing/eu-west-1/")
+                    .unwrap()
+            })
+            .collect()
     }
 
     #[test]
     fn a_closed_range_lists_its_day_folders_and_the_day_after() {
         let got = walks(REGION, t("2024-02-27T10:00:00Z"), t("2024-03-01T12:00:00Z"));
-        assert_eq!(days(&got), ["2024/02/27/", "2024/02/28/", "2024/02/29/", "2024/03/01/", "2024/03/02/"]);
+        assert_eq!(
+            days(&got),
+            [
+                "2024/02/27/",
+                "2024/02/28/",
+                "2024/02/29/",
+                "2024/03/01/",
+                "2024/03/02/"
+            ]
+        );
         assert!(got.iter().all(|w| w.1.is_none() && w.2.is_none()));
     }
 
@@ -232,14 +293,31 @@ mod tests {
             walks(REGION, t("2024-02-07T10:00:00Z"), None),
             [(prefix.clone(), Some(format!("{prefix}2024/02/07")), None)]
         );
-        assert_eq!(walks(REGION, None, t("2024-02-07T10:00:00Z")), [(prefix.clone(), None, NaiveDate::from_ymd_opt(2024, 2, 8))]);
-        assert_eq!(walks(REGION, t("2020-01-01T00:00:00Z"), t("2024-01-01T00:00:00Z")).len(), 1);
-        assert_eq!(walks(REGION, None, None), [("p/AWSLogs/1/elasticloadbalancing/eu-west-1".to_owned(), None, None)]);
+        assert_eq!(
+            walks(REGION, None, t("2024-02-07T10:00:00Z")),
+            [(prefix.clone(), None, NaiveDate::from_ymd_opt(2024, 2, 8))]
+        );
+        assert_eq!(
+            walks(REGION, t("2020-01-01T00:00:00Z"), t("2024-01-01T00:00:00Z")).len(),
+            1
+        );
+        assert_eq!(
+            walks(REGION, None, None),
+            [(
+                "p/AWSLogs/1/elasticloadbalancing/eu-west-1".to_owned(),
+                None,
+                None
+            )]
+        );
     }
 
     #[test]
     fn other_prefixes_are_listed_whole() {
-        let got = walks("s3://b/p/AWSLogs/", t("2024-02-07T10:00:00Z"), t("2024-02-08T10:00:00Z"));
+        let got = walks(
+            "s3://b/p/AWSLogs/",
+            t("2024-02-07T10:00:00Z"),
+            t("2024-02-08T10:00:00Z"),
+        );
         assert_eq!(got, [("p/AWSLogs/".to_owned(), None, None)]);
     }
 }

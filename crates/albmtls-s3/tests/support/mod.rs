@@ -2,8 +2,8 @@
 //! request log and injectable mid-body failures, plus helpers to fill it.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::future::Future as _;
+use std::io::Write;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -53,7 +53,11 @@ pub struct TestServer {
 impl TestServer {
     pub fn start() -> TestServer {
         let root = tempfile::tempdir().unwrap();
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
         let state = Arc::new(State::default());
         let service = {
             let mut builder = S3ServiceBuilder::new(s3s_fs::FileSystem::new(root.path()).unwrap());
@@ -66,7 +70,9 @@ impl TestServer {
         let served = Arc::clone(&state);
         runtime.spawn(async move {
             loop {
-                let Ok((socket, _)) = listener.accept().await else { continue };
+                let Ok((socket, _)) = listener.accept().await else {
+                    continue;
+                };
                 let (service, state) = (service.clone(), Arc::clone(&served));
                 let handler = service_fn(move |request: hyper::Request<Incoming>| {
                     let (service, state) = (service.clone(), Arc::clone(&state));
@@ -82,8 +88,11 @@ impl TestServer {
                     }
                 });
                 tokio::spawn(async move {
-                    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                    let _ = builder.serve_connection(TokioIo::new(socket), handler).await;
+                    let builder =
+                        hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    let _ = builder
+                        .serve_connection(TokioIo::new(socket), handler)
+                        .await;
                 });
             }
         });
@@ -95,7 +104,13 @@ impl TestServer {
             .credentials_provider(Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "test"))
             .build();
         let admin = aws_sdk_s3::Client::from_conf(config);
-        TestServer { endpoint, state, admin, runtime, root }
+        TestServer {
+            endpoint,
+            state,
+            admin,
+            runtime,
+            root,
+        }
     }
 
     /// Options reaching this server with the given credentials, independent of the
@@ -125,7 +140,9 @@ impl TestServer {
     }
 
     pub fn create_bucket(&self, bucket: &str) {
-        self.runtime.block_on(self.admin.create_bucket().bucket(bucket).send()).unwrap();
+        self.runtime
+            .block_on(self.admin.create_bucket().bucket(bucket).send())
+            .unwrap();
     }
 
     /// Stores objects the way s3s-fs does, as `<root>/<bucket>/<key>` files.
@@ -143,12 +160,18 @@ impl TestServer {
     }
 
     pub fn delete(&self, bucket: &str, key: &str) {
-        self.runtime.block_on(self.admin.delete_object().bucket(bucket).key(key).send()).unwrap();
+        self.runtime
+            .block_on(self.admin.delete_object().bucket(bucket).key(key).send())
+            .unwrap();
     }
 
     /// Makes the next `times` GETs of `bucket/key` break off after `after` body bytes.
     pub fn cut_bodies(&self, bucket: &str, key: &str, after: usize, times: usize) {
-        self.state.faults.lock().unwrap().insert(format!("/{bucket}/{key}"), Fault { after, times });
+        self.state
+            .faults
+            .lock()
+            .unwrap()
+            .insert(format!("/{bucket}/{key}"), Fault { after, times });
     }
 
     /// The requests received so far.
@@ -181,7 +204,11 @@ impl s3s::access::S3Access for DenyPrivate {
 impl State {
     /// Logs a request; returns where to cut its body, if a fault is armed for it.
     fn record(&self, request: &hyper::Request<Incoming>) -> Option<usize> {
-        let range = request.headers().get("range").and_then(|r| r.to_str().ok()).unwrap_or("");
+        let range = request
+            .headers()
+            .get("range")
+            .and_then(|r| r.to_str().ok())
+            .unwrap_or("");
         let line = format!("{} {} {range}", request.method(), request.uri());
         self.log.lock().unwrap().push(line.trim_end().to_owned());
         if request.method() != hyper::Method::GET {
@@ -227,7 +254,11 @@ struct CutBody {
 
 impl CutBody {
     fn new(inner: s3s::Body, left: usize) -> CutBody {
-        CutBody { inner, left, pause: None }
+        CutBody {
+            inner,
+            left,
+            pause: None,
+        }
     }
 }
 
@@ -235,14 +266,20 @@ impl http_body::Body for CutBody {
     type Data = Bytes;
     type Error = std::io::Error;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
         if self.left == 0 {
-            let pause = self.pause.get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(50))));
+            let pause = self
+                .pause
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(50))));
             return match pause.as_mut().poll(cx) {
                 Poll::Pending => Poll::Pending,
-                Poll::Ready(()) => {
-                    Poll::Ready(Some(Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected fault"))))
-                }
+                Poll::Ready(()) => Poll::Ready(Some(Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected fault",
+                )))),
             };
         }
         match Pin::new(&mut self.inner).poll_frame(cx) {
@@ -254,7 +291,9 @@ impl http_body::Body for CutBody {
                 }
                 Err(frame) => Poll::Ready(Some(Ok(frame))),
             },
-            Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(std::io::Error::other(err.to_string())))),
+            Poll::Ready(Some(Err(err))) => {
+                Poll::Ready(Some(Err(std::io::Error::other(err.to_string()))))
+            }
             Poll::Ready(None) => Poll::Ready(None),
             Poll::Pending => Poll::Pending,
         }
