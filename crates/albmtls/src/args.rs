@@ -28,8 +28,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Print nothing on stderr but errors (no progress, no warnings).
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Diagnostics on stderr: -v for each input and phase, -vv for more.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -62,6 +65,14 @@ pub enum CommandArgs {
     /// Decode the X-Amzn-Mtls-Clientcert* headers ALB passes to targets.
     #[command(subcommand)]
     Headers(HeadersCommand),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = "Examples:\n  albmtls completions bash > /etc/bash_completion.d/albmtls\n  albmtls completions zsh > \"${fpath[1]}/_albmtls\"\n  albmtls completions fish > ~/.config/fish/completions/albmtls.fish")]
+    Completions {
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  albmtls man > /usr/local/share/man/man1/albmtls.1")]
+    Man,
     /// Explain a tls_verify_status code and how to fix it.
     #[command(after_help = "Examples:\n  albmtls explain ClientCertExpired\n  albmtls explain Failed:ClientCertCrlHit\n  albmtls explain all")]
     Explain(ExplainArgs),

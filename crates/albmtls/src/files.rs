@@ -2,9 +2,36 @@
 //! atomically, so an interrupted run never leaves a partial file behind.
 
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::{Context, Result};
+
+/// Temporary files being written, removed if the user interrupts the run.
+static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// On Ctrl-C (or SIGTERM), deletes unfinished temporary outputs and exits with 130, so
+/// an interrupted nightly job leaves neither a partial report nor a stray temp file.
+pub fn remove_unfinished_outputs_on_interrupt() {
+    let installed = ctrlc::set_handler(|| {
+        for path in UNFINISHED.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+            let _ = std::fs::remove_file(path);
+        }
+        std::process::exit(130);
+    });
+    if let Err(err) = installed {
+        tracing::debug!("no interrupt handler: {err}");
+    }
+}
+
+fn track(path: &Path, unfinished: bool) {
+    let mut list = UNFINISHED.lock().unwrap_or_else(|p| p.into_inner());
+    if unfinished {
+        list.push(path.to_path_buf());
+    } else {
+        list.retain(|p| p != path);
+    }
+}
 
 /// Reads a file, or stdin for `-`; returns its display name and bytes.
 pub fn read_all(path: &Path) -> Result<(String, Vec<u8>)> {
@@ -29,9 +56,14 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::
         .prefix(".albmtls-")
         .tempfile_in(dir)
         .with_context(|| format!("{}: cannot create a temporary file in {}", path.display(), dir.display()))?;
+    let temp_path = temp.path().to_path_buf();
+    track(&temp_path, true);
     let mut buffered = std::io::BufWriter::new(temp.as_file_mut());
-    write(&mut buffered).and_then(|()| buffered.flush()).with_context(|| format!("writing {}", path.display()))?;
+    let written = write(&mut buffered).and_then(|()| buffered.flush()).with_context(|| format!("writing {}", path.display()));
     drop(buffered);
-    temp.persist(path).with_context(|| format!("{}: cannot move the finished file into place", path.display()))?;
-    Ok(())
+    let result = written.and_then(|()| {
+        temp.persist(path).map(drop).with_context(|| format!("{}: cannot move the finished file into place", path.display()))
+    });
+    track(&temp_path, false);
+    result
 }

@@ -25,18 +25,22 @@ fn main() -> ExitCode {
     let settings = match Settings::from_args(args, chrono::Utc::now()) {
         Ok(settings) => settings,
         Err(err) => {
-            let printer = Printer::new(&OutputSettings { color: false, quiet: false, progress: false });
+            let printer = Printer::new(&OutputSettings { color: false, quiet: false, progress: false, verbosity: 0 });
             printer.error(&format!("{err:#}"));
             return Exit::Error.into();
         }
     };
     let printer = Printer::new(&settings.output);
+    printer.start_diagnostics(settings.output.verbosity);
+    files::remove_unfinished_outputs_on_interrupt();
     let outcome = match &settings.command {
         Command::Report(report) => commands::report::run(report, &printer),
         Command::Merge(merge) => commands::report::merge(merge, &printer),
         Command::Grep(grep) => commands::grep::run(grep, &printer),
         Command::Explain(explain) => commands::explain::run(explain, &printer),
         Command::Doctor(doctor) => commands::doctor::run(doctor, &printer),
+        Command::Completions(shell) => commands::generated::completions(*shell, &printer),
+        Command::Man => commands::generated::man(&printer),
     };
     match outcome {
         Ok(exit) => exit.into(),

@@ -68,6 +68,25 @@ impl Printer {
         }
     }
 
+    /// Sends `tracing` diagnostics to stderr at the level `-v` asked for; the library
+    /// crates emit events, only this decides whether and where they appear.
+    pub fn start_diagnostics(&self, verbosity: u8) {
+        let level = match verbosity {
+            0 => return,
+            1 => tracing::Level::INFO,
+            _ => tracing::Level::DEBUG,
+        };
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(std::io::stderr)
+            .with_ansi(self.color)
+            .with_target(verbosity > 2)
+            .finish();
+        // Only fails if a subscriber is already set, which would be a programming error
+        // in tests; diagnostics are best-effort either way.
+        let _ = tracing::subscriber::set_global_default(subscriber);
+    }
+
     /// Starts the progress bar over `total` inputs, if progress is shown.
     pub fn start_progress(&self, total: u64) {
         if let Some(bar) = &self.progress {

@@ -57,6 +57,14 @@ pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl 
             skipped_files.count(*kind);
         }
     }
+    tracing::info!(
+        inputs = inputs.len(),
+        skipped_files = skipped_files.total(),
+        threads = settings.threads,
+        shard = settings.shard.map(|s| s.to_string()),
+        "reading inputs"
+    );
+    let started = std::time::Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         .thread_name(|i| format!("albmtls-worker-{i}"))
@@ -75,7 +83,10 @@ pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl 
                 let name = input.display_name();
                 let context = InputContext { index, name: &name };
                 if !stop.load(Ordering::Relaxed) {
-                    if let Err(err) = read_input(input, &context, settings, &mut sink, &stop) {
+                    let input_started = std::time::Instant::now();
+                    let outcome = read_input(input, &context, settings, &mut sink, &stop);
+                    tracing::debug!(input = %name, records = sink.records(), elapsed_ms = input_started.elapsed().as_millis() as u64, "input done");
+                    if let Err(err) = outcome {
                         stop.store(true, Ordering::Relaxed);
                         output_error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(err);
                     }
@@ -86,6 +97,8 @@ pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl 
             .collect()
     });
     printer.finish_progress();
+    let records: u64 = sinks.iter().map(Sink::records).sum();
+    tracing::info!(records, elapsed_ms = started.elapsed().as_millis() as u64, "all inputs read");
     Ok(ScanOutcome { sinks, skipped_files, listing_errors, output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()) })
 }
 

@@ -23,6 +23,8 @@ pub struct OutputSettings {
     pub color: bool,
     pub quiet: bool,
     pub progress: bool,
+    /// 0: none, 1: info, 2 or more: debug.
+    pub verbosity: u8,
 }
 
 pub enum Command {
@@ -31,6 +33,8 @@ pub enum Command {
     Grep(GrepSettings),
     Explain(ExplainArgs),
     Doctor(DoctorSettings),
+    Completions(clap_complete::Shell),
+    Man,
 }
 
 /// A doctor command with its validity time resolved.
@@ -128,6 +132,8 @@ impl Settings {
             CommandArgs::Merge(merge) => Command::Merge(MergeSettings { parts: merge.parts, output: report_output(merge.output)? }),
             CommandArgs::Grep(grep) => Command::Grep(grep_settings(grep, now)?),
             CommandArgs::Explain(explain) => Command::Explain(explain),
+            CommandArgs::Completions { shell } => Command::Completions(shell),
+            CommandArgs::Man => Command::Man,
             CommandArgs::Bundle(c) => doctor(DoctorCommand::Bundle(c), now)?,
             CommandArgs::Cert(c) => doctor(DoctorCommand::Cert(c), now)?,
             CommandArgs::Crl(c) => doctor(DoctorCommand::Crl(c), now)?,
@@ -163,7 +169,8 @@ fn output_settings(global: &GlobalArgs) -> OutputSettings {
         ColorChoice::Never => false,
         ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
     };
-    OutputSettings { color, quiet: global.quiet, progress: !global.quiet && std::io::stderr().is_terminal() }
+    let progress = !global.quiet && global.verbose == 0 && std::io::stderr().is_terminal();
+    OutputSettings { color, quiet: global.quiet, progress, verbosity: global.verbose }
 }
 
 fn report_settings(args: ReportArgs, now: DateTime<Utc>) -> Result<ReportSettings> {

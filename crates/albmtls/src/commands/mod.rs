@@ -3,6 +3,7 @@
 
 pub mod doctor;
 pub mod explain;
+pub mod generated;
 pub mod grep;
 pub mod report;
 

@@ -8,3 +8,4 @@ mod explain;
 mod grep;
 mod nightly;
 mod report;
+mod robustness;

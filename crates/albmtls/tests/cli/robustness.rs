@@ -1,0 +1,133 @@
+//! Hostile inputs and interruptions: nothing panics, nothing is silently lost.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use crate::harness::{TestDir, albmtls, gzip};
+
+const GOOD: &str = "2026-11-02T10:00:01.000001Z 203.0.113.7 1 443 TLSv1.3 X - \"CN=a\" - 02 Failed:ClientCertExpired TID_1\n";
+
+fn report(t: &TestDir, args: &[&str]) -> (i32, serde_json::Value, String) {
+    let mut all = vec!["report", "--format", "json"];
+    all.extend_from_slice(args);
+    let run = t.run(&all);
+    (run.code, run.json(), run.stderr)
+}
+
+#[test]
+fn a_10_mb_line_nul_bytes_and_invalid_utf8_are_counted_as_malformed() {
+    let t = TestDir::new();
+    let mut data = GOOD.as_bytes().to_vec();
+    data.extend(std::iter::repeat_n(b'z', 10 * 1024 * 1024));
+    data.push(b'\n');
+    data.extend_from_slice(b"\x00\x00\x00 nul bytes\n\xff\xfe\xfd not utf-8\n");
+    data.extend_from_slice(GOOD.as_bytes());
+    t.write("conn_log_hostile.gz", &gzip(&data));
+    let (code, r, stderr) = report(&t, &["conn_log_hostile.gz"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!((r["records"].as_u64(), r["malformed"].as_u64()), (Some(2), Some(3)));
+    let samples = r["skipped"]["malformed_samples"].as_array().unwrap();
+    assert_eq!(samples.iter().map(|s| s["line"].as_u64().unwrap()).collect::<Vec<_>>(), vec![2, 3, 4]);
+    assert!(samples[0]["text"].as_str().unwrap().len() <= 300, "samples are cut short");
+}
+
+#[test]
+fn empty_files_and_trailing_garbage() {
+    let t = TestDir::new();
+    t.write("conn_log_empty", b"");
+    t.write("conn_log_empty.gz", &gzip(b""));
+    let (code, r, _) = report(&t, &["conn_log_empty", "conn_log_empty.gz"]);
+    assert_eq!((code, r["records"].as_u64(), r["inputs_read"].as_u64()), (0, Some(0), Some(2)));
+    let mut garbage = gzip(GOOD.repeat(10).as_bytes());
+    garbage.extend_from_slice(b"\x00\x01 trailing junk that is not gzip");
+    t.write("conn_log_junk.gz", &garbage);
+    let (code, r, stderr) = report(&t, &["conn_log_junk.gz"]);
+    assert_eq!(code, 2, "trailing garbage is reported");
+    assert_eq!(r["records"], 10, "every record before it is kept");
+    assert!(stderr.contains("conn_log_junk.gz") && stderr.contains("corrupt"), "{stderr}");
+}
+
+#[test]
+fn symlink_loops_are_named_and_the_rest_is_read() {
+    let t = TestDir::new();
+    t.write("logs/conn_log_a", GOOD.as_bytes());
+    std::os::unix::fs::symlink(t.path().join("logs"), t.path().join("logs/again")).unwrap();
+    let (code, r, stderr) = report(&t, &["logs"]);
+    assert_eq!((code, r["records"].as_u64()), (2, Some(1)));
+    assert!(stderr.contains("symbolic link loop"), "{stderr}");
+}
+
+#[test]
+fn access_logs_given_by_name_are_explained() {
+    let t = TestDir::new();
+    t.write("access.log", b"h2 2026-11-02T10:00:00.1Z app/my-lb/1 203.0.113.7:1 10.0.0.1:80 0.001 0.002 0.000 200 200 34 366 \"GET https://x:443/ HTTP/2.0\" \"curl\" - - arn - \"Root=1\" \"-\" \"-\" 0 2026-11-02T10:00:00Z \"forward\" \"-\" \"-\" \"10.0.0.1:80\" \"200\" \"-\" \"-\" TID_1\n");
+    let (code, r, stderr) = report(&t, &["access.log"]);
+    assert_eq!((code, r["records"].as_u64(), r["malformed"].as_u64()), (0, Some(0), Some(1)));
+    assert!(stderr.contains("are these access logs"), "{stderr}");
+}
+
+#[test]
+fn interrupted_runs_leave_no_output_file() {
+    let t = TestDir::new();
+    let mut child = albmtls()
+        .args(["report", "-o", "report.json", "-"])
+        .current_dir(t.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(GOOD.repeat(1000).as_bytes()).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY: kill(2) with a pid we own; no memory is touched.
+    let rc = unsafe { kill(child.id() as i32, 2) };
+    assert_eq!(rc, 0);
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(status.code(), Some(130));
+    let names: Vec<String> = std::fs::read_dir(t.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.is_empty(), "nothing may be left behind: {names:?}");
+}
+
+unsafe extern "C" {
+    fn kill(pid: i32, signal: i32) -> i32;
+}
+
+#[test]
+fn completions_and_man_page_are_generated_from_the_real_options() {
+    let t = TestDir::new();
+    let bash = t.run(&["completions", "bash"]);
+    assert_eq!(bash.code, 0);
+    assert!(bash.stdout.contains("--fail-on") && bash.stdout.contains("complete -F"), "bash completion names real options");
+    for shell in ["zsh", "fish"] {
+        let run = t.run(&["completions", shell]);
+        assert!(run.code == 0 && run.stdout.contains("--since"), "{shell}");
+    }
+    let man = t.run(&["man"]);
+    assert!(man.stdout.starts_with(".ie") || man.stdout.contains(".TH albmtls"), "{}", &man.stdout[..200.min(man.stdout.len())]);
+}
+
+#[test]
+fn verbose_diagnostics_go_to_stderr_and_quiet_hides_warnings() {
+    let t = TestDir::new();
+    t.write("conn_log_a", format!("{GOOD}junk\n").as_bytes());
+    let verbose = t.run(&["grep", "-v", "--failed", "conn_log_a"]);
+    assert_eq!(verbose.stdout, GOOD, "diagnostics never reach stdout");
+    assert!(verbose.stderr.contains("INFO"), "{}", verbose.stderr);
+    let quiet = t.run(&["grep", "-q", "--failed", "conn_log_a"]);
+    assert_eq!(quiet.stderr, "", "--quiet hides the malformed-line warning");
+}
+
+#[test]
+fn help_shows_examples_for_each_command() {
+    let t = TestDir::new();
+    for command in ["report", "grep", "explain", "merge", "completions"] {
+        let run = t.run(&[command, "--help"]);
+        assert!(run.stdout.contains("Example"), "{command} --help has no examples");
+    }
+    for command in [["bundle", "check"], ["cert", "check"], ["crl", "inspect"], ["crl", "convert"], ["crl", "contains"], ["headers", "decode"]] {
+        let run = t.run(&[command[0], command[1], "--help"]);
+        assert!(run.stdout.contains("Example"), "{command:?} --help has no examples");
+    }
+}
