@@ -32,6 +32,14 @@ proptest! {
     }
 
     #[test]
+    fn client_addresses_parse_like_std(a in any::<u8>(), b in any::<u8>(), c in any::<u8>(), d in any::<u8>(), v6 in any::<u128>()) {
+        for ip in [std::net::IpAddr::from([a, b, c, d]), std::net::IpAddr::from(v6.to_be_bytes())] {
+            let line = format!("2024-04-05T18:31:29.268987Z {ip} 5 443 - - - \"-\" - - -");
+            prop_assert_eq!(Record::parse(line.as_bytes()).unwrap().client_ip, ip);
+        }
+    }
+
+    #[test]
     fn any_subject_round_trips_through_quoting(
         subject in proptest::collection::vec(any::<u8>().prop_filter("no line breaks", |b| *b != b'\n' && *b != b'\r'), 1..120),
         status in "(Success|-|Failed:[A-Za-z]{1,30})",
