@@ -6,6 +6,9 @@
 //! write to a `std::io::Write` the caller provides.
 
 pub mod aggregate;
+pub mod athena;
+pub mod html;
+pub mod prom;
 pub mod remediation;
 pub mod render;
 pub mod report;
