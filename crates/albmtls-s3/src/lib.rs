@@ -37,3 +37,6 @@ pub use error::S3Error;
 pub use list::{Listing, S3Object};
 pub use location::S3Location;
 pub use stream::{S3Input, S3ObjectReader, S3Stats};
+
+#[cfg(feature = "test-server")]
+pub mod test_server;

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use albmtls_source::SkippedFiles;
 use albmtls_source::keys::{LogFileKind, delivery_date, may_overlap};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use tokio::sync::Semaphore;
@@ -37,8 +36,9 @@ impl S3Object {
 pub struct Listing {
     /// Connection logs that may hold entries in the time range, sorted by key.
     pub objects: Vec<S3Object>,
-    /// Other files seen (access logs, health-check logs, test files).
-    pub skipped: SkippedFiles,
+    /// Other files seen (access logs, health-check logs, test files), as `s3://` URLs,
+    /// so a sharded run counts each in exactly one shard, as it does for local walks.
+    pub skipped: Vec<(String, LogFileKind)>,
     /// Listed connection logs left out because their folder date or the end time in their
     /// name is outside the time range (day folders not listed at all are not counted).
     pub outside_time_range: u64,
@@ -139,9 +139,7 @@ impl S3Client {
                         listing.outside_time_range += 1;
                     }
                 }
-                LogFileKind::HealthCheck => listing.skipped.health_check_logs += 1,
-                LogFileKind::TestFile => listing.skipped.test_files += 1,
-                LogFileKind::Other => listing.skipped.access_logs_and_other += 1,
+                other => listing.skipped.push((format!("s3://{}/{key}", location.bucket()), other)),
             }
         }
         listing.objects.sort_unstable();

@@ -65,6 +65,9 @@ pub enum CommandArgs {
     /// Decode the X-Amzn-Mtls-Clientcert* headers ALB passes to targets.
     #[command(subcommand)]
     Headers(HeadersCommand),
+    /// Print the Athena DDL (all 15 fields, partition projection) and the SQL for the same report.
+    #[command(after_help = "Examples:\n  albmtls athena --location s3://my-logs/prefix --account 123456789012 --region us-east-1\n  albmtls athena --location s3://my-logs/prefix --account 123456789012 --region us-east-1 --since 2026-11-01 --until 2026-11-02")]
+    Athena(AthenaArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Examples:\n  albmtls completions bash > /etc/bash_completion.d/albmtls\n  albmtls completions zsh > \"${fpath[1]}/_albmtls\"\n  albmtls completions fish > ~/.config/fish/completions/albmtls.fish")]
     Completions {
@@ -80,7 +83,8 @@ pub enum CommandArgs {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files, directories (searched recursively for conn_log_* files) or `-` for stdin.
+    /// Files, directories (searched recursively for conn_log_* files), `-` for stdin, or
+    /// s3://bucket/prefix (every connection log under it).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
@@ -88,6 +92,25 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub s3: S3Args,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "S3")]
+pub struct S3Args {
+    /// AWS profile for s3:// paths (default: the standard credential chain).
+    #[arg(long, value_name = "NAME", env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// AWS region of the bucket.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// S3-compatible endpoint (path-style addressing), e.g. http://127.0.0.1:9000.
+    #[arg(long, value_name = "URL", env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// Objects downloaded at once.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
 }
 
 #[derive(Debug, Args)]
@@ -136,7 +159,7 @@ pub struct ReportOutputArgs {
     /// Output format (default: from --output's extension, else table).
     #[arg(long, value_enum)]
     pub format: Option<ReportFormat>,
-    /// Write the report to this file (atomically) instead of stdout; .json, .md, .csv, .html, .prom or .partial.json.
+    /// Write the report to this file (atomically) instead of stdout; .json, .md, .csv, .html, .prom, .txt or .partial.json.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Entries in each top list.
@@ -156,6 +179,10 @@ pub enum ReportFormat {
     Json,
     Csv,
     Md,
+    /// One self-contained HTML page with a timeline chart per failure code.
+    Html,
+    /// Prometheus text format, for the node_exporter textfile collector.
+    Prom,
     /// A mergeable aggregate for `albmtls merge`.
     Partial,
 }
@@ -307,4 +334,29 @@ pub enum HeadersCommand {
         #[command(flatten)]
         doctor: DoctorArgs,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct AthenaArgs {
+    /// Table name.
+    #[arg(long, default_value = "alb_connection_logs")]
+    pub table: String,
+    /// Where the logs are: s3://bucket/prefix (the folder holding AWSLogs/).
+    #[arg(long, value_name = "S3_URL")]
+    pub location: String,
+    /// Account id for partition projection on the date folders (with --region).
+    #[arg(long, requires = "region")]
+    pub account: Option<String>,
+    /// Region for partition projection (with --account).
+    #[arg(long, requires = "account")]
+    pub region: Option<String>,
+    /// First day the projection covers.
+    #[arg(long, value_name = "YYYY-MM-DD", default_value = "2024-01-01")]
+    pub start_day: chrono::NaiveDate,
+    /// Restrict the report SQL to entries at or after this time (RFC 3339 or a date).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Restrict the report SQL to entries before this time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
 }

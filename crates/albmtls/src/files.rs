@@ -2,6 +2,7 @@
 //! atomically, so an interrupted run never leaves a partial file behind.
 
 use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -61,7 +62,10 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::
     let mut buffered = std::io::BufWriter::new(temp.as_file_mut());
     let written = write(&mut buffered).and_then(|()| buffered.flush()).with_context(|| format!("writing {}", path.display()));
     drop(buffered);
-    let result = written.and_then(|()| {
+    // Temporary files are created private; a finished report is for reading (and
+    // publishing), like any file the user would have written by redirecting stdout.
+    let readable = std::fs::Permissions::from_mode(0o644);
+    let result = written.and_then(|()| temp.as_file().set_permissions(readable).with_context(|| format!("setting permissions on {}", path.display()))).and_then(|()| {
         temp.persist(path).map(drop).with_context(|| format!("{}: cannot move the finished file into place", path.display()))
     });
     track(&temp_path, false);

@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         Command::Grep(grep) => commands::grep::run(grep, &printer),
         Command::Explain(explain) => commands::explain::run(explain, &printer),
         Command::Doctor(doctor) => commands::doctor::run(doctor, &printer),
+        Command::Athena(athena) => commands::athena::run(athena, &printer),
         Command::Completions(shell) => commands::generated::completions(*shell, &printer),
         Command::Man => commands::generated::man(&printer),
     };

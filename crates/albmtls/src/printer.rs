@@ -100,11 +100,14 @@ impl Printer {
         }
     }
 
-    /// One input finished; `records` is the running total.
-    pub fn progress_input_done(&self, records: u64) {
+    /// One input finished; `records` and `downloaded` (S3 bytes) are running totals.
+    pub fn progress_input_done(&self, records: u64, downloaded: Option<u64>) {
         if let Some(bar) = &self.progress {
             bar.inc(1);
-            bar.set_message(format!("{records} records"));
+            match downloaded {
+                Some(bytes) => bar.set_message(format!("{records} records, {} downloaded", indicatif::HumanBytes(bytes))),
+                None => bar.set_message(format!("{records} records")),
+            }
         }
     }
 

@@ -1,12 +1,16 @@
-//! The pipeline both `report` and `grep` run: inputs in parallel (rayon), each decoded
+//! The pipeline both `report` and `grep` run: local and S3 inputs in parallel (rayon), each decoded
 //! on its own reader thread, tokenized, filtered and handed to a per-input sink; sinks
 //! are merged at the end.
 
-use std::sync::Mutex;
+use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use albmtls_parse::{ParseError, Record, is_blank};
+use albmtls_s3::{S3Client, S3Input, S3Location, S3Object, S3Stats};
+use albmtls_source::keys::LogFileKind;
 use albmtls_source::{LocalInput, SkippedFiles, decode, expand_paths, spawn_chunks};
+use chrono::DateTime;
 use anyhow::{Context, Result};
 use memchr::memchr_iter;
 use rayon::prelude::*;
@@ -42,20 +46,122 @@ pub struct ScanOutcome<S> {
     pub output_error: Option<std::io::Error>,
 }
 
-/// Reads every input named in `settings` into sinks made by `new_sink`.
-pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl Fn() -> S + Sync) -> Result<ScanOutcome<S>> {
-    let expansion = expand_paths(&settings.paths);
-    let listing_errors: Vec<String> = expansion.errors.iter().map(ToString::to_string).collect();
-    for error in &listing_errors {
-        printer.error(error);
+/// One thing to read: a local file or stdin, or an S3 object already downloading.
+enum Input {
+    Local(LocalInput),
+    S3(S3Input),
+}
+
+impl Input {
+    fn display_name(&self) -> String {
+        match self {
+            Input::Local(local) => local.display_name(),
+            Input::S3(object) => object.display_name(),
+        }
     }
+
+    fn open(self) -> Result<Box<dyn Read + Send>, String> {
+        match self {
+            Input::Local(local) => local.open().map_err(|err| err.to_string()),
+            Input::S3(object) => Ok(object.into_parts().1),
+        }
+    }
+}
+
+/// What the paths on the command line expand to, in the order they were given.
+struct Listed {
+    inputs: Vec<Input>,
+    skipped: SkippedFiles,
+    errors: Vec<String>,
+    s3_stats: Option<Arc<S3Stats>>,
+}
+
+/// Expands local paths and lists `s3://` prefixes, keeps this shard's share, and starts
+/// S3 downloads (they run ahead of the workers, bounded by `--concurrency`).
+fn list_inputs(settings: &ScanSettings) -> Listed {
+    enum Pending {
+        Local(LocalInput),
+        S3(S3Object),
+    }
+    let since = settings.filter.since.and_then(DateTime::from_timestamp_micros);
+    let until = settings.filter.until.and_then(DateTime::from_timestamp_micros);
+    let mut pending = Vec::new();
+    let mut skipped: Vec<(String, LogFileKind)> = Vec::new();
+    let mut errors = Vec::new();
+    let mut client: Option<Result<S3Client, String>> = None;
+    for path in &settings.paths {
+        let text = path.to_string_lossy();
+        if !text.starts_with("s3://") {
+            let expansion = expand_paths(std::slice::from_ref(path));
+            pending.extend(expansion.inputs.into_iter().map(Pending::Local));
+            skipped.extend(expansion.skipped.into_iter().map(|(p, kind)| (p.display().to_string(), kind)));
+            errors.extend(expansion.errors.iter().map(ToString::to_string));
+            continue;
+        }
+        let location = match S3Location::parse(&text) {
+            Ok(location) => location,
+            Err(err) => {
+                errors.push(err.to_string());
+                continue;
+            }
+        };
+        let connected = client.get_or_insert_with(|| S3Client::connect(settings.s3.clone()).map_err(|e| e.to_string()));
+        let listing = match connected {
+            Ok(client) => client.list(&location, since, until).map_err(|e| e.to_string()),
+            Err(err) => Err(err.clone()),
+        };
+        match listing {
+            Ok(listing) => {
+                tracing::info!(%location, objects = listing.objects.len(), outside_time_range = listing.outside_time_range, "listed");
+                pending.extend(listing.objects.into_iter().map(Pending::S3));
+                skipped.extend(listing.skipped);
+            }
+            Err(err) => errors.push(format!("{location}: {err}")),
+        }
+    }
+
     let in_shard = |name: &str| settings.shard.is_none_or(|shard| shard.includes(name));
-    let inputs: Vec<LocalInput> = expansion.inputs.into_iter().filter(|input| in_shard(&input.display_name())).collect();
     let mut skipped_files = SkippedFiles::default();
-    for (path, kind) in &expansion.skipped {
-        if in_shard(&path.display().to_string()) {
+    for (name, kind) in &skipped {
+        if in_shard(name) {
             skipped_files.count(*kind);
         }
+    }
+    pending.retain(|p| match p {
+        Pending::Local(local) => in_shard(&local.display_name()),
+        Pending::S3(object) => in_shard(&object.url()),
+    });
+    let (s3_objects, positions): (Vec<S3Object>, Vec<usize>) = pending
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| match p {
+            Pending::S3(object) => Some((object.clone(), i)),
+            Pending::Local(_) => None,
+        })
+        .unzip();
+    let client = client.and_then(Result::ok);
+    let s3_stats = client.as_ref().map(S3Client::stats);
+    let mut opened: Vec<Option<S3Input>> = match &client {
+        Some(client) if !s3_objects.is_empty() => client.open_all(s3_objects).into_iter().map(Some).collect(),
+        _ => Vec::new(),
+    };
+    let mut s3_at: std::collections::HashMap<usize, usize> = positions.into_iter().enumerate().map(|(k, i)| (i, k)).collect();
+    let inputs = pending
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, p)| match p {
+            Pending::Local(local) => Some(Input::Local(local)),
+            Pending::S3(_) => s3_at.remove(&i).and_then(|k| opened[k].take()).map(Input::S3),
+        })
+        .collect();
+    Listed { inputs, skipped: skipped_files, errors, s3_stats }
+}
+
+/// Reads every input named in `settings` into sinks made by `new_sink`.
+pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl Fn() -> S + Sync) -> Result<ScanOutcome<S>> {
+    let Listed { inputs, skipped: skipped_files, errors: listing_errors, s3_stats } = list_inputs(settings);
+    for error in &listing_errors {
+        printer.error(error);
     }
     tracing::info!(
         inputs = inputs.len(),
@@ -76,7 +182,7 @@ pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl 
     printer.start_progress(inputs.len() as u64);
     let sinks: Vec<S> = pool.install(|| {
         inputs
-            .par_iter()
+            .into_par_iter()
             .enumerate()
             .map(|(index, input)| {
                 let mut sink = new_sink();
@@ -90,7 +196,8 @@ pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl 
                         stop.store(true, Ordering::Relaxed);
                         output_error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(err);
                     }
-                    printer.progress_input_done(records.fetch_add(sink.records(), Ordering::Relaxed) + sink.records());
+                    let total = records.fetch_add(sink.records(), Ordering::Relaxed) + sink.records();
+                    printer.progress_input_done(total, s3_stats.as_ref().map(|s| s.bytes_downloaded()));
                 }
                 sink
             })
@@ -99,16 +206,21 @@ pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl 
     printer.finish_progress();
     let records: u64 = sinks.iter().map(Sink::records).sum();
     tracing::info!(records, elapsed_ms = started.elapsed().as_millis() as u64, "all inputs read");
-    Ok(ScanOutcome { sinks, skipped_files, listing_errors, output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()) })
+    Ok(ScanOutcome {
+        sinks,
+        skipped_files,
+        listing_errors,
+        output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()),
+    })
 }
 
 /// Reads one input to its end (or its first error). Returns `Err` only when output
 /// can no longer be written.
-fn read_input<S: Sink>(input: &LocalInput, context: &InputContext<'_>, settings: &ScanSettings, sink: &mut S, stop: &AtomicBool) -> std::io::Result<()> {
-    let opened = input.open().and_then(|raw| decode(context.name, raw));
+fn read_input<S: Sink>(input: Input, context: &InputContext<'_>, settings: &ScanSettings, sink: &mut S, stop: &AtomicBool) -> std::io::Result<()> {
+    let opened = input.open().and_then(|raw| decode(context.name, raw).map_err(|err| err.to_string()));
     let reader = match opened {
         Ok((_, reader)) => reader,
-        Err(err) => return sink.end_input(context, 0, Some(strip_name(&err.to_string(), context.name))),
+        Err(message) => return sink.end_input(context, 0, Some(strip_name(&message, context.name))),
     };
     let chunks = match spawn_chunks(reader) {
         Ok(chunks) => chunks,

@@ -7,11 +7,12 @@ use std::path::PathBuf;
 
 use albmtls_parse::{Field, Filter, Micros, StatusFilter, filter::parse_ip_filter, parse_timestamp};
 use albmtls_report::{Bucket, ReportOptions, render::Format};
+use albmtls_s3::S3Options;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::args::{
-    BundleCommand, CertCommand, ColorChoice, CommandArgs, CrlCommand, DoctorFormat, ExplainArgs, HeadersCommand, FilterArgs, GlobalArgs, GrepArgs, LowArgs, ReportArgs, ReportFormat, ReportOutputArgs, ScanArgs,
+    AthenaArgs, BundleCommand, CertCommand, ColorChoice, CommandArgs, CrlCommand, DoctorFormat, ExplainArgs, HeadersCommand, FilterArgs, GlobalArgs, GrepArgs, LowArgs, ReportArgs, ReportFormat, ReportOutputArgs, ScanArgs,
 };
 
 pub struct Settings {
@@ -33,6 +34,7 @@ pub enum Command {
     Grep(GrepSettings),
     Explain(ExplainArgs),
     Doctor(DoctorSettings),
+    Athena(AthenaArgs),
     Completions(clap_complete::Shell),
     Man,
 }
@@ -57,6 +59,8 @@ pub struct ScanSettings {
     pub filter: Filter,
     pub threads: usize,
     pub shard: Option<Shard>,
+    /// How to reach S3, used only when a path is an `s3://` URL.
+    pub s3: S3Options,
 }
 
 pub struct ReportSettings {
@@ -80,6 +84,8 @@ pub struct ReportOutput {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
     Rendered(Format),
+    Html,
+    Prometheus,
     Partial,
 }
 
@@ -132,6 +138,7 @@ impl Settings {
             CommandArgs::Merge(merge) => Command::Merge(MergeSettings { parts: merge.parts, output: report_output(merge.output)? }),
             CommandArgs::Grep(grep) => Command::Grep(grep_settings(grep, now)?),
             CommandArgs::Explain(explain) => Command::Explain(explain),
+            CommandArgs::Athena(athena) => Command::Athena(athena),
             CommandArgs::Completions { shell } => Command::Completions(shell),
             CommandArgs::Man => Command::Man,
             CommandArgs::Bundle(c) => doctor(DoctorCommand::Bundle(c), now)?,
@@ -196,6 +203,8 @@ fn report_output(args: ReportOutputArgs) -> Result<ReportOutput> {
         ReportFormat::Json => OutputFormat::Rendered(Format::Json),
         ReportFormat::Csv => OutputFormat::Rendered(Format::Csv),
         ReportFormat::Md => OutputFormat::Rendered(Format::Markdown),
+        ReportFormat::Html => OutputFormat::Html,
+        ReportFormat::Prom => OutputFormat::Prometheus,
         ReportFormat::Partial => OutputFormat::Partial,
     };
     let thresholds = args.fail_on.iter().map(|t| parse_threshold(t)).collect::<Result<_>>().context("--fail-on")?;
@@ -209,8 +218,13 @@ fn format_for_extension(path: &std::path::Path) -> Result<ReportFormat> {
         Some("json") => ReportFormat::Json,
         Some("md") => ReportFormat::Md,
         Some("csv") => ReportFormat::Csv,
+        Some("html" | "htm") => ReportFormat::Html,
+        Some("prom") => ReportFormat::Prom,
         Some("txt") => ReportFormat::Table,
-        _ => bail!("--output {}: cannot tell the format from the extension; name it .json, .md, .csv, .txt or .partial.json, or pass --format", path.display()),
+        _ => bail!(
+            "--output {}: cannot tell the format from the extension; name it .json, .md, .csv, .html, .prom, .txt or .partial.json, or pass --format",
+            path.display()
+        ),
     })
 }
 
@@ -273,7 +287,17 @@ fn scan_settings(args: ScanArgs, now: DateTime<Utc>) -> Result<ScanSettings> {
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
     };
-    Ok(ScanSettings { paths: args.paths, filter: filter(args.filter, now)?, threads, shard: None })
+    if args.s3.concurrency == 0 {
+        bail!("--concurrency must be at least 1");
+    }
+    let s3 = S3Options {
+        profile: args.s3.profile,
+        region: args.s3.region,
+        endpoint_url: args.s3.endpoint_url,
+        concurrency: args.s3.concurrency,
+        ..S3Options::default()
+    };
+    Ok(ScanSettings { paths: args.paths, filter: filter(args.filter, now)?, threads, shard: None, s3 })
 }
 
 fn filter(args: FilterArgs, now: DateTime<Utc>) -> Result<Filter> {

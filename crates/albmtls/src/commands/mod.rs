@@ -1,6 +1,7 @@
 //! One module per subcommand. Each takes its settings and the printer and returns the
 //! process exit status.
 
+pub mod athena;
 pub mod doctor;
 pub mod explain;
 pub mod generated;

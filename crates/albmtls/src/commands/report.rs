@@ -5,6 +5,7 @@ use std::io::Write;
 
 use albmtls_parse::{ParseError, Record, VerifyStatus};
 use albmtls_report::render::{self, TableStyle};
+use albmtls_report::{html, prom};
 use albmtls_report::{Aggregate, InputError, Partial, Report};
 use anyhow::Result;
 
@@ -87,6 +88,8 @@ fn finish(aggregate: Aggregate, listing_failed: bool, shard: Option<String>, out
     let style = TableStyle { color: printer.color && output.destination.is_none(), width: None };
     let write = |out: &mut dyn Write| match output.format {
         OutputFormat::Rendered(format) => render::render(&report, format, style, out),
+        OutputFormat::Html => html::render_html(&report, "albmtls report", out),
+        OutputFormat::Prometheus => prom::render_prometheus(&report, out),
         OutputFormat::Partial => {
             serde_json::to_writer(&mut *out, &Partial::new(aggregate.clone(), shard.clone()))?;
             writeln!(out)

@@ -9,3 +9,4 @@ mod grep;
 mod nightly;
 mod report;
 mod robustness;
+mod s3;

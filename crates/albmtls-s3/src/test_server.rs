@@ -20,7 +20,7 @@ use s3s::path::S3Path;
 use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
 
-use albmtls_s3::{S3Client, S3Options, StaticCredentials};
+use crate::{S3Client, S3Options, StaticCredentials};
 
 pub const REGION: &str = "us-east-1";
 pub const ACCESS_KEY: &str = "test";

@@ -1,0 +1,124 @@
+//! `s3://` paths against a real S3-compatible server (s3s-fs) on 127.0.0.1.
+
+use std::path::Path;
+
+use albmtls_s3::test_server::{ACCESS_KEY, REGION, SECRET_KEY, TestServer};
+
+use crate::corpus::corpus;
+use crate::harness::{Run, TestDir, albmtls, gzip};
+
+const BUCKET: &str = "alb-logs";
+
+/// Uploads every file under `dir` with keys `prefix/<relative path>`.
+fn upload(server: &TestServer, dir: &Path, prefix: &str) {
+    let mut objects = Vec::new();
+    for entry in walk(dir) {
+        let key = format!("{prefix}/{}", entry.strip_prefix(dir).unwrap().display());
+        objects.push((key, std::fs::read(&entry).unwrap()));
+    }
+    server.put_all(BUCKET, &objects);
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
+    }
+    files
+}
+
+/// Runs albmtls against the server with explicit credentials and nothing from the
+/// machine's AWS configuration (and no instance-metadata lookups).
+fn run_s3(t: &TestDir, server: &TestServer, secret: &str, args: &[&str]) -> Run {
+    let output = albmtls()
+        .args(args)
+        .args(["--endpoint-url", &server.endpoint, "--region", REGION])
+        .current_dir(t.path())
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", t.path().join("no-aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", t.path().join("no-aws-credentials"))
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .output()
+        .unwrap();
+    Run {
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        code: output.status.code().unwrap_or(-1),
+    }
+}
+
+fn server_with_corpus(t: &TestDir) -> TestServer {
+    corpus(t, 10, 800, 17);
+    let server = TestServer::start();
+    server.create_bucket(BUCKET);
+    upload(&server, &t.path().join("corpus"), "prod");
+    server
+}
+
+#[test]
+fn s3_report_equals_the_local_report_of_the_same_files() {
+    let t = TestDir::new();
+    let server = server_with_corpus(&t);
+    let local = t.run(&["report", "--format", "json", "corpus"]);
+    let remote = run_s3(&t, &server, SECRET_KEY, &["report", "--format", "json", &format!("s3://{BUCKET}/prod/")]);
+    assert_eq!(remote.code, 0, "{}", remote.stderr);
+    assert!(remote.stdout == local.stdout, "S3 and local reports differ:\n{}", remote.stderr);
+    let since = run_s3(&t, &server, SECRET_KEY, &["report", "--format", "json", "--since", "2026-11-01T00:10:00Z", &format!("s3://{BUCKET}/prod")]);
+    let local_since = t.run(&["report", "--format", "json", "--since", "2026-11-01T00:10:00Z", "corpus"]);
+    assert_eq!(since.json()["records"], local_since.json()["records"], "time filters agree after pruning the listing");
+}
+
+#[test]
+fn local_and_s3_paths_mix_and_shards_merge() {
+    let t = TestDir::new();
+    let server = server_with_corpus(&t);
+    let url = format!("s3://{BUCKET}/prod/");
+    let both = run_s3(&t, &server, SECRET_KEY, &["report", "--format", "json", "corpus", &url]);
+    let local = t.run(&["report", "--format", "json", "corpus"]).json();
+    assert_eq!(both.code, 0, "{}", both.stderr);
+    assert_eq!(both.json()["records"].as_u64().unwrap(), 2 * local["records"].as_u64().unwrap());
+    for i in 0..2 {
+        let run = run_s3(&t, &server, SECRET_KEY, &["report", "--shard", &format!("{i}/2"), "-o", &format!("p{i}.partial.json"), &url]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let merged = t.run(&["merge", "--format", "json", "p0.partial.json", "p1.partial.json"]);
+    assert!(merged.stdout == t.run(&["report", "--format", "json", "corpus"]).stdout, "sharded S3 runs merge into the single report");
+}
+
+#[test]
+fn a_corrupt_object_is_named_and_the_rest_of_the_report_stands() {
+    let t = TestDir::new();
+    let server = server_with_corpus(&t);
+    let good = "2026-11-01T00:00:01.000001Z 203.0.113.7 1 443 TLSv1.3 X - \"CN=a\" - 02 Failed:ClientCertExpired TID_1\n".repeat(5000);
+    let full = gzip(good.as_bytes());
+    let key = "prod/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/01/conn_log_123456789012_elasticloadbalancing_us-east-1_app.my-lb.1_20261101T0005Z_10.0.0.9_broken00.log.gz";
+    server.put_all(BUCKET, &[(key.to_owned(), full[..full.len() / 2].to_vec())]);
+    let run = run_s3(&t, &server, SECRET_KEY, &["report", "--format", "json", &format!("s3://{BUCKET}/prod/")]);
+    assert_eq!(run.code, 2);
+    let report = run.json();
+    let errors = report["skipped"]["input_errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["input"], format!("s3://{BUCKET}/{key}"));
+    assert!(run.stderr.contains("broken00.log.gz") && run.stderr.contains("truncated"), "{}", run.stderr);
+    let local = t.run(&["report", "--format", "json", "corpus"]).json();
+    assert!(report["records"].as_u64().unwrap() > local["records"].as_u64().unwrap(), "every other object, and the part before the damage, is counted");
+}
+
+#[test]
+fn wrong_credentials_and_a_missing_bucket_get_one_clear_message_each() {
+    let t = TestDir::new();
+    let server = server_with_corpus(&t);
+    let denied = run_s3(&t, &server, "not-the-secret", &["report", &format!("s3://{BUCKET}/prod/")]);
+    assert_eq!(denied.code, 2);
+    assert!(denied.stderr.contains("credentials"), "{}", denied.stderr);
+    assert!(denied.stderr.lines().count() <= 3, "one clear message, not a stack of SDK text:\n{}", denied.stderr);
+    let missing = run_s3(&t, &server, SECRET_KEY, &["grep", "--failed", "s3://no-such-bucket/prod/"]);
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("`no-such-bucket` does not exist"), "{}", missing.stderr);
+    let bad_url = run_s3(&t, &server, SECRET_KEY, &["report", "s3://"]);
+    assert_eq!(bad_url.code, 2);
+}
