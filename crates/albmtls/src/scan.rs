@@ -34,11 +34,17 @@ pub trait Sink: Send {
     /// The input is finished (`error` set when it ended early) after `lines` lines.
     fn end_input(&mut self, input: &InputContext<'_>, lines: u64, error: Option<String>) -> std::io::Result<()>;
     fn records(&self) -> u64;
+    /// Folds another sink's results into this one.
+    fn merge(&mut self, other: Self)
+    where
+        Self: Sized;
 }
 
 /// What the whole run produced.
 pub struct ScanOutcome<S> {
-    pub sinks: Vec<S>,
+    /// Every input's results, merged: one sink per worker is kept while reading, so
+    /// memory follows distinct keys, not the number of inputs.
+    pub sink: S,
     pub skipped_files: SkippedFiles,
     /// Paths that could not be listed or opened at all.
     pub listing_errors: Vec<String>,
@@ -180,34 +186,39 @@ pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl 
     let output_error = Mutex::new(None);
     let records = AtomicU64::new(0);
     printer.start_progress(inputs.len() as u64);
-    let sinks: Vec<S> = pool.install(|| {
+    let sink: S = pool.install(|| {
         inputs
             .into_par_iter()
             .enumerate()
-            .map(|(index, input)| {
-                let mut sink = new_sink();
+            .fold(&new_sink, |mut sink, (index, input)| {
+                if stop.load(Ordering::Relaxed) {
+                    return sink;
+                }
                 let name = input.display_name();
                 let context = InputContext { index, name: &name };
-                if !stop.load(Ordering::Relaxed) {
-                    let input_started = std::time::Instant::now();
-                    let outcome = read_input(input, &context, settings, &mut sink, &stop);
-                    tracing::debug!(input = %name, records = sink.records(), elapsed_ms = input_started.elapsed().as_millis() as u64, "input done");
-                    if let Err(err) = outcome {
-                        stop.store(true, Ordering::Relaxed);
-                        output_error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(err);
-                    }
-                    let total = records.fetch_add(sink.records(), Ordering::Relaxed) + sink.records();
-                    printer.progress_input_done(total, s3_stats.as_ref().map(|s| s.bytes_downloaded()));
+                let before = sink.records();
+                let input_started = std::time::Instant::now();
+                let outcome = read_input(input, &context, settings, &mut sink, &stop);
+                let read = sink.records() - before;
+                tracing::debug!(input = %name, records = read, elapsed_ms = input_started.elapsed().as_millis() as u64, "input done");
+                if let Err(err) = outcome {
+                    stop.store(true, Ordering::Relaxed);
+                    output_error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(err);
                 }
+                let total = records.fetch_add(read, Ordering::Relaxed) + read;
+                printer.progress_input_done(total, s3_stats.as_ref().map(|s| s.bytes_downloaded()));
                 sink
             })
-            .collect()
+            .reduce(&new_sink, |mut a, b| {
+                a.merge(b);
+                a
+            })
     });
     printer.finish_progress();
-    let records: u64 = sinks.iter().map(Sink::records).sum();
+    let records = sink.records();
     tracing::info!(records, elapsed_ms = started.elapsed().as_millis() as u64, "all inputs read");
     Ok(ScanOutcome {
-        sinks,
+        sink,
         skipped_files,
         listing_errors,
         output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()),

@@ -96,6 +96,12 @@ impl Sink for GrepSink<'_> {
     fn records(&self) -> u64 {
         self.matched
     }
+
+    fn merge(&mut self, other: GrepSink<'_>) {
+        self.matched += other.matched;
+        self.malformed += other.malformed;
+        self.errors.extend(other.errors);
+    }
 }
 
 /// One record as NDJSON: every documented field, `null` when absent.
@@ -159,8 +165,7 @@ pub fn run(settings: &GrepSettings, printer: &Printer) -> Result<Exit> {
     if let Some(err) = &outcome.output_error {
         return Ok(output_failed(printer, err));
     }
-    let matched: u64 = outcome.sinks.iter().map(|s| s.matched).sum();
-    let malformed: u64 = outcome.sinks.iter().map(|s| s.malformed).sum();
+    let GrepSink { matched, malformed, errors, .. } = outcome.sink;
     if let GrepOutput::Count = settings.output {
         let written = printer.with_stdout(|out| writeln!(out, "{matched}")).and_then(|()| printer.flush());
         if let Err(err) = written {
@@ -169,7 +174,6 @@ pub fn run(settings: &GrepSettings, printer: &Printer) -> Result<Exit> {
     } else if let Err(err) = printer.flush() {
         return Ok(output_failed(printer, &err));
     }
-    let errors: Vec<&String> = outcome.sinks.iter().flat_map(|s| &s.errors).collect();
     for error in &errors {
         printer.error(error);
     }

@@ -50,15 +50,16 @@ impl Sink for ReportSink {
     fn records(&self) -> u64 {
         self.0.records
     }
+
+    fn merge(&mut self, other: ReportSink) {
+        self.0.merge(other.0);
+    }
 }
 
 /// Reads all inputs into one aggregate (also used by tests of the parallel path).
 pub fn aggregate(settings: &ReportSettings, printer: &Printer) -> Result<(Aggregate, Vec<String>)> {
     let outcome = scan(&settings.scan, printer, || ReportSink(Aggregate::new()))?;
-    let mut total = Aggregate::new();
-    for ReportSink(aggregate) in outcome.sinks {
-        total.merge(aggregate);
-    }
+    let ReportSink(mut total) = outcome.sink;
     total.skipped_files.merge(&outcome.skipped_files);
     Ok((total, outcome.listing_errors))
 }
