@@ -224,7 +224,7 @@ pub fn describe_certificate(name: &str, position: usize, der: &[u8]) -> Result<C
         extended_key_usage: eku.map(|e| eku_names(e.value)),
         der_size: der.len(),
         subject_size: cert.subject().as_raw().len(),
-        sha256: hex_upper(ring::digest::digest(&ring::digest::SHA256, der).as_ref()),
+        sha256: hex_upper(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der).as_ref()),
     })
 }
 

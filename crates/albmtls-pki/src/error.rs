@@ -39,10 +39,6 @@ pub enum PkiError {
     #[error("verification time {time} is before 1970-01-01; give a later time")]
     TimeOutOfRange { time: String },
 
-    #[error(
-        "{name}: the chain uses {algorithm}, which ALB accepts but this build cannot verify; check it with `openssl verify -CAfile BUNDLE -untrusted CHAIN CLIENT`"
-    )]
-    UnverifiableAlgorithm { name: String, algorithm: String },
 
     #[error(
         "{name}: no X-Amzn-Mtls-Clientcert headers found; give the raw request or `Name: value` lines (renamed headers need their names)"

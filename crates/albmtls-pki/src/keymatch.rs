@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use ring::signature::KeyPair;
+use aws_lc_rs::signature::KeyPair;
 use serde::Serialize;
 use x509_parser::der_parser::ber::BerObjectContent;
 use x509_parser::der_parser::der::parse_der;
@@ -105,7 +105,7 @@ fn private_key_public_bytes(name: &str, bytes: &[u8]) -> Result<Vec<u8>, PkiErro
     let der = block.contents();
     match block.tag() {
         "PRIVATE KEY" => pkcs8_public(der).ok_or_else(|| bad("unsupported or corrupt PKCS#8 key")),
-        "RSA PRIVATE KEY" => ring::rsa::KeyPair::from_der(der)
+        "RSA PRIVATE KEY" => aws_lc_rs::rsa::KeyPair::from_der(der)
             .map(|k| k.public_key().as_ref().to_vec())
             .map_err(|e| bad(&format!("RSA key rejected: {e}"))),
         "EC PRIVATE KEY" => sec1_public(der).ok_or_else(|| bad("EC key without embedded public key, or corrupt")),
@@ -118,19 +118,22 @@ fn contains_proc_type(blocks: &[::pem::Pem]) -> bool {
 }
 
 fn pkcs8_public(der: &[u8]) -> Option<Vec<u8>> {
-    if let Ok(rsa) = ring::rsa::KeyPair::from_pkcs8(der) {
+    if let Ok(rsa) = aws_lc_rs::rsa::KeyPair::from_pkcs8(der) {
         return Some(rsa.public_key().as_ref().to_vec());
     }
-    if let Ok(ed) = ring::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der) {
+    if let Ok(ed) = aws_lc_rs::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der) {
         return Some(ed.public_key().as_ref().to_vec());
     }
-    let rng = ring::rand::SystemRandom::new();
-    for alg in [&ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING, &ring::signature::ECDSA_P384_SHA384_ASN1_SIGNING] {
-        if let Ok(ec) = ring::signature::EcdsaKeyPair::from_pkcs8(alg, der, &rng) {
+    for alg in [
+        &aws_lc_rs::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+        &aws_lc_rs::signature::ECDSA_P384_SHA384_ASN1_SIGNING,
+        &aws_lc_rs::signature::ECDSA_P521_SHA512_ASN1_SIGNING,
+    ] {
+        if let Ok(ec) = aws_lc_rs::signature::EcdsaKeyPair::from_pkcs8(alg, der) {
             return Some(ec.public_key().as_ref().to_vec());
         }
     }
-    // Curves ring lacks (P-521): the PKCS#8 body is a SEC1 key, read its public key.
+    // Other curves: the PKCS#8 body is a SEC1 key; read its public key directly.
     let (_, outer) = parse_der(der).ok()?;
     let items = outer.as_sequence().ok()?;
     let inner = items.get(2)?.as_slice().ok()?;

@@ -25,7 +25,7 @@ use webpki::{
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::FailureCode;
-use crate::cert::{CertInfo, KeyAlgorithm, describe_certificate, read_certificates, rfc3339};
+use crate::cert::{CertInfo, describe_certificate, read_certificates, rfc3339};
 use crate::crl::Crl;
 use crate::error::PkiError;
 
@@ -34,22 +34,27 @@ pub const MAX_CHAIN_DEPTH: usize = 4;
 /// ALB quota: TLS message size (64 K).
 pub const MAX_TLS_MESSAGE_SIZE: usize = 64 * 1024;
 
-/// Signature algorithms ALB accepts that *ring* can verify. ECDSA with P-521 or SHA-512
-/// is missing from ring; such chains get [`PkiError::UnverifiableAlgorithm`].
+/// The signature algorithms ALB accepts: SHA-256/384/512 with RSA 2048-8192 (PKCS#1 v1.5
+/// and PSS) or with ECDSA on P-256, P-384 and P-521.
 static ALB_VERIFICATION_ALGS: &[&dyn SignatureVerificationAlgorithm] = &[
-    webpki::ring::RSA_PKCS1_2048_8192_SHA256,
-    webpki::ring::RSA_PKCS1_2048_8192_SHA384,
-    webpki::ring::RSA_PKCS1_2048_8192_SHA512,
-    webpki::ring::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
-    webpki::ring::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
-    webpki::ring::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
-    webpki::ring::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
-    webpki::ring::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
-    webpki::ring::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
-    webpki::ring::ECDSA_P256_SHA256,
-    webpki::ring::ECDSA_P256_SHA384,
-    webpki::ring::ECDSA_P384_SHA256,
-    webpki::ring::ECDSA_P384_SHA384,
+    webpki::aws_lc_rs::RSA_PKCS1_2048_8192_SHA256,
+    webpki::aws_lc_rs::RSA_PKCS1_2048_8192_SHA384,
+    webpki::aws_lc_rs::RSA_PKCS1_2048_8192_SHA512,
+    webpki::aws_lc_rs::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
+    webpki::aws_lc_rs::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
+    webpki::aws_lc_rs::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
+    webpki::aws_lc_rs::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+    webpki::aws_lc_rs::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
+    webpki::aws_lc_rs::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
+    webpki::aws_lc_rs::ECDSA_P256_SHA256,
+    webpki::aws_lc_rs::ECDSA_P256_SHA384,
+    webpki::aws_lc_rs::ECDSA_P256_SHA512,
+    webpki::aws_lc_rs::ECDSA_P384_SHA256,
+    webpki::aws_lc_rs::ECDSA_P384_SHA384,
+    webpki::aws_lc_rs::ECDSA_P384_SHA512,
+    webpki::aws_lc_rs::ECDSA_P521_SHA256,
+    webpki::aws_lc_rs::ECDSA_P521_SHA384,
+    webpki::aws_lc_rs::ECDSA_P521_SHA512,
 ];
 
 /// A trust store: the CA bundle plus the CRLs added to it.
@@ -563,9 +568,6 @@ impl Checker<'_> {
             | E::UnsupportedSignatureAlgorithmContext(_)
             | E::UnsupportedSignatureAlgorithmForPublicKey
             | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
-                if let Some(algorithm) = self.ring_gap() {
-                    return Err(PkiError::UnverifiableAlgorithm { name: self.name.to_string(), algorithm });
-                }
                 Failure::new(
                     C::ClientCertTypeUnsupported,
                     None,
@@ -608,24 +610,6 @@ impl Checker<'_> {
     }
 
     /// ALB-supported algorithms that ring cannot verify, if the chain or its CAs use one.
-    fn ring_gap(&self) -> Option<String> {
-        let issuers: Vec<&str> = self.report.presented.iter().map(|c| c.issuer.as_str()).collect();
-        let candidates = self
-            .report
-            .presented
-            .iter()
-            .chain(self.store.cas.iter().map(|ca| &ca.info).filter(|ca| issuers.contains(&ca.subject.as_str())));
-        for cert in candidates {
-            if cert.key.algorithm == KeyAlgorithm::Ecdsa && cert.key.curve.as_deref() == Some("P-521") {
-                return Some(format!("an ECDSA P-521 key ({})", cert.subject));
-            }
-            if cert.signature_algorithm == "ecdsa-with-SHA512" {
-                return Some(format!("ecdsa-with-SHA512 ({})", cert.subject));
-            }
-        }
-        None
-    }
-
     fn untrusted(&self) -> Failure {
         let presented = &self.report.presented;
         let subjects: Vec<&str> = presented.iter().map(|c| c.subject.as_str()).collect();

@@ -145,7 +145,7 @@ fn traditional_key_formats_match_their_certificates() {
 }
 
 #[test]
-fn p521_chains_are_reported_as_unverifiable_not_misjudged() {
+fn p521_and_sha512_chains_get_the_same_verdict_as_openssl() {
     if !have_openssl() {
         return;
     }
@@ -172,6 +172,11 @@ fn p521_chains_are_reported_as_unverifiable_not_misjudged() {
     assert!(albmtls_pki::check_bundle("ca.pem", &bundle, chrono::Utc::now()).findings.is_empty(), "P-521 + SHA-512 is allowed in a bundle");
     let store = TrustStore::from_bundle("ca.pem", &bundle).unwrap();
     let client = std::fs::read(path("c.pem")).unwrap();
-    let err = check_client(&store, "c.pem", &client, &CheckOptions::at(chrono::Utc::now())).unwrap_err();
-    assert!(err.to_string().contains("the chain uses an ECDSA P-521 key"), "{err}");
+    let report = check_client(&store, "c.pem", &client, &CheckOptions::at(chrono::Utc::now())).unwrap();
+    assert_eq!(report.tls_verify_status, "Success", "{report}");
+    let (ok, out) = openssl(&["verify", "-purpose", "sslclient", "-CAfile", &path("ca.pem"), &path("c.pem")]);
+    assert!(ok && out.contains("OK"), "openssl agrees: {out}");
+    let ca_key = std::fs::read(path("ca.key")).unwrap();
+    let matched = albmtls_pki::check_key_match(("ca.pem", &bundle), Some(("ca.key", &ca_key)), None).unwrap();
+    assert!(matched.all_match(), "a P-521 key matches its certificate: {matched}");
 }
