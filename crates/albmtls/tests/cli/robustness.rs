@@ -58,6 +58,39 @@ fn symlink_loops_are_named_and_the_rest_is_read() {
 }
 
 #[test]
+fn an_unreadable_directory_is_named_and_the_rest_is_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = TestDir::new();
+    t.write("logs/open/conn_log_a", GOOD.as_bytes());
+    t.write("logs/locked/conn_log_b", GOOD.as_bytes());
+    let locked = t.path().join("logs/locked");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    for dir in [t.path().to_path_buf(), t.path().join("logs"), t.path().join("logs/open")] {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::set_permissions(t.path().join("logs/open/conn_log_a"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    // root reads everything, so as root the run drops to `nobody` to meet the permission.
+    let mut command = if unsafe { geteuid() } == 0 {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_albmtls")]);
+        c
+    } else {
+        albmtls()
+    };
+    let output = command.args(["report", "--format", "json", "logs"]).current_dir(t.path()).output().unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["records"], 1, "the readable directory is still read");
+    assert!(stderr.contains("logs/locked") && stderr.contains("check the file's permissions"), "{stderr}");
+}
+
+unsafe extern "C" {
+    fn geteuid() -> u32;
+}
+
+#[test]
 fn access_logs_given_by_name_are_explained() {
     let t = TestDir::new();
     t.write("access.log", b"h2 2026-11-02T10:00:00.1Z app/my-lb/1 203.0.113.7:1 10.0.0.1:80 0.001 0.002 0.000 200 200 34 366 \"GET https://x:443/ HTTP/2.0\" \"curl\" - - arn - \"Root=1\" \"-\" \"-\" 0 2026-11-02T10:00:00Z \"forward\" \"-\" \"-\" \"10.0.0.1:80\" \"200\" \"-\" \"-\" TID_1\n");
@@ -117,6 +150,18 @@ fn verbose_diagnostics_go_to_stderr_and_quiet_hides_warnings() {
     assert!(verbose.stderr.contains("INFO"), "{}", verbose.stderr);
     let quiet = t.run(&["grep", "-q", "--failed", "conn_log_a"]);
     assert_eq!(quiet.stderr, "", "--quiet hides the malformed-line warning");
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let t = TestDir::new();
+    t.write("conn_log_a", GOOD.as_bytes());
+    let piped = t.run(&["report", "conn_log_a"]);
+    assert!(!piped.stdout.contains('\x1b'), "no escape codes into a pipe");
+    let forced = t.run(&["report", "--color", "always", "conn_log_a"]);
+    assert!(forced.stdout.contains("\x1b[38;5;9m Failed:ClientCertExpired"), "failures are red when colour is forced");
+    let output = albmtls().args(["report", "conn_log_a"]).env("NO_COLOR", "1").current_dir(t.path()).output().unwrap();
+    assert!(!String::from_utf8_lossy(&output.stdout).contains('\x1b'));
 }
 
 #[test]
