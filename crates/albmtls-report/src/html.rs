@@ -126,16 +126,7 @@ fn write_statuses(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "<table>")?;
     writeln!(out, "<tr><th>status</th><th class=\"num\">records</th><th class=\"num\">share</th><th></th><th>meaning</th></tr>")?;
     for status in &report.statuses {
-        let summary = report
-            .failures
-            .iter()
-            .find(|f| f.status == status.status)
-            .map(|f| f.remediation.summary)
-            .unwrap_or_else(|| match status.status.as_str() {
-                "Success" => remediation::success().summary,
-                "-" => remediation::absent().summary,
-                _ => remediation::unknown_failure().summary,
-            });
+        let summary = remediation::for_status(&status.status).summary;
         let class = status_class(&status.status);
         // A share bar at most 120 px wide, and at least 1 px for any record so small shares
         // stay visible; shares are clamped in case a hand-built report carries nonsense.

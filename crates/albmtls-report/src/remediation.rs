@@ -58,6 +58,19 @@ pub fn for_code(code: FailureCode) -> &'static Remediation {
 }
 
 /// The entry for `Success`.
+/// The entry for a status exactly as the log writes it (`Success`, `-`,
+/// `Failed:<code>`); undocumented codes and any other text get [`unknown_failure`].
+pub fn for_status(status: &str) -> &'static Remediation {
+    match status {
+        "Success" => success(),
+        "-" => absent(),
+        _ => match status.strip_prefix("Failed:").and_then(|code| FailureCode::from_code(code.as_bytes())) {
+            Some(code) => for_code(code),
+            None => unknown_failure(),
+        },
+    }
+}
+
 pub fn success() -> &'static Remediation {
     &SUCCESS
 }
@@ -856,6 +869,15 @@ static UNKNOWN_FAILURE: Remediation = Remediation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_text_finds_its_entry() {
+        assert_eq!(for_status("Success").status, "Success");
+        assert_eq!(for_status("-").status, "-");
+        assert_eq!(for_status("Failed:ClientCertCrlHit").status, "Failed:ClientCertCrlHit");
+        assert!(std::ptr::eq(for_status("Failed:ClientCertRevoked"), unknown_failure()));
+        assert!(std::ptr::eq(for_status("failed:clientcertcrlhit"), unknown_failure()), "status text is exact, as logged");
+    }
 
     /// Every entry: the 13 documented codes, then `Success`, `-` and the unknown entry.
     fn all() -> Vec<&'static Remediation> {

@@ -111,16 +111,7 @@ fn render_tables(report: &Report, t: Tables, out: &mut dyn Write) -> io::Result<
     t.heading(out, "Verify status")?;
     let mut table = t.new_table(&["status", "count", "share %", "meaning"]);
     for status in &report.statuses {
-        let summary = report
-            .failures
-            .iter()
-            .find(|f| f.status == status.status)
-            .map(|f| f.remediation.summary)
-            .unwrap_or_else(|| match status.status.as_str() {
-                "Success" => crate::remediation::success().summary,
-                "-" => crate::remediation::absent().summary,
-                _ => crate::remediation::unknown_failure().summary,
-            });
+        let summary = crate::remediation::for_status(&status.status).summary;
         table.add_row(vec![t.status_cell(&status.status), number(status.count), number(format!("{:.2}", status.share)), Cell::new(summary)]);
     }
     writeln!(out, "{table}")?;

@@ -179,10 +179,8 @@ impl Report {
             .statuses()
             .filter(|(key, _)| key.is_failure())
             .map(|(key, stats)| {
-                let (documented, remediation) = match &key {
-                    StatusKey::Failed(code) => (true, remediation::for_code(*code)),
-                    _ => (false, remediation::unknown_failure()),
-                };
+                let documented = matches!(key, StatusKey::Failed(_));
+                let remediation = remediation::for_status(key.text());
                 Failure {
                     status: key.text().to_owned(),
                     code: key.text().strip_prefix("Failed:").unwrap_or(key.text()).to_owned(),
