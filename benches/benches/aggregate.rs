@@ -10,7 +10,8 @@ fn main() {
 }
 
 fn lines() -> Vec<String> {
-    let statuses = ["Success", "Success", "Success", "Failed:ClientCertExpired", "-", "Failed:ClientCertUntrusted", "Failed:ClientCertCrlHit"];
+    let statuses =
+        ["Success", "Success", "Success", "Failed:ClientCertExpired", "-", "Failed:ClientCertUntrusted", "Failed:ClientCertCrlHit"];
     (0..4000u32)
         .map(|i| {
             format!(

@@ -21,9 +21,7 @@ fn main() -> ExitCode {
             let name = input.display_name();
             let Ok((_, reader)) = input.open().and_then(|raw| decode(&name, raw)) else { return (0, 0) };
             let Ok(chunks) = spawn_chunks(reader) else { return (0, 0) };
-            chunks.flatten().fold((0u64, 0u64), |(b, l), chunk| {
-                (b + chunk.bytes().len() as u64, l + memchr_count(chunk.bytes()))
-            })
+            chunks.flatten().fold((0u64, 0u64), |(b, l), chunk| (b + chunk.bytes().len() as u64, l + memchr_count(chunk.bytes())))
         })
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     println!("{lines} lines, {bytes} bytes");

@@ -270,15 +270,7 @@ impl<'a> LineGen<'a> {
         (good(rng), STATUS_SUCCESS, false)
     }
 
-    fn line(
-        &self,
-        buf: &mut Vec<u8>,
-        scratch: &mut Vec<u8>,
-        rng: &mut Rng,
-        ts: DateTime<Utc>,
-        job: &FileJob<'_>,
-        tally: &mut Tally,
-    ) {
+    fn line(&self, buf: &mut Vec<u8>, scratch: &mut Vec<u8>, rng: &mut Rng, ts: DateTime<Utc>, job: &FileJob<'_>, tally: &mut Tally) {
         let (id, status, plain_http) = self.outcome(rng);
         let identity = &self.pop.identities[id as usize];
         let client_ip = &self.pop.clients[identity.client as usize];
@@ -347,8 +339,7 @@ fn write_other_logs(
     let lb = spec.elb.replace('/', ".");
     let ext = if spec.plain { "log" } else { "log.gz" };
     for (folder, (end, node)) in folders {
-        let tail =
-            format!("{}_elasticloadbalancing_{}_{lb}_{}_{node}", spec.account, spec.region, end.format("%Y%m%dT%H%MZ"));
+        let tail = format!("{}_elasticloadbalancing_{}_{lb}_{}_{node}", spec.account, spec.region, end.format("%Y%m%dT%H%MZ"));
         let access = format!("{folder}/{tail}_{}.{ext}", random_name(&mut rng));
         let health = format!("{folder}/health_check_log_{tail}_{}.{ext}", random_name(&mut rng));
         let begin = *end - interval();
@@ -356,22 +347,24 @@ fn write_other_logs(
         for i in 0..5u32 {
             let t = format_timestamp(&(begin + Duration::seconds(i64::from(i) * 47 + 3)));
             let tid = crate::line::format_trace_id(rng.u128(..));
-            text.extend_from_slice(format!(
-                "https {t} {elb} 203.0.113.{c}:{port} 10.0.2.15:8080 0.001 0.0{ms:02} 0.000 200 200 312 1024 \
+            text.extend_from_slice(
+                format!(
+                    "https {t} {elb} 203.0.113.{c}:{port} 10.0.2.15:8080 0.001 0.0{ms:02} 0.000 200 200 312 1024 \
                  \"GET https://api.example.com:443/v1/items/{i} HTTP/1.1\" \"curl/8.5.0\" TLS_AES_128_GCM_SHA256 TLSv1.3 \
                  arn:aws:elasticloadbalancing:{region}:{acct}:targetgroup/my-targets/73e2d6bc24d8a067 \
                  \"Root=1-6724a3b0-{root:024x}\" \"api.example.com\" \
                  \"arn:aws:acm:{region}:{acct}:certificate/12345678-1234-1234-1234-123456789012\" 0 {t} \"forward\" \"-\" \"-\" \
                  \"10.0.2.15:8080\" \"200\" \"-\" \"-\" {tid}\n",
-                elb = spec.elb,
-                c = 10 + i,
-                port = rng.u16(1024..=65535),
-                ms = rng.u32(1..99),
-                region = spec.region,
-                acct = spec.account,
-                root = rng.u128(..) & ((1u128 << 96) - 1),
-            )
-            .as_bytes());
+                    elb = spec.elb,
+                    c = 10 + i,
+                    port = rng.u16(1024..=65535),
+                    ms = rng.u32(1..99),
+                    region = spec.region,
+                    acct = spec.account,
+                    root = rng.u128(..) & ((1u128 << 96) - 1),
+                )
+                .as_bytes(),
+            );
         }
         bytes += write_small(spec, &out.join(&access), &text)?;
         written.push(access);
@@ -379,16 +372,13 @@ fn write_other_logs(
         for i in 0..5u32 {
             let t = format_timestamp(&(begin + Duration::seconds(i64::from(i) * 30)));
             let state = if i == 3 { "unhealthy 503" } else { "healthy 200" };
-            text.extend_from_slice(
-                format!("{t} {elb} {node} 10.0.2.15:8080 HTTP /healthz {state} 0.004\n", elb = spec.elb).as_bytes(),
-            );
+            text.extend_from_slice(format!("{t} {elb} {node} 10.0.2.15:8080 HTTP /healthz {state} 0.004\n", elb = spec.elb).as_bytes());
         }
         bytes += write_small(spec, &out.join(&health), &text)?;
         written.push(health);
     }
     let test_file = format!("AWSLogs/{}/ELBConnectionLogTestFile", spec.account);
-    let text =
-        format!("Enable ConnectionLog for ELB: {} at {}\n", spec.elb, format_timestamp(&interval_floor(spec.start)));
+    let text = format!("Enable ConnectionLog for ELB: {} at {}\n", spec.elb, format_timestamp(&interval_floor(spec.start)));
     let path = out.join(&test_file);
     let mut w = create(&path)?;
     w.write_all(text.as_bytes()).map_err(|source| CorpusError::Io { path: path.clone(), source })?;

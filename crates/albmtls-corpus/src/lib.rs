@@ -21,8 +21,8 @@ use std::path::PathBuf;
 
 pub use generate::{Generated, generate};
 pub use line::{
-    DEFAULT_ELB, FAILURE_CODES, Generation, LineFields, UNKNOWN_FAILURE_STATUS, escape_subject, format_timestamp,
-    format_trace_id, format_validity, write_line,
+    DEFAULT_ELB, FAILURE_CODES, Generation, LineFields, UNKNOWN_FAILURE_STATUS, escape_subject, format_timestamp, format_trace_id,
+    format_validity, write_line,
 };
 pub use spec::{Actor, CorpusSpec, GenerationMix, REALISTIC_FAILURE_WEIGHTS};
 pub use truth::{FileTruth, Truth};

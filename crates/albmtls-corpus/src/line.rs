@@ -53,8 +53,7 @@ pub enum Generation {
 
 impl Generation {
     /// Oldest first.
-    pub const ALL: [Generation; 4] =
-        [Generation::Fields11, Generation::Fields12, Generation::Fields13, Generation::Fields15];
+    pub const ALL: [Generation; 4] = [Generation::Fields11, Generation::Fields12, Generation::Fields13, Generation::Fields15];
 
     /// Number of space-separated fields a line of this generation has.
     pub fn field_count(self) -> u8 {
@@ -101,8 +100,7 @@ impl LineFields<'static> {
     pub fn example() -> LineFields<'static> {
         LineFields {
             generation: Generation::Fields15,
-            timestamp: Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).single().expect("valid date")
-                + chrono::Duration::microseconds(514_108),
+            timestamp: Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).single().expect("valid date") + chrono::Duration::microseconds(514_108),
             client_ip: "203.0.113.10",
             client_port: 50_123,
             listener_port: 443,
@@ -295,8 +293,7 @@ mod tests {
             ..LineFields::example()
         };
         assert_eq!(line(&plain), "2026-11-01T12:00:00.514108Z 203.0.113.10 50123 80 - - - \"-\" - - -\n");
-        let g13 =
-            LineFields { generation: Generation::Fields13, handshake_latency_ms: Some(4036), ..LineFields::example() };
+        let g13 = LineFields { generation: Generation::Fields13, handshake_latency_ms: Some(4036), ..LineFields::example() };
         let text = line(&g13);
         assert!(text.contains(" 4.036 "));
         assert!(text.ends_with("TID_3180a73013c8ca4bac2f731159d4b0fe X25519MLKEM768\n"));

@@ -97,8 +97,7 @@ pub(crate) struct Population {
     pub statuses: Vec<String>,
 }
 
-const TLS13: [(&str, u32); 3] =
-    [("TLS_AES_128_GCM_SHA256", 6), ("TLS_AES_256_GCM_SHA384", 3), ("TLS_CHACHA20_POLY1305_SHA256", 1)];
+const TLS13: [(&str, u32); 3] = [("TLS_AES_128_GCM_SHA256", 6), ("TLS_AES_256_GCM_SHA384", 3), ("TLS_CHACHA20_POLY1305_SHA256", 1)];
 const TLS12: [(&str, u32); 4] = [
     ("ECDHE-RSA-AES128-GCM-SHA256", 5),
     ("ECDHE-ECDSA-AES128-GCM-SHA256", 2),
@@ -155,12 +154,8 @@ fn ipv6(m: usize) -> String {
 
 const ORGS: [&str; 5] = ["Company LLC", "Example Corp", "Acme Widgets Inc.", "Big Bank plc", "Northwind Traders"];
 const OUS: [Option<&str>; 4] = [Some("IT"), Some("Engineering"), Some("Platform Team"), None];
-const PLACES: [(&str, Option<&str>, &str); 4] = [
-    ("City", Some("State"), "US"),
-    ("Seattle", Some("Washington"), "US"),
-    ("Berlin", Some("Berlin"), "DE"),
-    ("London", None, "GB"),
-];
+const PLACES: [(&str, Option<&str>, &str); 4] =
+    [("City", Some("State"), "US"), ("Seattle", Some("Washington"), "US"), ("Berlin", Some("Berlin"), "DE"), ("London", None, "GB")];
 const SERVICES: [&str; 4] = ["payments", "orders", "billing", "edge-gateway"];
 
 fn subject_dn(j: usize, rng: &mut Rng) -> String {
@@ -269,12 +264,7 @@ impl Population {
         let mut certs: Vec<Cert> = (0..spec.subjects)
             .map(|j| {
                 let dn = subject_dn(j, &mut rng);
-                Cert {
-                    escaped: escape_subject(&dn),
-                    dn,
-                    validity: validity(fate[j], spec.start, end, &mut rng),
-                    serial: serial(&mut rng),
-                }
+                Cert { escaped: escape_subject(&dn), dn, validity: validity(fate[j], spec.start, end, &mut rng), serial: serial(&mut rng) }
             })
             .collect();
 

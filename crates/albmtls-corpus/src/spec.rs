@@ -222,9 +222,7 @@ impl CorpusSpec {
                 },
                 Actor {
                     client_ip: "203.0.113.66".to_owned(),
-                    subject: Some(
-                        "CN=laptop-0117.corp.example.com,OU=Sales,O=Company LLC,L=City,ST=State,C=US".to_owned(),
-                    ),
+                    subject: Some("CN=laptop-0117.corp.example.com,OU=Sales,O=Company LLC,L=City,ST=State,C=US".to_owned()),
                     not_before: at(2026, 3, 1, 0),
                     not_after: at(2027, 3, 1, 0),
                     serial: "4F1A0C2E9B7D3355".to_owned(),

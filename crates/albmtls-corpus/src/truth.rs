@@ -99,15 +99,7 @@ impl Tally {
     }
 
     /// `cert` is `None` when the line's subject is `"-"`.
-    pub fn record(
-        &mut self,
-        pop: &Population,
-        status: u16,
-        client: u32,
-        cert: Option<u32>,
-        generation: Generation,
-        listener: u16,
-    ) {
+    pub fn record(&mut self, pop: &Population, status: u16, client: u32, cert: Option<u32>, generation: Generation, listener: u16) {
         let s = usize::from(status);
         self.status[s] += 1;
         let clients = &mut self.by_client[s];
@@ -132,13 +124,7 @@ impl Tally {
         }
     }
 
-    pub fn into_truth(
-        self,
-        spec: &CorpusSpec,
-        pop: &Population,
-        files: Vec<FileTruth>,
-        other_files: Vec<String>,
-    ) -> Truth {
+    pub fn into_truth(self, spec: &CorpusSpec, pop: &Population, files: Vec<FileTruth>, other_files: Vec<String>) -> Truth {
         let mut status_counts = BTreeMap::new();
         let mut clients_by_status = BTreeMap::new();
         let mut distinct_clients_by_status = BTreeMap::new();
@@ -164,12 +150,8 @@ impl Tally {
                 subjects_by_status.insert(text, per_subject);
             }
         }
-        let lines_by_generation = Generation::ALL
-            .iter()
-            .zip(self.generation)
-            .filter(|(_, n)| *n > 0)
-            .map(|(g, n)| (g.field_count(), n))
-            .collect();
+        let lines_by_generation =
+            Generation::ALL.iter().zip(self.generation).filter(|(_, n)| *n > 0).map(|(g, n)| (g.field_count(), n)).collect();
         Truth {
             spec: spec.clone(),
             records: self.status.iter().sum(),

@@ -140,10 +140,7 @@ fn same_spec_gives_identical_bytes_and_another_seed_does_not() {
     let (a, _) = write(&spec);
     let (b, _) = write(&spec);
     let (fa, fb) = (files_under(a.path()), files_under(b.path()));
-    assert_eq!(
-        fa.iter().map(|p| rel(a.path(), p)).collect::<Vec<_>>(),
-        fb.iter().map(|p| rel(b.path(), p)).collect::<Vec<_>>()
-    );
+    assert_eq!(fa.iter().map(|p| rel(a.path(), p)).collect::<Vec<_>>(), fb.iter().map(|p| rel(b.path(), p)).collect::<Vec<_>>());
     for (x, y) in fa.iter().zip(&fb) {
         assert!(std::fs::read(x).unwrap() == std::fs::read(y).unwrap(), "{} differs", x.display());
     }
@@ -230,9 +227,7 @@ fn files_are_multi_member_and_named_for_their_interval() {
         let parts: Vec<&str> = key.split('/').collect();
         assert_eq!(&parts[..4], ["AWSLogs", "123456789012", "elasticloadbalancing", "us-east-1"]);
         let name = parts[7];
-        let rest = name
-            .strip_prefix("conn_log_123456789012_elasticloadbalancing_us-east-1_app.my-lb.50dc6c495c0c9188_")
-            .unwrap();
+        let rest = name.strip_prefix("conn_log_123456789012_elasticloadbalancing_us-east-1_app.my-lb.50dc6c495c0c9188_").unwrap();
         let fields: Vec<&str> = rest.strip_suffix(".log.gz").unwrap().split('_').collect();
         assert_eq!(fields.len(), 3, "{name}");
         let end = NaiveDateTime::parse_from_str(fields[0], "%Y%m%dT%H%MZ").unwrap().and_utc();
@@ -251,13 +246,7 @@ fn files_are_multi_member_and_named_for_their_interval() {
     let truth = &done.truth;
     assert!(truth.other_files.iter().any(|f| f.ends_with("ELBConnectionLogTestFile")));
     assert!(truth.other_files.iter().any(|f| f.contains("/health_check_log_123456789012_elasticloadbalancing_")));
-    assert!(
-        truth.other_files.iter().any(|f| f
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .starts_with("123456789012_elasticloadbalancing_"))
-    );
+    assert!(truth.other_files.iter().any(|f| f.rsplit('/').next().unwrap().starts_with("123456789012_elasticloadbalancing_")));
     assert!(root.join("AWSLogs/123456789012/ELBConnectionLogTestFile").is_file());
     assert_eq!(all.len(), spec.files + truth.other_files.len() + 1, "plus truth.json");
 }
@@ -267,9 +256,7 @@ fn plain_output_has_the_same_lines_and_single_file_folds_everything() {
     let spec = CorpusSpec { files: 3, lines_per_file: 200, ..CorpusSpec::default() };
     let (gz, _) = write(&spec);
     let (plain, _) = write(&CorpusSpec { plain: true, ..spec.clone() });
-    let content = |root: &Path| -> Vec<Vec<u8>> {
-        files_under(root).iter().filter(|p| is_conn_log(p)).map(|p| decompress(p)).collect()
-    };
+    let content = |root: &Path| -> Vec<Vec<u8>> { files_under(root).iter().filter(|p| is_conn_log(p)).map(|p| decompress(p)).collect() };
     assert_eq!(content(gz.path()), content(plain.path()));
     assert!(files_under(plain.path()).iter().filter(|p| is_conn_log(p)).all(|p| p.to_string_lossy().ends_with(".log")));
 
@@ -287,20 +274,14 @@ fn sample_preset_tells_its_story() {
     for code in FAILURE_CODES {
         assert!(truth.count(&format!("Failed:{code}")) > 0, "{code} missing from the sample");
     }
-    let top = |status: &str| {
-        truth.clients_by_status[status].iter().max_by_key(|(_, n)| **n).map(|(ip, _)| ip.clone()).unwrap()
-    };
+    let top = |status: &str| truth.clients_by_status[status].iter().max_by_key(|(_, n)| **n).map(|(ip, _)| ip.clone()).unwrap();
     assert_eq!(top("Failed:ClientCertExpired"), "198.51.100.23");
     assert_eq!(top("Failed:ClientCertCrlHit"), "203.0.113.66");
     assert_eq!(top("Failed:ClientCertUntrusted"), "192.0.2.200");
-    let folders: std::collections::BTreeSet<String> =
-        truth.files.iter().map(|f| f.path.rsplit_once('/').unwrap().0.to_owned()).collect();
+    let folders: std::collections::BTreeSet<String> = truth.files.iter().map(|f| f.path.rsplit_once('/').unwrap().0.to_owned()).collect();
     assert_eq!(folders.len(), 2, "two delivery days: {folders:?}");
     let midnight = truth.files.iter().find(|f| f.path.contains("_20261102T0000Z_")).unwrap();
-    assert!(
-        midnight.path.contains("/2026/11/02/")
-            && midnight.first_timestamp.as_deref().unwrap().starts_with("2026-11-01T23:5")
-    );
+    assert!(midnight.path.contains("/2026/11/02/") && midnight.first_timestamp.as_deref().unwrap().starts_with("2026-11-01T23:5"));
     assert_eq!(recount(dir.path()).status, truth.status_counts);
 }
 

@@ -56,9 +56,7 @@ impl StatusFilter {
                 None => return Err(FilterError::UnknownStatus(text.to_owned())),
             });
         }
-        FailureCode::from_code_ignore_case(text)
-            .map(StatusFilter::Code)
-            .ok_or_else(|| FilterError::UnknownStatus(text.to_owned()))
+        FailureCode::from_code_ignore_case(text).map(StatusFilter::Code).ok_or_else(|| FilterError::UnknownStatus(text.to_owned()))
     }
 
     pub fn matches(&self, status: &VerifyStatus<'_>, raw: &[u8]) -> bool {
@@ -75,9 +73,7 @@ impl StatusFilter {
 /// Parses an `--ip` value: an address (a one-host network) or a CIDR network.
 pub fn parse_ip_filter(text: &str) -> Result<IpNet, FilterError> {
     let bare = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')).unwrap_or(text);
-    bare.parse::<IpNet>()
-        .or_else(|_| bare.parse::<IpAddr>().map(IpNet::from))
-        .map_err(|_| FilterError::BadIp(text.to_owned()))
+    bare.parse::<IpNet>().or_else(|_| bare.parse::<IpAddr>().map(IpNet::from)).map_err(|_| FilterError::BadIp(text.to_owned()))
 }
 
 /// The conditions a record must meet. The default keeps everything.
@@ -144,7 +140,8 @@ mod tests {
         Record::parse(line.as_bytes()).unwrap()
     }
 
-    const EXPIRED: &str = r#"2024-04-05T18:31:29.268987Z 203.0.113.7 5 8443 TLSv1.3 X - "CN=c,O=\"Q\" Company LLC" - 02 Failed:ClientCertExpired TID_1"#;
+    const EXPIRED: &str =
+        r#"2024-04-05T18:31:29.268987Z 203.0.113.7 5 8443 TLSv1.3 X - "CN=c,O=\"Q\" Company LLC" - 02 Failed:ClientCertExpired TID_1"#;
     const UNKNOWN: &str = r#"2024-04-05T18:31:30Z 2001:db8::5 5 443 TLSv1.3 X - "-" - - Failed:ClientCertRevoked TID_2"#;
 
     #[test]
@@ -182,6 +179,9 @@ mod tests {
 
     #[test]
     fn bad_ip_is_explained() {
-        assert_eq!(parse_ip_filter("10.0.0.300").unwrap_err().to_string(), "`10.0.0.300` is not an IP address or CIDR network (examples: 203.0.113.7, 2001:db8::1, 10.0.0.0/8)");
+        assert_eq!(
+            parse_ip_filter("10.0.0.300").unwrap_err().to_string(),
+            "`10.0.0.300` is not an IP address or CIDR network (examples: 203.0.113.7, 2001:db8::1, 10.0.0.0/8)"
+        );
     }
 }

@@ -417,7 +417,8 @@ mod tests {
 
     #[test]
     fn every_generation_and_extra_trailing_fields() {
-        let eleven = "2024-04-05T18:31:29.268987Z 198.51.100.2 1 443 TLSv1.3 TLS_AES_128_GCM_SHA256 - \"CN=a b\" - - Failed:ClientCertExpired";
+        let eleven =
+            "2024-04-05T18:31:29.268987Z 198.51.100.2 1 443 TLSv1.3 TLS_AES_128_GCM_SHA256 - \"CN=a b\" - - Failed:ClientCertExpired";
         let r = Record::parse(eleven.as_bytes()).unwrap();
         assert_eq!((r.field_count(), r.conn_trace_id), (11, None));
         assert_eq!(r.verify_status(), VerifyStatus::Failed(FailureCode::ClientCertExpired));
@@ -474,7 +475,19 @@ mod tests {
 
     #[test]
     fn ipv4_fast_path_agrees_with_std() {
-        for text in ["0.0.0.0", "255.255.255.255", "203.0.113.7", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1..2.3", "1.2.3.4 ", "a.b.c.d", ""] {
+        for text in [
+            "0.0.0.0",
+            "255.255.255.255",
+            "203.0.113.7",
+            "1.2.3",
+            "1.2.3.4.5",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1..2.3",
+            "1.2.3.4 ",
+            "a.b.c.d",
+            "",
+        ] {
             let ours = parse_ipv4_dotted(text.as_bytes());
             let std = text.parse::<std::net::Ipv4Addr>().ok();
             assert_eq!(ours.or(std), std, "{text}");

@@ -119,12 +119,7 @@ impl fmt::Display for BundleReport {
         if self.findings.is_empty() {
             writeln!(f, "No problems found.")?;
         } else {
-            writeln!(
-                f,
-                "Problems: {} error(s), {} warning(s)",
-                self.count(Severity::Error),
-                self.count(Severity::Warning)
-            )?;
+            writeln!(f, "Problems: {} error(s), {} warning(s)", self.count(Severity::Error), self.count(Severity::Warning))?;
             for finding in &self.findings {
                 let place = match (finding.position, &finding.subject, finding.line) {
                     (Some(pos), Some(subject), _) => format!("#{pos} {subject}: "),
@@ -217,14 +212,7 @@ fn file_finding(rule: BundleRule, line: Option<usize>, message: String) -> Bundl
 }
 
 fn cert_finding(severity: Severity, rule: BundleRule, cert: &CertInfo, message: String) -> BundleFinding {
-    BundleFinding {
-        severity,
-        rule,
-        position: Some(cert.position),
-        subject: Some(cert.subject.clone()),
-        line: None,
-        message,
-    }
+    BundleFinding { severity, rule, position: Some(cert.position), subject: Some(cert.subject.clone()), line: None, message }
 }
 
 fn check_certificate(cert: &CertInfo, earlier: &[CertInfo], at: DateTime<Utc>, out: &mut Vec<BundleFinding>) {
@@ -333,7 +321,8 @@ fn scan_file(bytes: &[u8], out: &mut Vec<BundleFinding>) -> Vec<Block> {
         Ok(text) => text,
         Err(e) => {
             let message = if bytes.first() == Some(&0x30) && !crate::cert::contains(bytes, b"-----BEGIN") {
-                "the file is binary (looks like DER); ALB takes PEM only: convert it with `openssl x509 -inform DER -outform PEM`".to_string()
+                "the file is binary (looks like DER); ALB takes PEM only: convert it with `openssl x509 -inform DER -outform PEM`"
+                    .to_string()
             } else {
                 format!("the file is not text (invalid UTF-8 at byte {}); ALB takes PEM only", e.valid_up_to())
             };
@@ -410,7 +399,10 @@ fn scan_file(bytes: &[u8], out: &mut Vec<BundleFinding>) -> Vec<Block> {
                 out.push(file_finding(
                     R::MalformedBlock,
                     Some(line_no),
-                    format!("`{}` inside the certificate block opened at line {start}: each block needs its own END line", truncate(trimmed, 40)),
+                    format!(
+                        "`{}` inside the certificate block opened at line {start}: each block needs its own END line",
+                        truncate(trimmed, 40)
+                    ),
                 ));
             }
             continue;

@@ -344,11 +344,8 @@ pub(crate) fn signature_name(alg: &AlgorithmIdentifier<'_>) -> String {
         "1.3.101.113" => "ED448",
         "1.2.840.10040.4.3" => "dsa-with-SHA1",
         "1.2.840.113549.1.1.10" => {
-            let hash = alg
-                .parameters
-                .as_ref()
-                .and_then(|p| RsaSsaPssParams::try_from(p).ok())
-                .map(|p| p.hash_algorithm_oid().to_id_string());
+            let hash =
+                alg.parameters.as_ref().and_then(|p| RsaSsaPssParams::try_from(p).ok()).map(|p| p.hash_algorithm_oid().to_id_string());
             return match hash.as_deref() {
                 // RFC 4055: absent hash parameters mean SHA-1.
                 None | Some("1.3.14.3.2.26") => "rsassaPss with SHA-1".to_string(),
@@ -366,10 +363,7 @@ pub(crate) fn signature_name(alg: &AlgorithmIdentifier<'_>) -> String {
 /// RFC 2253 rendering: last RDN first, `,` between RDNs, `+` inside multi-valued RDNs,
 /// special characters escaped. Attribute names follow OpenSSL (`emailAddress`).
 pub(crate) fn rfc2253(name: &X509Name<'_>) -> String {
-    let rdns: Vec<String> = name
-        .iter_rdn()
-        .map(|rdn| rdn.iter().map(attribute_2253).collect::<Vec<_>>().join("+"))
-        .collect();
+    let rdns: Vec<String> = name.iter_rdn().map(|rdn| rdn.iter().map(attribute_2253).collect::<Vec<_>>().join("+")).collect();
     rdns.into_iter().rev().collect::<Vec<_>>().join(",")
 }
 
@@ -402,9 +396,7 @@ fn escape_2253(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     let last = value.chars().count().saturating_sub(1);
     for (i, c) in value.chars().enumerate() {
-        let needs = matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';')
-            || (i == 0 && (c == '#' || c == ' '))
-            || (i == last && c == ' ');
+        let needs = matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';') || (i == 0 && (c == '#' || c == ' ')) || (i == last && c == ' ');
         if needs {
             out.push('\\');
         }

@@ -62,8 +62,7 @@ impl Crl {
         let bad = |reason: String| PkiError::BadCrl { name: name.to_string(), reason };
         let (format, der) = if crate::cert::contains(bytes, b"-----BEGIN") {
             let blocks = ::pem::parse_many(bytes).map_err(|e| bad(format!("malformed PEM: {e}")))?;
-            let mut crls: Vec<Vec<u8>> =
-                blocks.into_iter().filter(|p| p.tag() == "X509 CRL").map(::pem::Pem::into_contents).collect();
+            let mut crls: Vec<Vec<u8>> = blocks.into_iter().filter(|p| p.tag() == "X509 CRL").map(::pem::Pem::into_contents).collect();
             match crls.len() {
                 0 => return Err(bad("no `X509 CRL` PEM block".to_string())),
                 1 => (CrlFormat::Pem, crls.remove(0)),
@@ -328,12 +327,7 @@ impl fmt::Display for CrlReport {
 
 /// `crl inspect`: describes a CRL and checks it against the ALB quotas, the negative-serial
 /// limitation and, given a trust store, its signature. `at` judges this/next update.
-pub fn inspect_crl(
-    name: &str,
-    bytes: &[u8],
-    store: Option<&TrustStore>,
-    at: DateTime<Utc>,
-) -> Result<CrlReport, PkiError> {
+pub fn inspect_crl(name: &str, bytes: &[u8], store: Option<&TrustStore>, at: DateTime<Utc>) -> Result<CrlReport, PkiError> {
     let crl = Crl::parse(name, bytes)?;
     let parsed = crl.parsed()?;
     let negative_serials: Vec<SerialNumber> = parsed
@@ -377,9 +371,8 @@ pub fn inspect_crl(
         findings.push(warning(format!("its this-update time {} is in the future", rfc3339(this_update))));
     }
     if crl.format == CrlFormat::Der {
-        findings.push(warning(
-            "the file is DER; AWS documents PEM CRLs for trust stores: convert it with `crl convert --to pem`".to_string(),
-        ));
+        findings
+            .push(warning("the file is DER; AWS documents PEM CRLs for trust stores: convert it with `crl convert --to pem`".to_string()));
     }
     let signature = store.map(|store| check_signature(&parsed, store, &mut findings));
     Ok(CrlReport {

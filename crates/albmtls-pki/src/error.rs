@@ -5,17 +5,13 @@
 /// (a bad bundle line, an expired certificate) are findings or verdicts, not errors.
 #[derive(Debug, thiserror::Error)]
 pub enum PkiError {
-    #[error(
-        "{name}: no certificate found; expected PEM `-----BEGIN CERTIFICATE-----` blocks or one DER certificate"
-    )]
+    #[error("{name}: no certificate found; expected PEM `-----BEGIN CERTIFICATE-----` blocks or one DER certificate")]
     NoCertificate { name: String },
 
     #[error("{name}: PEM data is malformed ({reason}); re-export it, e.g. `openssl x509 -in FILE -outform PEM`")]
     BadPem { name: String, reason: String },
 
-    #[error(
-        "{name}: certificate #{position} is not valid X.509 DER ({reason}); check that the block holds a whole certificate"
-    )]
+    #[error("{name}: certificate #{position} is not valid X.509 DER ({reason}); check that the block holds a whole certificate")]
     BadCertificate { name: String, position: usize, reason: String },
 
     #[error("{name}: not a CRL ({reason}); expected one PEM `-----BEGIN X509 CRL-----` block or a DER CRL")]
@@ -38,7 +34,6 @@ pub enum PkiError {
 
     #[error("verification time {time} is before 1970-01-01; give a later time")]
     TimeOutOfRange { time: String },
-
 
     #[error(
         "{name}: no X-Amzn-Mtls-Clientcert headers found; give the raw request or `Name: value` lines (renamed headers need their names)"

@@ -154,14 +154,7 @@ pub fn decode_headers(name: &str, bytes: &[u8], names: &HeaderNames) -> Result<H
         chain_der: Vec::new(),
         leaf_der: None,
     };
-    let wanted = [
-        &names.clientcert,
-        &names.serial_number,
-        &names.issuer,
-        &names.subject,
-        &names.validity,
-        &names.leaf,
-    ];
+    let wanted = [&names.clientcert, &names.serial_number, &names.issuer, &names.subject, &names.validity, &names.leaf];
     let mut found_any = false;
     for wanted_name in wanted {
         let values: Vec<&(String, String)> = headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(wanted_name)).collect();
@@ -271,8 +264,7 @@ fn decode_pem_value(header: &str, value: &str, problems: &mut Vec<HeaderProblem>
     };
     match ::pem::parse_many(decoded.as_bytes()) {
         Ok(blocks) => {
-            let certs: Vec<Vec<u8>> =
-                blocks.into_iter().filter(|b| b.tag() == "CERTIFICATE").map(::pem::Pem::into_contents).collect();
+            let certs: Vec<Vec<u8>> = blocks.into_iter().filter(|b| b.tag() == "CERTIFICATE").map(::pem::Pem::into_contents).collect();
             if certs.is_empty() {
                 problems.push(problem(header, "no PEM certificate after URL-decoding".to_string()));
             }
@@ -310,17 +302,12 @@ fn cross_check(report: &mut HeadersReport, names: &HeaderNames) {
     }
     if let Some(leaf) = leaf {
         if let Some(serial) = &report.serial_number {
-            let same = SerialNumber::parse_hex(serial)
-                .ok()
-                .zip(SerialNumber::parse_hex(&leaf.serial).ok())
-                .is_some_and(|(a, b)| a == b);
+            let same = SerialNumber::parse_hex(serial).ok().zip(SerialNumber::parse_hex(&leaf.serial).ok()).is_some_and(|(a, b)| a == b);
             if !same {
                 problems.push(problem(&names.serial_number, format!("`{serial}` is not the leaf's serial {}", leaf.serial)));
             }
         }
-        for (header, value, actual) in
-            [(&names.subject, &report.subject, &leaf.subject), (&names.issuer, &report.issuer, &leaf.issuer)]
-        {
+        for (header, value, actual) in [(&names.subject, &report.subject, &leaf.subject), (&names.issuer, &report.issuer, &leaf.issuer)] {
             if let Some(value) = value
                 && value != actual
             {
@@ -336,12 +323,7 @@ fn cross_check(report: &mut HeadersReport, names: &HeaderNames) {
         {
             problems.push(problem(
                 &names.validity,
-                format!(
-                    "`{}` does not match the leaf's {} .. {}",
-                    validity.raw,
-                    rfc3339(leaf.not_before),
-                    rfc3339(leaf.not_after)
-                ),
+                format!("`{}` does not match the leaf's {} .. {}", validity.raw, rfc3339(leaf.not_before), rfc3339(leaf.not_after)),
             ));
         }
     }

@@ -50,15 +50,14 @@ impl fmt::Display for KeyMatchReport {
 
 /// Compares the public key of the first certificate in `cert` with that of a private key
 /// and/or a CSR (each `(name, bytes)`, PEM).
-pub fn check_key_match(
-    cert: (&str, &[u8]),
-    key: Option<(&str, &[u8])>,
-    csr: Option<(&str, &[u8])>,
-) -> Result<KeyMatchReport, PkiError> {
+pub fn check_key_match(cert: (&str, &[u8]), key: Option<(&str, &[u8])>, csr: Option<(&str, &[u8])>) -> Result<KeyMatchReport, PkiError> {
     let ders = read_certificates(cert.0, cert.1)?;
     let info = describe_certificate(cert.0, 1, &ders[0])?;
-    let (_, parsed) = x509_parser::parse_x509_certificate(&ders[0])
-        .map_err(|e| PkiError::BadCertificate { name: cert.0.to_string(), position: 1, reason: e.to_string() })?;
+    let (_, parsed) = x509_parser::parse_x509_certificate(&ders[0]).map_err(|e| PkiError::BadCertificate {
+        name: cert.0.to_string(),
+        position: 1,
+        reason: e.to_string(),
+    })?;
     let cert_key: Vec<u8> = parsed.public_key().subject_public_key.data.to_vec();
     let mut items = Vec::new();
     if let Some((name, bytes)) = key {
@@ -81,11 +80,7 @@ pub fn check_key_match(
         let (_, request) = X509CertificationRequest::from_der(block.contents()).map_err(|e| bad(e.to_string()))?;
         let spki = &request.certification_request_info.subject_pki;
         let matches = spki.subject_public_key.data.as_ref() == cert_key.as_slice();
-        let detail = if matches {
-            "same public key".to_string()
-        } else {
-            format!("the CSR carries a different key ({})", key_info(spki))
-        };
+        let detail = if matches { "same public key".to_string() } else { format!("the CSR carries a different key ({})", key_info(spki)) };
         items.push(KeyMatchItem { name: name.to_string(), kind: "csr", matches, detail });
     }
     Ok(KeyMatchReport { certificate: info, items })
@@ -98,10 +93,7 @@ fn private_key_public_bytes(name: &str, bytes: &[u8]) -> Result<Vec<u8>, PkiErro
     if blocks.iter().any(|b| b.tag() == "ENCRYPTED PRIVATE KEY") || contains_proc_type(&blocks) {
         return Err(PkiError::EncryptedKey { name: name.to_string() });
     }
-    let block = blocks
-        .iter()
-        .find(|b| b.tag().ends_with("PRIVATE KEY"))
-        .ok_or_else(|| bad("no PRIVATE KEY block"))?;
+    let block = blocks.iter().find(|b| b.tag().ends_with("PRIVATE KEY")).ok_or_else(|| bad("no PRIVATE KEY block"))?;
     let der = block.contents();
     match block.tag() {
         "PRIVATE KEY" => pkcs8_public(der).ok_or_else(|| bad("unsupported or corrupt PKCS#8 key")),

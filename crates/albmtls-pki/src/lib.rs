@@ -28,8 +28,8 @@ pub use albmtls_parse::FailureCode;
 pub use bundle::{BundleFinding, BundleReport, BundleRule, check_bundle};
 pub use cert::{CertInfo, KeyAlgorithm, KeyInfo, describe_certificate, read_certificates};
 pub use crl::{
-    Crl, CrlContainsReport, CrlFinding, CrlFormat, CrlReport, CrlSignature, CrlSignatureStatus,
-    SerialNumber, convert_crl, crl_contains, inspect_crl,
+    Crl, CrlContainsReport, CrlFinding, CrlFormat, CrlReport, CrlSignature, CrlSignatureStatus, SerialNumber, convert_crl, crl_contains,
+    inspect_crl,
 };
 pub use error::PkiError;
 pub use headers::{HeaderNames, HeaderProblem, HeadersReport, ValidityHeader, decode_headers};

@@ -19,8 +19,8 @@ use chrono::{DateTime, Utc};
 use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, TrustAnchor, UnixTime};
 use serde::Serialize;
 use webpki::{
-    CertRevocationList, EndEntityCert, Error as WebpkiError, KeyUsage, OwnedCertRevocationList,
-    RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
+    CertRevocationList, EndEntityCert, Error as WebpkiError, KeyUsage, OwnedCertRevocationList, RevocationCheckDepth,
+    RevocationOptionsBuilder, UnknownStatusPolicy,
 };
 use x509_parser::prelude::{FromDer, X509Certificate};
 
@@ -211,23 +211,13 @@ impl fmt::Display for CertCheckReport {
 
 /// Checks a client certificate file (PEM with optional intermediates after the leaf, or
 /// one DER certificate) against `store`.
-pub fn check_client(
-    store: &TrustStore,
-    name: &str,
-    bytes: &[u8],
-    options: &CheckOptions,
-) -> Result<CertCheckReport, PkiError> {
+pub fn check_client(store: &TrustStore, name: &str, bytes: &[u8], options: &CheckOptions) -> Result<CertCheckReport, PkiError> {
     let ders = read_certificates(name, bytes)?;
     check_client_chain(store, name, &ders, options)
 }
 
 /// Checks a chain given as DER certificates, leaf first (as the client sends it).
-pub fn check_client_chain(
-    store: &TrustStore,
-    name: &str,
-    chain: &[Vec<u8>],
-    options: &CheckOptions,
-) -> Result<CertCheckReport, PkiError> {
+pub fn check_client_chain(store: &TrustStore, name: &str, chain: &[Vec<u8>], options: &CheckOptions) -> Result<CertCheckReport, PkiError> {
     if chain.is_empty() {
         return Err(PkiError::NoCertificate { name: name.to_string() });
     }
@@ -404,18 +394,13 @@ impl Checker<'_> {
             Ok(ee) => ee,
             Err(e) => return Ok(Some(self.map_webpki(e)?)),
         };
-        let intermediates: Vec<CertificateDer<'_>> =
-            self.chain[1..].iter().map(|d| CertificateDer::from(d.as_slice())).collect();
-        let crls: Vec<CertRevocationList<'_>> = self
-            .store
-            .crls
-            .iter()
-            .filter_map(|c| c.parsed.as_ref().ok().map(|p| CertRevocationList::from(p.clone())))
-            .collect();
+        let intermediates: Vec<CertificateDer<'_>> = self.chain[1..].iter().map(|d| CertificateDer::from(d.as_slice())).collect();
+        let crls: Vec<CertRevocationList<'_>> =
+            self.store.crls.iter().filter_map(|c| c.parsed.as_ref().ok().map(|p| CertRevocationList::from(p.clone()))).collect();
         let crl_refs: Vec<&CertRevocationList<'_>> = crls.iter().collect();
-        let revocation = RevocationOptionsBuilder::new(&crl_refs).ok().map(|b| {
-            b.with_depth(RevocationCheckDepth::Chain).with_status_policy(UnknownStatusPolicy::Allow).build()
-        });
+        let revocation = RevocationOptionsBuilder::new(&crl_refs)
+            .ok()
+            .map(|b| b.with_depth(RevocationCheckDepth::Chain).with_status_policy(UnknownStatusPolicy::Allow).build());
         let result = end_entity.verify_for_usage(
             ALB_VERIFICATION_ALGS,
             &anchor_list,
@@ -524,10 +509,8 @@ impl Checker<'_> {
         let failure = match error {
             E::UnknownIssuer => self.untrusted(),
             E::CertExpired { not_after, .. } => {
-                let cert = presented
-                    .iter()
-                    .find(|c| u64::try_from(c.not_after.timestamp()).ok() == Some(not_after.as_secs()))
-                    .unwrap_or(leaf);
+                let cert =
+                    presented.iter().find(|c| u64::try_from(c.not_after.timestamp()).ok() == Some(not_after.as_secs())).unwrap_or(leaf);
                 Failure::new(
                     C::ClientCertExpired,
                     Some(cert),
@@ -535,10 +518,8 @@ impl Checker<'_> {
                 )
             }
             E::CertNotValidYet { not_before, .. } => {
-                let cert = presented
-                    .iter()
-                    .find(|c| u64::try_from(c.not_before.timestamp()).ok() == Some(not_before.as_secs()))
-                    .unwrap_or(leaf);
+                let cert =
+                    presented.iter().find(|c| u64::try_from(c.not_before.timestamp()).ok() == Some(not_before.as_secs())).unwrap_or(leaf);
                 Failure::new(
                     C::ClientCertNotYetValid,
                     Some(cert),
@@ -567,13 +548,11 @@ impl Checker<'_> {
             E::UnsupportedSignatureAlgorithm
             | E::UnsupportedSignatureAlgorithmContext(_)
             | E::UnsupportedSignatureAlgorithmForPublicKey
-            | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
-                Failure::new(
-                    C::ClientCertTypeUnsupported,
-                    None,
-                    "a signature in the chain uses an algorithm ALB does not support (it accepts SHA-256/384/512 with RSA 2048-8192, ECDSA or RSASSA-PSS)",
-                )
-            }
+            | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => Failure::new(
+                C::ClientCertTypeUnsupported,
+                None,
+                "a signature in the chain uses an algorithm ALB does not support (it accepts SHA-256/384/512 with RSA 2048-8192, ECDSA or RSASSA-PSS)",
+            ),
             E::InvalidSignatureForPublicKey => self.bad_signature(),
             E::InvalidCrlSignatureForPublicKey
             | E::UnsupportedCrlSignatureAlgorithm
@@ -699,9 +678,7 @@ fn crl_error_words(error: &WebpkiError) -> &'static str {
 fn what_to_check(code: FailureCode) -> &'static str {
     use FailureCode as C;
     match code {
-        C::ClientCertUntrusted => {
-            "add the issuing CA to the trust-store bundle, or make the client send its intermediate certificates"
-        }
+        C::ClientCertUntrusted => "add the issuing CA to the trust-store bundle, or make the client send its intermediate certificates",
         C::ClientCertExpired => {
             "re-issue the certificate (or renew the CA); to accept expired client certificates set the listener's IgnoreClientCertificateExpiry"
         }
@@ -717,13 +694,10 @@ fn what_to_check(code: FailureCode) -> &'static str {
         C::ClientCertTypeUnsupported => {
             "re-issue as X.509v3 with an RSA 2048-8192 or ECDSA P-256/384/521 key and a SHA-256/384/512 signature"
         }
-        C::ClientCertPurposeInvalid => {
-            "re-issue with extendedKeyUsage including clientAuth and keyUsage including digitalSignature"
-        }
+        C::ClientCertPurposeInvalid => "re-issue with extendedKeyUsage including clientAuth and keyUsage including digitalSignature",
         C::ClientCertInvalid => "re-issue the certificate and compare with `openssl verify -CAfile BUNDLE -untrusted CHAIN CLIENT`",
         C::ClientCertRejected | C::UnmappedConnectionError | C::ClientCertIncompatible => {
             "this check cannot produce this code; see the AWS troubleshooting guide"
         }
     }
 }
-

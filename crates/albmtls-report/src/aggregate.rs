@@ -325,7 +325,9 @@ pub struct Partial {
 pub enum PartialError {
     #[error("{name}: not an albmtls partial file ({source}); make it with `albmtls report --format partial`")]
     Invalid { name: String, source: serde_json::Error },
-    #[error("{name}: partial format version {found} is not supported by this albmtls (it reads version {supported}); use the same albmtls version for every shard and the merge")]
+    #[error(
+        "{name}: partial format version {found} is not supported by this albmtls (it reads version {supported}); use the same albmtls version for every shard and the merge"
+    )]
     Version { name: String, found: u32, supported: u32 },
 }
 

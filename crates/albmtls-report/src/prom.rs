@@ -48,12 +48,15 @@ pub fn render_prometheus(report: &Report, out: &mut dyn Write) -> io::Result<()>
     for c in &codes {
         writeln!(out, "albmtls_failure_distinct_clients{{code=\"{}\"}} {}", label_value(c.code), c.distinct_clients)?;
     }
-    gauge(out, "albmtls_failure_distinct_subjects", "Distinct leaf certificate subjects that failed with each code (\"-\" counts as one).")?;
+    gauge(
+        out,
+        "albmtls_failure_distinct_subjects",
+        "Distinct leaf certificate subjects that failed with each code (\"-\" counts as one).",
+    )?;
     for c in &codes {
         writeln!(out, "albmtls_failure_distinct_subjects{{code=\"{}\"}} {}", label_value(c.code), c.distinct_subjects)?;
     }
-    let last_seen: Vec<(&str, String)> =
-        codes.iter().filter_map(|c| Some((c.code, seconds(c.last_seen?)?))).collect();
+    let last_seen: Vec<(&str, String)> = codes.iter().filter_map(|c| Some((c.code, seconds(c.last_seen?)?))).collect();
     if !last_seen.is_empty() {
         gauge(out, "albmtls_failure_last_seen_timestamp_seconds", "Time of the latest record with each failure code, in Unix seconds.")?;
         for (code, value) in &last_seen {

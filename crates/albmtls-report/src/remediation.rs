@@ -124,10 +124,8 @@ const SHOW_CERT: Command = Command {
     command: "openssl x509 -in client.pem -noout -text",
 };
 
-const SHOW_DATES: Command = Command {
-    purpose: "Print the certificate's NotBefore and NotAfter",
-    command: "openssl x509 -in client.pem -noout -dates",
-};
+const SHOW_DATES: Command =
+    Command { purpose: "Print the certificate's NotBefore and NotAfter", command: "openssl x509 -in client.pem -noout -dates" };
 
 const VERIFY_CHAIN: Command = Command {
     purpose: "Check locally that the chain reaches a CA in the bundle",
@@ -224,10 +222,7 @@ static MAX_SIZE_EXCEEDED: Remediation = Remediation {
          `albmtls grep --status ClientCertMaxSizeExceeded logs/`.",
     ],
     commands: &[
-        Command {
-            purpose: "Show each certificate in the chain, with sizes",
-            command: "albmtls cert check --bundle bundle.pem client.pem",
-        },
+        Command { purpose: "Show each certificate in the chain, with sizes", command: "albmtls cert check --bundle bundle.pem client.pem" },
         Command {
             purpose: "Size in bytes of the leaf as it goes on the wire (DER)",
             command: "openssl x509 -in client.pem -outform DER | wc -c",
@@ -268,10 +263,7 @@ static CRL_HIT: Remediation = Remediation {
          the trust store and add the new CRL.",
     ],
     commands: &[
-        Command {
-            purpose: "Check whether a serial (as logged) is on a CRL",
-            command: "albmtls crl contains 02 crl.pem",
-        },
+        Command { purpose: "Check whether a serial (as logged) is on a CRL", command: "albmtls crl contains 02 crl.pem" },
         Command {
             purpose: "List the affected connections, with subject and serial",
             command: "albmtls grep --status ClientCertCrlHit logs/",
@@ -331,10 +323,7 @@ static CRL_PROCESSING_ERROR: Remediation = Remediation {
          the client certificate (never the private key) and the connection logs for the period.",
     ],
     commands: &[
-        Command {
-            purpose: "Report issuer, update times, entry count and problems of a CRL",
-            command: "albmtls crl inspect crl.pem",
-        },
+        Command { purpose: "Report issuer, update times, entry count and problems of a CRL", command: "albmtls crl inspect crl.pem" },
         Command {
             purpose: "Check the certificate against bundle and CRL together",
             command: "albmtls cert check --bundle bundle.pem --crl crl.pem client.pem",
@@ -399,15 +388,9 @@ static UNTRUSTED: Remediation = Remediation {
             purpose: "Find which link of the chain is missing from the bundle",
             command: "albmtls cert check --bundle bundle.pem client.pem",
         },
-        Command {
-            purpose: "Check the bundle against ALB's upload rules before replacing it",
-            command: "albmtls bundle check bundle.pem",
-        },
+        Command { purpose: "Check the bundle against ALB's upload rules before replacing it", command: "albmtls bundle check bundle.pem" },
         DOWNLOAD_BUNDLE,
-        Command {
-            purpose: "Subject and issuer of the client's leaf",
-            command: "openssl x509 -in client.pem -noout -subject -issuer",
-        },
+        Command { purpose: "Subject and issuer of the client's leaf", command: "openssl x509 -in client.pem -noout -subject -issuer" },
         Command {
             purpose: "List subjects and issuers of every CA in the bundle",
             command: "openssl crl2pkcs7 -nocrl -certfile bundle.pem | openssl pkcs7 -print_certs -noout",
@@ -584,10 +567,7 @@ static INVALID: Remediation = Remediation {
             command: "albmtls cert check --bundle bundle.pem client.pem",
         },
         SHOW_CERT,
-        Command {
-            purpose: "Dump the raw ASN.1 structure to find the malformed part",
-            command: "openssl asn1parse -in client.pem -i",
-        },
+        Command { purpose: "Dump the raw ASN.1 structure to find the malformed part", command: "openssl asn1parse -in client.pem -i" },
         Command {
             purpose: "List extensions and whether they are critical",
             command: "openssl x509 -in client.pem -noout -text | grep -A 1 critical",
@@ -722,10 +702,7 @@ static UNMAPPED_CONNECTION_ERROR: Remediation = Remediation {
             purpose: "Fingerprint the certificate's public key (must equal the next one)",
             command: "openssl x509 -in client.pem -noout -pubkey | openssl sha256",
         },
-        Command {
-            purpose: "Fingerprint the private key's public half",
-            command: "openssl pkey -in client.key -pubout | openssl sha256",
-        },
+        Command { purpose: "Fingerprint the private key's public half", command: "openssl pkey -in client.key -pubout | openssl sha256" },
         CURL_WITH_CERT,
     ],
 };
@@ -757,10 +734,7 @@ static INCOMPATIBLE: Remediation = Remediation {
          allow it.",
     ],
     commands: &[
-        Command {
-            purpose: "List the affected connections",
-            command: "albmtls grep --status ClientCertIncompatible logs/",
-        },
+        Command { purpose: "List the affected connections", command: "albmtls grep --status ClientCertIncompatible logs/" },
         Command {
             purpose: "Show the certificate's key and signature algorithm",
             command: "albmtls cert check --bundle bundle.pem client.pem",
@@ -853,14 +827,8 @@ static UNKNOWN_FAILURE: Remediation = Remediation {
          Support case with that output, the client certificate (never the key) and the logs.",
     ],
     commands: &[
-        Command {
-            purpose: "List the lines with this code (pass the code as logged)",
-            command: "albmtls grep --status \"$CODE\" logs/",
-        },
-        Command {
-            purpose: "Rule out the documented certificate problems",
-            command: "albmtls cert check --bundle bundle.pem client.pem",
-        },
+        Command { purpose: "List the lines with this code (pass the code as logged)", command: "albmtls grep --status \"$CODE\" logs/" },
+        Command { purpose: "Rule out the documented certificate problems", command: "albmtls cert check --bundle bundle.pem client.pem" },
         S_CLIENT_WITH_CERT,
         CURL_WITH_CERT,
     ],
@@ -881,16 +849,14 @@ mod tests {
 
     /// Every entry: the 13 documented codes, then `Success`, `-` and the unknown entry.
     fn all() -> Vec<&'static Remediation> {
-        let mut all: Vec<&'static Remediation> =
-            FailureCode::ALL.into_iter().map(for_code).collect();
+        let mut all: Vec<&'static Remediation> = FailureCode::ALL.into_iter().map(for_code).collect();
         all.extend([success(), absent(), unknown_failure()]);
         all
     }
 
     /// The failure entries: the documented codes and the unknown one.
     fn failures() -> Vec<&'static Remediation> {
-        let mut failures: Vec<&'static Remediation> =
-            FailureCode::ALL.into_iter().map(for_code).collect();
+        let mut failures: Vec<&'static Remediation> = FailureCode::ALL.into_iter().map(for_code).collect();
         failures.push(unknown_failure());
         failures
     }
@@ -913,16 +879,8 @@ mod tests {
             let len = entry.summary.chars().count();
             assert!(len > 0, "{}: empty summary", entry.status);
             assert!(len <= 80, "{}: summary is {len} chars", entry.status);
-            assert!(
-                !entry.summary.contains('\n'),
-                "{}: summary spans lines",
-                entry.status
-            );
-            assert!(
-                !entry.meaning.trim().is_empty(),
-                "{}: empty meaning",
-                entry.status
-            );
+            assert!(!entry.summary.contains('\n'), "{}: summary spans lines", entry.status);
+            assert!(!entry.meaning.trim().is_empty(), "{}: empty meaning", entry.status);
         }
     }
 
@@ -930,18 +888,10 @@ mod tests {
     fn failure_entries_have_causes_and_steps() {
         for entry in failures() {
             assert!(!entry.causes.is_empty(), "{}: no causes", entry.status);
-            assert!(
-                entry.steps.len() >= 2,
-                "{}: fewer than 2 steps",
-                entry.status
-            );
+            assert!(entry.steps.len() >= 2, "{}: fewer than 2 steps", entry.status);
             assert!(!entry.commands.is_empty(), "{}: no commands", entry.status);
             for text in entry.causes.iter().chain(entry.steps) {
-                assert!(
-                    !text.trim().is_empty(),
-                    "{}: empty cause or step",
-                    entry.status
-                );
+                assert!(!text.trim().is_empty(), "{}: empty cause or step", entry.status);
             }
         }
     }
@@ -950,11 +900,7 @@ mod tests {
     fn failure_entries_start_with_an_albmtls_command() {
         for entry in failures() {
             let first = entry.commands[0].command;
-            assert!(
-                first.starts_with("albmtls "),
-                "{}: first command is {first:?}",
-                entry.status
-            );
+            assert!(first.starts_with("albmtls "), "{}: first command is {first:?}", entry.status);
         }
     }
 
@@ -963,11 +909,7 @@ mod tests {
         let entries = all();
         for (i, a) in entries.iter().enumerate() {
             for b in &entries[i + 1..] {
-                assert_ne!(
-                    a.summary, b.summary,
-                    "{} and {} share a summary",
-                    a.status, b.status
-                );
+                assert_ne!(a.summary, b.summary, "{} and {} share a summary", a.status, b.status);
             }
         }
     }
@@ -988,25 +930,10 @@ mod tests {
         for entry in all() {
             for cmd in entry.commands {
                 let program = cmd.command.split_whitespace().next().unwrap_or("");
-                assert!(
-                    PROGRAMS.contains(&program),
-                    "{}: {:?}",
-                    entry.status,
-                    cmd.command
-                );
-                assert!(
-                    !cmd.purpose.trim().is_empty(),
-                    "{}: {:?} has no purpose",
-                    entry.status,
-                    cmd.command
-                );
+                assert!(PROGRAMS.contains(&program), "{}: {:?}", entry.status, cmd.command);
+                assert!(!cmd.purpose.trim().is_empty(), "{}: {:?} has no purpose", entry.status, cmd.command);
                 // `<placeholder>` would be a shell redirection when pasted.
-                assert!(
-                    !cmd.command.contains(['<', '>']),
-                    "{}: {:?}",
-                    entry.status,
-                    cmd.command
-                );
+                assert!(!cmd.command.contains(['<', '>']), "{}: {:?}", entry.status, cmd.command);
             }
         }
     }
@@ -1034,19 +961,11 @@ mod tests {
             for cmd in entry.commands {
                 // `aws` may also appear inside `$(...)`.
                 for (at, _) in cmd.command.match_indices("aws ") {
-                    if at > 0
-                        && !cmd.command[..at].ends_with("$(")
-                        && !cmd.command[..at].ends_with(' ')
-                    {
+                    if at > 0 && !cmd.command[..at].ends_with("$(") && !cmd.command[..at].ends_with(' ') {
                         continue;
                     }
                     let rest = &cmd.command[at..];
-                    assert!(
-                        KNOWN.iter().any(|k| rest.starts_with(k)),
-                        "{}: {:?}",
-                        entry.status,
-                        cmd.command
-                    );
+                    assert!(KNOWN.iter().any(|k| rest.starts_with(k)), "{}: {:?}", entry.status, cmd.command);
                 }
             }
         }

@@ -112,7 +112,12 @@ fn render_tables(report: &Report, t: Tables, out: &mut dyn Write) -> io::Result<
     let mut table = t.new_table(&["status", "count", "share %", "meaning"]);
     for status in &report.statuses {
         let summary = crate::remediation::for_status(&status.status).summary;
-        table.add_row(vec![t.status_cell(&status.status), number(status.count), number(format!("{:.2}", status.share)), Cell::new(summary)]);
+        table.add_row(vec![
+            t.status_cell(&status.status),
+            number(status.count),
+            number(format!("{:.2}", status.share)),
+            Cell::new(summary),
+        ]);
     }
     writeln!(out, "{table}")?;
 
@@ -242,7 +247,19 @@ fn write_skipped_details(report: &Report, t: Tables, out: &mut dyn Write) -> io:
 
 fn render_csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(out);
-    let header = ["status", "count", "share_percent", "distinct_clients", "distinct_subjects", "first_seen", "last_seen", "top_client", "top_client_count", "top_subject", "summary"];
+    let header = [
+        "status",
+        "count",
+        "share_percent",
+        "distinct_clients",
+        "distinct_subjects",
+        "first_seen",
+        "last_seen",
+        "top_client",
+        "top_client_count",
+        "top_subject",
+        "summary",
+    ];
     csv.write_record(header).map_err(io::Error::other)?;
     for status in &report.statuses {
         let failure = report.failures.iter().find(|f| f.status == status.status);

@@ -63,10 +63,7 @@ impl FromStr for Bucket {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Bucket, String> {
-        Bucket::ALL
-            .into_iter()
-            .find(|b| b.label() == s)
-            .ok_or_else(|| format!("unknown bucket `{s}`: use one of 1m, 5m, 15m, 1h, 1d"))
+        Bucket::ALL.into_iter().find(|b| b.label() == s).ok_or_else(|| format!("unknown bucket `{s}`: use one of 1m, 5m, 15m, 1h, 1d"))
     }
 }
 

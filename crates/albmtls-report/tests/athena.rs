@@ -10,7 +10,11 @@ use chrono::NaiveDate;
 use regex::Regex;
 
 fn projection() -> Projection {
-    Projection { account: "123456789012".to_owned(), region: "us-east-1".to_owned(), start_day: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() }
+    Projection {
+        account: "123456789012".to_owned(),
+        region: "us-east-1".to_owned(),
+        start_day: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+    }
 }
 
 /// Takes the `input.regex` literal out of the DDL and undoes Hive's string escaping the

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use albmtls_report::html::render_html;
 use albmtls_report::{Aggregate, Report, ReportOptions};
-use quick_xml::{Reader, XmlVersion};
 use quick_xml::events::{BytesStart, Event};
+use quick_xml::{Reader, XmlVersion};
 use render_fixture::{HOSTILE_SUBJECT, INPUT_NAME, WEIRD_STATUS};
 
 fn render(report: &Report, title: &str) -> String {

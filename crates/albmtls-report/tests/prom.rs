@@ -250,15 +250,15 @@ fn the_checker_refuses_broken_exposition() {
     let ok = "# HELP a_b Help.\n# TYPE a_b gauge\na_b{x=\"1\"} 2\n";
     parse(ok);
     for bad in [
-        "a_b 1\n",                                                                  // no HELP or TYPE
-        "# TYPE a_b gauge\n# HELP a_b Help.\na_b 1\n",                              // TYPE before HELP
-        "# HELP a_b Help.\n# TYPE a_b gauge\na_b{x=\"a\"b\"} 1\n",                  // unescaped quote
-        "# HELP a_b Help.\n# TYPE a_b gauge\na_b{x=\"a\\tb\"} 1\n",                 // unknown escape
-        "# HELP a_b Help.\n# TYPE a_b gauge\na_b{x=\"1\"} 1\na_b{x=\"1\"} 2\n",     // duplicate series
-        "# HELP a_b Help.\n# TYPE a_b gauge\na_b one\n",                            // not a number
-        "# HELP a_b Help.\n# TYPE a_b gauge\na_b 1",                                // no final line feed
+        "a_b 1\n",                                                                          // no HELP or TYPE
+        "# TYPE a_b gauge\n# HELP a_b Help.\na_b 1\n",                                      // TYPE before HELP
+        "# HELP a_b Help.\n# TYPE a_b gauge\na_b{x=\"a\"b\"} 1\n",                          // unescaped quote
+        "# HELP a_b Help.\n# TYPE a_b gauge\na_b{x=\"a\\tb\"} 1\n",                         // unknown escape
+        "# HELP a_b Help.\n# TYPE a_b gauge\na_b{x=\"1\"} 1\na_b{x=\"1\"} 2\n",             // duplicate series
+        "# HELP a_b Help.\n# TYPE a_b gauge\na_b one\n",                                    // not a number
+        "# HELP a_b Help.\n# TYPE a_b gauge\na_b 1",                                        // no final line feed
         "# HELP a_b Help.\n# TYPE a_b gauge\n# HELP c Help.\n# TYPE c gauge\nc 1\na_b 1\n", // interleaved
-        "# HELP a_b Help.\n# TYPE a_b gauge\na_b{1x=\"1\"} 1\n",                    // bad label name
+        "# HELP a_b Help.\n# TYPE a_b gauge\na_b{1x=\"1\"} 1\n",                            // bad label name
     ] {
         let refused = std::panic::catch_unwind(|| parse(bad)).is_err();
         assert!(refused, "accepted: {bad:?}");

@@ -63,10 +63,7 @@ impl fmt::Debug for StaticCredentials {
         f.debug_struct("StaticCredentials")
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"** redacted **")
-            .field(
-                "session_token",
-                &self.session_token.as_ref().map(|_| "** redacted **"),
-            )
+            .field("session_token", &self.session_token.as_ref().map(|_| "** redacted **"))
             .finish()
     }
 }
@@ -96,19 +93,8 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn request<'a>(
-        &'a self,
-        operation: Operation,
-        bucket: &'a str,
-        url: String,
-    ) -> Request<'a> {
-        Request {
-            operation,
-            bucket,
-            url,
-            region: &self.region,
-            endpoint: &self.endpoint,
-        }
+    pub(crate) fn request<'a>(&'a self, operation: Operation, bucket: &'a str, url: String) -> Request<'a> {
+        Request { operation, bucket, url, region: &self.region, endpoint: &self.endpoint }
     }
 }
 
@@ -129,8 +115,8 @@ impl S3Client {
             .map_err(S3Error::Runtime)?;
         let max_attempts = options.max_attempts.max(1);
         let sdk = runtime.block_on(async {
-            let mut loader = aws_config::defaults(BehaviorVersion::latest())
-                .retry_config(RetryConfig::standard().with_max_attempts(max_attempts));
+            let mut loader =
+                aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::standard().with_max_attempts(max_attempts));
             if let Some(profile) = &options.profile {
                 loader = loader.profile_name(profile);
             }
@@ -159,25 +145,19 @@ impl S3Client {
             return Err(S3Error::InvalidEndpoint { url: url.clone() });
         }
         let path_style = options.force_path_style.unwrap_or(endpoint_url.is_some());
-        let config = aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(path_style)
-            .build();
+        let config = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(path_style).build();
         let concurrency = options.concurrency.max(1);
         let shared = Shared {
             client: aws_sdk_s3::Client::from_conf(config),
             handle: runtime.handle().clone(),
-            endpoint: endpoint_url
-                .unwrap_or_else(|| format!("the AWS S3 endpoint of region {region}")),
+            endpoint: endpoint_url.unwrap_or_else(|| format!("the AWS S3 endpoint of region {region}")),
             region,
             concurrency,
             max_attempts,
             slots: Arc::new(Semaphore::new(concurrency)),
             stats: Arc::default(),
         };
-        Ok(S3Client {
-            runtime: Arc::new(runtime),
-            shared: Arc::new(shared),
-        })
+        Ok(S3Client { runtime: Arc::new(runtime), shared: Arc::new(shared) })
     }
 
     /// The region requests go to.

@@ -11,64 +11,36 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 pub enum S3Error {
     #[error("`{url}` is not a valid S3 location: {reason} (expected s3://bucket/prefix)")]
     InvalidUrl { url: String, reason: &'static str },
-    #[error(
-        "`{url}` is not a valid S3 endpoint URL: it must start with http:// or https:// (check --endpoint-url / AWS_ENDPOINT_URL)"
-    )]
+    #[error("`{url}` is not a valid S3 endpoint URL: it must start with http:// or https:// (check --endpoint-url / AWS_ENDPOINT_URL)")]
     InvalidEndpoint { url: String },
-    #[error(
-        "no AWS region is configured: pass --region, or set AWS_REGION, or a region in the AWS profile"
-    )]
+    #[error("no AWS region is configured: pass --region, or set AWS_REGION, or a region in the AWS profile")]
     NoRegion,
     #[error("the S3 download runtime failed: {0}")]
     Runtime(#[source] io::Error),
-    #[error(
-        "no usable AWS credentials ({detail}): pass --profile or set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-    )]
+    #[error("no usable AWS credentials ({detail}): pass --profile or set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")]
     NoCredentials { detail: String },
     #[error(
         "S3 rejected the AWS credentials ({code}): check the access key and secret, the session token, or whether the session has expired"
     )]
     BadCredentials { code: String },
-    #[error(
-        "bucket `{bucket}` does not exist (region {region}): check the bucket name and --region"
-    )]
+    #[error("bucket `{bucket}` does not exist (region {region}): check the bucket name and --region")]
     NoSuchBucket { bucket: String, region: String },
     #[error("bucket `{bucket}` is not in region {region}{}: check --region", actual.as_deref().map(|r| format!(" (S3 says it is in {r})")).unwrap_or_default())]
-    WrongRegion {
-        bucket: String,
-        region: String,
-        actual: Option<String>,
-    },
+    WrongRegion { bucket: String, region: String, actual: Option<String> },
     #[error(
         "access denied to `{url}` (region {region}): check that the credentials are allowed {action} there, in both their IAM policy and the bucket policy"
     )]
-    AccessDenied {
-        url: String,
-        region: String,
-        action: &'static str,
-    },
-    #[error(
-        "cannot reach S3 at {endpoint} ({detail}): check the network, --endpoint-url / AWS_ENDPOINT_URL and any proxy settings"
-    )]
+    AccessDenied { url: String, region: String, action: &'static str },
+    #[error("cannot reach S3 at {endpoint} ({detail}): check the network, --endpoint-url / AWS_ENDPOINT_URL and any proxy settings")]
     Unreachable { endpoint: String, detail: String },
     #[error("`{url}` no longer exists (deleted after it was listed?)")]
     NoSuchKey { url: String },
     #[error("`{url}` changed while it was being read (it was overwritten after it was listed)")]
     ObjectChanged { url: String },
     #[error("`{url}`: download broke off at byte {offset} and failed {attempts} times ({detail})")]
-    Interrupted {
-        url: String,
-        offset: u64,
-        attempts: u32,
-        detail: String,
-    },
+    Interrupted { url: String, offset: u64, attempts: u32, detail: String },
     #[error("S3 {operation} on `{url}` failed: {code}: {message}")]
-    Service {
-        operation: &'static str,
-        url: String,
-        code: String,
-        message: String,
-    },
+    Service { operation: &'static str, url: String, code: String, message: String },
 }
 
 impl S3Error {
@@ -76,9 +48,9 @@ impl S3Error {
     pub(crate) fn io_kind(&self) -> io::ErrorKind {
         match self {
             S3Error::NoSuchKey { .. } | S3Error::NoSuchBucket { .. } => io::ErrorKind::NotFound,
-            S3Error::AccessDenied { .. }
-            | S3Error::BadCredentials { .. }
-            | S3Error::NoCredentials { .. } => io::ErrorKind::PermissionDenied,
+            S3Error::AccessDenied { .. } | S3Error::BadCredentials { .. } | S3Error::NoCredentials { .. } => {
+                io::ErrorKind::PermissionDenied
+            }
             S3Error::Unreachable { .. } => io::ErrorKind::ConnectionRefused,
             S3Error::Interrupted { .. } => io::ErrorKind::UnexpectedEof,
             _ => io::ErrorKind::Other,
@@ -108,10 +80,7 @@ pub(crate) enum Operation {
 
 impl Request<'_> {
     /// Turns an SDK failure (after the SDK's own retries) into one clear error.
-    pub(crate) fn classify<E>(
-        &self,
-        err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
-    ) -> S3Error
+    pub(crate) fn classify<E>(&self, err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> S3Error
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     {
@@ -120,33 +89,23 @@ impl Request<'_> {
             SdkError::TimeoutError(_) => return self.unreachable("timed out".to_owned()),
             SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => {
                 if let Some(cred) = chain(&err).find_map(|e| e.downcast_ref::<CredentialsError>()) {
-                    return S3Error::NoCredentials {
-                        detail: innermost(cred),
-                    };
+                    return S3Error::NoCredentials { detail: innermost(cred) };
                 }
                 return self.unreachable(innermost(&err));
             }
             _ => {
                 let status = err.raw_response().map(|r| r.status().as_u16());
                 let detail = innermost(&err);
-                return self.service(
-                    "unreadable response",
-                    format!("{detail} (HTTP status {status:?})"),
-                );
+                return self.service("unreadable response", format!("{detail} (HTTP status {status:?})"));
             }
         }
         let status = err.raw_response().map_or(0, |r| r.status().as_u16());
-        let bucket_region = err
-            .raw_response()
-            .and_then(|r| r.headers().get("x-amz-bucket-region"))
-            .map(str::to_owned);
+        let bucket_region = err.raw_response().and_then(|r| r.headers().get("x-amz-bucket-region")).map(str::to_owned);
         let code = err.code().unwrap_or_default().to_owned();
         let message = err.message().unwrap_or_default().to_owned();
         match (code.as_str(), status) {
             ("NoSuchBucket", _) => self.no_such_bucket(),
-            ("NoSuchKey", _) => S3Error::NoSuchKey {
-                url: self.url.clone(),
-            },
+            ("NoSuchKey", _) => S3Error::NoSuchKey { url: self.url.clone() },
             (
                 "InvalidAccessKeyId"
                 | "SignatureDoesNotMatch"
@@ -157,17 +116,13 @@ impl Request<'_> {
                 | "NotSignedUp",
                 _,
             ) => S3Error::BadCredentials { code },
-            (
-                "PermanentRedirect"
-                | "AuthorizationHeaderMalformed"
-                | "IllegalLocationConstraintException",
-                _,
-            )
-            | (_, 301) => S3Error::WrongRegion {
-                bucket: self.bucket.to_owned(),
-                region: self.region.to_owned(),
-                actual: bucket_region.filter(|r| r != self.region),
-            },
+            ("PermanentRedirect" | "AuthorizationHeaderMalformed" | "IllegalLocationConstraintException", _) | (_, 301) => {
+                S3Error::WrongRegion {
+                    bucket: self.bucket.to_owned(),
+                    region: self.region.to_owned(),
+                    actual: bucket_region.filter(|r| r != self.region),
+                }
+            }
             ("AccessDenied" | "AllAccessDisabled", _) | ("", 403) => S3Error::AccessDenied {
                 url: self.url.clone(),
                 region: self.region.to_owned(),
@@ -176,14 +131,10 @@ impl Request<'_> {
                     Operation::Get => "s3:GetObject",
                 },
             },
-            ("PreconditionFailed", _) | ("", 412) => S3Error::ObjectChanged {
-                url: self.url.clone(),
-            },
+            ("PreconditionFailed", _) | ("", 412) => S3Error::ObjectChanged { url: self.url.clone() },
             ("", 404) => match self.operation {
                 Operation::List => self.no_such_bucket(),
-                Operation::Get => S3Error::NoSuchKey {
-                    url: self.url.clone(),
-                },
+                Operation::Get => S3Error::NoSuchKey { url: self.url.clone() },
             },
             ("", _) => self.service(&format!("HTTP {status}"), message),
             _ => self.service(&code, message),
@@ -191,17 +142,11 @@ impl Request<'_> {
     }
 
     fn no_such_bucket(&self) -> S3Error {
-        S3Error::NoSuchBucket {
-            bucket: self.bucket.to_owned(),
-            region: self.region.to_owned(),
-        }
+        S3Error::NoSuchBucket { bucket: self.bucket.to_owned(), region: self.region.to_owned() }
     }
 
     fn unreachable(&self, detail: String) -> S3Error {
-        S3Error::Unreachable {
-            endpoint: self.endpoint.to_owned(),
-            detail,
-        }
+        S3Error::Unreachable { endpoint: self.endpoint.to_owned(), detail }
     }
 
     fn service(&self, code: &str, message: String) -> S3Error {
@@ -217,19 +162,14 @@ impl Request<'_> {
     }
 }
 
-fn chain<'a>(
-    err: &'a (dyn StdError + 'static),
-) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+fn chain<'a>(err: &'a (dyn StdError + 'static)) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
     std::iter::successors(Some(err), |e: &&'a (dyn StdError + 'static)| (*e).source())
 }
 
 /// The most specific message in an error chain (the SDK's outer layers say only
 /// "dispatch failure" and the like).
 fn innermost(err: &(dyn StdError + 'static)) -> String {
-    chain(err)
-        .last()
-        .map(ToString::to_string)
-        .unwrap_or_default()
+    chain(err).last().map(ToString::to_string).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -254,19 +194,14 @@ mod tests {
         }
     }
 
-    fn service_error(
-        status: u16,
-        code: &str,
-        headers: &[(&str, &str)],
-    ) -> SdkError<ListObjectsV2Error, HttpResponse> {
+    fn service_error(status: u16, code: &str, headers: &[(&str, &str)]) -> SdkError<ListObjectsV2Error, HttpResponse> {
         let mut meta = ErrorMetadata::builder().message("text from S3");
         if !code.is_empty() {
             meta = meta.code(code);
         }
         let mut raw = HttpResponse::new(status.try_into().unwrap(), SdkBody::empty());
         for (name, value) in headers {
-            raw.headers_mut()
-                .insert((*name).to_owned(), (*value).to_owned());
+            raw.headers_mut().insert((*name).to_owned(), (*value).to_owned());
         }
         SdkError::service_error(ListObjectsV2Error::generic(meta.build()), raw)
     }
@@ -278,11 +213,7 @@ mod tests {
     #[test]
     fn a_bucket_in_another_region_names_both_regions() {
         assert_eq!(
-            message(service_error(
-                301,
-                "PermanentRedirect",
-                &[("x-amz-bucket-region", "eu-west-1")]
-            )),
+            message(service_error(301, "PermanentRedirect", &[("x-amz-bucket-region", "eu-west-1")])),
             "bucket `logs` is not in region us-east-1 (S3 says it is in eu-west-1): check --region"
         );
         assert_eq!(
@@ -307,38 +238,17 @@ mod tests {
 
     #[test]
     fn status_codes_without_an_error_code_are_still_named() {
-        assert!(matches!(
-            listing().classify(service_error(404, "", &[])),
-            S3Error::NoSuchBucket { .. }
-        ));
-        assert!(matches!(
-            listing().classify(service_error(403, "", &[])),
-            S3Error::AccessDenied { .. }
-        ));
-        assert_eq!(
-            message(service_error(503, "SlowDown", &[])),
-            "S3 ListObjectsV2 on `s3://logs/AWSLogs/` failed: SlowDown: text from S3"
-        );
-        assert_eq!(
-            message(service_error(500, "", &[])),
-            "S3 ListObjectsV2 on `s3://logs/AWSLogs/` failed: HTTP 500: text from S3"
-        );
+        assert!(matches!(listing().classify(service_error(404, "", &[])), S3Error::NoSuchBucket { .. }));
+        assert!(matches!(listing().classify(service_error(403, "", &[])), S3Error::AccessDenied { .. }));
+        assert_eq!(message(service_error(503, "SlowDown", &[])), "S3 ListObjectsV2 on `s3://logs/AWSLogs/` failed: SlowDown: text from S3");
+        assert_eq!(message(service_error(500, "", &[])), "S3 ListObjectsV2 on `s3://logs/AWSLogs/` failed: HTTP 500: text from S3");
     }
 
     #[test]
     fn readers_report_a_matching_io_kind() {
-        let gone = S3Error::NoSuchKey {
-            url: "s3://b/k".to_owned(),
-        }
-        .into_io();
+        let gone = S3Error::NoSuchKey { url: "s3://b/k".to_owned() }.into_io();
         assert_eq!(gone.kind(), io::ErrorKind::NotFound);
-        assert_eq!(
-            gone.to_string(),
-            "`s3://b/k` no longer exists (deleted after it was listed?)"
-        );
-        assert!(matches!(
-            gone.get_ref().and_then(|e| e.downcast_ref::<S3Error>()),
-            Some(S3Error::NoSuchKey { .. })
-        ));
+        assert_eq!(gone.to_string(), "`s3://b/k` no longer exists (deleted after it was listed?)");
+        assert!(matches!(gone.get_ref().and_then(|e| e.downcast_ref::<S3Error>()), Some(S3Error::NoSuchKey { .. })));
     }
 }

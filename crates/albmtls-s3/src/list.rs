@@ -61,15 +61,12 @@ impl Range {
     /// The last folder to read: the day of the last instant before `until`, plus one,
     /// because a file covering the minutes before midnight is delivered the next day.
     fn last_day(self) -> Option<NaiveDate> {
-        self.until
-            .map(|u| (u - chrono::Duration::nanoseconds(1)).date_naive() + Days::new(1))
+        self.until.map(|u| (u - chrono::Duration::nanoseconds(1)).date_naive() + Days::new(1))
     }
 
     fn keeps_folder(self, key: &str) -> bool {
-        delivery_date(key).is_none_or(|day| {
-            self.first_day().is_none_or(|first| day >= first)
-                && self.last_day().is_none_or(|last| day <= last)
-        })
+        delivery_date(key)
+            .is_none_or(|day| self.first_day().is_none_or(|first| day >= first) && self.last_day().is_none_or(|last| day <= last))
     }
 }
 
@@ -90,12 +87,7 @@ impl S3Client {
     /// only the day folders from `since` to the day after `until` are listed; below any
     /// prefix, keys are also pruned by their folder date and by the end time in their name.
     /// Entries still need filtering by their own timestamps.
-    pub fn list(
-        &self,
-        location: &S3Location,
-        since: Option<DateTime<Utc>>,
-        until: Option<DateTime<Utc>>,
-    ) -> Result<Listing, S3Error> {
+    pub fn list(&self, location: &S3Location, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> Result<Listing, S3Error> {
         let range = Range { since, until };
         let walks = plan(location, range);
         let keys = self.runtime.block_on(async {
@@ -130,11 +122,7 @@ impl S3Client {
             match LogFileKind::of_name(&key) {
                 LogFileKind::Connection => {
                     if range.keeps_folder(&key) && may_overlap(&key, since, until) {
-                        listing.objects.push(S3Object {
-                            bucket: location.bucket().to_owned(),
-                            key,
-                            size,
-                        });
+                        listing.objects.push(S3Object { bucket: location.bucket().to_owned(), key, size });
                     } else {
                         listing.outside_time_range += 1;
                     }
@@ -149,11 +137,7 @@ impl S3Client {
 
 /// Which listings cover `location` for `range`.
 fn plan(location: &S3Location, range: Range) -> Vec<Walk> {
-    let whole = || Walk {
-        prefix: location.prefix().to_owned(),
-        start_after: None,
-        stop_after: None,
-    };
+    let whole = || Walk { prefix: location.prefix().to_owned(), start_after: None, stop_after: None };
     let Some(folder) = location.region_folder() else {
         return vec![whole()];
     };
@@ -161,36 +145,20 @@ fn plan(location: &S3Location, range: Range) -> Vec<Walk> {
     match (range.first_day(), range.last_day()) {
         (None, None) => vec![whole()],
         (Some(first), Some(last)) if last < first => Vec::new(),
-        (Some(first), Some(last))
-            if last.signed_duration_since(first).num_days().unsigned_abs() < MAX_DAY_PREFIXES =>
-        {
-            first
-                .iter_days()
-                .take_while(|day| *day <= last)
-                .map(|day| Walk {
-                    prefix: format!("{}/", day_prefix(day)),
-                    start_after: None,
-                    stop_after: None,
-                })
-                .collect()
-        }
+        (Some(first), Some(last)) if last.signed_duration_since(first).num_days().unsigned_abs() < MAX_DAY_PREFIXES => first
+            .iter_days()
+            .take_while(|day| *day <= last)
+            .map(|day| Walk { prefix: format!("{}/", day_prefix(day)), start_after: None, stop_after: None })
+            .collect(),
         // "…/2024/02/07" sorts after every key of earlier folders and before every key in
         // that day's folder.
         (first, last) => {
-            vec![Walk {
-                prefix: folder.clone(),
-                start_after: first.map(day_prefix),
-                stop_after: last,
-            }]
+            vec![Walk { prefix: folder.clone(), start_after: first.map(day_prefix), stop_after: last }]
         }
     }
 }
 
-async fn list_walk(
-    shared: &Shared,
-    bucket: &str,
-    walk: &Walk,
-) -> Result<Vec<(String, u64)>, S3Error> {
+async fn list_walk(shared: &Shared, bucket: &str, walk: &Walk) -> Result<Vec<(String, u64)>, S3Error> {
     let url = format!("s3://{bucket}/{}", walk.prefix);
     let mut keys = Vec::new();
     let mut token: Option<String> = None;
@@ -204,11 +172,7 @@ async fn list_walk(
             .set_continuation_token(token.take())
             .send()
             .await
-            .map_err(|err| {
-                shared
-                    .request(Operation::List, bucket, url.clone())
-                    .classify(err)
-            })?;
+            .map_err(|err| shared.request(Operation::List, bucket, url.clone()).classify(err))?;
         for object in page.contents() {
             let Some(key) = object.key() else { continue };
             if let Some(stop) = walk.stop_after
@@ -216,13 +180,7 @@ async fn list_walk(
             {
                 return Ok(keys);
             }
-            keys.push((
-                key.to_owned(),
-                object
-                    .size()
-                    .and_then(|s| u64::try_from(s).ok())
-                    .unwrap_or(0),
-            ));
+            keys.push((key.to_owned(), object.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0)));
         }
         match page.next_continuation_token() {
             Some(next) if page.is_truncated() == Some(true) => token = Some(next.to_owned()),
@@ -239,11 +197,7 @@ mod tests {
         Some(DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc))
     }
 
-    fn walks(
-        url: &str,
-        since: Option<DateTime<Utc>>,
-        until: Option<DateTime<Utc>>,
-    ) -> Vec<(String, Option<String>, Option<NaiveDate>)> {
+    fn walks(url: &str, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> Vec<(String, Option<String>, Option<NaiveDate>)> {
         plan(&S3Location::parse(url).unwrap(), Range { since, until })
             .into_iter()
             .map(|w| (w.prefix, w.start_after, w.stop_after))
@@ -253,27 +207,13 @@ mod tests {
     const REGION: &str = "s3://b/p/AWSLogs/1/elasticloadbalancing/eu-west-1";
 
     fn days(got: &[(String, Option<String>, Option<NaiveDate>)]) -> Vec<&str> {
-        got.iter()
-            .map(|w| {
-                w.0.strip_prefix("p/AWSLogs/1/elasticloadbalancing/eu-west-1/")
-                    .unwrap()
-            })
-            .collect()
+        got.iter().map(|w| w.0.strip_prefix("p/AWSLogs/1/elasticloadbalancing/eu-west-1/").unwrap()).collect()
     }
 
     #[test]
     fn a_closed_range_lists_its_day_folders_and_the_day_after() {
         let got = walks(REGION, t("2024-02-27T10:00:00Z"), t("2024-03-01T12:00:00Z"));
-        assert_eq!(
-            days(&got),
-            [
-                "2024/02/27/",
-                "2024/02/28/",
-                "2024/02/29/",
-                "2024/03/01/",
-                "2024/03/02/"
-            ]
-        );
+        assert_eq!(days(&got), ["2024/02/27/", "2024/02/28/", "2024/02/29/", "2024/03/01/", "2024/03/02/"]);
         assert!(got.iter().all(|w| w.1.is_none() && w.2.is_none()));
     }
 
@@ -287,35 +227,15 @@ mod tests {
     #[test]
     fn open_or_long_ranges_walk_from_the_first_folder() {
         let prefix = "p/AWSLogs/1/elasticloadbalancing/eu-west-1/".to_owned();
-        assert_eq!(
-            walks(REGION, t("2024-02-07T10:00:00Z"), None),
-            [(prefix.clone(), Some(format!("{prefix}2024/02/07")), None)]
-        );
-        assert_eq!(
-            walks(REGION, None, t("2024-02-07T10:00:00Z")),
-            [(prefix.clone(), None, NaiveDate::from_ymd_opt(2024, 2, 8))]
-        );
-        assert_eq!(
-            walks(REGION, t("2020-01-01T00:00:00Z"), t("2024-01-01T00:00:00Z")).len(),
-            1
-        );
-        assert_eq!(
-            walks(REGION, None, None),
-            [(
-                "p/AWSLogs/1/elasticloadbalancing/eu-west-1".to_owned(),
-                None,
-                None
-            )]
-        );
+        assert_eq!(walks(REGION, t("2024-02-07T10:00:00Z"), None), [(prefix.clone(), Some(format!("{prefix}2024/02/07")), None)]);
+        assert_eq!(walks(REGION, None, t("2024-02-07T10:00:00Z")), [(prefix.clone(), None, NaiveDate::from_ymd_opt(2024, 2, 8))]);
+        assert_eq!(walks(REGION, t("2020-01-01T00:00:00Z"), t("2024-01-01T00:00:00Z")).len(), 1);
+        assert_eq!(walks(REGION, None, None), [("p/AWSLogs/1/elasticloadbalancing/eu-west-1".to_owned(), None, None)]);
     }
 
     #[test]
     fn other_prefixes_are_listed_whole() {
-        let got = walks(
-            "s3://b/p/AWSLogs/",
-            t("2024-02-07T10:00:00Z"),
-            t("2024-02-08T10:00:00Z"),
-        );
+        let got = walks("s3://b/p/AWSLogs/", t("2024-02-07T10:00:00Z"), t("2024-02-08T10:00:00Z"));
         assert_eq!(got, [("p/AWSLogs/".to_owned(), None, None)]);
     }
 }

@@ -16,33 +16,19 @@ impl S3Location {
     /// Parses `s3://bucket` or `s3://bucket/prefix`. The prefix is kept as written
     /// (S3 prefixes are plain string prefixes, so `logs` also matches `logs-old/…`).
     pub fn parse(url: &str) -> Result<S3Location, S3Error> {
-        let invalid = |reason: &'static str| S3Error::InvalidUrl {
-            url: url.to_owned(),
-            reason,
-        };
-        let rest = url
-            .strip_prefix("s3://")
-            .ok_or_else(|| invalid("it does not start with `s3://`"))?;
+        let invalid = |reason: &'static str| S3Error::InvalidUrl { url: url.to_owned(), reason };
+        let rest = url.strip_prefix("s3://").ok_or_else(|| invalid("it does not start with `s3://`"))?;
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() {
             return Err(invalid("the bucket name is missing"));
         }
-        if bucket.len() > 255
-            || !bucket
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b))
-        {
-            return Err(invalid(
-                "a bucket name has only letters, digits, `-`, `.` and `_`",
-            ));
+        if bucket.len() > 255 || !bucket.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b)) {
+            return Err(invalid("a bucket name has only letters, digits, `-`, `.` and `_`"));
         }
         if prefix.chars().any(char::is_control) {
             return Err(invalid("the prefix contains control characters"));
         }
-        Ok(S3Location {
-            bucket: bucket.to_owned(),
-            prefix: prefix.to_owned(),
-        })
+        Ok(S3Location { bucket: bucket.to_owned(), prefix: prefix.to_owned() })
     }
 
     /// The bucket name.
@@ -113,10 +99,7 @@ mod tests {
             ("s3://b/x\ny", "control characters"),
         ] {
             let err = S3Location::parse(url).unwrap_err().to_string();
-            assert!(
-                err.contains(reason) && err.contains("s3://bucket/prefix"),
-                "{url}: {err}"
-            );
+            assert!(err.contains(reason) && err.contains("s3://bucket/prefix"), "{url}: {err}");
         }
     }
 
@@ -124,27 +107,15 @@ mod tests {
     fn finds_the_region_folder() {
         let folder = |url: &str| S3Location::parse(url).unwrap().region_folder();
         let expected = Some("p/AWSLogs/123/elasticloadbalancing/eu-west-1/".to_owned());
-        assert_eq!(
-            folder("s3://b/p/AWSLogs/123/elasticloadbalancing/eu-west-1"),
-            expected
-        );
-        assert_eq!(
-            folder("s3://b/p/AWSLogs/123/elasticloadbalancing/eu-west-1/"),
-            expected
-        );
+        assert_eq!(folder("s3://b/p/AWSLogs/123/elasticloadbalancing/eu-west-1"), expected);
+        assert_eq!(folder("s3://b/p/AWSLogs/123/elasticloadbalancing/eu-west-1/"), expected);
         assert_eq!(
             folder("s3://b/AWSLogs/123/elasticloadbalancing/eu-west-1"),
             Some("AWSLogs/123/elasticloadbalancing/eu-west-1/".to_owned())
         );
         assert_eq!(folder("s3://b/p/AWSLogs/123/elasticloadbalancing/"), None);
-        assert_eq!(
-            folder("s3://b/p/AWSLogs/123/elasticloadbalancing/eu-west-1/2024"),
-            None
-        );
-        assert_eq!(
-            folder("s3://b/AWSLogs/12x/elasticloadbalancing/eu-west-1"),
-            None
-        );
+        assert_eq!(folder("s3://b/p/AWSLogs/123/elasticloadbalancing/eu-west-1/2024"), None);
+        assert_eq!(folder("s3://b/AWSLogs/12x/elasticloadbalancing/eu-west-1"), None);
         assert_eq!(folder("s3://b"), None);
     }
 }

@@ -138,9 +138,7 @@ impl Slot {
         match std::mem::replace(&mut *state, SlotState::Finished) {
             SlotState::Waiting(sender) => {
                 *state = SlotState::Running { _permit: permit };
-                shared
-                    .handle
-                    .spawn(download(Arc::clone(shared), self.object.clone(), sender));
+                shared.handle.spawn(download(Arc::clone(shared), self.object.clone(), sender));
             }
             other => *state = other,
         }
@@ -165,10 +163,7 @@ impl S3Client {
             .into_iter()
             .map(|object| {
                 let (sender, chunks) = mpsc::channel(CHANNEL_CHUNKS);
-                let slot = Arc::new(Slot {
-                    object: object.clone(),
-                    state: Mutex::new(SlotState::Waiting(sender)),
-                });
+                let slot = Arc::new(Slot { object: object.clone(), state: Mutex::new(SlotState::Waiting(sender)) });
                 slots.push(Arc::clone(&slot));
                 let reader = S3ObjectReader {
                     slot,
@@ -209,10 +204,7 @@ impl Read for S3ObjectReader {
             }
             if !self.started {
                 self.started = true;
-                self.slot.start(
-                    &self.shared,
-                    Arc::clone(&self.shared.slots).try_acquire_owned().ok(),
-                );
+                self.slot.start(&self.shared, Arc::clone(&self.shared.slots).try_acquire_owned().ok());
             }
             match self.chunks.blocking_recv() {
                 Some(Ok(chunk)) if chunk.is_empty() => self.finish(),
@@ -275,40 +267,22 @@ async fn download(shared: Arc<Shared>, object: S3Object, sender: mpsc::Sender<Ch
 
 /// Streams the object into `sender`, resuming with a `Range` request from the byte
 /// already delivered when the body breaks off (the SDK retries the request itself).
-async fn fetch(
-    shared: &Shared,
-    object: &S3Object,
-    sender: &mpsc::Sender<Chunk>,
-) -> Result<(), Stop> {
+async fn fetch(shared: &Shared, object: &S3Object, sender: &mpsc::Sender<Chunk>) -> Result<(), Stop> {
     let mut offset = 0u64;
     let mut e_tag: Option<String> = None;
     let mut failures = 0u32;
     loop {
-        let mut request = shared
-            .client
-            .get_object()
-            .bucket(&object.bucket)
-            .key(&object.key);
+        let mut request = shared.client.get_object().bucket(&object.bucket).key(&object.key);
         if offset > 0 {
             // If-Match: resume only the same version of the object.
-            request = request
-                .range(format!("bytes={offset}-"))
-                .set_if_match(e_tag.clone());
+            request = request.range(format!("bytes={offset}-")).set_if_match(e_tag.clone());
         }
-        let response = request.send().await.map_err(|err| {
-            Stop::Failed(
-                shared
-                    .request(Operation::Get, &object.bucket, object.url())
-                    .classify(err),
-            )
-        })?;
+        let response =
+            request.send().await.map_err(|err| Stop::Failed(shared.request(Operation::Get, &object.bucket, object.url()).classify(err)))?;
         if e_tag.is_none() {
             e_tag = response.e_tag().map(str::to_owned);
         }
-        let end = response
-            .content_length()
-            .and_then(|n| u64::try_from(n).ok())
-            .map(|n| offset + n);
+        let end = response.content_length().and_then(|n| u64::try_from(n).ok()).map(|n| offset + n);
         let mut body = response.body;
         let detail = loop {
             match body.next().await {
@@ -317,10 +291,7 @@ async fn fetch(
                         continue;
                     }
                     offset += chunk.len() as u64;
-                    shared
-                        .stats
-                        .bytes_downloaded
-                        .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                    shared.stats.bytes_downloaded.fetch_add(chunk.len() as u64, Ordering::Relaxed);
                     sender.send(Ok(chunk)).await.map_err(|_| Stop::ReaderGone)?;
                 }
                 Some(Err(err)) => break error_text(&err),
@@ -330,17 +301,10 @@ async fn fetch(
         };
         failures += 1;
         if failures >= shared.max_attempts {
-            return Err(Stop::Failed(S3Error::Interrupted {
-                url: object.url(),
-                offset,
-                attempts: failures,
-                detail,
-            }));
+            return Err(Stop::Failed(S3Error::Interrupted { url: object.url(), offset, attempts: failures, detail }));
         }
         shared.stats.resumed.fetch_add(1, Ordering::Relaxed);
-        let backoff = FIRST_BACKOFF
-            .saturating_mul(1 << (failures - 1).min(10))
-            .min(MAX_BACKOFF);
+        let backoff = FIRST_BACKOFF.saturating_mul(1 << (failures - 1).min(10)).min(MAX_BACKOFF);
         tokio::time::sleep(backoff).await;
     }
 }

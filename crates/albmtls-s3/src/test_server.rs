@@ -53,11 +53,7 @@ pub struct TestServer {
 impl TestServer {
     pub fn start() -> TestServer {
         let root = tempfile::tempdir().unwrap();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let state = Arc::new(State::default());
         let service = {
             let mut builder = S3ServiceBuilder::new(s3s_fs::FileSystem::new(root.path()).unwrap());
@@ -88,11 +84,8 @@ impl TestServer {
                     }
                 });
                 tokio::spawn(async move {
-                    let builder =
-                        hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                    let _ = builder
-                        .serve_connection(TokioIo::new(socket), handler)
-                        .await;
+                    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    let _ = builder.serve_connection(TokioIo::new(socket), handler).await;
                 });
             }
         });
@@ -104,13 +97,7 @@ impl TestServer {
             .credentials_provider(Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "test"))
             .build();
         let admin = aws_sdk_s3::Client::from_conf(config);
-        TestServer {
-            endpoint,
-            state,
-            admin,
-            runtime,
-            root,
-        }
+        TestServer { endpoint, state, admin, runtime, root }
     }
 
     /// Options reaching this server with the given credentials, independent of the
@@ -140,9 +127,7 @@ impl TestServer {
     }
 
     pub fn create_bucket(&self, bucket: &str) {
-        self.runtime
-            .block_on(self.admin.create_bucket().bucket(bucket).send())
-            .unwrap();
+        self.runtime.block_on(self.admin.create_bucket().bucket(bucket).send()).unwrap();
     }
 
     /// Stores objects the way s3s-fs does, as `<root>/<bucket>/<key>` files.
@@ -160,18 +145,12 @@ impl TestServer {
     }
 
     pub fn delete(&self, bucket: &str, key: &str) {
-        self.runtime
-            .block_on(self.admin.delete_object().bucket(bucket).key(key).send())
-            .unwrap();
+        self.runtime.block_on(self.admin.delete_object().bucket(bucket).key(key).send()).unwrap();
     }
 
     /// Makes the next `times` GETs of `bucket/key` break off after `after` body bytes.
     pub fn cut_bodies(&self, bucket: &str, key: &str, after: usize, times: usize) {
-        self.state
-            .faults
-            .lock()
-            .unwrap()
-            .insert(format!("/{bucket}/{key}"), Fault { after, times });
+        self.state.faults.lock().unwrap().insert(format!("/{bucket}/{key}"), Fault { after, times });
     }
 
     /// The requests received so far.
@@ -204,11 +183,7 @@ impl s3s::access::S3Access for DenyPrivate {
 impl State {
     /// Logs a request; returns where to cut its body, if a fault is armed for it.
     fn record(&self, request: &hyper::Request<Incoming>) -> Option<usize> {
-        let range = request
-            .headers()
-            .get("range")
-            .and_then(|r| r.to_str().ok())
-            .unwrap_or("");
+        let range = request.headers().get("range").and_then(|r| r.to_str().ok()).unwrap_or("");
         let line = format!("{} {} {range}", request.method(), request.uri());
         self.log.lock().unwrap().push(line.trim_end().to_owned());
         if request.method() != hyper::Method::GET {
@@ -254,11 +229,7 @@ struct CutBody {
 
 impl CutBody {
     fn new(inner: s3s::Body, left: usize) -> CutBody {
-        CutBody {
-            inner,
-            left,
-            pause: None,
-        }
+        CutBody { inner, left, pause: None }
     }
 }
 
@@ -266,20 +237,12 @@ impl http_body::Body for CutBody {
     type Data = Bytes;
     type Error = std::io::Error;
 
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
         if self.left == 0 {
-            let pause = self
-                .pause
-                .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(50))));
+            let pause = self.pause.get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(50))));
             return match pause.as_mut().poll(cx) {
                 Poll::Pending => Poll::Pending,
-                Poll::Ready(()) => Poll::Ready(Some(Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionReset,
-                    "injected fault",
-                )))),
+                Poll::Ready(()) => Poll::Ready(Some(Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected fault")))),
             };
         }
         match Pin::new(&mut self.inner).poll_frame(cx) {
@@ -291,9 +254,7 @@ impl http_body::Body for CutBody {
                 }
                 Err(frame) => Poll::Ready(Some(Ok(frame))),
             },
-            Poll::Ready(Some(Err(err))) => {
-                Poll::Ready(Some(Err(std::io::Error::other(err.to_string()))))
-            }
+            Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(std::io::Error::other(err.to_string())))),
             Poll::Ready(None) => Poll::Ready(None),
             Poll::Pending => Poll::Pending,
         }

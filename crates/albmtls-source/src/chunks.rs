@@ -69,9 +69,7 @@ impl Iterator for Chunks {
 pub fn spawn_chunks(reader: Box<dyn Read + Send>) -> io::Result<Chunks> {
     let (blocks_tx, blocks) = sync_channel(IN_FLIGHT);
     let (recycle_tx, recycle_rx) = sync_channel(IN_FLIGHT + 2);
-    thread::Builder::new()
-        .name("albmtls-decode".into())
-        .spawn(move || read_blocks(reader, &blocks_tx, &recycle_tx, &recycle_rx))?;
+    thread::Builder::new().name("albmtls-decode".into()).spawn(move || read_blocks(reader, &blocks_tx, &recycle_tx, &recycle_rx))?;
     Ok(Chunks { blocks })
 }
 

@@ -124,8 +124,14 @@ mod tests {
     #[test]
     fn classifies_every_kind_of_elb_file() {
         assert_eq!(LogFileKind::of_name(REAL), LogFileKind::Connection);
-        assert_eq!(LogFileKind::of_name("x/conn_log.123_elasticloadbalancing_us-east-2_app.a.b_20220215T2340Z_1.2.3.4_x.log.gz"), LogFileKind::Connection);
-        assert_eq!(LogFileKind::of_name("x/123_elasticloadbalancing_us-east-2_app.a.b_20220215T2340Z_1.2.3.4_x.log.gz"), LogFileKind::Other);
+        assert_eq!(
+            LogFileKind::of_name("x/conn_log.123_elasticloadbalancing_us-east-2_app.a.b_20220215T2340Z_1.2.3.4_x.log.gz"),
+            LogFileKind::Connection
+        );
+        assert_eq!(
+            LogFileKind::of_name("x/123_elasticloadbalancing_us-east-2_app.a.b_20220215T2340Z_1.2.3.4_x.log.gz"),
+            LogFileKind::Other
+        );
         assert_eq!(LogFileKind::of_name("x/health_check_log_123_elasticloadbalancing_x.log.gz"), LogFileKind::HealthCheck);
         assert_eq!(LogFileKind::of_name("AWSLogs/123/ELBConnectionLogTestFile"), LogFileKind::TestFile);
     }

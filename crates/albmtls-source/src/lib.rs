@@ -25,7 +25,9 @@ pub enum SourceError {
     SymlinkLoop { path: PathBuf, ancestor: PathBuf },
     #[error("{name}: read failed after {decoded_bytes} decoded bytes: {source}")]
     Read { name: String, decoded_bytes: u64, source: io::Error },
-    #[error("{name}: {format}-compressed data is not supported; ALB writes gzip: decompress it first (e.g. `{format} -dc`) and pass the result on stdin with `-`")]
+    #[error(
+        "{name}: {format}-compressed data is not supported; ALB writes gzip: decompress it first (e.g. `{format} -dc`) and pass the result on stdin with `-`"
+    )]
     UnsupportedCompression { name: String, format: &'static str },
 }
 

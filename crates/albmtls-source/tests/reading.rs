@@ -137,10 +137,26 @@ fn other_compressions_are_refused_by_name() {
 fn directory_walks_read_connection_logs_only_but_named_files_always() {
     let dir = tempfile::tempdir().unwrap();
     let day = "AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/02";
-    let conn = write(dir.path(), &format!("{day}/conn_log_123456789012_elasticloadbalancing_us-east-1_app.lb.1_20261102T0005Z_10.0.0.1_abcdefgh.log.gz"), b"");
-    let old = write(dir.path(), &format!("{day}/conn_log.123456789012_elasticloadbalancing_us-east-1_app.lb.1_20261102T0000Z_10.0.0.1_abcdefgh.log.gz"), b"");
-    let access = write(dir.path(), &format!("{day}/123456789012_elasticloadbalancing_us-east-1_app.lb.1_20261102T0005Z_10.0.0.1_abcdefgh.log.gz"), b"");
-    write(dir.path(), &format!("{day}/health_check_log_123456789012_elasticloadbalancing_us-east-1_app.lb.1_20261102T0005Z_10.0.0.1_x.log.gz"), b"");
+    let conn = write(
+        dir.path(),
+        &format!("{day}/conn_log_123456789012_elasticloadbalancing_us-east-1_app.lb.1_20261102T0005Z_10.0.0.1_abcdefgh.log.gz"),
+        b"",
+    );
+    let old = write(
+        dir.path(),
+        &format!("{day}/conn_log.123456789012_elasticloadbalancing_us-east-1_app.lb.1_20261102T0000Z_10.0.0.1_abcdefgh.log.gz"),
+        b"",
+    );
+    let access = write(
+        dir.path(),
+        &format!("{day}/123456789012_elasticloadbalancing_us-east-1_app.lb.1_20261102T0005Z_10.0.0.1_abcdefgh.log.gz"),
+        b"",
+    );
+    write(
+        dir.path(),
+        &format!("{day}/health_check_log_123456789012_elasticloadbalancing_us-east-1_app.lb.1_20261102T0005Z_10.0.0.1_x.log.gz"),
+        b"",
+    );
     write(dir.path(), "AWSLogs/123456789012/ELBConnectionLogTestFile", b"");
     let expansion = expand_paths(&[dir.path().to_path_buf(), access.clone(), PathBuf::from("-")]);
     assert!(expansion.errors.is_empty());

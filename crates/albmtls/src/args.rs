@@ -45,13 +45,19 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum CommandArgs {
     /// Count every verify status, who fails and when, with what to do about each failure.
-    #[command(after_help = "Examples:\n  albmtls report logs/\n  albmtls report --since 2h --format json logs/ > report.json\n  zcat conn_log_*.gz | albmtls report -")]
+    #[command(
+        after_help = "Examples:\n  albmtls report logs/\n  albmtls report --since 2h --format json logs/ > report.json\n  zcat conn_log_*.gz | albmtls report -"
+    )]
     Report(ReportArgs),
     /// Fold partial reports from sharded runs into one report.
-    #[command(after_help = "Examples:\n  albmtls report --shard 0/2 --format partial -o part-0.json logs/\n  albmtls report --shard 1/2 --format partial -o part-1.json logs/\n  albmtls merge part-*.json --output report.html")]
+    #[command(
+        after_help = "Examples:\n  albmtls report --shard 0/2 --format partial -o part-0.json logs/\n  albmtls report --shard 1/2 --format partial -o part-1.json logs/\n  albmtls merge part-*.json --output report.html"
+    )]
     Merge(MergeArgs),
     /// Print the log lines that match, as they are (a correct `zcat | awk` replacement).
-    #[command(after_help = "Examples:\n  albmtls grep --ip 203.0.113.7 --status failed logs/\n  albmtls grep --status ClientCertExpired --fields timestamp,client_ip,leaf_client_cert_subject logs/\n  albmtls grep --ip 10.0.0.0/8 --count logs/")]
+    #[command(
+        after_help = "Examples:\n  albmtls grep --ip 203.0.113.7 --status failed logs/\n  albmtls grep --status ClientCertExpired --fields timestamp,client_ip,leaf_client_cert_subject logs/\n  albmtls grep --ip 10.0.0.0/8 --count logs/"
+    )]
     Grep(GrepArgs),
     /// Lint a CA bundle against the ALB trust-store rules.
     #[command(subcommand)]
@@ -66,18 +72,22 @@ pub enum CommandArgs {
     #[command(subcommand)]
     Headers(HeadersCommand),
     /// Print the Athena DDL (all 15 fields, partition projection) and the SQL for the same report.
-    #[command(after_help = "Examples:\n  albmtls athena --location s3://my-logs/prefix --account 123456789012 --region us-east-1\n  albmtls athena --location s3://my-logs/prefix --account 123456789012 --region us-east-1 --since 2026-11-01 --until 2026-11-02")]
+    #[command(
+        after_help = "Examples:\n  albmtls athena --location s3://my-logs/prefix --account 123456789012 --region us-east-1\n  albmtls athena --location s3://my-logs/prefix --account 123456789012 --region us-east-1 --since 2026-11-01 --until 2026-11-02"
+    )]
     Athena(AthenaArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
-    #[command(after_help = "Examples:\n  albmtls completions bash > /etc/bash_completion.d/albmtls\n  albmtls completions zsh > \"${fpath[1]}/_albmtls\"\n  albmtls completions fish > ~/.config/fish/completions/albmtls.fish")]
-    Completions {
-        shell: clap_complete::Shell,
-    },
+    #[command(
+        after_help = "Examples:\n  albmtls completions bash > /etc/bash_completion.d/albmtls\n  albmtls completions zsh > \"${fpath[1]}/_albmtls\"\n  albmtls completions fish > ~/.config/fish/completions/albmtls.fish"
+    )]
+    Completions { shell: clap_complete::Shell },
     /// Print the man page (roff).
     #[command(after_help = "Example:\n  albmtls man > /usr/local/share/man/man1/albmtls.1")]
     Man,
     /// Explain a tls_verify_status code and how to fix it.
-    #[command(after_help = "Examples:\n  albmtls explain ClientCertExpired\n  albmtls explain Failed:ClientCertCrlHit\n  albmtls explain all")]
+    #[command(
+        after_help = "Examples:\n  albmtls explain ClientCertExpired\n  albmtls explain Failed:ClientCertCrlHit\n  albmtls explain all"
+    )]
     Explain(ExplainArgs),
 }
 
@@ -244,7 +254,9 @@ pub enum DoctorFormat {
 #[derive(Debug, Subcommand)]
 pub enum BundleCommand {
     /// Describe every certificate and list every rule ALB would reject the bundle for.
-    #[command(after_help = "Examples:\n  albmtls bundle check ca-bundle.pem\n  albmtls bundle check --format json ca-bundle.pem\n\nExit status: 0 ALB accepts the bundle, 1 ALB would reject it, 2 the file cannot be read.")]
+    #[command(
+        after_help = "Examples:\n  albmtls bundle check ca-bundle.pem\n  albmtls bundle check --format json ca-bundle.pem\n\nExit status: 0 ALB accepts the bundle, 1 ALB would reject it, 2 the file cannot be read."
+    )]
     Check {
         /// The PEM bundle you upload to the trust store (`-` for stdin).
         bundle: PathBuf,
@@ -256,7 +268,9 @@ pub enum BundleCommand {
 #[derive(Debug, Subcommand)]
 pub enum CertCommand {
     /// Build the chain against a bundle (and CRLs) and print the status ALB would log.
-    #[command(after_help = "Examples:\n  albmtls cert check --bundle ca-bundle.pem client.pem\n  albmtls cert check --bundle ca.pem --crl crl.pem --at 2026-11-02T10:00:00Z client-chain.pem\n  albmtls cert check --bundle ca.pem --key client.key client.pem\n\nExit status: 0 Success, 1 a Failed: verdict or a key mismatch, 2 an input cannot be read.")]
+    #[command(
+        after_help = "Examples:\n  albmtls cert check --bundle ca-bundle.pem client.pem\n  albmtls cert check --bundle ca.pem --crl crl.pem --at 2026-11-02T10:00:00Z client-chain.pem\n  albmtls cert check --bundle ca.pem --key client.key client.pem\n\nExit status: 0 Success, 1 a Failed: verdict or a key mismatch, 2 an input cannot be read."
+    )]
     Check {
         /// The client certificate, optionally followed by its intermediates (PEM).
         client: PathBuf,
@@ -294,7 +308,9 @@ pub enum CrlCommand {
         doctor: DoctorArgs,
     },
     /// Convert a CRL between PEM and DER.
-    #[command(after_help = "Examples:\n  albmtls crl convert --to pem crl.der > crl.pem\n  albmtls crl convert --to der -o crl.der crl.pem")]
+    #[command(
+        after_help = "Examples:\n  albmtls crl convert --to pem crl.der > crl.pem\n  albmtls crl convert --to der -o crl.der crl.pem"
+    )]
     Convert {
         /// The CRL (PEM or DER).
         crl: PathBuf,
@@ -306,7 +322,9 @@ pub enum CrlCommand {
         output: Option<PathBuf>,
     },
     /// Is this serial (hex, as in the log's serial field) revoked by the CRL?
-    #[command(after_help = "Examples:\n  albmtls crl contains 02 crl.pem\n  albmtls crl contains FE:F2:57:37 crl.der\n\nExit status: 0 revoked, 1 not in the CRL, 2 the CRL cannot be read.")]
+    #[command(
+        after_help = "Examples:\n  albmtls crl contains 02 crl.pem\n  albmtls crl contains FE:F2:57:37 crl.der\n\nExit status: 0 revoked, 1 not in the CRL, 2 the CRL cannot be read."
+    )]
     Contains {
         /// Serial in hex (leading zeros, colons and case do not matter).
         serial: String,

@@ -65,9 +65,11 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::
     // Temporary files are created private; a finished report is for reading (and
     // publishing), like any file the user would have written by redirecting stdout.
     let readable = std::fs::Permissions::from_mode(0o644);
-    let result = written.and_then(|()| temp.as_file().set_permissions(readable).with_context(|| format!("setting permissions on {}", path.display()))).and_then(|()| {
-        temp.persist(path).map(drop).with_context(|| format!("{}: cannot move the finished file into place", path.display()))
-    });
+    let result = written
+        .and_then(|()| temp.as_file().set_permissions(readable).with_context(|| format!("setting permissions on {}", path.display())))
+        .and_then(|()| {
+            temp.persist(path).map(drop).with_context(|| format!("{}: cannot move the finished file into place", path.display()))
+        });
     track(&temp_path, false);
     result
 }

@@ -93,8 +93,7 @@ impl Printer {
             bar.set_draw_target(ProgressDrawTarget::stderr());
             bar.set_length(total);
             bar.set_style(
-                ProgressStyle::with_template("{spinner} {pos}/{len} inputs  {msg}  [{elapsed}]")
-                    .expect("the progress template is valid"),
+                ProgressStyle::with_template("{spinner} {pos}/{len} inputs  {msg}  [{elapsed}]").expect("the progress template is valid"),
             );
             bar.enable_steady_tick(Duration::from_millis(120));
         }

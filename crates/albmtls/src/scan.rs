@@ -10,8 +10,8 @@ use albmtls_parse::{ParseError, Record, is_blank};
 use albmtls_s3::{S3Client, S3Input, S3Location, S3Object, S3Stats};
 use albmtls_source::keys::LogFileKind;
 use albmtls_source::{LocalInput, SkippedFiles, decode, expand_paths, spawn_chunks};
-use chrono::DateTime;
 use anyhow::{Context, Result};
+use chrono::DateTime;
 use memchr::memchr_iter;
 use rayon::prelude::*;
 
@@ -217,17 +217,18 @@ pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl 
     printer.finish_progress();
     let records = sink.records();
     tracing::info!(records, elapsed_ms = started.elapsed().as_millis() as u64, "all inputs read");
-    Ok(ScanOutcome {
-        sink,
-        skipped_files,
-        listing_errors,
-        output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()),
-    })
+    Ok(ScanOutcome { sink, skipped_files, listing_errors, output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()) })
 }
 
 /// Reads one input to its end (or its first error). Returns `Err` only when output
 /// can no longer be written.
-fn read_input<S: Sink>(input: Input, context: &InputContext<'_>, settings: &ScanSettings, sink: &mut S, stop: &AtomicBool) -> std::io::Result<()> {
+fn read_input<S: Sink>(
+    input: Input,
+    context: &InputContext<'_>,
+    settings: &ScanSettings,
+    sink: &mut S,
+    stop: &AtomicBool,
+) -> std::io::Result<()> {
     let opened = input.open().and_then(|raw| decode(context.name, raw).map_err(|err| err.to_string()));
     let reader = match opened {
         Ok((_, reader)) => reader,
@@ -283,7 +284,9 @@ fn read_input<S: Sink>(input: Input, context: &InputContext<'_>, settings: &Scan
 
 fn describe_read_error(err: &std::io::Error) -> String {
     match err.kind() {
-        std::io::ErrorKind::UnexpectedEof => "gzip data is truncated (the file ends mid-stream; was it copied while still being written?)".to_owned(),
+        std::io::ErrorKind::UnexpectedEof => {
+            "gzip data is truncated (the file ends mid-stream; was it copied while still being written?)".to_owned()
+        }
         std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData => {
             format!("gzip data is corrupt ({err}); re-download the file")
         }

@@ -12,7 +12,8 @@ use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::args::{
-    AthenaArgs, BundleCommand, CertCommand, ColorChoice, CommandArgs, CrlCommand, DoctorFormat, ExplainArgs, HeadersCommand, FilterArgs, GlobalArgs, GrepArgs, LowArgs, ReportArgs, ReportFormat, ReportOutputArgs, ScanArgs,
+    AthenaArgs, BundleCommand, CertCommand, ColorChoice, CommandArgs, CrlCommand, DoctorFormat, ExplainArgs, FilterArgs, GlobalArgs,
+    GrepArgs, HeadersCommand, LowArgs, ReportArgs, ReportFormat, ReportOutputArgs, ScanArgs,
 };
 
 pub struct Settings {

@@ -60,12 +60,19 @@ fn file_rules() {
     let report = check(&text);
     let f = only(&report, BundleRule::TextOutsideBlocks);
     assert_eq!(f.line, Some(1));
-    assert!(f.message.starts_with("3 line(s) of text outside certificate blocks (looks like `openssl x509 -text` output)"), "{}", f.message);
+    assert!(
+        f.message.starts_with("3 line(s) of text outside certificate blocks (looks like `openssl x509 -text` output)"),
+        "{}",
+        f.message
+    );
     assert_eq!(report.certificates.len(), 1, "the certificate after the text is still checked");
 
     let key = ec_key().serialize_pem();
     let report = check(&format!("{pem}{key}"));
-    assert_eq!(only(&report, BundleRule::NonCertificateBlock).message, "a `PRIVATE KEY` block; a CA bundle holds only `CERTIFICATE` blocks: remove it");
+    assert_eq!(
+        only(&report, BundleRule::NonCertificateBlock).message,
+        "a `PRIVATE KEY` block; a CA bundle holds only `CERTIFICATE` blocks: remove it"
+    );
 
     let report = check_bundle("ca.der", root.cert.der().as_ref(), at());
     assert!(only(&report, BundleRule::NotPem).message.contains("looks like DER"));

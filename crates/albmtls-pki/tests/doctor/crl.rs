@@ -1,8 +1,6 @@
 //! CRL inspect / convert / contains.
 
-use albmtls_pki::{
-    CrlFormat, CrlSignatureStatus, PkiError, SerialNumber, Severity, TrustStore, convert_crl, crl_contains, inspect_crl,
-};
+use albmtls_pki::{CrlFormat, CrlSignatureStatus, PkiError, SerialNumber, Severity, TrustStore, convert_crl, crl_contains, inspect_crl};
 
 use crate::pki::{Ca, at, fixture};
 
@@ -74,7 +72,10 @@ fn contains_compares_serials_numerically() {
     );
     let err = crl_contains("crl.der", crl.der().as_ref(), "xyz").unwrap_err();
     assert!(matches!(err, PkiError::BadSerial { .. }));
-    assert_eq!(err.to_string(), "serial number `xyz` is not valid: `x` is not a hex digit; give it in hex as in the log, e.g. `02` or `FE:F2:57:37`");
+    assert_eq!(
+        err.to_string(),
+        "serial number `xyz` is not valid: `x` is not a hex digit; give it in hex as in the log, e.g. `02` or `FE:F2:57:37`"
+    );
     assert_eq!(SerialNumber::parse_hex("FEF257372D5C14D4").unwrap().to_string(), "FEF257372D5C14D4");
 }
 

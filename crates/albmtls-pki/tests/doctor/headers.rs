@@ -72,7 +72,11 @@ fn duplicated_headers_are_flagged_as_possible_forgery() {
     assert!(report.has_errors());
     let p = &report.problems[0];
     assert_eq!(p.header, "X-Amzn-Mtls-Clientcert");
-    assert!(p.message.starts_with("appears 2 times with different values; a client may have sent its own copy (possible forgery)"), "{}", p.message);
+    assert!(
+        p.message.starts_with("appears 2 times with different values; a client may have sent its own copy (possible forgery)"),
+        "{}",
+        p.message
+    );
 
     let merged = format!("X-Amzn-Mtls-Clientcert: {forged},{}\n", encode(&s.chain));
     let report = decode_headers("h.txt", merged.as_bytes(), &HeaderNames::default()).unwrap();
@@ -82,13 +86,11 @@ fn duplicated_headers_are_flagged_as_possible_forgery() {
 #[test]
 fn verify_mode_headers_are_read_and_cross_checked() {
     let s = setup();
-    let store_leaf = decode_headers("h", format!("X-Amzn-Mtls-Clientcert-Leaf: {}\n", encode(&s.leaf_pem)).as_bytes(), &HeaderNames::default()).unwrap();
+    let store_leaf =
+        decode_headers("h", format!("X-Amzn-Mtls-Clientcert-Leaf: {}\n", encode(&s.leaf_pem)).as_bytes(), &HeaderNames::default()).unwrap();
     let leaf = store_leaf.leaf.clone().unwrap();
-    let validity = format!(
-        "NotBefore={};NotAfter={}",
-        leaf.not_before.format("%Y-%m-%dT%H:%M:%SZ"),
-        leaf.not_after.format("%Y-%m-%dT%H:%M:%SZ")
-    );
+    let validity =
+        format!("NotBefore={};NotAfter={}", leaf.not_before.format("%Y-%m-%dT%H:%M:%SZ"), leaf.not_after.format("%Y-%m-%dT%H:%M:%SZ"));
     let lines = format!(
         "X-Amzn-Mtls-Clientcert-Serial-Number: A5\nX-Amzn-Mtls-Clientcert-Issuer: CN=Issuing CA,O=Example Co,C=US\nX-Amzn-Mtls-Clientcert-Subject: CN=client_.com,O=Example Co,C=US\nX-Amzn-Mtls-Clientcert-Validity: {validity}\nX-Amzn-Mtls-Clientcert-Leaf: {}\n",
         encode(&s.leaf_pem)

@@ -45,7 +45,8 @@ fn verdicts_agree_with_openssl_verify() {
         ("impostor", &impostor, Some("certificate signature failure")),
     ] {
         let leaf_path = write(dir.path(), &format!("{name}.pem"), &leaf.pem());
-        let (ok, output) = openssl(&["verify", "-attime", &attime, "-purpose", "sslclient", "-CAfile", &ca, "-untrusted", &untrusted, &leaf_path]);
+        let (ok, output) =
+            openssl(&["verify", "-attime", &attime, "-purpose", "sslclient", "-CAfile", &ca, "-untrusted", &untrusted, &leaf_path]);
         let client = format!("{}{}", leaf.pem(), int.pem());
         let ours = check_client(&store, name, client.as_bytes(), &CheckOptions::at(at())).unwrap();
         match openssl_says {
@@ -152,20 +153,61 @@ fn p521_and_sha512_chains_get_the_same_verdict_as_openssl() {
     let dir = tempfile::tempdir().unwrap();
     let path = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
     let (ok, out) = openssl(&[
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521", "-nodes", "-keyout", &path("ca.key"),
-        "-out", &path("ca.pem"), "-subj", "/CN=P521 Root", "-days", "36500", "-sha512",
-        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-521",
+        "-nodes",
+        "-keyout",
+        &path("ca.key"),
+        "-out",
+        &path("ca.pem"),
+        "-subj",
+        "/CN=P521 Root",
+        "-days",
+        "36500",
+        "-sha512",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
     ]);
     assert!(ok, "{out}");
     let (ok, out) = openssl(&[
-        "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", &path("c.key"),
-        "-out", &path("c.csr"), "-subj", "/CN=p521 client",
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        &path("c.key"),
+        "-out",
+        &path("c.csr"),
+        "-subj",
+        "/CN=p521 client",
     ]);
     assert!(ok, "{out}");
     let ext = write(dir.path(), "client.ext", "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n");
     let (ok, out) = openssl(&[
-        "x509", "-req", "-in", &path("c.csr"), "-CA", &path("ca.pem"), "-CAkey", &path("ca.key"), "-sha256",
-        "-days", "3650", "-out", &path("c.pem"), "-extfile", &ext,
+        "x509",
+        "-req",
+        "-in",
+        &path("c.csr"),
+        "-CA",
+        &path("ca.pem"),
+        "-CAkey",
+        &path("ca.key"),
+        "-sha256",
+        "-days",
+        "3650",
+        "-out",
+        &path("c.pem"),
+        "-extfile",
+        &ext,
     ]);
     assert!(ok, "{out}");
     let bundle = std::fs::read(path("ca.pem")).unwrap();

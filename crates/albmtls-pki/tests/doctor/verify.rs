@@ -141,7 +141,11 @@ fn look_alike_issuer_is_reported() {
     let report = check(&root.pem(), &leaf.pem());
     // Same issuer name, different key: the signature check fails, as openssl's
     // "certificate signature failure" (see the openssl tests).
-    assert_failed(&report, FailureCode::ClientCertInvalid, "a signature in the chain does not verify (issuer CN=Root CA,O=Example Co,C=US is known by name");
+    assert_failed(
+        &report,
+        FailureCode::ClientCertInvalid,
+        "a signature in the chain does not verify (issuer CN=Root CA,O=Example Co,C=US is known by name",
+    );
 }
 
 #[test]
@@ -292,10 +296,7 @@ fn garbage_inputs_are_errors_not_panics() {
     }
     let before_1970 = CheckOptions::at(chrono::DateTime::from_timestamp(-10, 0).unwrap());
     let leaf = root.sign(leaf_params("client", 2), &ec_key());
-    assert!(matches!(
-        check_client(&store, "c.pem", leaf.pem().as_bytes(), &before_1970),
-        Err(PkiError::TimeOutOfRange { .. })
-    ));
+    assert!(matches!(check_client(&store, "c.pem", leaf.pem().as_bytes(), &before_1970), Err(PkiError::TimeOutOfRange { .. })));
 }
 
 #[test]

@@ -1,6 +1,5 @@
 //! `albmtls athena`: the DDL and SQL for teams who already query their logs with Athena.
 
-
 use albmtls_report::athena::{self, Projection};
 use anyhow::Result;
 

@@ -5,8 +5,8 @@ use std::io::Write;
 
 use albmtls_parse::{ParseError, Record, VerifyStatus};
 use albmtls_report::render::{self, TableStyle};
-use albmtls_report::{html, prom};
 use albmtls_report::{Aggregate, InputError, Partial, Report};
+use albmtls_report::{html, prom};
 use anyhow::Result;
 
 use super::{Exit, output_failed};
@@ -131,7 +131,8 @@ fn crossed_thresholds(report: &Report, thresholds: &[Threshold]) -> Vec<String> 
                 .filter(|s| threshold.status.matches(&VerifyStatus::parse(s.status.as_bytes()), s.status.as_bytes()))
                 .map(|s| s.count)
                 .sum();
-            (count > threshold.above).then(|| format!("threshold crossed: --fail-on {} ({count} records, more than {})", threshold.text, threshold.above))
+            (count > threshold.above)
+                .then(|| format!("threshold crossed: --fail-on {} ({count} records, more than {})", threshold.text, threshold.above))
         })
         .collect()
 }

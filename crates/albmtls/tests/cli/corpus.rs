@@ -58,7 +58,8 @@ fn report_equals_what_the_generator_wrote() {
     let report = run.json();
     assert_report_matches_truth(&report, &truth);
     let skipped = &report["skipped"];
-    let skipped_files: u64 = ["files_not_connection_logs", "health_check_logs", "test_files"].iter().map(|k| skipped[k].as_u64().unwrap()).sum();
+    let skipped_files: u64 =
+        ["files_not_connection_logs", "health_check_logs", "test_files"].iter().map(|k| skipped[k].as_u64().unwrap()).sum();
     // truth.json sits in the walked folder too, and is rightly not read as a log.
     assert_eq!(skipped_files, truth.other_files.len() as u64 + 1);
 }
@@ -88,5 +89,8 @@ fn parallel_run_equals_single_threaded_run() {
         lines.join("\n")
     };
     assert!(sorted(&grep_one.stdout) == sorted(&grep_many.stdout), "grep outputs differ between -j1 and -j4");
-    assert_eq!(grep_one.stdout.lines().count() as u64, one.json()["failures"].as_array().unwrap().iter().map(|f| f["count"].as_u64().unwrap()).sum::<u64>());
+    assert_eq!(
+        grep_one.stdout.lines().count() as u64,
+        one.json()["failures"].as_array().unwrap().iter().map(|f| f["count"].as_u64().unwrap()).sum::<u64>()
+    );
 }

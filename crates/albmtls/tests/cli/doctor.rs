@@ -1,8 +1,8 @@
 //! The doctor commands end to end: a real PKI made with rcgen, files on disk, exit codes.
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertificateRevocationListParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose, RevokedCertParams, SerialNumber, date_time_ymd,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+    KeyIdMethod, KeyPair, KeyUsagePurpose, RevokedCertParams, SerialNumber, date_time_ymd,
 };
 
 use crate::harness::TestDir;
@@ -93,7 +93,11 @@ fn cert_check_gives_alb_verdicts_with_what_to_do() {
     let expired = t.run(&["cert", "check", "--bundle", "ca.pem", "expired.pem"]);
     assert_eq!(expired.code, 1);
     assert!(expired.stdout.contains("tls_verify_status: Failed:ClientCertExpired"), "{}", expired.stdout);
-    assert!(expired.stdout.contains("What to do (") && expired.stdout.contains("albmtls explain Failed:ClientCertExpired"), "{}", expired.stdout);
+    assert!(
+        expired.stdout.contains("What to do (") && expired.stdout.contains("albmtls explain Failed:ClientCertExpired"),
+        "{}",
+        expired.stdout
+    );
     let before = t.run(&["cert", "check", "--bundle", "ca.pem", "--at", "2024-06-01", "expired.pem"]);
     assert_eq!(before.code, 0, "valid at the time asked about: {}", before.stdout);
     let waived = t.run(&["cert", "check", "--bundle", "ca.pem", "--ignore-expiry", "expired.pem"]);
@@ -128,7 +132,11 @@ fn crl_inspect_contains_and_convert_round_trip() {
     assert_eq!(der[0], 0x30, "DER starts with a SEQUENCE");
     let back = t.run(&["crl", "convert", "--to", "pem", "crl.der"]);
     assert_eq!(back.stdout, std::fs::read_to_string(t.path().join("crl.pem")).unwrap().replace("\r\n", "\n"));
-    let leftovers: Vec<_> = std::fs::read_dir(t.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with(".albmtls-")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(t.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".albmtls-"))
+        .collect();
     assert!(leftovers.is_empty(), "no temporary files are left behind");
 }
 

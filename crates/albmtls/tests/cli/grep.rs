@@ -2,7 +2,8 @@ use crate::harness::{TestDir, albmtls, conn_log_name};
 
 const EXPIRED_WITH_SPACE: &str = "2026-11-02T10:00:01.000001Z 203.0.113.7 40001 443 TLSv1.3 TLS_AES_128_GCM_SHA256 - \"CN=client-expired.example.com,OU=IT,O=Company LLC,L=City,ST=State,C=US\" NotBefore=2025-01-02T19:17:20Z;NotAfter=2026-04-02T19:17:20Z 02 Failed:ClientCertExpired TID_1";
 const SUCCESS_SAME_IP: &str = "2026-11-02T10:00:02.000001Z 203.0.113.7 40002 443 TLSv1.3 TLS_AES_128_GCM_SHA256 0.010 \"CN=ok\" NotBefore=2025-01-02T19:17:20Z;NotAfter=2027-04-02T19:17:20Z 03 Success TID_2";
-const FAILED_OTHER_IP: &str = "2026-11-02T10:00:03.000001Z 203.0.113.70 40003 443 TLSv1.3 TLS_AES_128_GCM_SHA256 - \"CN=a b\" - 04 Failed:ClientCertUntrusted TID_3";
+const FAILED_OTHER_IP: &str =
+    "2026-11-02T10:00:03.000001Z 203.0.113.70 40003 443 TLSv1.3 TLS_AES_128_GCM_SHA256 - \"CN=a b\" - 04 Failed:ClientCertUntrusted TID_3";
 
 fn logs(t: &TestDir) {
     t.write_gz(&conn_log_name("1005"), &[&format!("{EXPIRED_WITH_SPACE}\n{SUCCESS_SAME_IP}\n{FAILED_OTHER_IP}\n")]);
@@ -32,8 +33,12 @@ fn count_fields_and_json_outputs() {
     let t = TestDir::new();
     logs(&t);
     assert_eq!(t.run(&["grep", "--count", "--status", "failed", "AWSLogs"]).stdout, "2\n");
-    let fields = t.run(&["grep", "--status", "ClientCertExpired", "--fields", "client_ip,leaf_client_cert_subject,tls_verify_status", "AWSLogs"]);
-    assert_eq!(fields.stdout, "203.0.113.7 \"CN=client-expired.example.com,OU=IT,O=Company LLC,L=City,ST=State,C=US\" Failed:ClientCertExpired\n");
+    let fields =
+        t.run(&["grep", "--status", "ClientCertExpired", "--fields", "client_ip,leaf_client_cert_subject,tls_verify_status", "AWSLogs"]);
+    assert_eq!(
+        fields.stdout,
+        "203.0.113.7 \"CN=client-expired.example.com,OU=IT,O=Company LLC,L=City,ST=State,C=US\" Failed:ClientCertExpired\n"
+    );
     let json = t.run(&["grep", "--json", "--subject", "a b", "AWSLogs"]);
     let record: serde_json::Value = serde_json::from_str(json.stdout.trim()).unwrap();
     assert_eq!(record["client_ip"], "203.0.113.70");

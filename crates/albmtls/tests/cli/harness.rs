@@ -28,7 +28,8 @@ impl Run {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
     }
 }
 
@@ -93,5 +94,7 @@ pub const DAY: &str = "AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/
 
 /// A connection-log file name in that folder, ending at `hhmm`.
 pub fn conn_log_name(hhmm: &str) -> String {
-    format!("{DAY}/conn_log_123456789012_elasticloadbalancing_us-east-1_app.my-lb.50dc6c495c0c9188_20261102T{hhmm}Z_10.0.1.5_abcd{hhmm}.log.gz")
+    format!(
+        "{DAY}/conn_log_123456789012_elasticloadbalancing_us-east-1_app.my-lb.50dc6c495c0c9188_20261102T{hhmm}Z_10.0.1.5_abcd{hhmm}.log.gz"
+    )
 }

@@ -98,19 +98,28 @@ fn multi_member_gzip_is_read_to_the_end() {
 fn directory_walks_skip_other_logs_and_say_so() {
     let t = TestDir::new();
     t.write_gz(&conn_log_name("1005"), &[LINES]);
-    t.write_gz(&format!("{}/123456789012_elasticloadbalancing_us-east-1_app.my-lb.1_20261102T1005Z_10.0.1.5_x.log.gz", crate::harness::DAY), &["h2 2026-11-02T10:00:00Z access log line\n"]);
+    t.write_gz(
+        &format!("{}/123456789012_elasticloadbalancing_us-east-1_app.my-lb.1_20261102T1005Z_10.0.1.5_x.log.gz", crate::harness::DAY),
+        &["h2 2026-11-02T10:00:00Z access log line\n"],
+    );
     t.write_gz(&format!("{}/health_check_log_123456789012_x.log.gz", crate::harness::DAY), &["health\n"]);
     t.write("AWSLogs/123456789012/ELBConnectionLogTestFile", b"Enable ConnectionLog for ELB: my-lb at 2026-11-02T10:00:00Z\n");
     let r = t.run(&["report", "--format", "json", "."]).json();
     assert_eq!((r["records"].as_u64(), r["malformed"].as_u64(), r["inputs_read"].as_u64()), (Some(6), Some(0), Some(1)));
     let skipped = &r["skipped"];
-    assert_eq!((skipped["files_not_connection_logs"].as_u64(), skipped["health_check_logs"].as_u64(), skipped["test_files"].as_u64()), (Some(1), Some(1), Some(1)));
+    assert_eq!(
+        (skipped["files_not_connection_logs"].as_u64(), skipped["health_check_logs"].as_u64(), skipped["test_files"].as_u64()),
+        (Some(1), Some(1), Some(1))
+    );
 }
 
 #[test]
 fn stdin_and_filters_apply_to_the_report() {
     let t = TestDir::new();
-    let run = t.run_with_stdin(&["report", "--format", "json", "--ip", "2001:db8::/32", "--since", "2026-11-02T10:01:00Z", "-"], Some(LINES.as_bytes()));
+    let run = t.run_with_stdin(
+        &["report", "--format", "json", "--ip", "2001:db8::/32", "--since", "2026-11-02T10:01:00Z", "-"],
+        Some(LINES.as_bytes()),
+    );
     let r = run.json();
     assert_eq!(r["records"], 2);
     assert_eq!(r["filtered_out"], 4);

@@ -171,7 +171,9 @@ fn help_shows_examples_for_each_command() {
         let run = t.run(&[command, "--help"]);
         assert!(run.stdout.contains("Example"), "{command} --help has no examples");
     }
-    for command in [["bundle", "check"], ["cert", "check"], ["crl", "inspect"], ["crl", "convert"], ["crl", "contains"], ["headers", "decode"]] {
+    for command in
+        [["bundle", "check"], ["cert", "check"], ["crl", "inspect"], ["crl", "convert"], ["crl", "contains"], ["headers", "decode"]]
+    {
         let run = t.run(&[command[0], command[1], "--help"]);
         assert!(run.stdout.contains("Example"), "{command:?} --help has no examples");
     }

@@ -67,7 +67,8 @@ fn s3_report_equals_the_local_report_of_the_same_files() {
     let remote = run_s3(&t, &server, SECRET_KEY, &["report", "--format", "json", &format!("s3://{BUCKET}/prod/")]);
     assert_eq!(remote.code, 0, "{}", remote.stderr);
     assert!(remote.stdout == local.stdout, "S3 and local reports differ:\n{}", remote.stderr);
-    let since = run_s3(&t, &server, SECRET_KEY, &["report", "--format", "json", "--since", "2026-11-01T00:10:00Z", &format!("s3://{BUCKET}/prod")]);
+    let since =
+        run_s3(&t, &server, SECRET_KEY, &["report", "--format", "json", "--since", "2026-11-01T00:10:00Z", &format!("s3://{BUCKET}/prod")]);
     let local_since = t.run(&["report", "--format", "json", "--since", "2026-11-01T00:10:00Z", "corpus"]);
     assert_eq!(since.json()["records"], local_since.json()["records"], "time filters agree after pruning the listing");
 }
@@ -105,7 +106,10 @@ fn a_corrupt_object_is_named_and_the_rest_of_the_report_stands() {
     assert_eq!(errors[0]["input"], format!("s3://{BUCKET}/{key}"));
     assert!(run.stderr.contains("broken00.log.gz") && run.stderr.contains("truncated"), "{}", run.stderr);
     let local = t.run(&["report", "--format", "json", "corpus"]).json();
-    assert!(report["records"].as_u64().unwrap() > local["records"].as_u64().unwrap(), "every other object, and the part before the damage, is counted");
+    assert!(
+        report["records"].as_u64().unwrap() > local["records"].as_u64().unwrap(),
+        "every other object, and the part before the damage, is counted"
+    );
 }
 
 #[test]
