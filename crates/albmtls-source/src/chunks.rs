@@ -51,26 +51,40 @@ pub struct ChunkError {
     pub source: io::Error,
 }
 
-/// A stream of line blocks decoded on a background thread.
+/// A stream of line blocks decoded on a background thread. Dropping it stops and joins
+/// the thread, so no reader outlives the input it was reading.
 pub struct Chunks {
-    blocks: Receiver<Result<Chunk, ChunkError>>,
+    blocks: Option<Receiver<Result<Chunk, ChunkError>>>,
+    reader: Option<thread::JoinHandle<()>>,
 }
 
 impl Iterator for Chunks {
     type Item = Result<Chunk, ChunkError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.blocks.recv().ok()
+        self.blocks.as_ref()?.recv().ok()
+    }
+}
+
+impl Drop for Chunks {
+    fn drop(&mut self) {
+        // Closing the channel first wakes a reader blocked on a full channel; it then
+        // stops at its next block.
+        drop(self.blocks.take());
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
     }
 }
 
 /// Starts reading `reader` on its own thread. Dropping the iterator stops the reader
-/// at its next block. Fails only when the OS refuses a new thread.
+/// at its next block and waits for it. Fails only when the OS refuses a new thread.
 pub fn spawn_chunks(reader: Box<dyn Read + Send>) -> io::Result<Chunks> {
     let (blocks_tx, blocks) = sync_channel(IN_FLIGHT);
     let (recycle_tx, recycle_rx) = sync_channel(IN_FLIGHT + 2);
-    thread::Builder::new().name("albmtls-decode".into()).spawn(move || read_blocks(reader, &blocks_tx, &recycle_tx, &recycle_rx))?;
-    Ok(Chunks { blocks })
+    let handle =
+        thread::Builder::new().name("albmtls-decode".into()).spawn(move || read_blocks(reader, &blocks_tx, &recycle_tx, &recycle_rx))?;
+    Ok(Chunks { blocks: Some(blocks), reader: Some(handle) })
 }
 
 fn read_blocks(
