@@ -199,11 +199,14 @@ pub enum ReportFormat {
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// Partial files written by `albmtls report --format partial` (`-` for stdin).
+    /// Partial files written by `albmtls report --format partial`: paths, `-` for stdin,
+    /// or s3://bucket/key objects.
     #[arg(required = true, value_name = "PART")]
     pub parts: Vec<PathBuf>,
     #[command(flatten)]
     pub output: ReportOutputArgs,
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 #[derive(Debug, Args)]

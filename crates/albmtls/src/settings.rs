@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::args::{
     AthenaArgs, BundleCommand, CertCommand, ColorChoice, CommandArgs, CrlCommand, DoctorFormat, ExplainArgs, FilterArgs, GlobalArgs,
-    GrepArgs, HeadersCommand, LowArgs, ReportArgs, ReportFormat, ReportOutputArgs, ScanArgs,
+    GrepArgs, HeadersCommand, LowArgs, ReportArgs, ReportFormat, ReportOutputArgs, S3Args, ScanArgs,
 };
 
 pub struct Settings {
@@ -72,6 +72,8 @@ pub struct ReportSettings {
 pub struct MergeSettings {
     pub parts: Vec<PathBuf>,
     pub output: ReportOutput,
+    /// How to reach S3, used only for `s3://` parts.
+    pub s3: S3Options,
 }
 
 /// What becomes of an aggregate: its shape, format, destination and alert thresholds.
@@ -136,7 +138,9 @@ impl Settings {
         let output = output_settings(&args.global);
         let command = match args.command {
             CommandArgs::Report(report) => Command::Report(report_settings(report, now)?),
-            CommandArgs::Merge(merge) => Command::Merge(MergeSettings { parts: merge.parts, output: report_output(merge.output)? }),
+            CommandArgs::Merge(merge) => {
+                Command::Merge(MergeSettings { parts: merge.parts, output: report_output(merge.output)?, s3: s3_options(merge.s3)? })
+            }
             CommandArgs::Grep(grep) => Command::Grep(grep_settings(grep, now)?),
             CommandArgs::Explain(explain) => Command::Explain(explain),
             CommandArgs::Athena(athena) => Command::Athena(athena),
@@ -288,17 +292,20 @@ fn scan_settings(args: ScanArgs, now: DateTime<Utc>) -> Result<ScanSettings> {
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
     };
-    if args.s3.concurrency == 0 {
+    Ok(ScanSettings { paths: args.paths, filter: filter(args.filter, now)?, threads, shard: None, s3: s3_options(args.s3)? })
+}
+
+fn s3_options(args: S3Args) -> Result<S3Options> {
+    if args.concurrency == 0 {
         bail!("--concurrency must be at least 1");
     }
-    let s3 = S3Options {
-        profile: args.s3.profile,
-        region: args.s3.region,
-        endpoint_url: args.s3.endpoint_url,
-        concurrency: args.s3.concurrency,
+    Ok(S3Options {
+        profile: args.profile,
+        region: args.region,
+        endpoint_url: args.endpoint_url,
+        concurrency: args.concurrency,
         ..S3Options::default()
-    };
-    Ok(ScanSettings { paths: args.paths, filter: filter(args.filter, now)?, threads, shard: None, s3 })
+    })
 }
 
 fn filter(args: FilterArgs, now: DateTime<Utc>) -> Result<Filter> {

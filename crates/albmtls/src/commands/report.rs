@@ -1,13 +1,14 @@
 //! `albmtls report` and `albmtls merge`: build one aggregate (by reading inputs, or by
 //! folding partial files), then render, save and check it against thresholds.
 
-use std::io::Write;
+use std::io::{Read, Write};
 
 use albmtls_parse::{ParseError, Record, VerifyStatus};
 use albmtls_report::render::{self, TableStyle};
 use albmtls_report::{Aggregate, InputError, Partial, Report};
 use albmtls_report::{html, prom};
-use anyhow::Result;
+use albmtls_s3::{S3Client, S3Location, S3Object};
+use anyhow::{Context, Result};
 
 use super::{Exit, output_failed};
 use crate::files::{read_all, write_atomically};
@@ -73,11 +74,33 @@ pub fn run(settings: &ReportSettings, printer: &Printer) -> Result<Exit> {
 /// `albmtls merge`: folds partial files into the report a single run would give.
 pub fn merge(settings: &MergeSettings, printer: &Printer) -> Result<Exit> {
     let mut total = Aggregate::new();
+    let mut client = None;
     for part in &settings.parts {
-        let (name, bytes) = read_all(part)?;
+        let text = part.to_string_lossy();
+        let (name, bytes) = if text.starts_with("s3://") {
+            let client = match &mut client {
+                Some(client) => client,
+                None => client.insert(S3Client::connect(settings.s3.clone())?),
+            };
+            (text.to_string(), read_s3_object(client, &text)?)
+        } else {
+            read_all(part)?
+        };
         total.merge(Partial::from_json(&name, &bytes)?.aggregate);
     }
     finish(total, false, None, &settings.output, printer)
+}
+
+/// Reads one whole object (a partial file: small) through the same streaming reader
+/// log objects use, so retries and error messages are the same.
+fn read_s3_object(client: &S3Client, url: &str) -> Result<Vec<u8>> {
+    let location = S3Location::parse(url)?;
+    let object = S3Object { bucket: location.bucket().to_owned(), key: location.prefix().to_owned(), size: 0 };
+    let mut bytes = Vec::new();
+    for input in client.open_all(vec![object]) {
+        input.into_parts().1.read_to_end(&mut bytes).with_context(|| format!("reading {url}"))?;
+    }
+    Ok(bytes)
 }
 
 /// Renders or saves the aggregate, then applies the alert thresholds.

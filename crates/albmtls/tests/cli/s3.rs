@@ -87,7 +87,18 @@ fn local_and_s3_paths_mix_and_shards_merge() {
         assert_eq!(run.code, 0, "{}", run.stderr);
     }
     let merged = t.run(&["merge", "--format", "json", "p0.partial.json", "p1.partial.json"]);
-    assert!(merged.stdout == t.run(&["report", "--format", "json", "corpus"]).stdout, "sharded S3 runs merge into the single report");
+    let single = t.run(&["report", "--format", "json", "corpus"]).stdout;
+    assert!(merged.stdout == single, "sharded S3 runs merge into the single report");
+    let parts: Vec<(String, Vec<u8>)> =
+        (0..2).map(|i| (format!("parts/p{i}.partial.json"), std::fs::read(t.path().join(format!("p{i}.partial.json"))).unwrap())).collect();
+    server.put_all(BUCKET, &parts);
+    let from_s3 =
+        run_s3(&t, &server, SECRET_KEY, &["merge", "--format", "json", &format!("s3://{BUCKET}/parts/p0.partial.json"), "p1.partial.json"]);
+    assert_eq!(from_s3.code, 0, "{}", from_s3.stderr);
+    assert!(from_s3.stdout == single, "partials read from S3 merge the same");
+    let missing = run_s3(&t, &server, SECRET_KEY, &["merge", &format!("s3://{BUCKET}/parts/nope.partial.json")]);
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("nope.partial.json"), "{}", missing.stderr);
 }
 
 #[test]
