@@ -137,27 +137,26 @@ fn list_inputs(settings: &ScanSettings) -> Listed {
         Pending::Local(local) => in_shard(&local.display_name()),
         Pending::S3(object) => in_shard(&object.url()),
     });
-    let (s3_objects, positions): (Vec<S3Object>, Vec<usize>) = pending
+    let s3_objects: Vec<S3Object> = pending
         .iter()
-        .enumerate()
-        .filter_map(|(i, p)| match p {
-            Pending::S3(object) => Some((object.clone(), i)),
+        .filter_map(|p| match p {
+            Pending::S3(object) => Some(object.clone()),
             Pending::Local(_) => None,
         })
-        .unzip();
+        .collect();
     let client = client.and_then(Result::ok);
     let s3_stats = client.as_ref().map(S3Client::stats);
-    let mut opened: Vec<Option<S3Input>> = match &client {
-        Some(client) if !s3_objects.is_empty() => client.open_all(s3_objects).into_iter().map(Some).collect(),
+    // open_all keeps the order it is given, so the S3 inputs slot back in one by one.
+    let mut opened = match &client {
+        Some(client) if !s3_objects.is_empty() => client.open_all(s3_objects),
         _ => Vec::new(),
-    };
-    let mut s3_at: std::collections::HashMap<usize, usize> = positions.into_iter().enumerate().map(|(k, i)| (i, k)).collect();
+    }
+    .into_iter();
     let inputs = pending
         .into_iter()
-        .enumerate()
-        .filter_map(|(i, p)| match p {
+        .filter_map(|p| match p {
             Pending::Local(local) => Some(Input::Local(local)),
-            Pending::S3(_) => s3_at.remove(&i).and_then(|k| opened[k].take()).map(Input::S3),
+            Pending::S3(_) => opened.next().map(Input::S3),
         })
         .collect();
     Listed { inputs, skipped: skipped_files, errors, s3_stats }
