@@ -186,9 +186,13 @@ pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl 
     let records = AtomicU64::new(0);
     printer.start_progress(inputs.len() as u64);
     let sink: S = pool.install(|| {
+        // Hand inputs out in list order to whichever worker is free (par_bridge), not in
+        // halves: S3 objects are prefetched in list order, so an indexed split would send
+        // one worker to the middle of the list, where nothing has been downloaded yet.
         inputs
-            .into_par_iter()
+            .into_iter()
             .enumerate()
+            .par_bridge()
             .fold(&new_sink, |mut sink, (index, input)| {
                 if stop.load(Ordering::Relaxed) {
                     return sink;
