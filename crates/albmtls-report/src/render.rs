@@ -51,8 +51,12 @@ impl Tables {
         } else {
             table.force_no_tty();
         }
+        if !self.markdown {
+            // On a terminal, wrap cells to its width; into a pipe, tables keep their width.
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+        }
         if let Some(width) = self.style.width {
-            table.set_width(width).set_content_arrangement(ContentArrangement::Dynamic);
+            table.set_width(width);
         }
         table.set_header(header.iter().map(|h| self.header_cell(h)));
         table
