@@ -186,20 +186,19 @@ pub struct Aggregate {
     pub inputs_read: u64,
     pub skipped_files: SkippedFiles,
     pub input_errors: Vec<InputError>,
-    known: Vec<StatusStats>,
+    /// `Success`, `-` and the documented codes, by slot; a fixed size, so a partial file
+    /// with any other shape is refused when read.
+    known: [StatusStats; KNOWN_SLOTS],
     others: BTreeMap<String, StatusStats>,
 }
 
 impl Aggregate {
     pub fn new() -> Aggregate {
-        Aggregate { known: vec![StatusStats::default(); KNOWN_SLOTS], ..Aggregate::default() }
+        Aggregate::default()
     }
 
     /// Counts a record that passed the filters.
     pub fn add(&mut self, record: &Record<'_>) {
-        if self.known.is_empty() {
-            self.known = vec![StatusStats::default(); KNOWN_SLOTS];
-        }
         self.records += 1;
         *self.field_counts.entry(record.field_count() as u8).or_default() += 1;
         let status = record.verify_status();
@@ -263,9 +262,6 @@ impl Aggregate {
         self.skipped_files.merge(&other.skipped_files);
         self.input_errors.extend(other.input_errors);
         self.input_errors.sort();
-        if self.known.is_empty() {
-            self.known = vec![StatusStats::default(); KNOWN_SLOTS];
-        }
         for (slot, stats) in other.known.into_iter().enumerate() {
             self.known[slot].merge(stats);
         }
@@ -336,6 +332,18 @@ impl Partial {
 
     pub fn new(aggregate: Aggregate, shard: Option<String>) -> Partial {
         Partial { albmtls_partial: Partial::VERSION, shard, aggregate }
+    }
+
+    /// Writes `aggregate` as a partial file without copying it.
+    pub fn write_json(aggregate: &Aggregate, shard: Option<&str>, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
+        /// The borrowed twin of [`Partial`]: same fields, same names.
+        #[derive(Serialize)]
+        struct PartialRef<'a> {
+            albmtls_partial: u32,
+            shard: Option<&'a str>,
+            aggregate: &'a Aggregate,
+        }
+        serde_json::to_writer(out, &PartialRef { albmtls_partial: Partial::VERSION, shard, aggregate })
     }
 
     /// Reads a partial file's bytes, checking its version.

@@ -25,7 +25,9 @@ fn partial_json_round_trip_is_exact_even_for_non_utf8_subjects() {
     let mut lines: Vec<&[u8]> = LINES.iter().map(|l| l.as_bytes()).collect();
     lines.push(weird);
     let original = aggregate(&lines);
-    let json = serde_json::to_vec(&Partial::new(original.clone(), Some("1/2".into()))).unwrap();
+    let mut json = Vec::new();
+    Partial::write_json(&original, Some("1/2"), &mut json).unwrap();
+    assert_eq!(json, serde_json::to_vec(&Partial::new(original.clone(), Some("1/2".into()))).unwrap(), "borrowed and owned forms agree");
     let back = Partial::from_json("p.json", &json).unwrap();
     assert_eq!(back.aggregate, original);
     assert_eq!(back.shard.as_deref(), Some("1/2"));
@@ -51,4 +53,9 @@ fn wrong_files_are_refused_with_a_reason() {
     future["albmtls_partial"] = 99.into();
     let err = Partial::from_json("p.json", future.to_string().as_bytes()).unwrap_err();
     assert!(err.to_string().contains("version 99 is not supported"), "{err}");
+    let mut edited = serde_json::to_value(Partial::new(Aggregate::new(), None)).unwrap();
+    let extra = edited["aggregate"]["known"][0].clone();
+    edited["aggregate"]["known"].as_array_mut().unwrap().push(extra);
+    let err = Partial::from_json("edited.json", edited.to_string().as_bytes()).unwrap_err();
+    assert!(err.to_string().starts_with("edited.json: not an albmtls partial file"), "a reshaped file is refused, not merged: {err}");
 }

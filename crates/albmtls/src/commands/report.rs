@@ -115,7 +115,7 @@ fn finish(aggregate: Aggregate, listing_failed: bool, shard: Option<String>, out
         OutputFormat::Html => html::render_html(&report, "albmtls report", out),
         OutputFormat::Prometheus => prom::render_prometheus(&report, out),
         OutputFormat::Partial => {
-            serde_json::to_writer(&mut *out, &Partial::new(aggregate.clone(), shard.clone()))?;
+            Partial::write_json(&aggregate, shard.as_deref(), out)?;
             writeln!(out)
         }
     };
