@@ -157,6 +157,13 @@ pub struct MalformedSample {
     pub text: String,
 }
 
+impl MalformedSample {
+    /// Why the line was refused, in the parser's own words.
+    pub fn reason(&self) -> String {
+        ParseError { field: self.field, problem: self.problem }.to_string()
+    }
+}
+
 /// An input that could not be opened or was cut short.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct InputError {

@@ -388,7 +388,7 @@ fn write_not_counted(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "<tr><td class=\"text\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"text\"><code>{}</code></td></tr>",
                 text(&m.input),
                 m.line,
-                text(&format!("{} is {}", m.field, m.problem.describe())),
+                text(&m.reason()),
                 text(&m.text),
             )?;
         }

@@ -229,12 +229,7 @@ fn write_skipped_details(report: &Report, t: Tables, out: &mut dyn Write) -> io:
         let mut table = t.new_table(&["input", "line", "problem", "text"]);
         for m in &s.malformed_samples {
             let text: String = m.text.chars().take(80).collect();
-            table.add_row(vec![
-                Cell::new(&m.input),
-                number(m.line),
-                Cell::new(format!("{} is {}", m.field, m.problem.describe())),
-                Cell::new(text),
-            ]);
+            table.add_row(vec![Cell::new(&m.input), number(m.line), Cell::new(m.reason()), Cell::new(text)]);
         }
         writeln!(out, "{table}")?;
     }
