@@ -7,6 +7,7 @@
 
 pub mod filter;
 pub mod record;
+mod spaces;
 pub mod status;
 pub mod time;
 

@@ -3,6 +3,8 @@
 //! Times are carried as microseconds since the Unix epoch (UTC) in an `i64`: cheap to
 //! compare, bucket and merge, and exact for the 6 fractional digits ALB writes.
 
+use std::cell::Cell;
+
 use chrono::Datelike;
 
 /// Microseconds since 1970-01-01T00:00:00Z.
@@ -54,9 +56,25 @@ fn two_digits(b: &[u8]) -> Option<u32> {
     }
 }
 
-/// Days since 1970-01-01 for `YYYY-MM-DD`, rejecting impossible dates.
+/// Days since 1970-01-01 for `YYYY-MM-DD`, rejecting impossible dates. A log file's
+/// lines nearly all share one date, so the last date converted on this thread is kept.
 fn days_from_date(date: &[u8]) -> Option<i64> {
-    if date.len() != 10 || date[4] != b'-' || date[7] != b'-' {
+    thread_local! {
+        static LAST: Cell<Option<([u8; 10], i64)>> = const { Cell::new(None) };
+    }
+    let date: &[u8; 10] = date.try_into().ok()?;
+    if let Some((text, days)) = LAST.get()
+        && text == *date
+    {
+        return Some(days);
+    }
+    let days = convert_date(date)?;
+    LAST.set(Some((*date, days)));
+    Some(days)
+}
+
+fn convert_date(date: &[u8; 10]) -> Option<i64> {
+    if date[4] != b'-' || date[7] != b'-' {
         return None;
     }
     let year = i64::from(two_digits(&date[0..2])? * 100 + two_digits(&date[2..4])?);
@@ -80,6 +98,15 @@ mod tests {
         // 2023-10-04T17:05:15.514108Z = 1696439115 s (date -u -d ... +%s)
         assert_eq!(parse_timestamp(b"2023-10-04T17:05:15.514108Z"), Some(1_696_439_115_514_108));
         assert_eq!(parse_timestamp(b"2024-02-29T23:59:59.999999999Z"), Some(1_709_251_199_999_999));
+    }
+
+    #[test]
+    fn the_remembered_date_never_stands_in_for_another() {
+        let leap_day = parse_timestamp(b"2024-02-29T00:00:00Z").unwrap();
+        assert_eq!(parse_timestamp(b"2023-02-29T00:00:00Z"), None);
+        assert_eq!(parse_timestamp(b"2024-02-29T00:00:01Z"), Some(leap_day + MICROS_PER_SECOND));
+        assert_eq!(parse_timestamp(b"2024-03-01T00:00:00Z"), Some(leap_day + 86_400 * MICROS_PER_SECOND));
+        assert_eq!(parse_timestamp(b"2024-02-29T00:00:00Z"), Some(leap_day));
     }
 
     #[test]

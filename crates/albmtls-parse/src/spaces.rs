@@ -1,0 +1,147 @@
+//! Finding the field separators of a line 64 bytes at a time.
+//!
+//! A line holds 11 to 15 short fields, so searching for each space separately (one
+//! `memchr` call per field) pays a call's set-up cost a dozen times per line. Instead,
+//! each 64-byte block of the line is turned once into a bit mask of its spaces, and the
+//! next separator is the next set bit. On x86_64 the mask comes from SSE2 compares (part
+//! of the baseline instruction set, so no feature detection is needed); elsewhere from
+//! word-at-a-time arithmetic. Both are checked against each other in the tests.
+
+const BLOCK: usize = 64;
+
+/// Yields the positions of spaces in a line, in increasing order of the start position
+/// asked for.
+pub(crate) struct Spaces<'a> {
+    line: &'a [u8],
+    /// Start of the block whose mask is loaded; a multiple of [`BLOCK`].
+    block_start: usize,
+    mask: u64,
+}
+
+impl<'a> Spaces<'a> {
+    pub(crate) fn new(line: &'a [u8]) -> Spaces<'a> {
+        Spaces { line, block_start: 0, mask: block_mask(line, 0) }
+    }
+
+    /// The first space at or after `from`. Callers ask for increasing positions; asking
+    /// for an earlier block than the last one asked for is a logic error.
+    #[inline(always)]
+    pub(crate) fn next_from(&mut self, from: usize) -> Option<usize> {
+        debug_assert!(from >= self.block_start, "positions must not go backwards");
+        if from >= self.block_start + BLOCK {
+            if from >= self.line.len() {
+                return None;
+            }
+            self.block_start = from - from % BLOCK;
+            self.mask = block_mask(self.line, self.block_start);
+        }
+        let mut bits = self.mask & (u64::MAX << (from - self.block_start));
+        loop {
+            if bits != 0 {
+                return Some(self.block_start + bits.trailing_zeros() as usize);
+            }
+            if self.block_start + BLOCK >= self.line.len() {
+                return None;
+            }
+            self.block_start += BLOCK;
+            self.mask = block_mask(self.line, self.block_start);
+            bits = self.mask;
+        }
+    }
+}
+
+/// Bit `i` is set when `line[start + i]` is a space. Bytes past the end count as none.
+#[inline(always)]
+fn block_mask(line: &[u8], start: usize) -> u64 {
+    let rest = line.get(start..).unwrap_or_default();
+    match rest.first_chunk::<BLOCK>() {
+        Some(block) => space_mask(block),
+        None => {
+            let mut padded = [0u8; BLOCK];
+            padded[..rest.len()].copy_from_slice(rest);
+            space_mask(&padded)
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn space_mask(block: &[u8; BLOCK]) -> u64 {
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
+    let mut mask = 0u64;
+    for (i, lane) in block.as_chunks::<16>().0.iter().enumerate() {
+        // SAFETY: SSE2 is part of every x86_64 CPU, and the unaligned load reads exactly
+        // the 16 bytes of `lane`.
+        let hits = unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(lane.as_ptr().cast()), _mm_set1_epi8(b' ' as i8))) };
+        mask |= u64::from(hits as u16) << (i * 16);
+    }
+    mask
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn space_mask(block: &[u8; BLOCK]) -> u64 {
+    space_mask_portable(block)
+}
+
+/// The same mask from eight 64-bit words: an exact "byte is zero" test on
+/// `word ^ spaces`, then the eight high bits gathered by one multiplication.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn space_mask_portable(block: &[u8; BLOCK]) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const SPACES: u64 = 0x2020_2020_2020_2020;
+    const GATHER: u64 = 0x0102_0408_1020_4080;
+    let mut mask = 0u64;
+    for (i, word) in block.as_chunks::<8>().0.iter().enumerate() {
+        let x = u64::from_le_bytes(*word) ^ SPACES;
+        let high_bit_if_zero = !(((x & LOW7) + LOW7) | x | LOW7);
+        mask |= ((high_bit_if_zero >> 7).wrapping_mul(GATHER) >> 56) << (i * 8);
+    }
+    mask
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spaces_by_scan(line: &[u8], from: usize) -> Option<usize> {
+        line.iter().skip(from).position(|&b| b == b' ').map(|i| from + i)
+    }
+
+    #[test]
+    fn masks_agree_with_a_byte_scan_for_every_byte_value_and_position() {
+        for value in 0..=255u8 {
+            for position in 0..BLOCK {
+                let mut block = [b'x'; BLOCK];
+                block[position] = value;
+                block[(position * 7 + 3) % BLOCK] = b' ';
+                let expected = block.iter().enumerate().fold(0u64, |m, (i, &b)| m | (u64::from(b == b' ') << i));
+                assert_eq!(space_mask(&block), expected, "value {value} at {position}");
+                assert_eq!(space_mask_portable(&block), expected, "value {value} at {position}");
+            }
+        }
+    }
+
+    #[test]
+    fn finds_every_space_across_blocks_and_in_a_short_tail() {
+        let mut line = vec![b'a'; 300];
+        for at in [0, 5, 63, 64, 65, 127, 128, 200, 255, 256, 299] {
+            line[at] = b' ';
+        }
+        for len in [0, 1, 6, 63, 64, 65, 128, 129, 299, 300] {
+            let line = &line[..len];
+            for from in 0..=len + 2 {
+                assert_eq!(Spaces::new(line).next_from(from), spaces_by_scan(line, from), "len {len} from {from}");
+            }
+            let mut finder = Spaces::new(line);
+            let mut found = Vec::new();
+            let mut from = 0;
+            while let Some(at) = finder.next_from(from) {
+                found.push(at);
+                from = at + 1;
+            }
+            let expected: Vec<usize> = line.iter().enumerate().filter(|(_, b)| **b == b' ').map(|(i, _)| i).collect();
+            assert_eq!(found, expected, "len {len}");
+        }
+    }
+}
