@@ -1,10 +1,13 @@
-//! Decodes every input the way albmtls does, counts lines and bytes, and parses nothing:
-//! the floor under any albmtls command on the same files.
+//! Decodes every input the way albmtls does (same parallel split, same line blocks),
+//! counts lines and bytes, and parses nothing: the floor under any albmtls command on
+//! the same files.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use albmtls_source::{decode, expand_paths, spawn_chunks};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use albmtls_source::{chunks_in_run, decode, expand_paths};
 use rayon::prelude::*;
 
 fn main() -> ExitCode {
@@ -14,21 +17,21 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let expansion = expand_paths(&paths);
+    let started = AtomicUsize::new(0);
     let (bytes, lines) = expansion
         .inputs
-        .par_iter()
+        .iter()
+        .par_bridge()
         .map(|input| {
+            let inputs_left = expansion.inputs.len() - started.fetch_add(1, Ordering::Relaxed);
             let name = input.display_name();
             let Ok((_, reader)) = input.open().and_then(|raw| decode(&name, raw)) else { return (0, 0) };
-            let Ok(chunks) = spawn_chunks(reader) else { return (0, 0) };
-            chunks.flatten().fold((0u64, 0u64), |(b, l), chunk| (b + chunk.bytes().len() as u64, l + memchr_count(chunk.bytes())))
+            let Ok(chunks) = chunks_in_run(reader, inputs_left, rayon::current_num_threads()) else { return (0, 0) };
+            chunks.flatten().fold((0u64, 0u64), |(b, l), chunk| {
+                (b + chunk.bytes().len() as u64, l + memchr::memchr_iter(b'\n', chunk.bytes()).count() as u64)
+            })
         })
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     println!("{lines} lines, {bytes} bytes");
     ExitCode::SUCCESS
-}
-
-/// Counting lines touches every byte once, as any line-oriented tool must.
-fn memchr_count(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }

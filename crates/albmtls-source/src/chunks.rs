@@ -1,9 +1,12 @@
-//! Reading a decoded stream as blocks of whole lines, on a thread of its own.
+//! Reading a decoded stream as blocks of whole lines, on the caller's thread or on a
+//! thread of its own.
 //!
-//! Decompression and tokenizing cost about the same per byte, so a single large file
-//! would use one core if both ran on one thread. The reader thread decodes ahead into a
-//! few recycled buffers while the caller tokenizes; memory stays at
-//! `(IN_FLIGHT + 1) × CHUNK_SIZE` per input however large the file.
+//! With more inputs than cores, each worker decodes and tokenizes its input on one
+//! thread ([`read_chunks`]): a block is tokenized while it is still in the core's cache,
+//! and no core switches between a decoder and a tokenizer. A single large file would
+//! then use one core, so the last inputs of a run are decoded ahead on a reader thread
+//! ([`spawn_chunks`]) into a few recycled buffers while the caller tokenizes. Either way
+//! memory stays at `(IN_FLIGHT + 1) × CHUNK_SIZE` per input however large the file.
 
 use std::io::{self, Read};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -51,30 +54,55 @@ pub struct ChunkError {
     pub source: io::Error,
 }
 
-/// A stream of line blocks decoded on a background thread. Dropping it stops and joins
-/// the thread, so no reader outlives the input it was reading.
+/// A stream of line blocks; it ends after the first error.
 pub struct Chunks {
-    blocks: Option<Receiver<Result<Chunk, ChunkError>>>,
-    reader: Option<thread::JoinHandle<()>>,
+    source: Source,
+}
+
+enum Source {
+    /// Decoded on demand by the caller's thread.
+    Inline { state: BlockReader, recycle_tx: SyncSender<Vec<u8>>, recycle_rx: Receiver<Vec<u8>> },
+    /// Decoded ahead on a background thread. Dropping the stream stops and joins the
+    /// thread, so no reader outlives the input it was reading.
+    Threaded { blocks: Option<Receiver<Result<Chunk, ChunkError>>>, reader: Option<thread::JoinHandle<()>> },
 }
 
 impl Iterator for Chunks {
     type Item = Result<Chunk, ChunkError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.blocks.as_ref()?.recv().ok()
+        match &mut self.source {
+            Source::Inline { state, recycle_tx, recycle_rx } => state.next_block(recycle_tx, recycle_rx).transpose(),
+            Source::Threaded { blocks, .. } => blocks.as_ref()?.recv().ok(),
+        }
     }
 }
 
 impl Drop for Chunks {
     fn drop(&mut self) {
-        // Closing the channel first wakes a reader blocked on a full channel; it then
-        // stops at its next block.
-        drop(self.blocks.take());
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
+        if let Source::Threaded { blocks, reader } = &mut self.source {
+            // Closing the channel first wakes a reader blocked on a full channel; it then
+            // stops at its next block.
+            drop(blocks.take());
+            if let Some(reader) = reader.take() {
+                let _ = reader.join();
+            }
         }
     }
+}
+
+/// Reads one of a run's inputs the cheapest way that keeps every core busy: on the
+/// calling thread while at least as many inputs are left (this one included) as
+/// `workers`, else decoding ahead on a reader thread. Fails only when the OS refuses a
+/// new thread.
+pub fn chunks_in_run(reader: Box<dyn Read + Send>, inputs_left: usize, workers: usize) -> io::Result<Chunks> {
+    if inputs_left < workers.max(2) { spawn_chunks(reader) } else { Ok(read_chunks(reader)) }
+}
+
+/// Reads `reader` on the calling thread, one block per call to `next`.
+pub fn read_chunks(reader: Box<dyn Read + Send>) -> Chunks {
+    let (recycle_tx, recycle_rx) = sync_channel(1);
+    Chunks { source: Source::Inline { state: BlockReader::new(reader), recycle_tx, recycle_rx } }
 }
 
 /// Starts reading `reader` on its own thread. Dropping the iterator stops the reader
@@ -84,7 +112,7 @@ pub fn spawn_chunks(reader: Box<dyn Read + Send>) -> io::Result<Chunks> {
     let (recycle_tx, recycle_rx) = sync_channel(IN_FLIGHT + 2);
     let handle =
         thread::Builder::new().name("albmtls-decode".into()).spawn(move || read_blocks(reader, &blocks_tx, &recycle_tx, &recycle_rx))?;
-    Ok(Chunks { blocks: Some(blocks), reader: Some(handle) })
+    Ok(Chunks { source: Source::Threaded { blocks: Some(blocks), reader: Some(handle) } })
 }
 
 fn read_blocks(

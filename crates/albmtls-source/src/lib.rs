@@ -13,7 +13,7 @@ pub mod keys;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use chunks::{CHUNK_SIZE, Chunk, ChunkError, Chunks, MAX_LINE, spawn_chunks};
+pub use chunks::{CHUNK_SIZE, Chunk, ChunkError, Chunks, MAX_LINE, chunks_in_run, read_chunks, spawn_chunks};
 pub use input::{Encoding, Expansion, LocalInput, SkippedFiles, decode, expand_paths};
 
 /// Why an input could not be listed, opened or read.

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use albmtls_source::{Encoding, LocalInput, MAX_LINE, SourceError, decode, expand_paths, spawn_chunks};
+use albmtls_source::{Chunks, Encoding, LocalInput, MAX_LINE, SourceError, decode, expand_paths, read_chunks, spawn_chunks};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
@@ -17,19 +17,35 @@ fn lines(n: usize, tag: &str) -> Vec<u8> {
     (0..n).map(|i| format!("{tag} line {i:08} with some padding to make it longer\n")).collect::<String>().into_bytes()
 }
 
-/// Reads a file through decode + chunks; returns the bytes and the error, if any.
+/// The file decoded and split into blocks both ways: on this thread and on a reader thread.
+fn both_ways(path: &Path) -> [(Encoding, Chunks); 2] {
+    let open = || {
+        let input = LocalInput::File(path.to_path_buf());
+        decode(&input.display_name(), input.open().unwrap()).unwrap()
+    };
+    let (inline_encoding, inline) = open();
+    let (threaded_encoding, threaded) = open();
+    [(inline_encoding, read_chunks(inline)), (threaded_encoding, spawn_chunks(threaded).unwrap())]
+}
+
+/// Reads a file through decode + chunks; returns the bytes and the error, if any, after
+/// checking that both ways of reading agree.
 fn read_all(path: &Path) -> (Encoding, Vec<u8>, Option<albmtls_source::ChunkError>) {
-    let input = LocalInput::File(path.to_path_buf());
-    let (encoding, reader) = decode(&input.display_name(), input.open().unwrap()).unwrap();
-    let mut out = Vec::new();
-    let mut error = None;
-    for chunk in spawn_chunks(reader).unwrap() {
-        match chunk {
-            Ok(chunk) => out.extend_from_slice(chunk.bytes()),
-            Err(err) => error = Some(err),
+    let [inline, threaded] = both_ways(path).map(|(encoding, chunks)| {
+        let mut out = Vec::new();
+        let mut error = None;
+        for chunk in chunks {
+            assert!(error.is_none(), "nothing may follow an error");
+            match chunk {
+                Ok(chunk) => out.extend_from_slice(chunk.bytes()),
+                Err(err) => error = Some(err),
+            }
         }
-    }
-    (encoding, out, error)
+        (encoding, out, error)
+    });
+    assert!(inline.0 == threaded.0 && inline.1 == threaded.1, "inline and threaded reading differ");
+    assert_eq!(inline.2.as_ref().map(|e| e.decoded_bytes), threaded.2.as_ref().map(|e| e.decoded_bytes));
+    threaded
 }
 
 fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
@@ -47,18 +63,18 @@ fn every_gzip_member_is_read_and_blocks_hold_whole_lines() {
     data.extend(gzip(&b));
     data.extend(gzip(&c));
     let path = write(dir.path(), "multi.log.gz", &data);
-    let input = LocalInput::File(path.clone());
-    let (_, reader) = decode("multi", input.open().unwrap()).unwrap();
-    let mut total = Vec::new();
-    let mut blocks = 0;
-    for chunk in spawn_chunks(reader).unwrap() {
-        let chunk = chunk.unwrap();
-        assert!(chunk.bytes().ends_with(b"\n"), "a block must end at a line end");
-        total.extend_from_slice(chunk.bytes());
-        blocks += 1;
+    for (_, chunks) in both_ways(&path) {
+        let mut total = Vec::new();
+        let mut blocks = 0;
+        for chunk in chunks {
+            let chunk = chunk.unwrap();
+            assert!(chunk.bytes().ends_with(b"\n"), "a block must end at a line end");
+            total.extend_from_slice(chunk.bytes());
+            blocks += 1;
+        }
+        assert!(blocks > 3, "expected several blocks, got {blocks}");
+        assert!(total == [&a[..], &b, &c].concat(), "read {} bytes", total.len());
     }
-    assert!(blocks > 3, "expected several blocks, got {blocks}");
-    assert!(total == [a, b, c].concat(), "read {} bytes", total.len());
 }
 
 #[test]
@@ -114,15 +130,16 @@ fn overlong_lines_are_skipped_and_counted_not_buffered() {
     data.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
     data.extend_from_slice(b"\nlast\n");
     let path = write(dir.path(), "long", &data);
-    let (_, reader) = decode("long", LocalInput::File(path).open().unwrap()).unwrap();
-    let (mut text, mut overlong) = (Vec::new(), 0);
-    for chunk in spawn_chunks(reader).unwrap() {
-        let chunk = chunk.unwrap();
-        overlong += chunk.overlong_lines_before;
-        text.extend_from_slice(chunk.bytes());
+    for (_, chunks) in both_ways(&path) {
+        let (mut text, mut overlong) = (Vec::new(), 0);
+        for chunk in chunks {
+            let chunk = chunk.unwrap();
+            overlong += chunk.overlong_lines_before;
+            text.extend_from_slice(chunk.bytes());
+        }
+        assert!(text == b"first\nlast\n", "kept {} bytes", text.len());
+        assert_eq!(overlong, 1);
     }
-    assert!(text == b"first\nlast\n", "kept {} bytes", text.len());
-    assert_eq!(overlong, 1);
 }
 
 #[test]

@@ -1,15 +1,16 @@
-//! The pipeline both `report` and `grep` run: local and S3 inputs in parallel (rayon), each decoded
-//! on its own reader thread, tokenized, filtered and handed to a per-input sink; sinks
-//! are merged at the end.
+//! The pipeline both `report` and `grep` run: local and S3 inputs in parallel (rayon),
+//! each decoded, tokenized, filtered and handed to a per-worker sink; sinks are merged at
+//! the end. The last inputs of a run are decoded ahead on reader threads so that cores
+//! a finished worker leaves idle still help.
 
 use std::io::Read;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use albmtls_parse::{ParseError, Record, is_blank};
 use albmtls_s3::{S3Client, S3Input, S3Location, S3Object, S3Stats};
 use albmtls_source::keys::LogFileKind;
-use albmtls_source::{LocalInput, SkippedFiles, decode, expand_paths, spawn_chunks};
+use albmtls_source::{LocalInput, SkippedFiles, chunks_in_run, decode, expand_paths};
 use anyhow::{Context, Result};
 use chrono::DateTime;
 use memchr::memchr_iter;
@@ -184,6 +185,8 @@ pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl 
     let stop = AtomicBool::new(false);
     let output_error = Mutex::new(None);
     let records = AtomicU64::new(0);
+    let total_inputs = inputs.len();
+    let started_inputs = AtomicUsize::new(0);
     printer.start_progress(inputs.len() as u64);
     let sink: S = pool.install(|| {
         // Hand inputs out in list order to whichever worker is free (par_bridge), not in
@@ -201,7 +204,8 @@ pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl 
                 let context = InputContext { index, name: &name };
                 let before = sink.records();
                 let input_started = std::time::Instant::now();
-                let outcome = read_input(input, &context, settings, &mut sink, &stop);
+                let inputs_left = total_inputs - started_inputs.fetch_add(1, Ordering::Relaxed);
+                let outcome = read_input(input, &context, settings, &mut sink, &stop, inputs_left);
                 let read = sink.records() - before;
                 tracing::debug!(input = %name, records = read, elapsed_ms = input_started.elapsed().as_millis() as u64, "input done");
                 if let Err(err) = outcome {
@@ -231,13 +235,14 @@ fn read_input<S: Sink>(
     settings: &ScanSettings,
     sink: &mut S,
     stop: &AtomicBool,
+    inputs_left: usize,
 ) -> std::io::Result<()> {
     let opened = input.open().and_then(|raw| decode(context.name, raw).map_err(|err| err.to_string()));
     let reader = match opened {
         Ok((_, reader)) => reader,
         Err(message) => return sink.end_input(context, 0, Some(strip_name(&message, context.name))),
     };
-    let chunks = match spawn_chunks(reader) {
+    let chunks = match chunks_in_run(reader, inputs_left, settings.threads) {
         Ok(chunks) => chunks,
         Err(err) => return sink.end_input(context, 0, Some(format!("cannot start a reader thread: {err}"))),
     };
