@@ -352,36 +352,94 @@ impl<'a> Cursor<'a> {
 }
 
 fn parse_ip(text: &[u8]) -> Result<IpAddr, ParseError> {
-    if let Some(v4) = parse_ipv4_dotted(text) {
-        return Ok(IpAddr::V4(v4));
-    }
-    std::str::from_utf8(text)
-        .ok()
-        .and_then(|s| s.parse().ok())
+    let fast = match text.first() {
+        Some(_) if text.contains(&b':') => parse_ipv6_plain(text).map(IpAddr::V6),
+        Some(_) => parse_ipv4_dotted(text).map(IpAddr::V4),
+        None => None,
+    };
+    fast.or_else(|| std::str::from_utf8(text).ok().and_then(|s| s.parse().ok()))
         .ok_or(ParseError { field: Field::ClientIp, problem: Problem::NotAnIpAddress })
 }
 
-/// Plain dotted-quad IPv4, the form of nearly every client address. std's byte parser
-/// (`Ipv4Addr::parse_ascii`) is not stable yet and going through `str` costs a UTF-8
-/// check per line; anything unusual falls back to std, which stays the authority.
+// Client addresses are parsed on every line. std's byte parsers (`parse_ascii`) are not
+// stable yet and going through `str` costs a UTF-8 check and a general parser per line,
+// so the plain forms ALB writes are read here in one pass. They return `None` for
+// anything unusual, and std, which stays the authority, decides; the tests check that
+// they never accept what std refuses or read an address differently.
+
+/// Plain dotted-quad IPv4, the form of nearly every client address.
 fn parse_ipv4_dotted(text: &[u8]) -> Option<std::net::Ipv4Addr> {
     let mut octets = [0u8; 4];
-    let mut parts = text.split(|&b| b == b'.');
-    for octet in &mut octets {
-        let part = parts.next()?;
-        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part[0] == b'0') {
-            return None;
-        }
-        let mut value: u16 = 0;
-        for &d in part {
-            if !d.is_ascii_digit() {
+    let mut filled = 0;
+    let mut value: u16 = 0;
+    let mut digits = 0;
+    for &byte in text {
+        if byte == b'.' {
+            if digits == 0 || filled == 3 {
                 return None;
             }
-            value = value * 10 + u16::from(d - b'0');
+            octets[filled] = u8::try_from(value).ok()?;
+            (filled, value, digits) = (filled + 1, 0, 0);
+            continue;
         }
-        *octet = u8::try_from(value).ok()?;
+        let digit = byte.wrapping_sub(b'0');
+        // A leading zero ("01") is refused, as std refuses it.
+        if digit > 9 || digits == 3 || (digits == 1 && value == 0) {
+            return None;
+        }
+        value = value * 10 + u16::from(digit);
+        digits += 1;
     }
-    parts.next().is_none().then_some(std::net::Ipv4Addr::from(octets))
+    if filled != 3 || digits == 0 {
+        return None;
+    }
+    octets[3] = u8::try_from(value).ok()?;
+    Some(std::net::Ipv4Addr::from(octets))
+}
+
+/// IPv6 written as hex groups with at most one `::`; embedded IPv4 and zones are left
+/// to std.
+fn parse_ipv6_plain(text: &[u8]) -> Option<std::net::Ipv6Addr> {
+    let mut head = [0u16; 8];
+    let mut tail = [0u16; 8];
+    let (mut head_len, mut tail_len) = (0, 0);
+    let mut gap = false;
+    let mut rest = match text.strip_prefix(b"::") {
+        Some(rest) => {
+            gap = true;
+            rest
+        }
+        None => text,
+    };
+    while !rest.is_empty() {
+        let digits = rest.iter().take(5).take_while(|b| b.is_ascii_hexdigit()).count();
+        if digits == 0 || digits > 4 {
+            return None;
+        }
+        let group = rest[..digits].iter().fold(0u16, |g, &b| (g << 4) | (b as char).to_digit(16).unwrap_or(0) as u16);
+        let (groups, len) = if gap { (&mut tail, &mut tail_len) } else { (&mut head, &mut head_len) };
+        *groups.get_mut(*len)? = group;
+        *len += 1;
+        rest = match &rest[digits..] {
+            [] => break,
+            [b':', b':', after @ ..] if !gap => {
+                gap = true;
+                after
+            }
+            [b':', after @ ..] if !after.is_empty() && after[0] != b':' => after,
+            _ => return None,
+        };
+    }
+    let groups = match (gap, head_len + tail_len) {
+        (false, 8) => head,
+        (true, used) if used <= 7 => {
+            let mut all = head;
+            all[8 - tail_len..].copy_from_slice(&tail[..tail_len]);
+            all
+        }
+        _ => return None,
+    };
+    Some(std::net::Ipv6Addr::from(groups))
 }
 
 fn parse_port(text: &[u8], field: Field) -> Result<u16, ParseError> {
@@ -475,6 +533,33 @@ mod tests {
         }
         let e = ParseError { field: Field::ClientPort, problem: Problem::NotAPort };
         assert_eq!(e.to_string(), "field 3 (client_port) is not a port number (0-65535)");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn ipv4_fast_path_never_disagrees_with_std(text in "[0-9.]{0,17}") {
+            let ours = parse_ipv4_dotted(text.as_bytes());
+            proptest::prop_assert!(ours.is_none() || ours == text.parse().ok(), "{}", text);
+        }
+
+        #[test]
+        fn ipv6_fast_path_never_disagrees_with_std(text in "[0-9a-fA-F:]{0,42}|([0-9a-f]{0,5}:{1,2}){0,9}[0-9a-f]{0,5}") {
+            let ours = parse_ipv6_plain(text.as_bytes());
+            proptest::prop_assert!(ours.is_none() || ours == text.parse().ok(), "{}", text);
+        }
+
+        #[test]
+        fn ipv6_fast_path_reads_every_address_std_writes(mut groups in proptest::prelude::any::<[u16; 8]>(), start in 0usize..8, end in 0usize..9) {
+            // A run of zero groups makes std write `::`.
+            groups[start..end.max(start)].fill(0);
+            let address = std::net::Ipv6Addr::from(groups);
+            let text = address.to_string();
+            if !text.contains('.') {
+                proptest::prop_assert_eq!(parse_ipv6_plain(text.as_bytes()), Some(address), "{}", text);
+            }
+        }
     }
 
     #[test]
