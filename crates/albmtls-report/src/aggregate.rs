@@ -189,7 +189,7 @@ pub struct Aggregate {
     /// Lines longer than the reader's limit, skipped unread.
     pub overlong_lines: u64,
     /// Records by how many fields their line carried (11, 12, 13, 14, 15).
-    pub field_counts: BTreeMap<u8, u64>,
+    pub field_counts: FieldCounts,
     pub inputs_read: u64,
     pub skipped_files: SkippedFiles,
     pub input_errors: Vec<InputError>,
@@ -207,7 +207,7 @@ impl Aggregate {
     /// Counts a record that passed the filters.
     pub fn add(&mut self, record: &Record<'_>) {
         self.records += 1;
-        *self.field_counts.entry(record.field_count() as u8).or_default() += 1;
+        self.field_counts.add(record.field_count());
         let status = record.verify_status();
         let detailed = status.is_failure();
         let stats = match StatusKey::slot(&status) {
@@ -262,9 +262,7 @@ impl Aggregate {
         self.trim_samples();
         self.blank_lines += other.blank_lines;
         self.overlong_lines += other.overlong_lines;
-        for (n, count) in other.field_counts {
-            *self.field_counts.entry(n).or_default() += count;
-        }
+        self.field_counts.merge(&other.field_counts);
         self.inputs_read += other.inputs_read;
         self.skipped_files.merge(&other.skipped_files);
         self.input_errors.extend(other.input_errors);
@@ -294,6 +292,51 @@ impl Aggregate {
 
 /// Maps whose keys are not strings (addresses, raw subject bytes) travel as lists of
 /// `[key, count]` pairs, so partial files keep them exactly, non-UTF-8 bytes included.
+/// Records by how many fields their line carried. Every record carries 11 to 15, so
+/// counting is an array update, not a map lookup per line; on disk it is a map from the
+/// number of fields to the count, as before.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldCounts([u64; 5]);
+
+impl FieldCounts {
+    const FEWEST: usize = 11;
+
+    fn add(&mut self, fields: usize) {
+        self.0[fields - Self::FEWEST] += 1;
+    }
+
+    fn merge(&mut self, other: &FieldCounts) {
+        for (mine, theirs) in self.0.iter_mut().zip(other.0) {
+            *mine += theirs;
+        }
+    }
+
+    /// `(number of fields, records)` for the counts that are not zero.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
+        self.0.iter().enumerate().filter(|(_, n)| **n > 0).map(|(i, n)| (i + Self::FEWEST, *n))
+    }
+}
+
+impl Serialize for FieldCounts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldCounts {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut counts = FieldCounts::default();
+        for (fields, n) in BTreeMap::<usize, u64>::deserialize(deserializer)? {
+            let slot = fields
+                .checked_sub(Self::FEWEST)
+                .and_then(|i| counts.0.get_mut(i))
+                .ok_or_else(|| serde::de::Error::custom(format!("field_counts: records cannot carry {fields} fields (only 11 to 15)")))?;
+            *slot = n;
+        }
+        Ok(counts)
+    }
+}
+
 mod pairs {
     use std::hash::Hash;
 

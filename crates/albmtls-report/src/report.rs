@@ -222,7 +222,7 @@ impl Report {
                 .into_iter()
                 .map(|(minute, status_counts)| TimelineRow { bucket_start: format_bucket(minute * MICROS_PER_MINUTE), status_counts })
                 .collect(),
-            field_counts: aggregate.field_counts.iter().map(|(n, c)| (n.to_string(), *c)).collect(),
+            field_counts: aggregate.field_counts.iter().map(|(n, c)| (n.to_string(), c)).collect(),
             skipped: Skipped {
                 blank_lines: aggregate.blank_lines,
                 overlong_lines: aggregate.overlong_lines,

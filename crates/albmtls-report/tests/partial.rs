@@ -58,4 +58,9 @@ fn wrong_files_are_refused_with_a_reason() {
     edited["aggregate"]["known"].as_array_mut().unwrap().push(extra);
     let err = Partial::from_json("edited.json", edited.to_string().as_bytes()).unwrap_err();
     assert!(err.to_string().starts_with("edited.json: not an albmtls partial file"), "a reshaped file is refused, not merged: {err}");
+    let mut impossible = serde_json::to_value(Partial::new(aggregate(&[LINES[0].as_bytes()]), None)).unwrap();
+    assert_eq!(impossible["aggregate"]["field_counts"], serde_json::json!({"12": 1}));
+    impossible["aggregate"]["field_counts"]["16"] = 1.into();
+    let err = Partial::from_json("edited.json", impossible.to_string().as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("records cannot carry 16 fields"), "{err}");
 }
