@@ -74,7 +74,7 @@ fn tokenize_lines(bencher: Bencher, data: &[u8]) {
         // would cost as much as the tokenizer.
         let mut ok = 0u32;
         let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', &data) {
+        for end in memchr::memchr_iter(b'\n', data) {
             ok += u32::from(Record::parse(divan::black_box(&data[start..end])).is_ok());
             start = end + 1;
         }
