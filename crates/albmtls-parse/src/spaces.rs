@@ -54,14 +54,17 @@ impl<'a> Spaces<'a> {
 #[inline(always)]
 fn block_mask(line: &[u8], start: usize) -> u64 {
     let rest = line.get(start..).unwrap_or_default();
-    match rest.first_chunk::<BLOCK>() {
-        Some(block) => space_mask(block),
-        None => {
-            let mut padded = [0u8; BLOCK];
-            padded[..rest.len()].copy_from_slice(rest);
-            space_mask(&padded)
-        }
+    if let Some(block) = rest.first_chunk::<BLOCK>() {
+        return space_mask(block);
     }
+    // The line's last, partial block: read the 64 bytes that end the line instead and
+    // shift away the ones before `start`, which saves copying into a padded block.
+    if let Some(last) = line.last_chunk::<BLOCK>() {
+        return space_mask(last).checked_shr((BLOCK - rest.len()) as u32).unwrap_or(0);
+    }
+    let mut padded = [0u8; BLOCK];
+    padded[..rest.len()].copy_from_slice(rest);
+    space_mask(&padded)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -132,6 +135,10 @@ mod tests {
             let line = &line[..len];
             for from in 0..=len + 2 {
                 assert_eq!(Spaces::new(line).next_from(from), spaces_by_scan(line, from), "len {len} from {from}");
+            }
+            for start in 0..=len {
+                let expected = (start..len.min(start + BLOCK)).filter(|&i| line[i] == b' ').fold(0u64, |m, i| m | 1 << (i - start));
+                assert_eq!(block_mask(line, start), expected, "len {len} start {start}");
             }
             let mut finder = Spaces::new(line);
             let mut found = Vec::new();
