@@ -8,9 +8,9 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use memchr::{memchr, memchr2};
+use memchr::memchr;
 
-use crate::spaces::Spaces;
+use crate::spaces::{Spaces, find_byte};
 use crate::status::VerifyStatus;
 use crate::time::{Micros, parse_timestamp};
 
@@ -328,16 +328,18 @@ impl<'a> Cursor<'a> {
             let value = self.plain(FIELD)?;
             return if value == b"-" { Ok(None) } else { Err(ParseError { field: FIELD, problem: Problem::SubjectNotQuoted }) };
         };
-        let mut at = 0;
+        // A quote closes the subject unless an odd run of backslashes precedes it (`\"`
+        // is an escaped quote, `\\"` an escaped backslash and then the closing quote).
+        let mut from = 0;
         let close = loop {
-            match memchr2(b'"', b'\\', &inner[at..]) {
-                None => return Err(ParseError { field: FIELD, problem: Problem::UnterminatedQuote }),
-                Some(i) if inner[at + i] == b'\\' => at += i + 2,
-                Some(i) => break at + i,
-            }
-            if at >= inner.len() {
+            let Some(quote) = find_byte(inner, from, b'"') else {
                 return Err(ParseError { field: FIELD, problem: Problem::UnterminatedQuote });
+            };
+            let backslashes = inner[..quote].iter().rev().take_while(|&&b| b == b'\\').count();
+            if backslashes % 2 == 0 {
+                break quote;
             }
+            from = quote + 1;
         };
         let value = &inner[..close];
         // The closing quote sits at `pos + 1 + close`; a space (or the line's end) must follow.
