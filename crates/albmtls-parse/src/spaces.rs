@@ -154,7 +154,7 @@ mod tests {
 
     #[test]
     fn find_byte_agrees_with_a_byte_scan() {
-        let mut line = vec![b'a'; 200];
+        let mut line = [b'a'; 200];
         for at in [3, 64, 130, 199] {
             line[at] = b'"';
         }
