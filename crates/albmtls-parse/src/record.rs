@@ -305,7 +305,9 @@ impl<'a> Cursor<'a> {
         if self.at_end() {
             return Err(ParseError { field, problem: Problem::Missing });
         }
-        let end = self.spaces.next_from(self.pos).unwrap_or(self.line.len());
+        // Every space before `pos` has been handed out (or skipped) and none after it, so
+        // the next space is this field's end.
+        let end = self.spaces.next().unwrap_or(self.line.len());
         let value = &self.line[self.pos..end];
         if value.is_empty() {
             return Err(ParseError { field, problem: Problem::Empty });
@@ -349,6 +351,7 @@ impl<'a> Cursor<'a> {
             Some(b' ') => self.pos = after + 1,
             Some(_) => return Err(ParseError { field: FIELD, problem: Problem::TextAfterQuote }),
         }
+        self.spaces.skip_to(self.pos);
         Ok(if value == b"-" { None } else { Some(value) })
     }
 }

@@ -3,50 +3,56 @@
 //! A line holds 11 to 15 short fields, so searching for each space separately (one
 //! `memchr` call per field) pays a call's set-up cost a dozen times per line. Instead,
 //! each 64-byte block of the line is turned once into a bit mask of its spaces, and the
-//! next separator is the next set bit. On x86_64 the mask comes from SSE2 compares (part
+//! next separator is the lowest bit not yet handed out. On x86_64 the mask comes from SSE2 compares (part
 //! of the baseline instruction set, so no feature detection is needed); elsewhere from
 //! word-at-a-time arithmetic. Both are checked against each other in the tests.
 
 const BLOCK: usize = 64;
 
-/// Yields the positions of spaces in a line, in increasing order of the start position
-/// asked for.
+/// The spaces of a line in order, each handed out once. Taking the next space clears
+/// the lowest set bit of the block's mask, so finding one field's end does not wait on
+/// where the previous field started: that chain of dependent steps, one per field, was
+/// what bounded the tokenizer.
 pub(crate) struct Spaces<'a> {
     line: &'a [u8],
     /// Start of the block whose mask is loaded; a multiple of [`BLOCK`].
     block_start: usize,
-    mask: u64,
+    /// Spaces of that block not handed out yet.
+    bits: u64,
 }
 
 impl<'a> Spaces<'a> {
     pub(crate) fn new(line: &'a [u8]) -> Spaces<'a> {
-        Spaces { line, block_start: 0, mask: block_mask(line, 0) }
+        Spaces { line, block_start: 0, bits: block_mask(line, 0) }
     }
 
-    /// The first space at or after `from`. Callers ask for increasing positions; asking
-    /// for an earlier block than the last one asked for is a logic error.
+    /// The first space not handed out yet.
     #[inline(always)]
-    pub(crate) fn next_from(&mut self, from: usize) -> Option<usize> {
-        debug_assert!(from >= self.block_start, "positions must not go backwards");
-        if from >= self.block_start + BLOCK {
-            if from >= self.line.len() {
-                return None;
-            }
-            self.block_start = from - from % BLOCK;
-            self.mask = block_mask(self.line, self.block_start);
-        }
-        let mut bits = self.mask & (u64::MAX << (from - self.block_start));
+    pub(crate) fn next(&mut self) -> Option<usize> {
         loop {
-            if bits != 0 {
-                return Some(self.block_start + bits.trailing_zeros() as usize);
+            if self.bits != 0 {
+                let at = self.block_start + self.bits.trailing_zeros() as usize;
+                self.bits &= self.bits - 1;
+                return Some(at);
             }
             if self.block_start + BLOCK >= self.line.len() {
                 return None;
             }
             self.block_start += BLOCK;
-            self.mask = block_mask(self.line, self.block_start);
-            bits = self.mask;
+            self.bits = block_mask(self.line, self.block_start);
         }
+    }
+
+    /// Drops the spaces before `from` (those inside a quoted field). Positions must not
+    /// go backwards.
+    #[inline(always)]
+    pub(crate) fn skip_to(&mut self, from: usize) {
+        debug_assert!(from >= self.block_start, "positions must not go backwards");
+        if from >= self.block_start + BLOCK {
+            self.block_start = from - from % BLOCK;
+            self.bits = if self.block_start < self.line.len() { block_mask(self.line, self.block_start) } else { 0 };
+        }
+        self.bits &= u64::MAX << (from - self.block_start);
     }
 }
 
@@ -178,7 +184,9 @@ mod tests {
         for len in [0, 1, 6, 63, 64, 65, 128, 129, 299, 300] {
             let line = &line[..len];
             for from in 0..=len + 2 {
-                assert_eq!(Spaces::new(line).next_from(from), spaces_by_scan(line, from), "len {len} from {from}");
+                let mut spaces = Spaces::new(line);
+                spaces.skip_to(from);
+                assert_eq!(spaces.next(), spaces_by_scan(line, from), "len {len} from {from}");
             }
             for start in 0..=len {
                 let expected = (start..len.min(start + BLOCK)).filter(|&i| line[i] == b' ').fold(0u64, |m, i| m | 1 << (i - start));
@@ -186,10 +194,8 @@ mod tests {
             }
             let mut finder = Spaces::new(line);
             let mut found = Vec::new();
-            let mut from = 0;
-            while let Some(at) = finder.next_from(from) {
+            while let Some(at) = finder.next() {
                 found.push(at);
-                from = at + 1;
             }
             let expected: Vec<usize> = line.iter().enumerate().filter(|(_, b)| **b == b' ').map(|(i, _)| i).collect();
             assert_eq!(found, expected, "len {len}");
