@@ -1,19 +1,28 @@
 //! Any bytes as a whole input file: sniffed, gzip-decoded (all members), cut into line
-//! blocks on the reader thread and tokenized. Damage must end in an error, never a
-//! panic or a hang, and blocks must hold whole lines.
+//! blocks on the reader thread and on the calling thread, and tokenized. Damage must end
+//! in an error, never a panic or a hang, and both ways must deliver the same lines.
 #![no_main]
 
 use albmtls_parse::Record;
-use albmtls_source::{decode, spawn_chunks};
+use albmtls_source::{Chunks, decode, read_chunks, spawn_chunks};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok((_, reader)) = decode("fuzz", Box::new(std::io::Cursor::new(data.to_vec()))) else { return };
-    let Ok(chunks) = spawn_chunks(reader) else { return };
+    let open = || decode("fuzz", Box::new(std::io::Cursor::new(data.to_vec()))).ok().map(|(_, reader)| reader);
+    let (Some(inline), Some(threaded)) = (open(), open()) else { return };
+    let Ok(threaded) = spawn_chunks(threaded) else { return };
+    assert!(lines(read_chunks(inline)) == lines(threaded), "inline and threaded reading differ");
+});
+
+/// Every line delivered, tokenized on the way, and whether the stream ended in an error.
+fn lines(chunks: Chunks) -> (Vec<u8>, bool) {
+    let mut text = Vec::new();
     for chunk in chunks {
-        let Ok(chunk) = chunk else { break };
+        let Ok(chunk) = chunk else { return (text, true) };
         for line in chunk.bytes().split_inclusive(|&b| b == b'\n') {
             let _ = Record::parse(line);
         }
+        text.extend_from_slice(chunk.bytes());
     }
-});
+    (text, false)
+}
