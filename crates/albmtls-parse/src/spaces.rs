@@ -1,18 +1,18 @@
-//! Finding the field separators of a line 64 bytes at a time.
+//! Finding a line's field separators (and the subject's closing quote) 64 bytes at a time.
 //!
 //! A line holds 11 to 15 short fields, so searching for each space separately (one
 //! `memchr` call per field) pays a call's set-up cost a dozen times per line. Instead,
 //! each 64-byte block of the line is turned once into a bit mask of its spaces, and the
-//! next separator is the lowest bit not yet handed out. On x86_64 the mask comes from SSE2 compares (part
-//! of the baseline instruction set, so no feature detection is needed); elsewhere from
-//! word-at-a-time arithmetic. Both are checked against each other in the tests.
+//! next separator is the lowest bit not yet handed out. On x86_64 the mask comes from
+//! SSE2 compares (part of the baseline instruction set, so no feature detection is
+//! needed); elsewhere from word-at-a-time arithmetic. Both are checked against each other
+//! in the tests.
 
 const BLOCK: usize = 64;
 
 /// The spaces of a line in order, each handed out once. Taking the next space clears
 /// the lowest set bit of the block's mask, so finding one field's end does not wait on
-/// where the previous field started: that chain of dependent steps, one per field, was
-/// what bounded the tokenizer.
+/// where the previous field started.
 pub(crate) struct Spaces<'a> {
     line: &'a [u8],
     /// Start of the block whose mask is loaded; a multiple of [`BLOCK`].
@@ -56,9 +56,9 @@ impl<'a> Spaces<'a> {
     }
 }
 
-/// The first `byte` at or after `from`, searched a block at a time like the spaces. For
-/// the few bytes up to a field's closing quote this beats a general search, whose
-/// set-up costs more than the search.
+/// The first `byte` at or after `from`, searched a block at a time like the spaces: for
+/// the few dozen bytes up to a field's closing quote, a general search's set-up costs
+/// about as much as the search.
 #[inline(always)]
 pub(crate) fn find_byte(line: &[u8], from: usize, byte: u8) -> Option<usize> {
     let mut start = from;
