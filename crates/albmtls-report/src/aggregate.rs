@@ -82,6 +82,7 @@ pub struct StatusStats {
 }
 
 impl StatusStats {
+    #[inline(always)]
     fn add(&mut self, record: &Record<'_>, minute: &mut MinuteCache, detailed: bool) {
         self.count += 1;
         self.first_seen = Some(self.first_seen.map_or(record.time, |t| t.min(record.time)));
@@ -205,6 +206,7 @@ impl Aggregate {
     }
 
     /// Counts a record that passed the filters.
+    #[inline(always)]
     pub fn add(&mut self, record: &Record<'_>) {
         self.records += 1;
         self.field_counts.add(record.field_count());

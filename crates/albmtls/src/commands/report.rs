@@ -19,6 +19,7 @@ use crate::settings::{MergeSettings, OutputFormat, ReportOutput, ReportSettings,
 struct ReportSink(Aggregate);
 
 impl Sink for ReportSink {
+    #[inline(always)]
     fn record(&mut self, _: &InputContext<'_>, _: u64, record: &Record<'_>) -> std::io::Result<()> {
         self.0.add(record);
         Ok(())
