@@ -6,6 +6,7 @@
 //! about files, gzip, aggregation or output.
 
 pub mod filter;
+mod ip;
 pub mod record;
 mod spaces;
 pub mod status;
