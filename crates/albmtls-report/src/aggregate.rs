@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::ops::Bound::{self, Excluded, Unbounded};
 
 use albmtls_parse::{FailureCode, Field, Micros, ParseError, Problem, Record, VerifyStatus, time::MICROS_PER_MINUTE};
 use albmtls_source::SkippedFiles;
@@ -70,8 +71,7 @@ pub struct StatusStats {
     pub count: u64,
     pub first_seen: Option<Micros>,
     pub last_seen: Option<Micros>,
-    /// Records per minute (minute = floor(time / 60 s)).
-    pub per_minute: BTreeMap<i64, u64>,
+    pub per_minute: MinuteCounts,
     /// Per client and per subject, kept for failures only: successes are the bulk of
     /// traffic and nobody triages them by client.
     #[serde(with = "pairs")]
@@ -83,11 +83,11 @@ pub struct StatusStats {
 
 impl StatusStats {
     #[inline(always)]
-    fn add(&mut self, record: &Record<'_>, minute: &mut MinuteCache, detailed: bool) {
+    fn add(&mut self, record: &Record<'_>, detailed: bool) {
         self.count += 1;
         self.first_seen = Some(self.first_seen.map_or(record.time, |t| t.min(record.time)));
         self.last_seen = Some(self.last_seen.map_or(record.time, |t| t.max(record.time)));
-        minute.add(record.time.div_euclid(MICROS_PER_MINUTE), &mut self.per_minute);
+        self.per_minute.add(record.time.div_euclid(MICROS_PER_MINUTE));
         if detailed {
             *self.clients.entry(record.client_ip).or_default() += 1;
             let subject = record.subject.unwrap_or(b"-");
@@ -104,9 +104,7 @@ impl StatusStats {
         self.count += other.count;
         self.first_seen = min_opt(self.first_seen, other.first_seen);
         self.last_seen = max_opt(self.last_seen, other.last_seen);
-        for (minute, n) in other.per_minute {
-            *self.per_minute.entry(minute).or_default() += n;
-        }
+        self.per_minute.merge(&other.per_minute);
         for (ip, n) in other.clients {
             *self.clients.entry(ip).or_default() += n;
         }
@@ -116,17 +114,71 @@ impl StatusStats {
     }
 }
 
-/// Consecutive records of a file are nearly always in the same minute; counting them
-/// here first saves a map update per record.
-#[derive(Debug, Default)]
-struct MinuteCache;
+/// Records per minute (minute = floor(time / 60 s)).
+///
+/// A file's records arrive in time order, so the minute being counted is kept apart
+/// from the map: a record then costs one compare instead of a map walk. That minute is
+/// never also a key of the map, so reading needs no merging of duplicates.
+#[derive(Debug, Clone, Default)]
+pub struct MinuteCounts {
+    settled: BTreeMap<i64, u64>,
+    current: Option<(i64, u64)>,
+}
 
-impl MinuteCache {
-    fn add(&mut self, minute: i64, per_minute: &mut BTreeMap<i64, u64>) {
-        match per_minute.last_entry() {
-            Some(mut last) if *last.key() == minute => *last.get_mut() += 1,
-            _ => *per_minute.entry(minute).or_default() += 1,
+impl MinuteCounts {
+    #[inline(always)]
+    fn add(&mut self, minute: i64) {
+        match &mut self.current {
+            Some((current, n)) if *current == minute => *n += 1,
+            _ => self.switch_to(minute, 1),
         }
+    }
+
+    /// Makes `minute` the current one and counts `n` more records in it.
+    fn switch_to(&mut self, minute: i64, n: u64) {
+        let earlier = self.settled.remove(&minute).unwrap_or(0);
+        if let Some((previous, count)) = self.current.replace((minute, earlier + n)) {
+            self.settled.insert(previous, count);
+        }
+    }
+
+    fn merge(&mut self, other: &MinuteCounts) {
+        for (minute, n) in other.iter() {
+            match &mut self.current {
+                Some((current, count)) if *current == minute => *count += n,
+                _ => *self.settled.entry(minute).or_default() += n,
+            }
+        }
+    }
+
+    /// `(minute, records)` in ascending minute order.
+    pub fn iter(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
+        let settled = |range: (Bound<i64>, Bound<i64>)| self.settled.range(range).map(|(&m, &n)| (m, n));
+        let (before, after) = match self.current {
+            Some((minute, _)) => ((Unbounded, Excluded(minute)), (Excluded(minute), Unbounded)),
+            None => ((Unbounded, Unbounded), (Excluded(i64::MAX), Unbounded)),
+        };
+        settled(before).chain(self.current).chain(settled(after))
+    }
+}
+
+impl PartialEq for MinuteCounts {
+    fn eq(&self, other: &MinuteCounts) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for MinuteCounts {}
+
+impl Serialize for MinuteCounts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for MinuteCounts {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<MinuteCounts, D::Error> {
+        Ok(MinuteCounts { settled: BTreeMap::deserialize(deserializer)?, current: None })
     }
 }
 
@@ -222,7 +274,7 @@ impl Aggregate {
                 }
             }
         };
-        stats.add(record, &mut MinuteCache, detailed);
+        stats.add(record, detailed);
     }
 
     /// Counts a line that could not be parsed, keeping the first few.
@@ -405,5 +457,67 @@ impl Partial {
             return Err(PartialError::Version { name: name.to_owned(), found: partial.albmtls_partial, supported: Partial::VERSION });
         }
         Ok(partial)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Minutes in runs, with returns to earlier minutes, as several interleaved files
+    /// would give.
+    fn minutes() -> Vec<i64> {
+        let mut state = 7u64;
+        (0..5_000)
+            .map(|i| {
+                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                if state >> 60 == 0 { (state >> 40) as i64 % 50 - 25 } else { i / 100 }
+            })
+            .collect()
+    }
+
+    fn counted(minutes: &[i64]) -> MinuteCounts {
+        let mut counts = MinuteCounts::default();
+        minutes.iter().for_each(|&m| counts.add(m));
+        counts
+    }
+
+    fn expected(minutes: &[i64]) -> Vec<(i64, u64)> {
+        let mut map = BTreeMap::<i64, u64>::new();
+        minutes.iter().for_each(|&m| *map.entry(m).or_default() += 1);
+        map.into_iter().collect()
+    }
+
+    #[test]
+    fn minute_counts_read_back_in_order_whatever_order_they_came_in() {
+        let minutes = minutes();
+        assert_eq!(counted(&minutes).iter().collect::<Vec<_>>(), expected(&minutes));
+        assert_eq!(MinuteCounts::default().iter().count(), 0);
+    }
+
+    #[test]
+    fn merged_minute_counts_equal_one_pass_over_everything() {
+        let minutes = minutes();
+        for split in [0, 1, 250, 2_345, minutes.len()] {
+            let (a, b) = minutes.split_at(split);
+            let mut merged = counted(a);
+            merged.merge(&counted(b));
+            assert_eq!(merged.iter().collect::<Vec<_>>(), expected(&minutes), "split at {split}");
+            assert_eq!(merged, counted(&minutes));
+            // Counting goes on correctly after a merge.
+            merged.add(3);
+            let mut more = minutes.clone();
+            more.push(3);
+            assert_eq!(merged.iter().collect::<Vec<_>>(), expected(&more), "split at {split}");
+        }
+    }
+
+    #[test]
+    fn minute_counts_round_trip_through_json() {
+        let counts = counted(&minutes());
+        let json = serde_json::to_string(&counts).unwrap();
+        let back: MinuteCounts = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, counts);
+        assert_eq!(back.iter().collect::<Vec<_>>(), counts.iter().collect::<Vec<_>>());
     }
 }

@@ -201,7 +201,7 @@ impl Report {
 
         let mut timeline: BTreeMap<i64, BTreeMap<String, u64>> = BTreeMap::new();
         for (key, stats) in aggregate.statuses() {
-            for (minute, n) in &stats.per_minute {
+            for (minute, n) in stats.per_minute.iter() {
                 let start = minute.div_euclid(bucket.minutes()) * bucket.minutes();
                 *timeline.entry(start).or_default().entry(key.text().to_owned()).or_default() += n;
             }
