@@ -248,6 +248,14 @@ fn read_input<S: Sink>(
     };
     let filter = &settings.filter;
     let keep_all = filter.keeps_everything();
+    #[cfg(target_arch = "x86_64")]
+    let has_avx2 = is_x86_feature_detected!("avx2")
+        && is_x86_feature_detected!("bmi1")
+        && is_x86_feature_detected!("bmi2")
+        && is_x86_feature_detected!("popcnt")
+        && is_x86_feature_detected!("lzcnt");
+    #[cfg(not(target_arch = "x86_64"))]
+    let has_avx2 = false;
     let mut line_number = 0u64;
     for chunk in chunks {
         let chunk = match chunk {
@@ -269,13 +277,33 @@ fn read_input<S: Sink>(
             sink.overlong(chunk.overlong_lines_before);
         }
         let bytes = chunk.bytes();
-        line_number = if keep_all {
-            read_lines::<S, true>(bytes, line_number, context, filter, sink)?
-        } else {
-            read_lines::<S, false>(bytes, line_number, context, filter, sink)?
+        line_number = match (keep_all, has_avx2) {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the CPU was checked for these features above.
+            (true, true) => unsafe { read_lines_avx2::<S, true>(bytes, line_number, context, filter, sink)? },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above.
+            (false, true) => unsafe { read_lines_avx2::<S, false>(bytes, line_number, context, filter, sink)? },
+            (true, _) => read_lines::<S, true>(bytes, line_number, context, filter, sink)?,
+            (false, _) => read_lines::<S, false>(bytes, line_number, context, filter, sink)?,
         };
     }
     sink.end_input(context, line_number, None)
+}
+
+/// [`read_lines`] compiled for x86-64-v3 CPUs (AVX2, BMI, POPCNT, LZCNT): the tokenizer
+/// and aggregate it inlines may then use those instructions (and the IPv4 reader's SSSE3
+/// path inlines), while the binary still runs on any x86_64. Chosen once per input.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi1,bmi2,popcnt,lzcnt")]
+fn read_lines_avx2<S: Sink, const KEEP_ALL: bool>(
+    bytes: &[u8],
+    line_number: u64,
+    context: &InputContext<'_>,
+    filter: &Filter,
+    sink: &mut S,
+) -> std::io::Result<u64> {
+    read_lines::<S, KEEP_ALL>(bytes, line_number, context, filter, sink)
 }
 
 /// Hands every line of a block of whole lines to `sink`; returns the last line's number.
