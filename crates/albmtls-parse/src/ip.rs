@@ -191,49 +191,70 @@ fn dot_and_digit_masks_portable(window: &[u8; WINDOW]) -> (u32, u32) {
 }
 
 /// IPv6 written as hex groups with at most one `::`; embedded IPv4 and zones are left
-/// to std.
+/// to std. One pass, each byte looked up once.
 fn parse_ipv6_plain(text: &[u8]) -> Option<Ipv6Addr> {
-    let mut head = [0u16; 8];
-    let mut tail = [0u16; 8];
-    let (mut head_len, mut tail_len) = (0, 0);
-    let mut gap = false;
-    let mut rest = match text.strip_prefix(b"::") {
-        Some(rest) => {
-            gap = true;
-            rest
+    let mut groups = [0u16; 8];
+    let mut count = 0;
+    // Where `::` stands: the number of groups written before it.
+    let mut gap: Option<usize> = None;
+    let mut at = 0;
+    if text.starts_with(b"::") {
+        gap = Some(0);
+        at = 2;
+    }
+    while at < text.len() {
+        let (mut group, mut digits) = (0u16, 0);
+        while let Some(&value) = text.get(at).map(|&b| &HEX_VALUE[usize::from(b)])
+            && value < 16
+        {
+            group = group << 4 | u16::from(value);
+            digits += 1;
+            at += 1;
         }
-        None => text,
-    };
-    while !rest.is_empty() {
-        let digits = rest.iter().take(5).take_while(|b| b.is_ascii_hexdigit()).count();
-        if digits == 0 || digits > 4 {
+        if !(1..=4).contains(&digits) {
             return None;
         }
-        let group = rest[..digits].iter().fold(0u16, |g, &b| (g << 4) | (b as char).to_digit(16).unwrap_or(0) as u16);
-        let (groups, len) = if gap { (&mut tail, &mut tail_len) } else { (&mut head, &mut head_len) };
-        *groups.get_mut(*len)? = group;
-        *len += 1;
-        rest = match &rest[digits..] {
+        *groups.get_mut(count)? = group;
+        count += 1;
+        match &text[at..] {
             [] => break,
-            [b':', b':', after @ ..] if !gap => {
-                gap = true;
-                after
+            [b':', b':', ..] if gap.is_none() => {
+                gap = Some(count);
+                at += 2;
             }
-            [b':', after @ ..] if !after.is_empty() && after[0] != b':' => after,
+            // A single `:` must be followed by another group.
+            [b':', next, ..] if *next != b':' => at += 1,
             _ => return None,
-        };
+        }
     }
-    let groups = match (gap, head_len + tail_len) {
-        (false, 8) => head,
-        (true, used) if used <= 7 => {
-            let mut all = head;
-            all[8 - tail_len..].copy_from_slice(&tail[..tail_len]);
-            all
+    match gap {
+        None if count == 8 => {}
+        Some(before) if count <= 7 => {
+            // Move the groups written after `::` to the end; zeros fill the gap.
+            let after = count - before;
+            groups.copy_within(before..count, 8 - after);
+            groups[before..8 - after].fill(0);
         }
         _ => return None,
-    };
+    }
     Some(Ipv6Addr::from(groups))
 }
+
+/// The value of each hex digit byte; 16 or more for any other byte.
+const HEX_VALUE: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            digit @ b'0'..=b'9' => digit - b'0',
+            lower @ b'a'..=b'f' => lower - b'a' + 10,
+            upper @ b'A'..=b'F' => upper - b'A' + 10,
+            _ => 0xff,
+        };
+        b += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {
@@ -300,6 +321,35 @@ mod tests {
         }
         for text in ["1.2.3", "1.2.3.4.5", "1..2.3", "1.2.3.4 ", "a.b.c.d", "1.2.3.-4", "1.2.3.4/8", ""] {
             assert_eq!(ipv4_in_window(text.as_bytes(), b' '), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn ipv6_reader_agrees_with_std_on_edge_forms() {
+        for text in [
+            "::",
+            "::1",
+            "1::",
+            "1::2",
+            "2001:db8::",
+            "2001:DB8:0:0:8:800:200C:417A",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4:5:6:7",
+            "1::2::3",
+            ":1",
+            "1:",
+            ":::",
+            "1:::2",
+            "12345::",
+            "::g",
+            "1:2:3:4:5:6::7:8",
+            "",
+        ] {
+            // None of these embeds IPv4 or a zone, so the reader must decide exactly as std.
+            assert_eq!(parse_ipv6_plain(text.as_bytes()), text.parse::<Ipv6Addr>().ok(), "{text}");
         }
     }
 
