@@ -17,8 +17,8 @@ pub(crate) fn parse_client_ip(line: &[u8], start: usize, end: usize) -> Option<I
     let text = &line[start..end];
     // IPv4 first, without a pass looking for ':': it is nearly every client, and an IPv6
     // address fails it at its first group.
-    let v4 = match line.get(start..start + WINDOW) {
-        Some(window) => window.first_chunk::<WINDOW>().and_then(|window| parse_ipv4_window(window, text.len())),
+    let v4 = match line.get(start..).and_then(<[u8]>::first_chunk::<WINDOW>) {
+        Some(window) => parse_ipv4_window(window, text.len()),
         // The address ends the (short, probably broken) line: pad a copy instead.
         None => padded_window(text).and_then(|window| parse_ipv4_window(&window, text.len())),
     };

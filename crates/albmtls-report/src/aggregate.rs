@@ -130,14 +130,14 @@ impl MinuteCounts {
     fn add(&mut self, minute: i64) {
         match &mut self.current {
             Some((current, n)) if *current == minute => *n += 1,
-            _ => self.switch_to(minute, 1),
+            _ => self.start_minute(minute),
         }
     }
 
-    /// Makes `minute` the current one and counts `n` more records in it.
-    fn switch_to(&mut self, minute: i64, n: u64) {
+    /// Makes `minute` the current one and counts one record in it.
+    fn start_minute(&mut self, minute: i64) {
         let earlier = self.settled.remove(&minute).unwrap_or(0);
-        if let Some((previous, count)) = self.current.replace((minute, earlier + n)) {
+        if let Some((previous, count)) = self.current.replace((minute, earlier + 1)) {
             self.settled.insert(previous, count);
         }
     }
@@ -154,6 +154,8 @@ impl MinuteCounts {
     /// `(minute, records)` in ascending minute order.
     pub fn iter(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
         let settled = |range: (Bound<i64>, Bound<i64>)| self.settled.range(range).map(|(&m, &n)| (m, n));
+        // The settled minutes on either side of the current one; with no current minute,
+        // all of them come first and the second range is empty.
         let (before, after) = match self.current {
             Some((minute, _)) => ((Unbounded, Excluded(minute)), (Excluded(minute), Unbounded)),
             None => ((Unbounded, Unbounded), (Excluded(i64::MAX), Unbounded)),

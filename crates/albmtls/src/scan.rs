@@ -249,13 +249,13 @@ fn read_input<S: Sink>(
     let filter = &settings.filter;
     let keep_all = filter.keeps_everything();
     #[cfg(target_arch = "x86_64")]
-    let has_avx2 = is_x86_feature_detected!("avx2")
+    let x86_64_v3 = is_x86_feature_detected!("avx2")
         && is_x86_feature_detected!("bmi1")
         && is_x86_feature_detected!("bmi2")
         && is_x86_feature_detected!("popcnt")
         && is_x86_feature_detected!("lzcnt");
     #[cfg(not(target_arch = "x86_64"))]
-    let has_avx2 = false;
+    let x86_64_v3 = false;
     let mut line_number = 0u64;
     for chunk in chunks {
         let chunk = match chunk {
@@ -277,7 +277,7 @@ fn read_input<S: Sink>(
             sink.overlong(chunk.overlong_lines_before);
         }
         let bytes = chunk.bytes();
-        line_number = match (keep_all, has_avx2) {
+        line_number = match (keep_all, x86_64_v3) {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: the CPU was checked for these features above.
             (true, true) => unsafe { read_lines_avx2::<S, true>(bytes, line_number, context, filter, sink)? },
