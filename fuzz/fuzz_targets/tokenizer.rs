@@ -1,5 +1,6 @@
-//! Any bytes as one line: the tokenizer returns a record or an error, never panics, and
-//! every slice it returns lies inside the line.
+//! Any bytes as one line: the tokenizer returns a record or an error, never panics,
+//! every slice it returns lies inside the line, and the client address it reads is the
+//! one std reads from the same text.
 #![no_main]
 
 use albmtls_parse::{Record, unescape_subject};
@@ -14,5 +15,7 @@ fuzz_target!(|line: &[u8]| {
             let _ = unescape_subject(subject);
         }
         assert!((11..=15).contains(&record.field_count()));
+        let by_std = std::str::from_utf8(record.client_ip_text).ok().and_then(|text| text.parse().ok());
+        assert_eq!(by_std, Some(record.client_ip), "client address {:?}", String::from_utf8_lossy(record.client_ip_text));
     }
 });
