@@ -110,7 +110,7 @@ for table in (rep, grp, one):
         print(f"{cmd:28} {t:9.3f} {size / t / 1e6:9.0f}")
 a = rep["albmtls report"]
 print()
-print(f"albmtls report / decode-only        = {a / rep['decode-only']:.2f}x   (target <= 1.30)")
+print(f"albmtls report / decode-only        = {a / rep['decode-only']:.3f}x  (target <= 1.300)")
 if "duckdb group by" in rep:
     print(f"duckdb / albmtls report             = {rep['duckdb group by'] / a:.2f}x   (target >= 3)")
 g = grp["albmtls grep"]
