@@ -45,16 +45,10 @@ fn corpus_mix() -> Vec<u8> {
         ..albmtls_corpus::CorpusSpec::realistic()
     };
     albmtls_corpus::generate(&spec, dir.path()).expect("corpus");
-    let file = walk(dir.path()).into_iter().find(|p| p.to_string_lossy().contains("conn_log_")).expect("a connection log");
+    // The same directory walk the commands use finds the connection log.
+    let inputs = albmtls_source::expand_paths(&[dir.path().to_path_buf()]).inputs;
+    let Some(albmtls_source::LocalInput::File(file)) = inputs.first() else { panic!("the corpus holds no connection log") };
     std::fs::read(file).expect("readable corpus file")
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    std::fs::read_dir(dir)
-        .expect("readable directory")
-        .flatten()
-        .flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] })
-        .collect()
 }
 
 #[divan::bench]
