@@ -9,18 +9,21 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::simd::Simd;
+
 /// Width of the window the IPv4 reader looks at: the longest dotted quad is 15 bytes.
 const WINDOW: usize = 16;
 
 /// Reads the client address `line[start..end]` (brackets already removed).
-pub(crate) fn parse_client_ip(line: &[u8], start: usize, end: usize) -> Option<IpAddr> {
+#[inline(always)]
+pub(crate) fn parse_client_ip(simd: impl Simd, line: &[u8], start: usize, end: usize) -> Option<IpAddr> {
     let text = &line[start..end];
     // IPv4 first, without a pass looking for ':': it is nearly every client, and an IPv6
     // address fails it at its first group.
     let v4 = match line.get(start..).and_then(<[u8]>::first_chunk::<WINDOW>) {
-        Some(window) => parse_ipv4_window(window, text.len()),
+        Some(window) => parse_ipv4_window(simd, window, text.len()),
         // The address ends the (short, probably broken) line: pad a copy instead.
-        None => padded_window(text).and_then(|window| parse_ipv4_window(&window, text.len())),
+        None => padded_window(text).and_then(|window| parse_ipv4_window(simd, &window, text.len())),
     };
     v4.map(IpAddr::V4)
         .or_else(|| parse_ipv6_plain(text).map(IpAddr::V6))
@@ -38,13 +41,15 @@ fn padded_window(text: &[u8]) -> Option<[u8; WINDOW]> {
 /// Branch-light on purpose: octet widths vary from line to line, so a byte-at-a-time
 /// reader mispredicts at nearly every dot. Here the dots come from one compare of the
 /// whole window; the octets are then read with one shuffle and two multiply-adds where
-/// the CPU has SSSE3 (checked once and cached by std), at fixed offsets otherwise.
-#[inline]
-fn parse_ipv4_window(window: &[u8; WINDOW], len: usize) -> Option<Ipv4Addr> {
+/// the CPU has SSSE3, at fixed offsets otherwise.
+#[inline(always)]
+fn parse_ipv4_window(simd: impl Simd, window: &[u8; WINDOW], len: usize) -> Option<Ipv4Addr> {
     let widths = octet_widths(window, len)?;
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = simd;
     #[cfg(target_arch = "x86_64")]
-    if is_x86_feature_detected!("ssse3") {
-        // SAFETY: the CPU has SSSE3.
+    if simd.has_ssse3() {
+        // SAFETY: `has_ssse3` is true only when the CPU has SSSE3.
         return unsafe { octets_ssse3(window, widths) };
     }
     octets_portable(window, widths)
@@ -134,6 +139,7 @@ static OCTET_PATTERNS: [([u8; 16], [i32; 4]); 81] = {
 /// weigh them 100/10/1 with two multiply-adds, and check every lane's range at once.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "ssse3")]
+#[inline]
 fn octets_ssse3(window: &[u8; WINDOW], widths: [usize; 4]) -> Option<Ipv4Addr> {
     use std::arch::x86_64::{
         _mm_cmpgt_epi32, _mm_cmplt_epi32, _mm_cvtsi128_si32, _mm_loadu_si128, _mm_madd_epi16, _mm_maddubs_epi16, _mm_movemask_epi8,
@@ -259,13 +265,14 @@ const HEX_VALUE: [u8; 256] = {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simd::Baseline;
 
     /// The IPv4 reader on `text`, with `after` filling the rest of the window; checks
     /// that the portable octet reader agrees with the one this CPU uses.
     fn ipv4_in_window(text: &[u8], after: u8) -> Option<Ipv4Addr> {
         let mut window = [after; WINDOW];
         window.get_mut(..text.len())?.copy_from_slice(text);
-        let read = parse_ipv4_window(&window, text.len());
+        let read = parse_ipv4_window(Baseline, &window, text.len());
         let portable = octet_widths(&window, text.len()).and_then(|widths| octets_portable(&window, widths));
         assert_eq!(read, portable, "the octet readers disagree on {}", String::from_utf8_lossy(text));
         read
@@ -367,11 +374,11 @@ mod tests {
     #[test]
     fn addresses_at_the_end_of_a_line_are_read_from_a_padded_copy() {
         let line = b"x 203.0.113.7";
-        assert_eq!(parse_client_ip(line, 2, line.len()), Some(IpAddr::from([203, 0, 113, 7])));
+        assert_eq!(parse_client_ip(Baseline, line, 2, line.len()), Some(IpAddr::from([203, 0, 113, 7])));
         let line = b"x 203.0.113.7 5 443 and more";
-        assert_eq!(parse_client_ip(line, 2, 13), Some(IpAddr::from([203, 0, 113, 7])));
-        assert_eq!(parse_client_ip(b"::1", 0, 3), Some(IpAddr::from(Ipv6Addr::LOCALHOST)));
-        assert_eq!(parse_client_ip(b"::ffff:1.2.3.4", 0, 14), "::ffff:1.2.3.4".parse().ok(), "embedded IPv4 goes to std");
-        assert_eq!(parse_client_ip(b"1.2.3.4.5.6.7.8.9", 0, 17), None);
+        assert_eq!(parse_client_ip(Baseline, line, 2, 13), Some(IpAddr::from([203, 0, 113, 7])));
+        assert_eq!(parse_client_ip(Baseline, b"::1", 0, 3), Some(IpAddr::from(Ipv6Addr::LOCALHOST)));
+        assert_eq!(parse_client_ip(Baseline, b"::ffff:1.2.3.4", 0, 14), "::ffff:1.2.3.4".parse().ok(), "embedded IPv4 goes to std");
+        assert_eq!(parse_client_ip(Baseline, b"1.2.3.4.5.6.7.8.9", 0, 17), None);
     }
 }

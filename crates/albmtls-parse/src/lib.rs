@@ -8,11 +8,13 @@
 pub mod filter;
 mod ip;
 pub mod record;
+pub mod simd;
 mod spaces;
 pub mod status;
 pub mod time;
 
 pub use filter::{Filter, StatusFilter};
 pub use record::{Field, ParseError, Problem, Record, is_blank, trim_line_end, unescape_subject};
+pub use simd::{Simd, SimdLevel};
 pub use status::{FailureCode, VerifyStatus};
 pub use time::{Micros, parse_timestamp};

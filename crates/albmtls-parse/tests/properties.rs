@@ -1,5 +1,7 @@
 //! Properties of the tokenizer over arbitrary input.
 
+#[cfg(target_arch = "x86_64")]
+use albmtls_parse::simd::{Avx2, Avx512};
 use albmtls_parse::{Field, ParseError, Problem, Record, unescape_subject};
 use proptest::prelude::*;
 
@@ -58,6 +60,21 @@ proptest! {
         prop_assert_eq!(&*unescape_subject(record.subject.unwrap()), &subject[..]);
         prop_assert_eq!(record.status, status.as_bytes());
         prop_assert_eq!(record.field_count(), 11 + extra.min(4));
+    }
+
+    #[test]
+    fn every_simd_kind_parses_like_the_baseline(line in line_like(), cut in 0usize..400) {
+        let line = &line[..cut.min(line.len())];
+        let baseline = Record::parse(line);
+        #[cfg(target_arch = "x86_64")]
+        {
+            if let Some(avx2) = Avx2::detect() {
+                prop_assert_eq!(Record::parse_with(avx2, line), baseline);
+            }
+            if let Some(avx512) = Avx512::detect() {
+                prop_assert_eq!(Record::parse_with(avx512, line), baseline);
+            }
+        }
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use albmtls_parse::{Filter, ParseError, Record, is_blank};
+#[cfg(target_arch = "x86_64")]
+use albmtls_parse::simd::{Avx2, Avx512};
+use albmtls_parse::{Filter, ParseError, Record, Simd, SimdLevel, is_blank};
 use albmtls_s3::{S3Client, S3Input, S3Location, S3Object, S3Stats};
 use albmtls_source::keys::LogFileKind;
 use albmtls_source::{LocalInput, SkippedFiles, chunks_in_run, decode, expand_paths};
@@ -174,6 +176,7 @@ pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl 
         skipped_files = skipped_files.total(),
         threads = settings.threads,
         shard = settings.shard.map(|s| s.to_string()),
+        simd = SimdLevel::detect().name(),
         "reading inputs"
     );
     let started = std::time::Instant::now();
@@ -248,14 +251,7 @@ fn read_input<S: Sink>(
     };
     let filter = &settings.filter;
     let keep_all = filter.keeps_everything();
-    #[cfg(target_arch = "x86_64")]
-    let x86_64_v3 = is_x86_feature_detected!("avx2")
-        && is_x86_feature_detected!("bmi1")
-        && is_x86_feature_detected!("bmi2")
-        && is_x86_feature_detected!("popcnt")
-        && is_x86_feature_detected!("lzcnt");
-    #[cfg(not(target_arch = "x86_64"))]
-    let x86_64_v3 = false;
+    let simd = SimdLevel::detect();
     let mut line_number = 0u64;
     for chunk in chunks {
         let chunk = match chunk {
@@ -277,33 +273,54 @@ fn read_input<S: Sink>(
             sink.overlong(chunk.overlong_lines_before);
         }
         let bytes = chunk.bytes();
-        line_number = match (keep_all, x86_64_v3) {
+        line_number = match (simd, keep_all) {
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: the CPU was checked for these features above.
-            (true, true) => unsafe { read_lines_avx2::<S, true>(bytes, line_number, context, filter, sink)? },
+            // SAFETY: an `Avx512` is proof that the CPU has the features this loop is compiled for.
+            (SimdLevel::Avx512(simd), true) => unsafe { read_lines_avx512::<S, true>(simd, bytes, line_number, context, filter, sink)? },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above.
-            (false, true) => unsafe { read_lines_avx2::<S, false>(bytes, line_number, context, filter, sink)? },
-            (true, _) => read_lines::<S, true>(bytes, line_number, context, filter, sink)?,
-            (false, _) => read_lines::<S, false>(bytes, line_number, context, filter, sink)?,
+            (SimdLevel::Avx512(simd), false) => unsafe { read_lines_avx512::<S, false>(simd, bytes, line_number, context, filter, sink)? },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: an `Avx2` is proof that the CPU has the features this loop is compiled for.
+            (SimdLevel::Avx2(simd), true) => unsafe { read_lines_avx2::<S, true>(simd, bytes, line_number, context, filter, sink)? },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above.
+            (SimdLevel::Avx2(simd), false) => unsafe { read_lines_avx2::<S, false>(simd, bytes, line_number, context, filter, sink)? },
+            (SimdLevel::Baseline(simd), true) => read_lines::<S, true>(simd, bytes, line_number, context, filter, sink)?,
+            (SimdLevel::Baseline(simd), false) => read_lines::<S, false>(simd, bytes, line_number, context, filter, sink)?,
         };
     }
     sink.end_input(context, line_number, None)
 }
 
-/// [`read_lines`] compiled for x86-64-v3 CPUs (AVX2, BMI, POPCNT, LZCNT): the tokenizer
-/// and aggregate it inlines may then use those instructions (and the IPv4 reader's SSSE3
-/// path inlines), while the binary still runs on any x86_64. Chosen once per input.
+/// [`read_lines`] compiled for the features an [`Avx2`] vouches for (x86-64-v3): the
+/// parser and aggregate it inlines then use them, while the binary still runs on any
+/// x86_64.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,bmi1,bmi2,popcnt,lzcnt")]
+#[target_feature(enable = "avx2,bmi1,bmi2,lzcnt,popcnt")]
 fn read_lines_avx2<S: Sink, const KEEP_ALL: bool>(
+    simd: Avx2,
     bytes: &[u8],
     line_number: u64,
     context: &InputContext<'_>,
     filter: &Filter,
     sink: &mut S,
 ) -> std::io::Result<u64> {
-    read_lines::<S, KEEP_ALL>(bytes, line_number, context, filter, sink)
+    read_lines::<S, KEEP_ALL>(simd, bytes, line_number, context, filter, sink)
+}
+
+/// [`read_lines`] compiled for the features an [`Avx512`] vouches for.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi1,bmi2,lzcnt,popcnt,avx512f,avx512bw")]
+fn read_lines_avx512<S: Sink, const KEEP_ALL: bool>(
+    simd: Avx512,
+    bytes: &[u8],
+    line_number: u64,
+    context: &InputContext<'_>,
+    filter: &Filter,
+    sink: &mut S,
+) -> std::io::Result<u64> {
+    read_lines::<S, KEEP_ALL>(simd, bytes, line_number, context, filter, sink)
 }
 
 /// Hands every line of a block of whole lines to `sink`; returns the last line's number.
@@ -311,6 +328,7 @@ fn read_lines_avx2<S: Sink, const KEEP_ALL: bool>(
 /// parse and aggregate, so the compiler keeps its fields in registers.
 #[inline(always)]
 fn read_lines<S: Sink, const KEEP_ALL: bool>(
+    simd: impl Simd,
     bytes: &[u8],
     mut line_number: u64,
     context: &InputContext<'_>,
@@ -329,7 +347,7 @@ fn read_lines<S: Sink, const KEEP_ALL: bool>(
             continue;
         }
         // Matched by reference: binding the record by value copies a few hundred bytes.
-        match &Record::parse(line) {
+        match &Record::parse_with(simd, line) {
             Ok(record) if KEEP_ALL || filter.matches(record) => sink.record(context, line_number, record)?,
             Ok(_) => sink.filtered_out(),
             Err(error) => sink.malformed(context, line_number, line, *error),
