@@ -293,35 +293,27 @@ fn read_input<S: Sink>(
     sink.end_input(context, line_number, None)
 }
 
-/// [`read_lines`] compiled for the features an [`Avx2`] vouches for (x86-64-v3): the
-/// parser and aggregate it inlines then use them, while the binary still runs on any
-/// x86_64.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,bmi1,bmi2,lzcnt,popcnt")]
-fn read_lines_avx2<S: Sink, const KEEP_ALL: bool>(
-    simd: Avx2,
-    bytes: &[u8],
-    line_number: u64,
-    context: &InputContext<'_>,
-    filter: &Filter,
-    sink: &mut S,
-) -> std::io::Result<u64> {
-    read_lines::<S, KEEP_ALL>(simd, bytes, line_number, context, filter, sink)
+/// Defines a copy of [`read_lines`] compiled for the features a SIMD kind vouches for:
+/// the parser and aggregate it inlines then use them, while the binary still runs on
+/// any x86_64. The feature list must be the one the kind's documentation names.
+macro_rules! read_lines_compiled_for {
+    ($name:ident, $kind:ty, $features:literal) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        fn $name<S: Sink, const KEEP_ALL: bool>(
+            simd: $kind,
+            bytes: &[u8],
+            line_number: u64,
+            context: &InputContext<'_>,
+            filter: &Filter,
+            sink: &mut S,
+        ) -> std::io::Result<u64> {
+            read_lines::<S, KEEP_ALL>(simd, bytes, line_number, context, filter, sink)
+        }
+    };
 }
-
-/// [`read_lines`] compiled for the features an [`Avx512`] vouches for.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,bmi1,bmi2,lzcnt,popcnt,avx512f,avx512bw")]
-fn read_lines_avx512<S: Sink, const KEEP_ALL: bool>(
-    simd: Avx512,
-    bytes: &[u8],
-    line_number: u64,
-    context: &InputContext<'_>,
-    filter: &Filter,
-    sink: &mut S,
-) -> std::io::Result<u64> {
-    read_lines::<S, KEEP_ALL>(simd, bytes, line_number, context, filter, sink)
-}
+read_lines_compiled_for!(read_lines_avx2, Avx2, "avx2,bmi1,bmi2,lzcnt,popcnt");
+read_lines_compiled_for!(read_lines_avx512, Avx512, "avx2,bmi1,bmi2,lzcnt,popcnt,avx512f,avx512bw");
 
 /// Hands every line of a block of whole lines to `sink`; returns the last line's number.
 /// `KEEP_ALL` gives the unfiltered run a loop where the record never leaves the inlined
