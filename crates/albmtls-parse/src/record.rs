@@ -175,6 +175,7 @@ pub struct Record<'a> {
 
 impl<'a> Record<'a> {
     /// Tokenizes one line (with or without its `\n` / `\r\n`).
+    #[inline(always)]
     pub fn parse(line: &'a [u8]) -> Result<Record<'a>, ParseError> {
         Record::parse_with(Baseline, line)
     }
