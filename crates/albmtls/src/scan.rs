@@ -171,12 +171,13 @@ pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl 
     for error in &listing_errors {
         printer.error(error);
     }
+    let simd = SimdLevel::detect();
     tracing::info!(
         inputs = inputs.len(),
         skipped_files = skipped_files.total(),
         threads = settings.threads,
         shard = settings.shard.map(|s| s.to_string()),
-        simd = SimdLevel::detect().name(),
+        simd = simd.name(),
         "reading inputs"
     );
     let started = std::time::Instant::now();
@@ -208,7 +209,7 @@ pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl 
                 let before = sink.records();
                 let input_started = std::time::Instant::now();
                 let inputs_left = total_inputs - started_inputs.fetch_add(1, Ordering::Relaxed);
-                let outcome = read_input(input, &context, settings, &mut sink, &stop, inputs_left);
+                let outcome = read_input(input, &context, settings, simd, &mut sink, &stop, inputs_left);
                 let read = sink.records() - before;
                 tracing::debug!(input = %name, records = read, elapsed_ms = input_started.elapsed().as_millis() as u64, "input done");
                 if let Err(err) = outcome {
@@ -236,6 +237,7 @@ fn read_input<S: Sink>(
     input: Input,
     context: &InputContext<'_>,
     settings: &ScanSettings,
+    simd: SimdLevel,
     sink: &mut S,
     stop: &AtomicBool,
     inputs_left: usize,
@@ -251,7 +253,6 @@ fn read_input<S: Sink>(
     };
     let filter = &settings.filter;
     let keep_all = filter.keeps_everything();
-    let simd = SimdLevel::detect();
     let mut line_number = 0u64;
     for chunk in chunks {
         let chunk = match chunk {
