@@ -5,9 +5,8 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use flate2::bufread::MultiGzDecoder;
-
 use crate::SourceError;
+use crate::gzip::MultiGzipReader;
 use crate::keys::LogFileKind;
 
 /// Read buffer for files and for the gzip decoder's input.
@@ -140,7 +139,7 @@ pub fn decode(name: &str, raw: Box<dyn Read + Send>) -> Result<(Encoding, Box<dy
         }
     };
     if head.starts_with(&[0x1f, 0x8b]) {
-        return Ok((Encoding::Gzip, Box::new(MultiGzDecoder::new(buffered))));
+        return Ok((Encoding::Gzip, Box::new(MultiGzipReader::new(buffered))));
     }
     let other = [
         (&b"BZh"[..], "bzip2"),

@@ -7,6 +7,7 @@
 //! reusing [`keys`] and [`decode`]).
 
 pub mod chunks;
+mod gzip;
 pub mod input;
 pub mod keys;
 
