@@ -11,7 +11,8 @@ use std::io::{self, BufRead, Read};
 
 use flate2::{Decompress, FlushDecompress, Status};
 
-const MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// The two bytes every gzip member starts with.
+pub(crate) const MAGIC: [u8; 2] = [0x1f, 0x8b];
 const METHOD_DEFLATE: u8 = 8;
 const FLAG_HEADER_CRC: u8 = 0x02;
 const FLAG_EXTRA: u8 = 0x04;
@@ -341,7 +342,7 @@ mod tests {
 
     /// A member with a file name and the optional header CRC, which flate2 cannot write.
     fn member_with_header_crc(data: &[u8], corrupt_header_crc: bool) -> Vec<u8> {
-        let mut header = vec![0x1f, 0x8b, 8, FLAG_HEADER_CRC | FLAG_NAME, 0, 0, 0, 0, 0, 255];
+        let mut header = vec![MAGIC[0], MAGIC[1], METHOD_DEFLATE, FLAG_HEADER_CRC | FLAG_NAME, 0, 0, 0, 0, 0, 255];
         header.extend_from_slice(b"name.log\0");
         let mut crc = crc32fast::Hasher::new();
         crc.update(&header);

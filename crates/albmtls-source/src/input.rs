@@ -6,7 +6,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::SourceError;
-use crate::gzip::MultiGzipReader;
+use crate::gzip::{self, MultiGzipReader};
 use crate::keys::LogFileKind;
 
 /// Read buffer for files and for the gzip decoder's input.
@@ -138,7 +138,7 @@ pub fn decode(name: &str, raw: Box<dyn Read + Send>) -> Result<(Encoding, Box<dy
             Err(source) => return Err(SourceError::Read { name: name.to_owned(), decoded_bytes: 0, source }),
         }
     };
-    if head.starts_with(&[0x1f, 0x8b]) {
+    if head.starts_with(&gzip::MAGIC) {
         return Ok((Encoding::Gzip, Box::new(MultiGzipReader::new(buffered))));
     }
     let other = [
