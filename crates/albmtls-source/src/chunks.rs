@@ -24,7 +24,10 @@ pub const MAX_LINE: usize = 64 * 1024 * 1024;
 
 /// Whole lines (each ending in `\n`, except possibly the last line of the input).
 pub struct Chunk {
+    /// A recycled buffer: only its first `len` bytes belong to this chunk. Its length is
+    /// kept when it goes back to the reader, so refilling it needs no zeroing.
     data: Vec<u8>,
+    len: usize,
     /// Lines cut out of this chunk because they exceeded [`MAX_LINE`], and whose place
     /// in the line count is just before this chunk's first line.
     pub overlong_lines_before: u64,
@@ -33,7 +36,7 @@ pub struct Chunk {
 
 impl Chunk {
     pub fn bytes(&self) -> &[u8] {
-        &self.data
+        &self.data[..self.len]
     }
 }
 
@@ -160,18 +163,27 @@ impl BlockReader {
         if self.done {
             return Ok(None);
         }
-        let mut buf = recycle_rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK_SIZE * 2));
-        buf.clear();
-        buf.append(&mut self.carry);
+        // `buf[..filled]` is the block so far; the bytes after it are left over from the
+        // buffer's last use and are only ever overwritten by reads.
+        let mut buf = recycle_rx.try_recv().unwrap_or_default();
+        if buf.len() < self.carry.len() {
+            buf.resize(self.carry.len(), 0);
+        }
+        let mut filled = self.carry.len();
+        buf[..filled].copy_from_slice(&self.carry);
+        self.carry.clear();
         // The buffer always starts at a line start. Until a newline is seen, the first
         // line is still growing: `scanned` bytes of it are known to hold no newline.
         let mut scanned = 0;
         let mut newline_seen = false;
         loop {
-            let start = buf.len();
-            buf.resize(start.max(CHUNK_SIZE) + CHUNK_SIZE, 0);
+            let start = filled;
+            let end = start.max(CHUNK_SIZE) + CHUNK_SIZE;
+            if buf.len() < end {
+                buf.resize(end, 0);
+            }
             let read = loop {
-                match self.reader.read(&mut buf[start..]) {
+                match self.reader.read(&mut buf[start..end]) {
                     Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                     other => break other,
                 }
@@ -180,65 +192,66 @@ impl BlockReader {
                 Ok(read) => read,
                 Err(source) => {
                     self.done = true;
-                    buf.truncate(start);
-                    let keep = if self.skipping { 0 } else { memrchr(b'\n', &buf).map_or(0, |i| i + 1) };
-                    let error = ChunkError { decoded_bytes: self.delivered + keep as u64, dropped_partial_line: buf.len() - keep, source };
+                    let keep = if self.skipping { 0 } else { memrchr(b'\n', &buf[..filled]).map_or(0, |i| i + 1) };
+                    let error = ChunkError { decoded_bytes: self.delivered + keep as u64, dropped_partial_line: filled - keep, source };
                     if keep == 0 {
                         return Err(error);
                     }
-                    buf.truncate(keep);
                     self.pending_error = Some(error);
-                    return Ok(Some(self.finish(buf, recycle_tx)));
+                    return Ok(Some(self.finish(buf, keep, recycle_tx)));
                 }
             };
-            buf.truncate(start + read);
+            filled = start + read;
             if self.skipping {
-                match memchr(b'\n', &buf) {
+                match memchr(b'\n', &buf[..filled]) {
                     Some(i) => {
-                        buf.drain(..=i);
+                        buf.copy_within(i + 1..filled, 0);
+                        filled -= i + 1;
                         self.skipping = false;
                         scanned = 0;
                     }
-                    None => buf.clear(),
+                    None => filled = 0,
                 }
             }
             while !newline_seen && !self.skipping {
-                match memchr(b'\n', &buf[scanned..]) {
+                match memchr(b'\n', &buf[scanned..filled]) {
                     Some(i) if scanned + i > MAX_LINE => {
-                        buf.drain(..=scanned + i);
+                        let next_line = scanned + i + 1;
+                        buf.copy_within(next_line..filled, 0);
+                        filled -= next_line;
                         self.overlong += 1;
                         scanned = 0;
                     }
                     Some(_) => newline_seen = true,
-                    None if buf.len() > MAX_LINE => {
-                        buf.clear();
+                    None if filled > MAX_LINE => {
+                        filled = 0;
                         self.overlong += 1;
                         self.skipping = true;
                         scanned = 0;
                     }
                     None => {
-                        scanned = buf.len();
+                        scanned = filled;
                         break;
                     }
                 }
             }
             if read == 0 {
                 self.done = true;
-                return Ok((!buf.is_empty()).then(|| self.finish(buf, recycle_tx)));
+                return Ok((filled > 0).then(|| self.finish(buf, filled, recycle_tx)));
             }
             if newline_seen
-                && buf.len() >= CHUNK_SIZE
-                && let Some(last_newline) = memrchr(b'\n', &buf)
+                && filled >= CHUNK_SIZE
+                && let Some(last_newline) = memrchr(b'\n', &buf[..filled])
             {
-                self.carry.extend_from_slice(&buf[last_newline + 1..]);
-                buf.truncate(last_newline + 1);
-                return Ok(Some(self.finish(buf, recycle_tx)));
+                self.carry.extend_from_slice(&buf[last_newline + 1..filled]);
+                return Ok(Some(self.finish(buf, last_newline + 1, recycle_tx)));
             }
         }
     }
 
-    fn finish(&mut self, data: Vec<u8>, recycle: &SyncSender<Vec<u8>>) -> Chunk {
-        self.delivered += data.len() as u64;
-        Chunk { data, overlong_lines_before: std::mem::take(&mut self.overlong), recycle: recycle.clone() }
+    /// Hands out the first `len` bytes of `data` as a chunk.
+    fn finish(&mut self, data: Vec<u8>, len: usize, recycle: &SyncSender<Vec<u8>>) -> Chunk {
+        self.delivered += len as u64;
+        Chunk { data, len, overlong_lines_before: std::mem::take(&mut self.overlong), recycle: recycle.clone() }
     }
 }
