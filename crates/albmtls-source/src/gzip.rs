@@ -27,7 +27,7 @@ const FLAGS_RESERVED: u8 = 0xe0;
 /// that does not match, bytes after a member that do not start another one). Every byte
 /// returned before an error was decoded from the stream as written, but the checksum of
 /// the member it belongs to is only checked once that member ends.
-pub struct MultiGzipReader<R> {
+pub(crate) struct MultiGzipReader<R> {
     input: R,
     inflate: Decompress,
     crc: crc32fast::Hasher,
@@ -49,7 +49,7 @@ enum State {
 }
 
 impl<R: BufRead> MultiGzipReader<R> {
-    pub fn new(input: R) -> MultiGzipReader<R> {
+    pub(crate) fn new(input: R) -> MultiGzipReader<R> {
         MultiGzipReader {
             input,
             inflate: Decompress::new(false),
@@ -67,14 +67,14 @@ impl<R: BufRead> MultiGzipReader<R> {
 
     /// Reads the next member's header; `false` at a clean end of input.
     fn read_header(&mut self) -> io::Result<bool> {
-        if fill_buf(&mut self.input)?.is_empty() {
-            return Ok(false);
-        }
         let member = self.member();
+        let available = fill_buf(&mut self.input)?;
+        let Some(&first) = available.first() else {
+            return Ok(false);
+        };
         // Checked before reading the rest, so that a few stray bytes after the last
         // member are called what they are, not a truncated header.
-        let available = fill_buf(&mut self.input)?;
-        if available[0] != MAGIC[0] || available.get(1).is_some_and(|&b| b != MAGIC[1]) {
+        if first != MAGIC[0] || available.get(1).is_some_and(|&b| b != MAGIC[1]) {
             let what =
                 if member == 1 { "the data does not start with a gzip header" } else { "the data after the last gzip member is not gzip" };
             let start: Vec<String> = available.iter().take(2).map(|b| format!("{b:02x}")).collect();
