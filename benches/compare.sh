@@ -3,6 +3,7 @@
 # one run, checks that they agree on counts, and prints medians and ratios.
 #
 #   benches/compare.sh [FILES] [LINES_PER_FILE]     (default: 48 x 50000, ~700 MB raw)
+#   PGO=1 benches/compare.sh                         (albmtls and decode-only built by benches/pgo.sh)
 #
 # Needs: hyperfine, gawk, ripgrep (apt-get install hyperfine gawk ripgrep), python3;
 # DuckDB is used when `python3 -c "import duckdb"` works (pip install duckdb).
@@ -22,14 +23,19 @@ done
 
 cargo build --release --locked -p albmtls -p albmtls-corpus -p albmtls-benches --bins
 BIN=target/release
+# albmtls and decode-only always come from the same build, so their ratio compares like with like.
+if [ "${PGO:-0}" = 1 ]; then
+    benches/pgo.sh
+    BIN=target/pgo/release
+fi
 ALBMTLS=$BIN/albmtls
 
 if [ ! -f "$ROOT/truth.json" ]; then
     # Level 6 compresses like ALB's own files (~4.5:1); the generator's default level 1 is for speed.
-    "$BIN/albmtls-corpus" --out "$ROOT" --files "$FILES" --lines "$LINES" --level 6 --no-other-logs
+    target/release/albmtls-corpus --out "$ROOT" --files "$FILES" --lines "$LINES" --level 6 --no-other-logs
 fi
 if [ ! -f "$ROOT-single/truth.json" ]; then
-    "$BIN/albmtls-corpus" --out "$ROOT-single" --files "$FILES" --lines "$LINES" --level 6 --no-other-logs --single-file
+    target/release/albmtls-corpus --out "$ROOT-single" --files "$FILES" --lines "$LINES" --level 6 --no-other-logs --single-file
 fi
 GZ=$(find "$ROOT/AWSLogs" -name '*.log.gz' | sort | tr '\n' ' ')
 SINGLE=$(find "$ROOT-single/AWSLogs" -name '*.log.gz')
@@ -52,6 +58,7 @@ IP_RE=${IP//./\\.}
 HAVE_DUCKDB=0
 python3 -c "import duckdb" 2>/dev/null && HAVE_DUCKDB=1
 
+echo "== build: $BIN $([ "${PGO:-0}" = 1 ] && echo '(profile-guided)' || echo '(cargo build --release)')"
 echo "== corpus: $FILES files x $LINES lines, $((RAW / 1000000)) MB raw, $((GZBYTES / 1000000)) MB gzip; cores: $(nproc); client: $IP"
 
 echo "== agreement (counts for client $IP with a Failed status; report totals)"
