@@ -11,6 +11,8 @@ use std::io::{self, BufRead, Read};
 
 use flate2::{Decompress, FlushDecompress, Status};
 
+use crate::fill_buf;
+
 /// The two bytes every gzip member starts with.
 pub(crate) const MAGIC: [u8; 2] = [0x1f, 0x8b];
 const METHOD_DEFLATE: u8 = 8;
@@ -242,17 +244,6 @@ impl<R: BufRead> HeaderReader<'_, R> {
             if done {
                 return Ok(());
             }
-        }
-    }
-}
-
-fn fill_buf<R: BufRead>(input: &mut R) -> io::Result<&[u8]> {
-    loop {
-        match input.fill_buf() {
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            // Re-borrowed here to end the loop's borrow (a known borrow-checker limit).
-            Ok(_) => return input.fill_buf(),
-            Err(err) => return Err(err),
         }
     }
 }

@@ -2,12 +2,12 @@
 //! byte streams.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use crate::SourceError;
 use crate::gzip::{self, MultiGzipReader};
 use crate::keys::LogFileKind;
+use crate::{SourceError, fill_buf};
 
 /// Read buffer for files and for the gzip decoder's input.
 const READ_BUFFER: usize = 256 * 1024;
@@ -131,13 +131,7 @@ pub enum Encoding {
 /// reading them as text would only produce malformed lines.
 pub fn decode(name: &str, raw: Box<dyn Read + Send>) -> Result<(Encoding, Box<dyn Read + Send>), SourceError> {
     let mut buffered = BufReader::with_capacity(READ_BUFFER, raw);
-    let head = loop {
-        match buffered.fill_buf() {
-            Ok(head) => break head,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(source) => return Err(SourceError::Read { name: name.to_owned(), decoded_bytes: 0, source }),
-        }
-    };
+    let head = fill_buf(&mut buffered).map_err(|source| SourceError::Read { name: name.to_owned(), decoded_bytes: 0, source })?;
     if head.starts_with(&gzip::MAGIC) {
         return Ok((Encoding::Gzip, Box::new(MultiGzipReader::new(buffered))));
     }

@@ -50,3 +50,15 @@ impl SourceError {
         SourceError::Open { path, source }
     }
 }
+
+/// `fill_buf`, retried when a signal interrupts it.
+pub(crate) fn fill_buf<R: io::BufRead>(input: &mut R) -> io::Result<&[u8]> {
+    loop {
+        match input.fill_buf() {
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            // Re-borrowed here to end the loop's borrow (a known borrow-checker limit).
+            Ok(_) => return input.fill_buf(),
+            Err(err) => return Err(err),
+        }
+    }
+}
