@@ -7,6 +7,7 @@
 
 pub mod filter;
 mod ip;
+mod lines;
 pub mod record;
 pub mod simd;
 mod spaces;
@@ -14,6 +15,7 @@ pub mod status;
 pub mod time;
 
 pub use filter::{Filter, StatusFilter};
+pub use lines::{Lines, lines};
 pub use record::{Field, ParseError, Problem, Record, is_blank, trim_line_end, unescape_subject};
 pub use simd::{Simd, SimdLevel};
 pub use status::{FailureCode, VerifyStatus};

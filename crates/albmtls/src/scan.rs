@@ -9,13 +9,12 @@ use std::sync::{Arc, Mutex};
 
 #[cfg(target_arch = "x86_64")]
 use albmtls_parse::simd::{Avx2, Avx512};
-use albmtls_parse::{Filter, ParseError, Record, Simd, SimdLevel, is_blank};
+use albmtls_parse::{Filter, ParseError, Record, Simd, SimdLevel, is_blank, lines};
 use albmtls_s3::{S3Client, S3Input, S3Location, S3Object, S3Stats};
 use albmtls_source::keys::LogFileKind;
 use albmtls_source::{LocalInput, SkippedFiles, chunks_in_run, decode, expand_paths};
 use anyhow::{Context, Result};
 use chrono::DateTime;
-use memchr::memchr_iter;
 use rayon::prelude::*;
 
 use crate::printer::Printer;
@@ -328,11 +327,7 @@ fn read_lines<S: Sink, const KEEP_ALL: bool>(
     filter: &Filter,
     sink: &mut S,
 ) -> std::io::Result<u64> {
-    let mut start = 0;
-    let ends = memchr_iter(b'\n', bytes).map(|i| i + 1).chain((bytes.last() != Some(&b'\n')).then_some(bytes.len()));
-    for end in ends {
-        let line = &bytes[start..end];
-        start = end;
+    for line in lines(simd, bytes) {
         line_number += 1;
         // Records start with a digit; only lines that do not are worth a blank check.
         if line.first().is_none_or(u8::is_ascii_whitespace) && is_blank(line) {
