@@ -17,27 +17,15 @@ use std::path::{Path, PathBuf};
 pub use chunks::{CHUNK_SIZE, Chunk, ChunkError, Chunks, MAX_LINE, chunks_in_run, read_chunks, spawn_chunks};
 pub use input::{Encoding, Expansion, LocalInput, SkippedFiles, decode, expand_paths};
 
-/// Why an input could not be listed, opened or read.
+/// Why an input could not be listed, opened or read. Displayed as `<input>: <problem>`;
+/// [`SourceError::problem`] gives the second part alone, for reports that show the input
+/// in a column of its own.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    #[error("{}: cannot open: {}{}", path.display(), source, hint(source))]
     Open { path: PathBuf, source: io::Error },
-    #[error("{}: symbolic link loop (it points back to {}): remove the link or name a path inside it", path.display(), ancestor.display())]
     SymlinkLoop { path: PathBuf, ancestor: PathBuf },
-    #[error("{name}: read failed after {decoded_bytes} decoded bytes: {source}")]
     Read { name: String, decoded_bytes: u64, source: io::Error },
-    #[error(
-        "{name}: {format}-compressed data is not supported; ALB writes gzip: decompress it first (e.g. `{format} -dc`) and pass the result on stdin with `-`"
-    )]
     UnsupportedCompression { name: String, format: &'static str },
-}
-
-fn hint(err: &io::Error) -> &'static str {
-    match err.kind() {
-        io::ErrorKind::NotFound => " (check the path)",
-        io::ErrorKind::PermissionDenied => " (check the file's permissions or run as a user that can read it)",
-        _ => "",
-    }
 }
 
 impl SourceError {
@@ -48,6 +36,42 @@ impl SourceError {
         }
         let source = err.into_io_error().unwrap_or_else(|| io::Error::other("directory walk failed"));
         SourceError::Open { path, source }
+    }
+
+    /// The input the error is about, as messages name it.
+    pub fn input(&self) -> String {
+        match self {
+            SourceError::Open { path, .. } | SourceError::SymlinkLoop { path, .. } => path.display().to_string(),
+            SourceError::Read { name, .. } | SourceError::UnsupportedCompression { name, .. } => name.clone(),
+        }
+    }
+
+    /// What went wrong and what to do about it, without the input's name.
+    pub fn problem(&self) -> String {
+        match self {
+            SourceError::Open { source, .. } => format!("cannot open: {source}{}", hint(source)),
+            SourceError::SymlinkLoop { ancestor, .. } => {
+                format!("symbolic link loop (it points back to {}): remove the link or name a path inside it", ancestor.display())
+            }
+            SourceError::Read { decoded_bytes, source, .. } => format!("read failed after {decoded_bytes} decoded bytes: {source}"),
+            SourceError::UnsupportedCompression { format, .. } => format!(
+                "{format}-compressed data is not supported; ALB writes gzip: decompress it first (e.g. `{format} -dc`) and pass the result on stdin with `-`"
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.input(), self.problem())
+    }
+}
+
+fn hint(err: &io::Error) -> &'static str {
+    match err.kind() {
+        io::ErrorKind::NotFound => " (check the path)",
+        io::ErrorKind::PermissionDenied => " (check the file's permissions or run as a user that can read it)",
+        _ => "",
     }
 }
 

@@ -12,7 +12,7 @@ use albmtls_parse::simd::{Avx2, Avx512};
 use albmtls_parse::{Filter, ParseError, Record, Simd, SimdLevel, is_blank, lines};
 use albmtls_s3::{S3Client, S3Input, S3Location, S3Object, S3Stats};
 use albmtls_source::keys::LogFileKind;
-use albmtls_source::{LocalInput, SkippedFiles, chunks_in_run, decode, expand_paths};
+use albmtls_source::{LocalInput, SkippedFiles, SourceError, chunks_in_run, decode, expand_paths};
 use anyhow::{Context, Result};
 use chrono::DateTime;
 use rayon::prelude::*;
@@ -68,9 +68,9 @@ impl Input {
         }
     }
 
-    fn open(self) -> Result<Box<dyn Read + Send>, String> {
+    fn open(self) -> Result<Box<dyn Read + Send>, SourceError> {
         match self {
-            Input::Local(local) => local.open().map_err(|err| err.to_string()),
+            Input::Local(local) => local.open(),
             Input::S3(object) => Ok(object.into_parts().1),
         }
     }
@@ -241,10 +241,10 @@ fn read_input<S: Sink>(
     stop: &AtomicBool,
     inputs_left: usize,
 ) -> std::io::Result<()> {
-    let opened = input.open().and_then(|raw| decode(context.name, raw).map_err(|err| err.to_string()));
-    let reader = match opened {
+    let reader = match input.open().and_then(|raw| decode(context.name, raw)) {
         Ok((_, reader)) => reader,
-        Err(message) => return sink.end_input(context, 0, Some(strip_name(&message, context.name))),
+        // The report shows the input's name in a column of its own.
+        Err(err) => return sink.end_input(context, 0, Some(err.problem())),
     };
     let chunks = match chunks_in_run(reader, inputs_left, settings.threads) {
         Ok(chunks) => chunks,
@@ -354,9 +354,4 @@ fn describe_read_error(err: &std::io::Error) -> String {
         }
         _ => format!("read failed: {err}"),
     }
-}
-
-/// Source errors start with the input's name; the report shows the name in its own column.
-fn strip_name(message: &str, name: &str) -> String {
-    message.strip_prefix(name).map(|m| m.trim_start_matches(':').trim_start()).unwrap_or(message).to_owned()
 }

@@ -86,6 +86,25 @@ fn truncated_gzip_is_named_keeps_earlier_records_and_exits_2() {
 }
 
 #[test]
+fn input_errors_name_the_input_once_and_say_what_to_do() {
+    let t = TestDir::new();
+    t.write_gz(&conn_log_name("1005"), &[LINES]);
+    // zstd's magic bytes: refused by name rather than read as malformed text.
+    t.write("conn_log.zst", &[0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]);
+    let run = t.run(&["report", "--format", "json", "AWSLogs", "conn_log.zst"]);
+    assert_eq!(run.code, 2, "an input that cannot be read must make the run fail");
+    let r = run.json();
+    assert_eq!(r["records"], 6);
+    let errors = r["skipped"]["input_errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["input"], "conn_log.zst");
+    assert_eq!(
+        errors[0]["message"],
+        "zstd-compressed data is not supported; ALB writes gzip: decompress it first (e.g. `zstd -dc`) and pass the result on stdin with `-`"
+    );
+}
+
+#[test]
 fn multi_member_gzip_is_read_to_the_end() {
     let t = TestDir::new();
     let lines: Vec<&str> = LINES.split_inclusive('\n').collect();
