@@ -1,8 +1,9 @@
-//! Properties of the tokenizer over arbitrary input.
+//! Properties of the tokenizer and the line splitter over arbitrary input.
 
+use albmtls_parse::simd::Baseline;
 #[cfg(target_arch = "x86_64")]
 use albmtls_parse::simd::{Avx2, Avx512};
-use albmtls_parse::{Field, ParseError, Problem, Record, unescape_subject};
+use albmtls_parse::{Field, ParseError, Problem, Record, lines, unescape_subject};
 use proptest::prelude::*;
 
 fn escape(subject: &[u8]) -> Vec<u8> {
@@ -73,6 +74,25 @@ proptest! {
             }
             if let Some(avx512) = Avx512::detect() {
                 prop_assert_eq!(Record::parse_with(avx512, line), baseline);
+            }
+        }
+    }
+
+    #[test]
+    fn every_simd_kind_cuts_lines_like_split_inclusive(
+        bytes in proptest::collection::vec(prop_oneof![8 => any::<u8>(), 1 => Just(b'\n')], 0..1500),
+        skip in 0usize..70,
+    ) {
+        let block = &bytes[skip.min(bytes.len())..];
+        let expected: Vec<&[u8]> = block.split_inclusive(|&b| b == b'\n').collect();
+        prop_assert_eq!(lines(Baseline, block).collect::<Vec<_>>(), expected.clone());
+        #[cfg(target_arch = "x86_64")]
+        {
+            if let Some(avx2) = Avx2::detect() {
+                prop_assert_eq!(lines(avx2, block).collect::<Vec<_>>(), expected.clone());
+            }
+            if let Some(avx512) = Avx512::detect() {
+                prop_assert_eq!(lines(avx512, block).collect::<Vec<_>>(), expected);
             }
         }
     }
