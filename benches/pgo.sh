@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds albmtls and decode-only with profile-guided optimisation (PGO), the way a release
-# binary would be built for distribution.
+# Builds albmtls and decode-only with profile-guided optimisation (PGO), to measure what
+# it would give. Since the parser builds its errors in a cold function it gives nothing
+# measurable (docs/performance.md, "No profile-guided build"), so releases use the plain
+# build.
 #
 #   benches/pgo.sh          -> target/pgo/release/albmtls, target/pgo/release/decode-only
 #
