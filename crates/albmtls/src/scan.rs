@@ -1,7 +1,8 @@
 //! The pipeline both `report` and `grep` run: local and S3 inputs in parallel (rayon),
 //! each decoded, tokenized, filtered and handed to a per-worker sink; sinks are merged at
-//! the end. The last inputs of a run are decoded ahead on reader threads so that cores
-//! a finished worker leaves idle still help.
+//! the end. Commands whose output does not follow the listing read the largest inputs
+//! first, and the last inputs of a run are decoded ahead on reader threads, so that the
+//! run does not end with one core reading while the others wait.
 
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -22,12 +23,19 @@ use crate::settings::ScanSettings;
 
 /// One input being read: its position in the run and its name for messages.
 pub struct InputContext<'a> {
+    /// Where the input stands in the listing (paths as named, directories sorted), which
+    /// is not always the order inputs are read in.
     pub index: usize,
     pub name: &'a str,
 }
 
 /// What a command does with the lines of one input.
 pub trait Sink: Send {
+    /// Whether the command's output follows the order inputs are listed in, as grep's
+    /// does. When it does not, the largest inputs are read first: a run that ends on a
+    /// large file leaves every core but one idle while that file is read.
+    const OUTPUT_FOLLOWS_LISTING: bool;
+
     fn record(&mut self, input: &InputContext<'_>, line_number: u64, record: &Record<'_>) -> std::io::Result<()>;
     fn filtered_out(&mut self);
     fn malformed(&mut self, input: &InputContext<'_>, line_number: u64, line: &[u8], error: ParseError);
@@ -76,20 +84,33 @@ impl Input {
     }
 }
 
-/// What the paths on the command line expand to, in the order they were given.
+/// What the paths on the command line expand to.
 struct Listed {
-    inputs: Vec<Input>,
+    /// Each input with its place in the listing, in the order they are to be read.
+    inputs: Vec<(usize, Input)>,
     skipped: SkippedFiles,
     errors: Vec<String>,
     s3_stats: Option<Arc<S3Stats>>,
 }
 
-/// Expands local paths and lists `s3://` prefixes, keeps this shard's share, and starts
-/// S3 downloads (they run ahead of the workers, bounded by `--concurrency`).
-fn list_inputs(settings: &ScanSettings) -> Listed {
+/// Expands local paths and lists `s3://` prefixes, keeps this shard's share, orders the
+/// inputs (largest first unless `keep_listing_order`), and starts S3 downloads in that
+/// order (they run ahead of the workers, bounded by `--concurrency`).
+fn list_inputs(settings: &ScanSettings, keep_listing_order: bool) -> Listed {
     enum Pending {
         Local(LocalInput),
         S3(S3Object),
+    }
+    impl Pending {
+        /// Size as stored, the best guess before reading at how long an input takes.
+        /// An unknown size (stdin) counts as largest, so a run never ends on a stream
+        /// of unknown length.
+        fn size(&self) -> u64 {
+            match self {
+                Pending::Local(local) => local.size().unwrap_or(u64::MAX),
+                Pending::S3(object) => object.size,
+            }
+        }
     }
     let since = settings.filter.since.and_then(DateTime::from_timestamp_micros);
     let until = settings.filter.until.and_then(DateTime::from_timestamp_micros);
@@ -139,9 +160,14 @@ fn list_inputs(settings: &ScanSettings) -> Listed {
         Pending::Local(local) => in_shard(&local.display_name()),
         Pending::S3(object) => in_shard(&object.url()),
     });
+    let mut pending: Vec<(usize, Pending)> = pending.into_iter().enumerate().collect();
+    if !keep_listing_order {
+        // Stable, so inputs of one size keep their listing order.
+        pending.sort_by_key(|(_, p)| std::cmp::Reverse(p.size()));
+    }
     let s3_objects: Vec<S3Object> = pending
         .iter()
-        .filter_map(|p| match p {
+        .filter_map(|(_, p)| match p {
             Pending::S3(object) => Some(object.clone()),
             Pending::Local(_) => None,
         })
@@ -156,9 +182,9 @@ fn list_inputs(settings: &ScanSettings) -> Listed {
     .into_iter();
     let inputs = pending
         .into_iter()
-        .filter_map(|p| match p {
-            Pending::Local(local) => Some(Input::Local(local)),
-            Pending::S3(_) => opened.next().map(Input::S3),
+        .filter_map(|(index, p)| match p {
+            Pending::Local(local) => Some((index, Input::Local(local))),
+            Pending::S3(_) => opened.next().map(|object| (index, Input::S3(object))),
         })
         .collect();
     Listed { inputs, skipped: skipped_files, errors, s3_stats }
@@ -166,7 +192,7 @@ fn list_inputs(settings: &ScanSettings) -> Listed {
 
 /// Reads every input named in `settings` into sinks made by `new_sink`.
 pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl Fn() -> S + Sync) -> Result<ScanOutcome<S>> {
-    let Listed { inputs, skipped: skipped_files, errors: listing_errors, s3_stats } = list_inputs(settings);
+    let Listed { inputs, skipped: skipped_files, errors: listing_errors, s3_stats } = list_inputs(settings, S::OUTPUT_FOLLOWS_LISTING);
     for error in &listing_errors {
         printer.error(error);
     }
@@ -192,12 +218,11 @@ pub fn scan<S: Sink>(settings: &ScanSettings, printer: &Printer, new_sink: impl 
     let started_inputs = AtomicUsize::new(0);
     printer.start_progress(inputs.len() as u64);
     let sink: S = pool.install(|| {
-        // Hand inputs out in list order to whichever worker is free (par_bridge), not in
-        // halves: S3 objects are prefetched in list order, so an indexed split would send
+        // Hand inputs out in order to whichever worker is free (par_bridge), not in
+        // halves: S3 objects are prefetched in that order, so an indexed split would send
         // one worker to the middle of the list, where nothing has been downloaded yet.
         inputs
             .into_iter()
-            .enumerate()
             .par_bridge()
             .fold(&new_sink, |mut sink, (index, input)| {
                 if stop.load(Ordering::Relaxed) {

@@ -69,6 +69,8 @@ impl GrepSink<'_> {
 }
 
 impl Sink for GrepSink<'_> {
+    const OUTPUT_FOLLOWS_LISTING: bool = true;
+
     fn record(&mut self, input: &InputContext<'_>, line_number: u64, record: &Record<'_>) -> std::io::Result<()> {
         self.matched += 1;
         self.write_record(input, line_number, record)

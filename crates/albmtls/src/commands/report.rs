@@ -19,6 +19,10 @@ use crate::settings::{MergeSettings, OutputFormat, ReportOutput, ReportSettings,
 struct ReportSink(Aggregate);
 
 impl Sink for ReportSink {
+    // Counts do not depend on the order; malformed-line samples are ordered by each
+    // input's place in the listing, not by when it was read.
+    const OUTPUT_FOLLOWS_LISTING: bool = false;
+
     #[inline(always)]
     fn record(&mut self, _: &InputContext<'_>, _: u64, record: &Record<'_>) -> std::io::Result<()> {
         self.0.add(record);

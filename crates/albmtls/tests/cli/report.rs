@@ -186,3 +186,49 @@ fn csv_and_markdown_outputs_snapshot() {
     let row = md.lines().find(|l| l.starts_with("| Failed:ClientCertExpired ")).expect("a Markdown row per status");
     assert_eq!(row.split('|').map(str::trim).nth(2), Some("2"), "{row}");
 }
+
+/// The inputs a `-vv` run finished, in the order it finished them.
+fn inputs_in_read_order(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|line| line.contains("input done"))
+        .filter_map(|line| line.split_whitespace().find_map(|word| word.strip_prefix("input=")))
+        .collect()
+}
+
+#[test]
+fn report_reads_the_largest_inputs_first_and_grep_keeps_the_listing_order() {
+    let t = TestDir::new();
+    t.write("a-small.log", LINES.as_bytes());
+    t.write("b-large.log", LINES.repeat(50).as_bytes());
+    t.write("c-medium.log", LINES.repeat(10).as_bytes());
+    let files = ["a-small.log", "b-large.log", "c-medium.log"];
+    let report = t.run(&[&["report", "--format", "json", "-j", "1", "-vv"][..], &files].concat());
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    assert_eq!(inputs_in_read_order(&report.stderr), ["b-large.log", "c-medium.log", "a-small.log"], "{}", report.stderr);
+    assert_eq!(report.json()["records"], 6 * 61);
+
+    let grep = t.run(&[&["grep", "--ip", "198.51.100.9", "-H", "-j", "1", "-vv"][..], &files].concat());
+    assert_eq!(grep.code, 0, "{}", grep.stderr);
+    assert_eq!(inputs_in_read_order(&grep.stderr), files, "{}", grep.stderr);
+    let printed: Vec<&str> = grep.stdout.lines().map(|line| line.split(':').next().unwrap()).collect();
+    let expected: Vec<&str> = [("a-small.log", 1), ("b-large.log", 50), ("c-medium.log", 10)]
+        .iter()
+        .flat_map(|&(name, n)| std::iter::repeat_n(name, n))
+        .collect();
+    assert_eq!(printed, expected);
+}
+
+#[test]
+fn malformed_samples_follow_the_listing_when_a_larger_input_is_read_first() {
+    let t = TestDir::new();
+    t.write("a-small.log", format!("{LINES}not a record in a\n").as_bytes());
+    t.write("b-large.log", format!("not a record in b\n{}", LINES.repeat(50)).as_bytes());
+    let run = t.run(&["report", "--format", "json", "-j", "1", "-vv", "a-small.log", "b-large.log"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(inputs_in_read_order(&run.stderr), ["b-large.log", "a-small.log"], "{}", run.stderr);
+    let samples = run.json()["skipped"]["malformed_samples"].clone();
+    let places: Vec<(&str, u64)> =
+        samples.as_array().unwrap().iter().map(|s| (s["input"].as_str().unwrap(), s["line"].as_u64().unwrap())).collect();
+    assert_eq!(places, [("a-small.log", 7), ("b-large.log", 1)]);
+}
