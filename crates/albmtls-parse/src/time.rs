@@ -16,8 +16,65 @@ pub const MICROS_PER_MINUTE: Micros = 60 * MICROS_PER_SECOND;
 /// Parses `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` into microseconds (digits beyond the 6th are
 /// dropped). Returns `None` for anything else, including impossible dates.
 pub fn parse_timestamp(text: &[u8]) -> Option<Micros> {
+    thread_local! {
+        /// The second of the last timestamp in ALB's own layout parsed on this thread.
+        /// A busy load balancer writes hundreds of lines per second, in time order, so
+        /// most lines only need their microseconds read.
+        static LAST_SECOND: Cell<Option<(SecondText, i64)>> = const { Cell::new(None) };
+    }
+    if let Ok(alb) = <&[u8; ALB_LAYOUT_LEN]>::try_from(text)
+        && let Some((remembered, seconds)) = LAST_SECOND.get()
+        && remembered == SecondText::of(alb)
+        && let Some(micros) = six_digit_fraction(alb)
+    {
+        return Some(seconds * MICROS_PER_SECOND + micros);
+    }
+    let (seconds, micros) = parse_in_full(text)?;
+    if let Ok(alb) = <&[u8; ALB_LAYOUT_LEN]>::try_from(text) {
+        LAST_SECOND.set(Some((SecondText::of(alb), seconds)));
+    }
+    Some(seconds * MICROS_PER_SECOND + micros)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, the layout ALB writes.
+const ALB_LAYOUT_LEN: usize = 27;
+
+/// The first 19 bytes of a timestamp in ALB's layout (`YYYY-MM-DDTHH:MM:SS`), as two
+/// overlapping words so that comparing them takes two compares.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct SecondText(u128, u32);
+
+impl SecondText {
+    fn of(text: &[u8; ALB_LAYOUT_LEN]) -> SecondText {
+        let head: [u8; 16] = text[..16].try_into().expect("16 of 27 bytes");
+        let tail: [u8; 4] = text[15..19].try_into().expect("4 of 27 bytes");
+        SecondText(u128::from_le_bytes(head), u32::from_le_bytes(tail))
+    }
+}
+
+/// The microseconds of `.ffffffZ` at the end of a timestamp in ALB's layout, read as
+/// one word: `None` unless it is a dot, six digits and a `Z`.
+fn six_digit_fraction(text: &[u8; ALB_LAYOUT_LEN]) -> Option<i64> {
+    let word = u64::from_le_bytes(text[19..].try_into().expect("8 of 27 bytes"));
+    const DIGITS: u64 = 0x00ff_ffff_ffff_ff00;
+    let is_digit_bytes = word & DIGITS & 0xf0f0_f0f0_f0f0_f0f0 == 0x0030_3030_3030_3000
+        && ((word & DIGITS & 0x0f0f_0f0f_0f0f_0f0f) + 0x0006_0606_0606_0600) & 0xf0f0_f0f0_f0f0_f0f0 == 0;
+    if word & 0xff != u64::from(b'.') || word >> 56 != u64::from(b'Z') || !is_digit_bytes {
+        return None;
+    }
+    // The six digit values moved up two bytes, behind two zero digits, then summed in
+    // pairs, fours and eights: the first byte is the most significant digit.
+    let mut value = (word & 0x000f_0f0f_0f0f_0f00) << 8;
+    value = (value * 10 + (value >> 8)) & 0x00ff_00ff_00ff_00ff;
+    value = (value * 100 + (value >> 16)) & 0x0000_ffff_0000_ffff;
+    value = (value * 10_000 + (value >> 32)) & 0xffff_ffff;
+    Some(value as i64)
+}
+
+/// Seconds since the epoch and the microseconds within the second.
+fn parse_in_full(text: &[u8]) -> Option<(i64, i64)> {
     let (date, rest) = text.split_at_checked(10)?;
-    let days = days_from_date(date)?;
+    let days = convert_date(date.try_into().ok()?)?;
     // rest = "THH:MM:SS" [".f+"] "Z"
     if rest.len() < 10 || rest[0] != b'T' || rest[3] != b':' || rest[6] != b':' || *rest.last()? != b'Z' {
         return None;
@@ -46,7 +103,7 @@ pub fn parse_timestamp(text: &[u8]) -> Option<Micros> {
         _ => return None,
     };
     let seconds = days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
-    Some(seconds * MICROS_PER_SECOND + micros)
+    Some((seconds, micros))
 }
 
 fn two_digits(b: &[u8]) -> Option<u32> {
@@ -54,23 +111,6 @@ fn two_digits(b: &[u8]) -> Option<u32> {
         [a, c] if a.is_ascii_digit() && c.is_ascii_digit() => Some(u32::from(a - b'0') * 10 + u32::from(c - b'0')),
         _ => None,
     }
-}
-
-/// Days since 1970-01-01 for `YYYY-MM-DD`, rejecting impossible dates. A log file's
-/// lines nearly all share one date, so the last date converted on this thread is kept.
-fn days_from_date(date: &[u8]) -> Option<i64> {
-    thread_local! {
-        static LAST: Cell<Option<([u8; 10], i64)>> = const { Cell::new(None) };
-    }
-    let date: &[u8; 10] = date.try_into().ok()?;
-    if let Some((text, days)) = LAST.get()
-        && text == *date
-    {
-        return Some(days);
-    }
-    let days = convert_date(date)?;
-    LAST.set(Some((*date, days)));
-    Some(days)
 }
 
 fn convert_date(date: &[u8; 10]) -> Option<i64> {
@@ -101,7 +141,44 @@ mod tests {
     }
 
     #[test]
-    fn the_remembered_date_never_stands_in_for_another() {
+    fn the_remembered_second_never_stands_in_for_another() {
+        let second = parse_timestamp(b"2026-11-01T00:30:00.000001Z").unwrap() - 1;
+        assert_eq!(parse_timestamp(b"2026-11-01T00:30:00.999999Z"), Some(second + 999_999));
+        assert_eq!(parse_timestamp(b"2026-11-01T00:30:00.120456Z"), Some(second + 120_456));
+        for bad in [
+            &b"2026-11-01T00:30:00.12a456Z"[..],
+            b"2026-11-01T00:30:00.123456X",
+            b"2026-11-01T00:30:00,123456Z",
+            b"2026-11-01T00:30:00.12/456Z",
+        ] {
+            assert_eq!(parse_timestamp(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(parse_timestamp(b"2026-11-01T00:30:00.1234567Z"), Some(second + 123_456));
+        assert_eq!(parse_timestamp(b"2026-11-01T00:30:01.000000Z"), Some(second + MICROS_PER_SECOND));
+        assert_eq!(parse_timestamp(b"2026-11-02T00:30:01.000000Z"), Some(second + (86_400 + 1) * MICROS_PER_SECOND));
+        assert_eq!(parse_timestamp(b"2026-11-01T00:30:00.000000Z"), Some(second));
+    }
+
+    proptest::proptest! {
+        /// Timestamps that share their second with the one before, as a busy log's do,
+        /// some with a byte changed: the remembered second gives what a full parse does.
+        #[test]
+        fn the_remembered_second_gives_what_a_full_parse_gives(
+            steps in proptest::collection::vec((0u32..3, 0u32..1_000_000, proptest::option::of((0usize..27, proptest::prelude::any::<u8>()))), 1..60),
+        ) {
+            for (second, fraction, change) in steps {
+                let mut text = format!("2026-11-01T00:30:0{second}.{fraction:06}Z").into_bytes();
+                if let Some((at, byte)) = change {
+                    text[at] = byte;
+                }
+                let full = parse_in_full(&text).map(|(seconds, micros)| seconds * MICROS_PER_SECOND + micros);
+                proptest::prop_assert_eq!(parse_timestamp(&text), full, "{}", String::from_utf8_lossy(&text));
+            }
+        }
+    }
+
+    #[test]
+    fn leap_days_are_checked_whatever_came_before() {
         let leap_day = parse_timestamp(b"2024-02-29T00:00:00Z").unwrap();
         assert_eq!(parse_timestamp(b"2023-02-29T00:00:00Z"), None);
         assert_eq!(parse_timestamp(b"2024-02-29T00:00:01Z"), Some(leap_day + MICROS_PER_SECOND));
