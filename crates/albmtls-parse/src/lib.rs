@@ -5,6 +5,7 @@
 //! filters users ask for. It does no I/O, allocates nothing per line, and must not know
 //! about files, gzip, aggregation or output.
 
+mod digits;
 pub mod filter;
 mod ip;
 mod lines;

@@ -7,6 +7,8 @@ use std::cell::Cell;
 
 use chrono::Datelike;
 
+use crate::digits::top_digits_value;
+
 /// Microseconds since 1970-01-01T00:00:00Z.
 pub type Micros = i64;
 
@@ -56,19 +58,11 @@ impl SecondText {
 /// one word: `None` unless it is a dot, six digits and a `Z`.
 fn six_digit_fraction(text: &[u8; ALB_LAYOUT_LEN]) -> Option<i64> {
     let word = u64::from_le_bytes(text[19..].try_into().expect("8 of 27 bytes"));
-    const DIGITS: u64 = 0x00ff_ffff_ffff_ff00;
-    let is_digit_bytes = word & DIGITS & 0xf0f0_f0f0_f0f0_f0f0 == 0x0030_3030_3030_3000
-        && ((word & DIGITS & 0x0f0f_0f0f_0f0f_0f0f) + 0x0006_0606_0606_0600) & 0xf0f0_f0f0_f0f0_f0f0 == 0;
-    if word & 0xff != u64::from(b'.') || word >> 56 != u64::from(b'Z') || !is_digit_bytes {
+    if word & 0xff != u64::from(b'.') || word >> 56 != u64::from(b'Z') {
         return None;
     }
-    // The six digit values moved up two bytes, behind two zero digits, then summed in
-    // pairs, fours and eights: the first byte is the most significant digit.
-    let mut value = (word & 0x000f_0f0f_0f0f_0f00) << 8;
-    value = (value * 10 + (value >> 8)) & 0x00ff_00ff_00ff_00ff;
-    value = (value * 100 + (value >> 16)) & 0x0000_ffff_0000_ffff;
-    value = (value * 10_000 + (value >> 32)) & 0xffff_ffff;
-    Some(value as i64)
+    // Shifted up a byte, the `Z` falls off and the six digits are on top.
+    top_digits_value(word << 8, 6).map(i64::from)
 }
 
 /// Seconds since the epoch and the microseconds within the second.
