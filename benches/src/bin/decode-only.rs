@@ -1,6 +1,6 @@
-//! Decodes every input the way albmtls does (same parallel split, same line blocks),
-//! counts lines and bytes, and parses nothing: the floor under any albmtls command on
-//! the same files.
+//! Decodes every input the way albmtls report does (largest first, same parallel split,
+//! same line blocks), counts lines and bytes, and parses nothing: the floor under any
+//! albmtls command on the same files.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,7 +16,8 @@ fn main() -> ExitCode {
         eprintln!("usage: decode-only PATH...");
         return ExitCode::from(2);
     }
-    let expansion = expand_paths(&paths);
+    let mut expansion = expand_paths(&paths);
+    expansion.inputs.sort_by_key(|input| std::cmp::Reverse(input.size().unwrap_or(u64::MAX)));
     let started = AtomicUsize::new(0);
     let (bytes, lines) = expansion
         .inputs
