@@ -68,7 +68,7 @@ fn six_digit_fraction(text: &[u8; ALB_LAYOUT_LEN]) -> Option<i64> {
 /// Seconds since the epoch and the microseconds within the second.
 fn parse_in_full(text: &[u8]) -> Option<(i64, i64)> {
     let (date, rest) = text.split_at_checked(10)?;
-    let days = convert_date(date.try_into().ok()?)?;
+    let days = days_from_date(date.try_into().ok()?)?;
     // rest = "THH:MM:SS" [".f+"] "Z"
     if rest.len() < 10 || rest[0] != b'T' || rest[3] != b':' || rest[6] != b':' || *rest.last()? != b'Z' {
         return None;
@@ -105,6 +105,23 @@ fn two_digits(b: &[u8]) -> Option<u32> {
         [a, c] if a.is_ascii_digit() && c.is_ascii_digit() => Some(u32::from(a - b'0') * 10 + u32::from(c - b'0')),
         _ => None,
     }
+}
+
+/// Days since 1970-01-01 for `YYYY-MM-DD`, rejecting impossible dates. A log file's
+/// lines nearly all share one date, so the last date converted on this thread is kept
+/// for the lines of a quiet load balancer, whose seconds rarely repeat.
+fn days_from_date(date: &[u8; 10]) -> Option<i64> {
+    thread_local! {
+        static LAST_DATE: Cell<Option<([u8; 10], i64)>> = const { Cell::new(None) };
+    }
+    if let Some((text, days)) = LAST_DATE.get()
+        && text == *date
+    {
+        return Some(days);
+    }
+    let days = convert_date(date)?;
+    LAST_DATE.set(Some((*date, days)));
+    Some(days)
 }
 
 fn convert_date(date: &[u8; 10]) -> Option<i64> {
