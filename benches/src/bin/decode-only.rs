@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use albmtls_source::{chunks_in_run, decode, expand_paths};
+use albmtls_source::{LocalInput, chunks_in_run, decode, expand_paths, sort_largest_first};
 use rayon::prelude::*;
 
 fn main() -> ExitCode {
@@ -17,7 +17,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let mut expansion = expand_paths(&paths);
-    expansion.inputs.sort_by_key(|input| std::cmp::Reverse(input.size().unwrap_or(u64::MAX)));
+    sort_largest_first(&mut expansion.inputs, LocalInput::size);
     let started = AtomicUsize::new(0);
     let (bytes, lines) = expansion
         .inputs

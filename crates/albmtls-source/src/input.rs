@@ -48,6 +48,15 @@ impl LocalInput {
     }
 }
 
+/// Orders inputs for a run whose output does not follow the listing: largest first, so
+/// that the run does not end with one core inflating a large file while the others wait
+/// (a gzip stream is inflated by one thread). An unknown size (stdin) sorts first, so a
+/// run never ends on a stream of unknown length. Stable: inputs of one size keep their
+/// order.
+pub fn sort_largest_first<T>(inputs: &mut [T], size: impl Fn(&T) -> Option<u64>) {
+    inputs.sort_by_key(|input| std::cmp::Reverse(size(input).unwrap_or(u64::MAX)));
+}
+
 /// Files a directory walk passed over, by kind, so reports can say what was not read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SkippedFiles {

@@ -3,7 +3,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use albmtls_source::{Chunks, Encoding, LocalInput, MAX_LINE, SourceError, decode, expand_paths, read_chunks, spawn_chunks};
+use albmtls_source::{
+    Chunks, Encoding, LocalInput, MAX_LINE, SourceError, decode, expand_paths, read_chunks, sort_largest_first, spawn_chunks,
+};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
@@ -195,4 +197,18 @@ fn missing_paths_and_symlink_loops_are_errors_that_do_not_stop_the_rest() {
     assert_eq!(messages.len(), 2, "{messages:?}");
     assert!(messages.iter().any(|m| m.contains("symbolic link loop")), "{messages:?}");
     assert!(messages.iter().any(|m| m.starts_with(&missing.display().to_string()) && m.contains("check the path")), "{messages:?}");
+}
+
+#[test]
+fn largest_inputs_sort_first_with_stdin_before_all_and_ties_in_listing_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = write(dir.path(), "small.log", b"1\n");
+    let large = write(dir.path(), "large.log", &[b'x'; 300]);
+    let tie_a = write(dir.path(), "tie-a.log", &[b'y'; 100]);
+    let tie_b = write(dir.path(), "tie-b.log", &[b'z'; 100]);
+    let mut inputs: Vec<LocalInput> =
+        [&small, &tie_a, &large, &tie_b].into_iter().map(|p| LocalInput::File(p.clone())).chain([LocalInput::Stdin]).collect();
+    sort_largest_first(&mut inputs, LocalInput::size);
+    let expected = [LocalInput::Stdin, LocalInput::File(large), LocalInput::File(tie_a), LocalInput::File(tie_b), LocalInput::File(small)];
+    assert_eq!(inputs, expected);
 }

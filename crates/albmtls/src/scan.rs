@@ -13,7 +13,7 @@ use albmtls_parse::simd::{Avx2, Avx512};
 use albmtls_parse::{Filter, ParseError, Record, Simd, SimdLevel, is_blank, lines};
 use albmtls_s3::{S3Client, S3Input, S3Location, S3Object, S3Stats};
 use albmtls_source::keys::LogFileKind;
-use albmtls_source::{LocalInput, SkippedFiles, SourceError, chunks_in_run, decode, expand_paths};
+use albmtls_source::{LocalInput, SkippedFiles, SourceError, chunks_in_run, decode, expand_paths, sort_largest_first};
 use anyhow::{Context, Result};
 use chrono::DateTime;
 use rayon::prelude::*;
@@ -103,12 +103,10 @@ fn list_inputs(settings: &ScanSettings, keep_listing_order: bool) -> Listed {
     }
     impl Pending {
         /// Size as stored, the best guess before reading at how long an input takes.
-        /// An unknown size (stdin) counts as largest, so a run never ends on a stream
-        /// of unknown length.
-        fn size(&self) -> u64 {
+        fn size(&self) -> Option<u64> {
             match self {
-                Pending::Local(local) => local.size().unwrap_or(u64::MAX),
-                Pending::S3(object) => object.size,
+                Pending::Local(local) => local.size(),
+                Pending::S3(object) => Some(object.size),
             }
         }
     }
@@ -162,8 +160,7 @@ fn list_inputs(settings: &ScanSettings, keep_listing_order: bool) -> Listed {
     });
     let mut pending: Vec<(usize, Pending)> = pending.into_iter().enumerate().collect();
     if !keep_listing_order {
-        // Stable, so inputs of one size keep their listing order.
-        pending.sort_by_key(|(_, p)| std::cmp::Reverse(p.size()));
+        sort_largest_first(&mut pending, |(_, p)| p.size());
     }
     let s3_objects: Vec<S3Object> = pending
         .iter()
