@@ -1,14 +1,63 @@
-//! Decodes every input the way albmtls report does (largest first, same parallel split,
-//! same line blocks), counts lines and bytes, and parses nothing: the floor under any
-//! albmtls command on the same files.
+//! Runs the albmtls engine (`albmtls_scan::scan_blocks`: the same listing, largest-first
+//! order, parallel workers, gzip on reader threads and whole-line blocks as every
+//! command) and only counts lines and bytes: no tokenizing, filtering or aggregation.
+//! The floor under any albmtls command on the same files.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use albmtls_parse::Filter;
+use albmtls_s3::S3Options;
+use albmtls_scan::{BlockSink, InputContext, Progress, ScanOptions, scan_blocks};
 
-use albmtls_source::{LocalInput, chunks_in_run, decode, expand_paths, sort_largest_first};
-use rayon::prelude::*;
+/// Lines and bytes of the blocks one worker was handed.
+#[derive(Default)]
+struct Count {
+    lines: u64,
+    bytes: u64,
+}
+
+impl BlockSink for Count {
+    // Read as the report reads: largest first.
+    const OUTPUT_FOLLOWS_LISTING: bool = false;
+
+    fn begin_input(&mut self, _: &InputContext<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn block(&mut self, _: &InputContext<'_>, bytes: &[u8], _: u64) -> std::io::Result<()> {
+        self.bytes += bytes.len() as u64;
+        self.lines += memchr::memchr_iter(b'\n', bytes).count() as u64;
+        Ok(())
+    }
+
+    fn end_input(&mut self, input: &InputContext<'_>, error: Option<String>) -> std::io::Result<()> {
+        if let Some(error) = error {
+            eprintln!("decode-only: {}: {error}", input.name);
+        }
+        Ok(())
+    }
+
+    fn records(&self) -> u64 {
+        self.lines
+    }
+
+    fn merge(&mut self, other: Count) {
+        self.lines += other.lines;
+        self.bytes += other.bytes;
+    }
+}
+
+struct Quiet;
+
+impl Progress for Quiet {
+    fn listing_error(&self, message: &str) {
+        eprintln!("decode-only: {message}");
+    }
+    fn start(&self, _: u64) {}
+    fn input_done(&self, _: u64, _: Option<u64>) {}
+    fn finish(&self) {}
+}
 
 fn main() -> ExitCode {
     let paths: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
@@ -16,23 +65,16 @@ fn main() -> ExitCode {
         eprintln!("usage: decode-only PATH...");
         return ExitCode::from(2);
     }
-    let mut expansion = expand_paths(&paths);
-    sort_largest_first(&mut expansion.inputs, LocalInput::size);
-    let started = AtomicUsize::new(0);
-    let (bytes, lines) = expansion
-        .inputs
-        .iter()
-        .par_bridge()
-        .map(|input| {
-            let inputs_left = expansion.inputs.len() - started.fetch_add(1, Ordering::Relaxed);
-            let name = input.display_name();
-            let Ok((_, reader)) = input.open().and_then(|raw| decode(&name, raw)) else { return (0, 0) };
-            let Ok(chunks) = chunks_in_run(reader, inputs_left, rayon::current_num_threads()) else { return (0, 0) };
-            chunks.flatten().fold((0u64, 0u64), |(b, l), chunk| {
-                (b + chunk.bytes().len() as u64, l + memchr::memchr_iter(b'\n', chunk.bytes()).count() as u64)
-            })
-        })
-        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-    println!("{lines} lines, {bytes} bytes");
-    ExitCode::SUCCESS
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let options = ScanOptions { paths, filter: Filter::default(), threads, shard: None, s3: S3Options::default() };
+    match scan_blocks(&options, &Quiet, Count::default) {
+        Ok(outcome) => {
+            println!("{} lines, {} bytes", outcome.sink.lines, outcome.sink.bytes);
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("decode-only: {err}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -9,7 +9,7 @@ use memchr::memmem;
 
 use crate::record::{Record, unescape_subject};
 use crate::status::{FailureCode, VerifyStatus};
-use crate::time::Micros;
+use crate::time::TimeRange;
 
 /// A `--status` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,10 +83,8 @@ pub struct Filter {
     pub statuses: Vec<StatusFilter>,
     /// Substring of the (unescaped) certificate subject.
     pub subject: Option<memmem::Finder<'static>>,
-    /// Inclusive lower bound on the entry time.
-    pub since: Option<Micros>,
-    /// Exclusive upper bound on the entry time.
-    pub until: Option<Micros>,
+    /// Entry times to keep.
+    pub time: TimeRange,
     pub listener_ports: Vec<u16>,
 }
 
@@ -101,13 +99,12 @@ impl Filter {
         self.networks.is_empty()
             && self.statuses.is_empty()
             && self.subject.is_none()
-            && self.since.is_none()
-            && self.until.is_none()
+            && self.time.is_all()
             && self.listener_ports.is_empty()
     }
 
     pub fn matches(&self, record: &Record<'_>) -> bool {
-        if self.since.is_some_and(|since| record.time < since) || self.until.is_some_and(|until| record.time >= until) {
+        if !self.time.contains(record.time) {
             return false;
         }
         if !self.listener_ports.is_empty() && !self.listener_ports.contains(&record.listener_port) {
@@ -171,9 +168,9 @@ mod tests {
         let f = Filter { listener_ports: vec![8443], ..Filter::default() };
         assert!(f.matches(&expired) && !f.matches(&unknown));
         let at = expired.time;
-        let f = Filter { since: Some(at), until: Some(at + 1), ..Filter::default() };
+        let f = Filter { time: TimeRange::new(Some(at), Some(at + 1)).unwrap(), ..Filter::default() };
         assert!(f.matches(&expired) && !f.matches(&unknown));
-        let f = Filter { until: Some(at), ..Filter::default() };
+        let f = Filter { time: TimeRange::new(None, Some(at)).unwrap(), ..Filter::default() };
         assert!(!f.matches(&expired));
     }
 

@@ -7,17 +7,28 @@
 //! [`Avx512`] can only be had from their `detect` functions, so code holding one may use
 //! what it stands for.
 //!
-//! The tokenizer is generic over [`Simd`]. For the wide kinds to pay off, the caller
-//! compiles its line loop once per kind with `#[target_feature]` (the features each kind
-//! guarantees are listed on it), so that the masks and the parser inline into it.
+//! The tokenizer is generic over [`Simd`]. For the wide kinds to pay off, a caller's line
+//! loop must be compiled for the features its kind stands for, so that the masks and the
+//! parser inline into it: [`SimdLevel::dispatch`] runs a [`SimdKernel`] inside a function
+//! compiled with `#[target_feature]` for the kind at hand. Each kind's feature list is
+//! written once, in [`simd_kind!`], which makes both its `detect` and that function: the
+//! `unsafe` call in `dispatch` is sound because the two cannot disagree.
 
 /// A set of vector instructions the CPU is known to have.
-pub trait Simd: Copy + Send + Sync + sealed::Sealed {
+pub trait Simd: Copy + Send + Sync + std::fmt::Debug + sealed::Sealed {
     /// Bit `i` is set when `block[i] == byte`.
     fn eq_mask(self, block: &[u8; 64], byte: u8) -> u64;
 
     /// Whether the CPU has SSSE3 (the IPv4 reader's byte shuffle).
     fn has_ssse3(self) -> bool;
+}
+
+/// Work generic over the SIMD kind, for [`SimdLevel::dispatch`]. Mark `run`
+/// `#[inline(always)]`: it must inline into the function compiled for the kind.
+pub trait SimdKernel {
+    type Output;
+
+    fn run<M: Simd>(self, simd: M) -> Self::Output;
 }
 
 mod sealed {
@@ -51,25 +62,48 @@ impl Simd for Baseline {
     }
 }
 
-/// An x86-64-v3 CPU: it has `avx2`, `bmi1`, `bmi2`, `lzcnt` and `popcnt` (and SSSE3,
-/// which they imply). A loop compiled with
-/// `#[target_feature(enable = "avx2,bmi1,bmi2,lzcnt,popcnt")]` may run while holding one.
-#[cfg(target_arch = "x86_64")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Avx2(());
+/// Defines a kind: its proof type, its `detect` (every feature checked at run time), and
+/// a function that runs a kernel compiled for exactly those features.
+macro_rules! simd_kind {
+    ($(#[$doc:meta])* $kind:ident, $run:ident, [$($feature:tt),+]) => {
+        $(#[$doc])*
+        #[cfg(target_arch = "x86_64")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $kind(());
 
-#[cfg(target_arch = "x86_64")]
-impl Avx2 {
-    /// `Some` when this CPU has every feature [`Avx2`] stands for.
-    pub fn detect() -> Option<Avx2> {
-        let has_all = is_x86_feature_detected!("avx2")
-            && is_x86_feature_detected!("bmi1")
-            && is_x86_feature_detected!("bmi2")
-            && is_x86_feature_detected!("lzcnt")
-            && is_x86_feature_detected!("popcnt");
-        has_all.then_some(Avx2(()))
-    }
+        #[cfg(target_arch = "x86_64")]
+        impl $kind {
+            /// The features a value of this kind proves, as `#[target_feature]` names them.
+            pub const FEATURES: &'static [&'static str] = &[$($feature),+];
+
+            /// `Some` when this CPU has every feature in [`Self::FEATURES`].
+            pub fn detect() -> Option<$kind> {
+                (true $(&& is_x86_feature_detected!($feature))+).then_some($kind(()))
+            }
+        }
+
+        /// Runs `kernel` compiled for the kind's features.
+        #[cfg(target_arch = "x86_64")]
+        $(#[target_feature(enable = $feature)])+
+        fn $run<K: SimdKernel>(simd: $kind, kernel: K) -> K::Output {
+            kernel.run(simd)
+        }
+    };
 }
+
+simd_kind!(
+    /// An x86-64-v3 CPU: AVX2, BMI1, BMI2, LZCNT and POPCNT (and SSSE3, which they imply).
+    Avx2,
+    run_avx2,
+    ["avx2", "bmi1", "bmi2", "lzcnt", "popcnt"]
+);
+
+simd_kind!(
+    /// Everything [`Avx2`] stands for plus AVX-512F and AVX-512BW.
+    Avx512,
+    run_avx512,
+    ["avx2", "bmi1", "bmi2", "lzcnt", "popcnt", "avx512f", "avx512bw"]
+);
 
 #[cfg(target_arch = "x86_64")]
 impl Simd for Avx2 {
@@ -82,22 +116,6 @@ impl Simd for Avx2 {
     #[inline(always)]
     fn has_ssse3(self) -> bool {
         true
-    }
-}
-
-/// Everything [`Avx2`] stands for plus `avx512f` and `avx512bw`. A loop compiled with
-/// `#[target_feature(enable = "avx2,bmi1,bmi2,lzcnt,popcnt,avx512f,avx512bw")]` may run
-/// while holding one.
-#[cfg(target_arch = "x86_64")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Avx512(());
-
-#[cfg(target_arch = "x86_64")]
-impl Avx512 {
-    /// `Some` when this CPU has every feature [`Avx512`] stands for.
-    pub fn detect() -> Option<Avx512> {
-        let has_all = Avx2::detect().is_some() && is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512bw");
-        has_all.then_some(Avx512(()))
     }
 }
 
@@ -135,6 +153,22 @@ impl SimdLevel {
             return SimdLevel::Avx2(avx2);
         }
         SimdLevel::Baseline(Baseline)
+    }
+
+    /// Runs `kernel` with this kind, compiled for its features, so that everything
+    /// inlined into [`SimdKernel::run`] uses them.
+    #[inline]
+    pub fn dispatch<K: SimdKernel>(self, kernel: K) -> K::Output {
+        match self {
+            SimdLevel::Baseline(simd) => kernel.run(simd),
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: an `Avx2` is made only by `Avx2::detect`, after checking every feature
+            // `run_avx2` is compiled for (one list, in `simd_kind!`).
+            SimdLevel::Avx2(simd) => unsafe { run_avx2(simd, kernel) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above, for `Avx512` and `run_avx512`.
+            SimdLevel::Avx512(simd) => unsafe { run_avx512(simd, kernel) },
+        }
     }
 
     /// A short name for logs.
@@ -248,6 +282,52 @@ mod tests {
             check_masks(&format!("{simd:?}"), |block, byte| simd.eq_mask(block, byte));
         }
         for_each_simd!(check_kind);
+    }
+
+    /// Reports the kind it ran with and a mask computed inside the compiled function.
+    struct WhichKind<'a>(&'a [u8; 64]);
+
+    impl SimdKernel for WhichKind<'_> {
+        type Output = (String, u64);
+
+        #[inline(always)]
+        fn run<M: Simd>(self, simd: M) -> (String, u64) {
+            (format!("{simd:?}"), simd.eq_mask(self.0, b'"'))
+        }
+    }
+
+    #[test]
+    fn dispatch_runs_the_kernel_with_the_detected_kind_and_its_features() {
+        let mut block = [b'a'; 64];
+        block[5] = b'"';
+        block[63] = b'"';
+        let (kind, mask) = SimdLevel::detect().dispatch(WhichKind(&block));
+        assert_eq!(mask, (1 << 5) | (1 << 63));
+        let expected = match SimdLevel::detect() {
+            SimdLevel::Baseline(_) => "Baseline",
+            #[cfg(target_arch = "x86_64")]
+            SimdLevel::Avx2(_) => "Avx2(())",
+            #[cfg(target_arch = "x86_64")]
+            SimdLevel::Avx512(_) => "Avx512(())",
+        };
+        assert_eq!(kind, expected);
+        #[cfg(target_arch = "x86_64")]
+        {
+            let cpu_has = |feature: &str| match feature {
+                "avx2" => is_x86_feature_detected!("avx2"),
+                "bmi1" => is_x86_feature_detected!("bmi1"),
+                "bmi2" => is_x86_feature_detected!("bmi2"),
+                "lzcnt" => is_x86_feature_detected!("lzcnt"),
+                "popcnt" => is_x86_feature_detected!("popcnt"),
+                "avx512f" => is_x86_feature_detected!("avx512f"),
+                "avx512bw" => is_x86_feature_detected!("avx512bw"),
+                other => panic!("a kind names a feature this test does not know: {other}"),
+            };
+            for (features, detected) in [(Avx2::FEATURES, Avx2::detect().is_some()), (Avx512::FEATURES, Avx512::detect().is_some())] {
+                // What a proof promises is what the CPU, asked feature by feature, says.
+                assert_eq!(features.iter().all(|f| cpu_has(f)), detected, "{features:?}");
+            }
+        }
     }
 
     #[test]

@@ -1,85 +1,74 @@
 //! `tls_verify_status`: `Success`, `-`, one of the documented `Failed:` codes, or an
-//! unknown `Failed:<X>` that is kept verbatim.
+//! unknown `Failed:<X>` that is kept verbatim; borrowed from a line ([`VerifyStatus`]) or
+//! owned by aggregates ([`StatusKey`]).
 
 use std::fmt;
 
-/// A documented `Failed:` code (the part after `Failed:`).
-///
-/// The order is the order of the AWS documentation; it is also the order reports list
-/// codes in when counts tie.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-pub enum FailureCode {
+/// Defines [`FailureCode`] from one list of code names: the enum, [`FailureCode::ALL`] and
+/// both spellings. Adding a code is one name here plus its entry in
+/// [`crate::remediation::for_code`] (the compiler asks for it).
+macro_rules! failure_codes {
+    ($($(#[$doc:meta])* $code:ident),+ $(,)?) => {
+        /// A documented `Failed:` code (the part after `Failed:`).
+        ///
+        /// The order is the order of the AWS documentation; it is also the order reports
+        /// list codes in when counts tie.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        pub enum FailureCode {
+            $($(#[$doc])* $code),+
+        }
+
+        impl FailureCode {
+            /// Every documented code, in documentation order.
+            pub const ALL: [FailureCode; [$(stringify!($code)),+].len()] = [$(FailureCode::$code),+];
+
+            /// The code as ALB spells it, without the `Failed:` prefix.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(FailureCode::$code => stringify!($code)),+
+                }
+            }
+
+            /// The full status text, `Failed:<code>`.
+            pub fn status_text(self) -> &'static str {
+                match self {
+                    $(FailureCode::$code => concat!("Failed:", stringify!($code))),+
+                }
+            }
+        }
+    };
+}
+
+failure_codes! {
+    /// The client chain is deeper than ALB's maximum (4).
     ClientCertMaxChainDepthExceeded,
+    /// The client certificate (chain) is larger than ALB accepts.
     ClientCertMaxSizeExceeded,
+    /// A CRL in the trust store revokes the client certificate.
     ClientCertCrlHit,
+    /// ALB could not process a CRL of the trust store.
     ClientCertCrlProcessingError,
+    /// No chain from the client certificate to a CA of the trust store.
     ClientCertUntrusted,
+    /// The client certificate's NotBefore is in the future.
     ClientCertNotYetValid,
+    /// The client certificate's NotAfter is in the past.
     ClientCertExpired,
+    /// The certificate type is not supported (e.g. not X.509v3).
     ClientCertTypeUnsupported,
+    /// The client certificate is invalid.
     ClientCertInvalid,
+    /// The certificate's purpose (EKU / key usage) does not allow client authentication.
     ClientCertPurposeInvalid,
+    /// Rejected by custom server validation.
     ClientCertRejected,
+    /// A runtime connection error ALB does not map to a code.
     UnmappedConnectionError,
+    /// The certificate is incompatible with the listener's security policy.
     ClientCertIncompatible,
 }
 
 impl FailureCode {
-    /// Every documented code, in documentation order.
-    pub const ALL: [FailureCode; 13] = [
-        FailureCode::ClientCertMaxChainDepthExceeded,
-        FailureCode::ClientCertMaxSizeExceeded,
-        FailureCode::ClientCertCrlHit,
-        FailureCode::ClientCertCrlProcessingError,
-        FailureCode::ClientCertUntrusted,
-        FailureCode::ClientCertNotYetValid,
-        FailureCode::ClientCertExpired,
-        FailureCode::ClientCertTypeUnsupported,
-        FailureCode::ClientCertInvalid,
-        FailureCode::ClientCertPurposeInvalid,
-        FailureCode::ClientCertRejected,
-        FailureCode::UnmappedConnectionError,
-        FailureCode::ClientCertIncompatible,
-    ];
-
-    /// The code as ALB spells it, without the `Failed:` prefix.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FailureCode::ClientCertMaxChainDepthExceeded => "ClientCertMaxChainDepthExceeded",
-            FailureCode::ClientCertMaxSizeExceeded => "ClientCertMaxSizeExceeded",
-            FailureCode::ClientCertCrlHit => "ClientCertCrlHit",
-            FailureCode::ClientCertCrlProcessingError => "ClientCertCrlProcessingError",
-            FailureCode::ClientCertUntrusted => "ClientCertUntrusted",
-            FailureCode::ClientCertNotYetValid => "ClientCertNotYetValid",
-            FailureCode::ClientCertExpired => "ClientCertExpired",
-            FailureCode::ClientCertTypeUnsupported => "ClientCertTypeUnsupported",
-            FailureCode::ClientCertInvalid => "ClientCertInvalid",
-            FailureCode::ClientCertPurposeInvalid => "ClientCertPurposeInvalid",
-            FailureCode::ClientCertRejected => "ClientCertRejected",
-            FailureCode::UnmappedConnectionError => "UnmappedConnectionError",
-            FailureCode::ClientCertIncompatible => "ClientCertIncompatible",
-        }
-    }
-
-    /// The full status text, `Failed:<code>`.
-    pub fn status_text(self) -> &'static str {
-        match self {
-            FailureCode::ClientCertMaxChainDepthExceeded => "Failed:ClientCertMaxChainDepthExceeded",
-            FailureCode::ClientCertMaxSizeExceeded => "Failed:ClientCertMaxSizeExceeded",
-            FailureCode::ClientCertCrlHit => "Failed:ClientCertCrlHit",
-            FailureCode::ClientCertCrlProcessingError => "Failed:ClientCertCrlProcessingError",
-            FailureCode::ClientCertUntrusted => "Failed:ClientCertUntrusted",
-            FailureCode::ClientCertNotYetValid => "Failed:ClientCertNotYetValid",
-            FailureCode::ClientCertExpired => "Failed:ClientCertExpired",
-            FailureCode::ClientCertTypeUnsupported => "Failed:ClientCertTypeUnsupported",
-            FailureCode::ClientCertInvalid => "Failed:ClientCertInvalid",
-            FailureCode::ClientCertPurposeInvalid => "Failed:ClientCertPurposeInvalid",
-            FailureCode::ClientCertRejected => "Failed:ClientCertRejected",
-            FailureCode::UnmappedConnectionError => "Failed:UnmappedConnectionError",
-            FailureCode::ClientCertIncompatible => "Failed:ClientCertIncompatible",
-        }
-    }
-
     /// Looks a code up by its exact spelling (without `Failed:`).
     pub fn from_code(code: &[u8]) -> Option<FailureCode> {
         FailureCode::ALL.into_iter().find(|c| c.as_str().as_bytes() == code)
@@ -129,6 +118,79 @@ impl<'a> VerifyStatus<'a> {
     /// Whether this is any `Failed:` status, known or not.
     pub fn is_failure(&self) -> bool {
         matches!(self, VerifyStatus::Failed(_) | VerifyStatus::FailedUnknown(_))
+    }
+}
+
+/// A `tls_verify_status` owned, as aggregates and reports keep it: the documented values
+/// typed, any other text verbatim. Serialized as the text the log writes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StatusKey {
+    Success,
+    Absent,
+    Failed(FailureCode),
+    /// Any other text: an undocumented `Failed:<X>` or something stranger.
+    Other(String),
+}
+
+impl StatusKey {
+    /// The key of a status written out in full, as in a log (`Success`, `-`,
+    /// `Failed:<code>`, ...).
+    pub fn from_text(text: &str) -> StatusKey {
+        match VerifyStatus::parse(text.as_bytes()) {
+            VerifyStatus::Success => StatusKey::Success,
+            VerifyStatus::Absent => StatusKey::Absent,
+            VerifyStatus::Failed(code) => StatusKey::Failed(code),
+            VerifyStatus::FailedUnknown(_) | VerifyStatus::Other(_) => StatusKey::Other(text.to_owned()),
+        }
+    }
+
+    /// The status exactly as it appears in logs.
+    pub fn text(&self) -> &str {
+        match self {
+            StatusKey::Success => "Success",
+            StatusKey::Absent => "-",
+            StatusKey::Failed(code) => code.status_text(),
+            StatusKey::Other(text) => text,
+        }
+    }
+
+    /// The part after `Failed:`, for failures.
+    pub fn code(&self) -> Option<&str> {
+        self.text().strip_prefix("Failed:")
+    }
+
+    /// Whether this is any `Failed:` status, documented or not.
+    pub fn is_failure(&self) -> bool {
+        self.code().is_some()
+    }
+
+    /// Whether AWS documents this status (`Success`, `-` or a [`FailureCode`]).
+    pub fn is_documented(&self) -> bool {
+        !matches!(self, StatusKey::Other(_))
+    }
+
+    /// The status as the parser classifies it.
+    pub fn as_verify_status(&self) -> VerifyStatus<'_> {
+        VerifyStatus::parse(self.text().as_bytes())
+    }
+}
+
+impl fmt::Display for StatusKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text())
+    }
+}
+
+impl serde::Serialize for StatusKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.text())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StatusKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<StatusKey, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(StatusKey::from_text(&text))
     }
 }
 

@@ -1,7 +1,9 @@
 //! Timestamps as ALB writes them (`2023-10-04T17:05:15.514108Z`) and as users type them.
 //!
 //! Times are carried as microseconds since the Unix epoch (UTC) in an `i64`: cheap to
-//! compare, bucket and merge, and exact for the 6 fractional digits ALB writes.
+//! compare, bucket and merge, and exact for the 6 fractional digits ALB writes. Times and
+//! durations users type on the command line are read by [`parse_user_time`] and
+//! [`parse_duration`], the one reader of each for every option.
 
 use std::cell::Cell;
 
@@ -36,6 +38,93 @@ pub fn parse_timestamp(text: &[u8]) -> Option<Micros> {
         LAST_SECOND.set(Some((SecondText::of(alb), seconds)));
     }
     Some(seconds * MICROS_PER_SECOND + micros)
+}
+
+/// A time or duration a user typed that cannot be understood.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    #[error("`{0}` is not a time: use RFC 3339 (2026-11-02T10:00:00Z), a date (2026-11-02) or an age (2h, 30m, 1d)")]
+    NotATime(String),
+    #[error("`{0}` is out of the range of times albmtls can represent")]
+    OutOfRange(String),
+    #[error("`{0}` is not a duration: use a number and a unit, such as 30s, 5m, 2h or 14d")]
+    NotADuration(String),
+    #[error("the time range is empty: since ({since}) must be earlier than until ({until})")]
+    EmptyRange { since: String, until: String },
+}
+
+/// Entry times in `[since, until)`, either end open, and never empty: the one check that
+/// a range makes sense, for every command that takes one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimeRange {
+    since: Option<Micros>,
+    until: Option<Micros>,
+}
+
+impl TimeRange {
+    /// Every time.
+    pub const ALL: TimeRange = TimeRange { since: None, until: None };
+
+    /// Refuses a range whose start is not before its end.
+    pub fn new(since: Option<Micros>, until: Option<Micros>) -> Result<TimeRange, TimeError> {
+        match (since, until) {
+            (Some(s), Some(u)) if s >= u => Err(TimeError::EmptyRange { since: format_utc(s), until: format_utc(u) }),
+            _ => Ok(TimeRange { since, until }),
+        }
+    }
+
+    /// The inclusive start, if any.
+    pub fn since(self) -> Option<Micros> {
+        self.since
+    }
+
+    /// The exclusive end, if any.
+    pub fn until(self) -> Option<Micros> {
+        self.until
+    }
+
+    /// Whether both ends are open.
+    pub fn is_all(self) -> bool {
+        self.since.is_none() && self.until.is_none()
+    }
+
+    #[inline(always)]
+    pub fn contains(self, time: Micros) -> bool {
+        self.since.is_none_or(|since| time >= since) && self.until.is_none_or(|until| time < until)
+    }
+}
+
+/// `2026-11-02T10:00:00.000001Z`, or the number when out of chrono's range.
+fn format_utc(micros: Micros) -> String {
+    chrono::DateTime::from_timestamp_micros(micros)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        .unwrap_or_else(|| micros.to_string())
+}
+
+/// A time as users type it: RFC 3339 (`2026-11-02T10:00:00Z`, any offset), ALB's own
+/// layout, a date (`2026-11-02`, midnight UTC) or an age before `now` (`2h`, `30m`,
+/// `1d 12h`).
+pub fn parse_user_time(text: &str, now: Micros) -> Result<Micros, TimeError> {
+    let text = text.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.timestamp_micros());
+    }
+    if let Some(t) = parse_timestamp(text.as_bytes()) {
+        return Ok(t);
+    }
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros());
+    }
+    if let Ok(age) = humantime::parse_duration(text) {
+        let age = Micros::try_from(age.as_micros()).map_err(|_| TimeError::OutOfRange(text.to_owned()))?;
+        return now.checked_sub(age).ok_or_else(|| TimeError::OutOfRange(text.to_owned()));
+    }
+    Err(TimeError::NotATime(text.to_owned()))
+}
+
+/// A duration as users type it: `30s`, `5m`, `2h`, `14d`, `1h 30m`.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, TimeError> {
+    humantime::parse_duration(text.trim()).map_err(|_| TimeError::NotADuration(text.to_owned()))
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, the layout ALB writes.
@@ -141,6 +230,40 @@ const DAYS_FROM_CE_TO_UNIX_EPOCH: i64 = 719_163;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_forms_users_type() {
+        let now = parse_timestamp(b"2026-11-02T12:00:00Z").unwrap();
+        let at = |s: &str| parse_user_time(s, now).unwrap();
+        assert_eq!(at("2026-11-02T10:00:00Z"), now - 2 * 3_600_000_000);
+        assert_eq!(at("2026-11-02T12:00:00+02:00"), at("2026-11-02T10:00:00Z"));
+        assert_eq!(at("2026-11-02T10:00:00.000001Z"), at("2026-11-02T10:00:00Z") + 1);
+        assert_eq!(at("2h"), at("2026-11-02T10:00:00Z"));
+        assert_eq!(at("1d"), at("2026-11-01T12:00:00Z"));
+        assert_eq!(at("2026-11-02"), at("2026-11-02T00:00:00Z"));
+        assert!(parse_user_time("yesterday", now).unwrap_err().to_string().contains("RFC 3339"));
+        assert_eq!(parse_user_time("99999999999d", now), Err(TimeError::OutOfRange("99999999999d".to_owned())));
+    }
+
+    #[test]
+    fn a_range_must_not_be_empty() {
+        let t = |s: &str| parse_timestamp(s.as_bytes());
+        let range = TimeRange::new(t("2026-11-02T10:00:00Z"), t("2026-11-02T11:00:00Z")).unwrap();
+        assert!(range.contains(t("2026-11-02T10:00:00Z").unwrap()) && !range.contains(t("2026-11-02T11:00:00Z").unwrap()));
+        assert_eq!(
+            TimeRange::new(t("2026-11-02T10:00:00Z"), t("2026-11-02T10:00:00Z")).unwrap_err().to_string(),
+            "the time range is empty: since (2026-11-02T10:00:00Z) must be earlier than until (2026-11-02T10:00:00Z)"
+        );
+        assert!(TimeRange::new(None, t("2026-11-02T10:00:00Z")).is_ok() && TimeRange::ALL.is_all());
+    }
+
+    #[test]
+    fn durations_users_type() {
+        assert_eq!(parse_duration("30s"), Ok(std::time::Duration::from_secs(30)));
+        assert_eq!(parse_duration("1h 30m"), Ok(std::time::Duration::from_secs(5400)));
+        assert_eq!(parse_duration("14d"), Ok(std::time::Duration::from_secs(14 * 86_400)));
+        assert!(parse_duration("soon").unwrap_err().to_string().contains("30s, 5m"));
+    }
 
     #[test]
     fn parses_alb_timestamps_to_micros() {

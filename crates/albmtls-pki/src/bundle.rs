@@ -14,8 +14,6 @@
 //!   Also warnings: duplicates (they still count toward the quotas), a CA whose key usage
 //!   lacks `keyCertSign`, a CA whose EKU excludes `clientAuth`, and CRLF line endings.
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -93,48 +91,6 @@ impl BundleReport {
     /// Findings of one rule, e.g. for tests and filters.
     pub fn findings_for(&self, rule: BundleRule) -> impl Iterator<Item = &BundleFinding> {
         self.findings.iter().filter(move |f| f.rule == rule)
-    }
-
-    fn count(&self, severity: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity == severity).count()
-    }
-}
-
-impl fmt::Display for BundleReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "Bundle {}: {} certificate(s), {} bytes, subjects {} bytes, checked at {}",
-            self.name,
-            self.certificates.len(),
-            self.file_size,
-            self.total_subject_size,
-            rfc3339(self.checked_at)
-        )?;
-        for cert in &self.certificates {
-            writeln!(f)?;
-            writeln!(f, "{cert}")?;
-        }
-        writeln!(f)?;
-        if self.findings.is_empty() {
-            writeln!(f, "No problems found.")?;
-        } else {
-            writeln!(f, "Problems: {} error(s), {} warning(s)", self.count(Severity::Error), self.count(Severity::Warning))?;
-            for finding in &self.findings {
-                let place = match (finding.position, &finding.subject, finding.line) {
-                    (Some(pos), Some(subject), _) => format!("#{pos} {subject}: "),
-                    (Some(pos), None, _) => format!("#{pos}: "),
-                    (None, _, Some(line)) => format!("line {line}: "),
-                    (None, _, None) => String::new(),
-                };
-                writeln!(f, "  {} {place}{}", finding.severity.label(), finding.message)?;
-            }
-        }
-        if self.would_reject() {
-            write!(f, "Verdict: ALB would reject this bundle (InvalidCaCertificatesBundle).")
-        } else {
-            write!(f, "Verdict: ALB would accept this bundle.")
-        }
     }
 }
 

@@ -112,37 +112,6 @@ impl CertInfo {
     }
 }
 
-impl fmt::Display for CertInfo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "#{} {}", self.position, self.subject)?;
-        let issuer_note = if self.self_issued { " (self-issued)" } else { "" };
-        writeln!(f, "    issuer:      {}{issuer_note}", self.issuer)?;
-        writeln!(f, "    version:     {}", self.version)?;
-        writeln!(f, "    serial:      {}", self.serial)?;
-        writeln!(f, "    validity:    {} .. {}", rfc3339(self.not_before), rfc3339(self.not_after))?;
-        writeln!(f, "    key:         {}", self.key)?;
-        writeln!(f, "    signature:   {}", self.signature_algorithm)?;
-        let ca = match (self.is_ca, self.path_len_constraint) {
-            (None, _) => "no basic constraints".to_string(),
-            (Some(false), _) => "CA:FALSE".to_string(),
-            (Some(true), None) => "CA:TRUE".to_string(),
-            (Some(true), Some(len)) => format!("CA:TRUE, pathlen {len}"),
-        };
-        writeln!(f, "    basic:       {ca}")?;
-        writeln!(f, "    key usage:   {}", list_or_absent(&self.key_usage))?;
-        writeln!(f, "    ext. usage:  {}", list_or_absent(&self.extended_key_usage))?;
-        write!(f, "    size:        {} bytes DER", self.der_size)
-    }
-}
-
-fn list_or_absent(list: &Option<Vec<String>>) -> String {
-    match list {
-        None => "(absent)".to_string(),
-        Some(items) if items.is_empty() => "(empty)".to_string(),
-        Some(items) => items.join(", "),
-    }
-}
-
 /// RFC 3339 with a `Z`, second precision: the form used in every text report.
 pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

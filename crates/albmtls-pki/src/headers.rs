@@ -9,8 +9,6 @@
 //! repeated headers (or values merged with `,` by a proxy) are reported as possible
 //! forgery.
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
 use percent_encoding::percent_decode_str;
 use serde::Serialize;
@@ -19,7 +17,8 @@ use crate::Severity;
 use crate::cert::{CertInfo, describe_certificate, rfc3339};
 use crate::crl::SerialNumber;
 use crate::error::PkiError;
-use crate::verify::{CertCheckReport, CheckOptions, TrustStore, check_client_chain};
+use crate::trust_store::TrustStore;
+use crate::verify::{CertCheckReport, CheckOptions, check_client_chain};
 
 /// The header names to look for. Listener attributes such as
 /// `routing.http.request.x_amzn_mtls_clientcert.header_name` can rename each one.
@@ -98,41 +97,6 @@ impl HeadersReport {
     /// Whether a problem of severity error was found (undecodable value, mismatch, duplicate).
     pub fn has_errors(&self) -> bool {
         self.problems.iter().any(|p| p.severity == Severity::Error)
-    }
-}
-
-impl fmt::Display for HeadersReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Headers {} ({} mode)", self.name, self.mode)?;
-        let field = |f: &mut fmt::Formatter<'_>, label: &str, value: &Option<String>| match value {
-            Some(v) => writeln!(f, "{label}{v}"),
-            None => Ok(()),
-        };
-        field(f, "serial number: ", &self.serial_number)?;
-        field(f, "issuer:        ", &self.issuer)?;
-        field(f, "subject:       ", &self.subject)?;
-        if let Some(validity) = &self.validity {
-            writeln!(f, "validity:      {}", validity.raw)?;
-        }
-        if !self.chain.is_empty() {
-            writeln!(f, "chain ({} certificate(s), leaf first):", self.chain.len())?;
-            for cert in &self.chain {
-                writeln!(f, "{cert}")?;
-            }
-        }
-        if let Some(leaf) = &self.leaf {
-            writeln!(f, "leaf header:")?;
-            writeln!(f, "{leaf}")?;
-        }
-        if self.problems.is_empty() {
-            write!(f, "No problems found.")
-        } else {
-            write!(f, "Problems:")?;
-            for p in &self.problems {
-                write!(f, "\n  {} {}: {}", p.severity.label(), p.header, p.message)?;
-            }
-            Ok(())
-        }
     }
 }
 

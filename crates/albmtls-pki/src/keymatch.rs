@@ -1,8 +1,6 @@
 //! `cert check --key/--csr`: do the private key, the CSR and the certificate belong
 //! together? They do when their public keys are equal.
 
-use std::fmt;
-
 use aws_lc_rs::signature::KeyPair;
 use serde::Serialize;
 use x509_parser::der_parser::ber::BerObjectContent;
@@ -34,17 +32,6 @@ impl KeyMatchReport {
     /// Whether every given input matches the certificate.
     pub fn all_match(&self) -> bool {
         self.items.iter().all(|i| i.matches)
-    }
-}
-
-impl fmt::Display for KeyMatchReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "certificate {} ({})", self.certificate.subject, self.certificate.key)?;
-        for item in &self.items {
-            let verdict = if item.matches { "MATCHES" } else { "DOES NOT MATCH" };
-            write!(f, "\n  {} {} {verdict}: {}", item.kind.replace('_', " "), item.name, item.detail)?;
-        }
-        Ok(())
     }
 }
 

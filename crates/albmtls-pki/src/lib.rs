@@ -7,34 +7,37 @@
 //! - **Client certificates** ([`verify`]): build the chain against a bundle and give the
 //!   `tls_verify_status` ALB would log (`Success` or the exact `Failed:` code), plus the
 //!   key / CSR / certificate match check ([`keymatch`]).
-//! - **CRLs** ([`crl`]): inspect, convert between PEM and DER, and look a serial up.
+//! - **CRLs** ([`crl`], [`crl_inspect`]): inspect, convert between PEM and DER, and look
+//!   a serial up.
 //! - **Passthrough and verify headers** ([`headers`]): decode `X-Amzn-Mtls-Clientcert*`.
 //!
-//! [`cert`] is the one place that describes a certificate; every report uses it.
+//! [`cert`] is the one place that describes a certificate and [`trust_store`] the one
+//! that holds a bundle with its CRLs; every check uses them.
 //!
-//! It must not parse connection logs (that is `albmtls-parse`), print anything (every
-//! result is a value with a `Display` rendering and a `serde` form), read files (inputs
-//! are a display name plus bytes), or touch the network.
+//! It must not parse connection logs (that is `albmtls-parse`), format results for
+//! people (every result is a plain value with a `serde` form; `albmtls-render` writes
+//! the text), read files (inputs are a display name plus bytes), or touch the network.
 
 pub mod bundle;
 pub mod cert;
 pub mod crl;
+pub mod crl_inspect;
 pub mod error;
 pub mod headers;
 pub mod keymatch;
+pub mod trust_store;
 pub mod verify;
 
 pub use albmtls_parse::FailureCode;
 pub use bundle::{BundleFinding, BundleReport, BundleRule, check_bundle};
 pub use cert::{CertInfo, KeyAlgorithm, KeyInfo, describe_certificate, read_certificates};
-pub use crl::{
-    Crl, CrlContainsReport, CrlFinding, CrlFormat, CrlReport, CrlSignature, CrlSignatureStatus, SerialNumber, convert_crl, crl_contains,
-    inspect_crl,
-};
+pub use crl::{Crl, CrlContainsReport, CrlFinding, CrlFormat, SerialNumber, convert_crl, crl_contains};
+pub use crl_inspect::{CrlReport, CrlSignature, CrlSignatureStatus, inspect_crl};
 pub use error::PkiError;
 pub use headers::{HeaderNames, HeaderProblem, HeadersReport, ValidityHeader, decode_headers};
 pub use keymatch::{KeyMatchItem, KeyMatchReport, check_key_match};
-pub use verify::{CertCheckReport, CheckOptions, PathEntry, TrustStore, check_client, check_client_chain};
+pub use trust_store::TrustStore;
+pub use verify::{CertCheckReport, CheckOptions, PathEntry, check_client, check_client_chain};
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -45,14 +48,4 @@ pub enum Severity {
     Error,
     /// Accepted, but likely to cause failures later or to be a mistake.
     Warning,
-}
-
-impl Severity {
-    /// Fixed-width label for text reports.
-    pub fn label(self) -> &'static str {
-        match self {
-            Severity::Error => "ERROR",
-            Severity::Warning => "WARN ",
-        }
-    }
 }

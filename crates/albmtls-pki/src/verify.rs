@@ -12,22 +12,20 @@
 //! revocation, in its order: the leaf first), then the trust-store CA and path depth,
 //! and finally the leaf key usage.
 
-use std::fmt;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, TrustAnchor, UnixTime};
 use serde::Serialize;
 use webpki::{
-    CertRevocationList, EndEntityCert, Error as WebpkiError, KeyUsage, OwnedCertRevocationList, RevocationCheckDepth,
-    RevocationOptionsBuilder, UnknownStatusPolicy,
+    CertRevocationList, EndEntityCert, Error as WebpkiError, KeyUsage, RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
 };
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::FailureCode;
 use crate::cert::{CertInfo, describe_certificate, read_certificates, rfc3339};
-use crate::crl::Crl;
 use crate::error::PkiError;
+use crate::trust_store::TrustStore;
 
 /// ALB quota: maximum certificate chain depth.
 pub const MAX_CHAIN_DEPTH: usize = 4;
@@ -56,66 +54,6 @@ static ALB_VERIFICATION_ALGS: &[&dyn SignatureVerificationAlgorithm] = &[
     webpki::aws_lc_rs::ECDSA_P521_SHA384,
     webpki::aws_lc_rs::ECDSA_P521_SHA512,
 ];
-
-/// A trust store: the CA bundle plus the CRLs added to it.
-#[derive(Debug, Clone)]
-pub struct TrustStore {
-    name: String,
-    cas: Vec<StoreCa>,
-    crls: Vec<StoreCrl>,
-}
-
-#[derive(Debug, Clone)]
-struct StoreCa {
-    der: Vec<u8>,
-    info: CertInfo,
-}
-
-#[derive(Debug, Clone)]
-struct StoreCrl {
-    name: String,
-    issuer_raw: Vec<u8>,
-    issuer: String,
-    /// webpki's parse; an error here means ALB-style processing of this CRL fails.
-    parsed: Result<OwnedCertRevocationList, String>,
-}
-
-impl TrustStore {
-    /// Loads the CA certificates of a bundle. This is lenient about the file rules (use
-    /// [`crate::check_bundle`] for those) but every certificate must parse.
-    pub fn from_bundle(name: &str, bytes: &[u8]) -> Result<TrustStore, PkiError> {
-        let cas = read_certificates(name, bytes)?
-            .into_iter()
-            .enumerate()
-            .map(|(i, der)| describe_certificate(name, i + 1, &der).map(|info| StoreCa { der, info }))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(TrustStore { name: name.to_string(), cas, crls: Vec::new() })
-    }
-
-    /// Adds a CRL (PEM or DER), as `AddTrustStoreRevocations` does.
-    pub fn add_crl(&mut self, name: &str, bytes: &[u8]) -> Result<(), PkiError> {
-        let crl = Crl::parse(name, bytes)?;
-        let (issuer_raw, issuer) = crl.issuer_raw_and_name()?;
-        let parsed = OwnedCertRevocationList::from_der(crl.der()).map_err(|e| format!("{e:?}"));
-        self.crls.push(StoreCrl { name: name.to_string(), issuer_raw, issuer, parsed });
-        Ok(())
-    }
-
-    /// The bundle's display name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The CA certificates, in bundle order.
-    pub fn certificates(&self) -> impl Iterator<Item = &CertInfo> {
-        self.cas.iter().map(|ca| &ca.info)
-    }
-
-    /// The DER of the CA certificates, in bundle order.
-    pub fn certificate_ders(&self) -> impl Iterator<Item = &[u8]> {
-        self.cas.iter().map(|ca| ca.der.as_slice())
-    }
-}
 
 /// How to check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,38 +112,6 @@ impl CertCheckReport {
     /// Whether ALB would log `Success`.
     pub fn is_success(&self) -> bool {
         self.code.is_none()
-    }
-}
-
-impl fmt::Display for CertCheckReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "tls_verify_status: {}", self.tls_verify_status)?;
-        if let Some(cert) = &self.certificate {
-            writeln!(f, "certificate:       {cert}")?;
-        }
-        writeln!(f, "reason:            {}", self.reason)?;
-        writeln!(f, "what to check:     {}", self.what_to_check)?;
-        writeln!(
-            f,
-            "client:            {} ({} certificate(s), TLS Certificate message {} bytes)",
-            self.client,
-            self.presented.len(),
-            self.tls_message_size
-        )?;
-        writeln!(f, "bundle:            {}", self.bundle)?;
-        writeln!(f, "checked at:        {}", rfc3339(self.checked_at))?;
-        if !self.path.is_empty() {
-            let path: Vec<String> = self.path.iter().map(|p| format!("{} ({})", p.subject, p.source)).collect();
-            writeln!(f, "path:              {}", path.join(" -> "))?;
-        }
-        for note in &self.notes {
-            writeln!(f, "note:              {note}")?;
-        }
-        write!(f, "presented:")?;
-        for cert in &self.presented {
-            write!(f, "\n{cert}")?;
-        }
-        Ok(())
     }
 }
 

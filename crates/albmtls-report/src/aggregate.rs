@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::ops::Bound::{self, Excluded, Unbounded};
 
-use albmtls_parse::{FailureCode, Field, Micros, ParseError, Problem, Record, VerifyStatus, time::MICROS_PER_MINUTE};
-use albmtls_source::SkippedFiles;
+use albmtls_parse::keys::SkippedFiles;
+use albmtls_parse::{FailureCode, Field, Micros, ParseError, Problem, Record, StatusKey, VerifyStatus, time::MICROS_PER_MINUTE};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -16,50 +16,23 @@ pub const MALFORMED_SAMPLES: usize = 10;
 /// How much of a malformed line is kept.
 const SAMPLE_TEXT: usize = 300;
 
-/// Which status a record has, as an aggregate key. Unknown texts are kept verbatim.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum StatusKey {
-    Success,
-    Absent,
-    Failed(FailureCode),
-    /// Any other text: an undocumented `Failed:<X>` or something stranger.
-    Other(String),
+/// The aggregate slot of a documented status: `Success`, `-`, then the failure codes in
+/// [`FailureCode::ALL`] order. Undocumented statuses have none; they are kept by text.
+fn slot(status: &VerifyStatus<'_>) -> Option<usize> {
+    match status {
+        VerifyStatus::Success => Some(0),
+        VerifyStatus::Absent => Some(1),
+        VerifyStatus::Failed(code) => Some(2 + *code as usize),
+        VerifyStatus::FailedUnknown(_) | VerifyStatus::Other(_) => None,
+    }
 }
 
-impl StatusKey {
-    /// The status exactly as it appears in logs.
-    pub fn text(&self) -> &str {
-        match self {
-            StatusKey::Success => "Success",
-            StatusKey::Absent => "-",
-            StatusKey::Failed(code) => code.status_text(),
-            StatusKey::Other(text) => text,
-        }
-    }
-
-    pub fn is_failure(&self) -> bool {
-        match self {
-            StatusKey::Failed(_) => true,
-            StatusKey::Other(text) => text.starts_with("Failed:"),
-            _ => false,
-        }
-    }
-
-    fn slot(status: &VerifyStatus<'_>) -> Option<usize> {
-        match status {
-            VerifyStatus::Success => Some(0),
-            VerifyStatus::Absent => Some(1),
-            VerifyStatus::Failed(code) => Some(2 + *code as usize),
-            VerifyStatus::FailedUnknown(_) | VerifyStatus::Other(_) => None,
-        }
-    }
-
-    fn of_slot(slot: usize) -> StatusKey {
-        match slot {
-            0 => StatusKey::Success,
-            1 => StatusKey::Absent,
-            n => StatusKey::Failed(FailureCode::ALL[n - 2]),
-        }
+/// The status a slot holds; the inverse of [`slot`].
+fn status_of_slot(slot: usize) -> StatusKey {
+    match slot {
+        0 => StatusKey::Success,
+        1 => StatusKey::Absent,
+        n => StatusKey::Failed(FailureCode::ALL[n - 2]),
     }
 }
 
@@ -266,7 +239,7 @@ impl Aggregate {
         self.field_counts.add(record.field_count());
         let status = record.verify_status();
         let detailed = status.is_failure();
-        let stats = match StatusKey::slot(&status) {
+        let stats = match slot(&status) {
             Some(slot) => &mut self.known[slot],
             None => {
                 let text = String::from_utf8_lossy(record.status);
@@ -333,7 +306,7 @@ impl Aggregate {
 
     /// Every status seen, with its statistics.
     pub fn statuses(&self) -> impl Iterator<Item = (StatusKey, &StatusStats)> {
-        let known = self.known.iter().enumerate().map(|(slot, stats)| (StatusKey::of_slot(slot), stats));
+        let known = self.known.iter().enumerate().map(|(slot, stats)| (status_of_slot(slot), stats));
         let others = self.others.iter().map(|(text, stats)| (StatusKey::Other(text.clone()), stats));
         known.chain(others).filter(|(_, stats)| stats.count > 0)
     }
@@ -411,57 +384,6 @@ mod pairs {
     }
 }
 
-/// The on-disk form of an [`Aggregate`] (`albmtls report --format partial`), folded
-/// back by `albmtls merge`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Partial {
-    /// Format marker and version; files without it are refused.
-    pub albmtls_partial: u32,
-    /// Which share of the inputs this is, e.g. `2/8`; informative.
-    pub shard: Option<String>,
-    pub aggregate: Aggregate,
-}
-
-/// Why a partial file cannot be merged.
-#[derive(Debug, thiserror::Error)]
-pub enum PartialError {
-    #[error("{name}: not an albmtls partial file ({source}); make it with `albmtls report --format partial`")]
-    Invalid { name: String, source: serde_json::Error },
-    #[error(
-        "{name}: partial format version {found} is not supported by this albmtls (it reads version {supported}); use the same albmtls version for every shard and the merge"
-    )]
-    Version { name: String, found: u32, supported: u32 },
-}
-
-impl Partial {
-    pub const VERSION: u32 = 1;
-
-    pub fn new(aggregate: Aggregate, shard: Option<String>) -> Partial {
-        Partial { albmtls_partial: Partial::VERSION, shard, aggregate }
-    }
-
-    /// Writes `aggregate` as a partial file without copying it.
-    pub fn write_json(aggregate: &Aggregate, shard: Option<&str>, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
-        /// The borrowed twin of [`Partial`]: same fields, same names.
-        #[derive(Serialize)]
-        struct PartialRef<'a> {
-            albmtls_partial: u32,
-            shard: Option<&'a str>,
-            aggregate: &'a Aggregate,
-        }
-        serde_json::to_writer(out, &PartialRef { albmtls_partial: Partial::VERSION, shard, aggregate })
-    }
-
-    /// Reads a partial file's bytes, checking its version.
-    pub fn from_json(name: &str, bytes: &[u8]) -> Result<Partial, PartialError> {
-        let partial: Partial = serde_json::from_slice(bytes).map_err(|source| PartialError::Invalid { name: name.to_owned(), source })?;
-        if partial.albmtls_partial != Partial::VERSION {
-            return Err(PartialError::Version { name: name.to_owned(), found: partial.albmtls_partial, supported: Partial::VERSION });
-        }
-        Ok(partial)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -512,6 +434,18 @@ mod tests {
             more.push(3);
             assert_eq!(merged.iter().collect::<Vec<_>>(), expected(&more), "split at {split}");
         }
+    }
+
+    #[test]
+    fn every_documented_status_has_its_own_slot() {
+        let mut statuses = vec![VerifyStatus::Success, VerifyStatus::Absent];
+        statuses.extend(FailureCode::ALL.into_iter().map(VerifyStatus::Failed));
+        assert_eq!(statuses.len(), KNOWN_SLOTS);
+        for (i, status) in statuses.iter().enumerate() {
+            assert_eq!(slot(status), Some(i), "{status:?}");
+            assert_eq!(status_of_slot(i).as_verify_status(), *status);
+        }
+        assert_eq!(slot(&VerifyStatus::parse(b"Failed:ClientCertRevoked")), None);
     }
 
     #[test]

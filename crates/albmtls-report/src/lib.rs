@@ -1,17 +1,15 @@
-//! Aggregates of connection-log records, the remediation catalogue, and the renderers
-//! that turn them into tables, JSON, CSV and Markdown.
+//! Aggregates of connection-log records and the finished report built from them.
 //!
-//! This crate owns *what is counted and how it is shown*. It receives parsed records
-//! (from `albmtls-parse`) and never reads files, decompresses or prints: renderers
-//! write to a `std::io::Write` the caller provides.
+//! This crate owns *what is counted*: mergeable aggregates ([`aggregate`]) that parallel
+//! workers, shards and partial files ([`partial`]) fold into exactly the result one pass
+//! gives, and the typed [`Report`] cut from them. It receives parsed records from
+//! `albmtls-parse`; it must not read files, decompress, print or format text for people
+//! (that is `albmtls-render`).
 
 pub mod aggregate;
-pub mod athena;
-pub mod html;
-pub mod prom;
-pub mod remediation;
-pub mod render;
+pub mod partial;
 pub mod report;
 
-pub use aggregate::{Aggregate, InputError, MalformedSample, Partial, PartialError, StatusKey, StatusStats};
+pub use aggregate::{Aggregate, InputError, MalformedSample, StatusStats};
+pub use partial::{Partial, PartialError};
 pub use report::{Bucket, Report, ReportOptions};

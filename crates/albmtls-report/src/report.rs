@@ -1,17 +1,20 @@
 //! The finished report: an [`Aggregate`] sorted, cut to the top N, bucketed in time and
-//! joined with the remediation catalogue. Its serde form is the JSON contract scripts
-//! rely on (`albmtls report --format json`).
+//! joined with the remediation catalogue.
+//!
+//! It is typed (statuses, microsecond times, addresses, the bucket width): text appears
+//! only in its serde form, which is the JSON contract scripts rely on (`albmtls report
+//! --format json`), and in the renderers of `albmtls-render`.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
-use std::str::FromStr;
 
-use albmtls_parse::{Micros, time::MICROS_PER_MINUTE, unescape_subject};
-use serde::Serialize;
+use albmtls_parse::remediation::{self, Remediation};
+use albmtls_parse::{Field, Micros, StatusKey, time::MICROS_PER_MINUTE, unescape_subject};
+use serde::ser::{SerializeMap, SerializeStruct};
+use serde::{Serialize, Serializer};
 
-use crate::aggregate::{Aggregate, InputError, MalformedSample, StatusKey};
-use crate::remediation::{self, Remediation};
+use crate::aggregate::{Aggregate, InputError, MalformedSample};
 
 /// Width of one timeline bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -46,6 +49,16 @@ impl Bucket {
         }
     }
 
+    /// The width in microseconds.
+    pub fn micros(self) -> Micros {
+        self.minutes() * MICROS_PER_MINUTE
+    }
+
+    /// The bucket exactly `duration` wide, if there is one.
+    pub fn of_duration(duration: std::time::Duration) -> Option<Bucket> {
+        Bucket::ALL.into_iter().find(|b| u128::from(b.minutes().unsigned_abs()) * 60_000_000 == duration.as_micros())
+    }
+
     /// The finest bucket that keeps a timeline of `span` to about 150 rows or fewer.
     pub fn for_span(span_micros: Micros) -> Bucket {
         let minutes = span_micros / MICROS_PER_MINUTE;
@@ -59,11 +72,9 @@ impl fmt::Display for Bucket {
     }
 }
 
-impl FromStr for Bucket {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Bucket, String> {
-        Bucket::ALL.into_iter().find(|b| b.label() == s).ok_or_else(|| format!("unknown bucket `{s}`: use one of 1m, 5m, 15m, 1h, 1d"))
+impl Serialize for Bucket {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.label())
     }
 }
 
@@ -95,36 +106,106 @@ pub struct SubjectCount {
     pub count: u64,
 }
 
+/// One status and how many records have it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StatusCount {
-    pub status: String,
+    pub status: StatusKey,
     pub count: u64,
-    /// Percentage of all records.
+    /// Percentage of all records, to two decimals.
     pub share: f64,
 }
 
 /// One `Failed:…` status and who hit it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Failure {
-    /// Exact text, e.g. `Failed:ClientCertExpired`.
-    pub status: String,
-    /// The part after `Failed:`.
-    pub code: String,
-    pub documented: bool,
+    pub status: StatusKey,
     pub count: u64,
     pub distinct_clients: u64,
     pub distinct_subjects: u64,
     pub top_clients: Vec<ClientCount>,
     pub top_subjects: Vec<SubjectCount>,
-    pub first_seen: String,
-    pub last_seen: String,
+    pub first_seen: Micros,
+    pub last_seen: Micros,
     pub remediation: &'static Remediation,
 }
 
-#[derive(Debug, Clone, Serialize)]
+impl Failure {
+    /// The part after `Failed:`.
+    pub fn code(&self) -> &str {
+        self.status.code().unwrap_or(self.status.text())
+    }
+
+    /// Whether AWS documents the code.
+    pub fn documented(&self) -> bool {
+        self.status.is_documented()
+    }
+}
+
+impl Serialize for Failure {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Failure", 12)?;
+        s.serialize_field("status", &self.status)?;
+        s.serialize_field("code", self.code())?;
+        s.serialize_field("documented", &self.documented())?;
+        s.serialize_field("count", &self.count)?;
+        s.serialize_field("distinct_clients", &self.distinct_clients)?;
+        s.serialize_field("distinct_subjects", &self.distinct_subjects)?;
+        s.serialize_field("top_clients", &self.top_clients)?;
+        s.serialize_field("top_subjects", &self.top_subjects)?;
+        s.serialize_field("first_seen", &format_time(self.first_seen))?;
+        s.serialize_field("last_seen", &format_time(self.last_seen))?;
+        s.serialize_field("remediation", self.remediation)?;
+        s.end()
+    }
+}
+
+/// Records per status in one timeline bucket.
+#[derive(Debug, Clone, PartialEq)]
 pub struct TimelineRow {
-    pub bucket_start: String,
-    pub status_counts: BTreeMap<String, u64>,
+    pub start: Micros,
+    /// Every status with records in the bucket, in text order.
+    pub status_counts: Vec<(StatusKey, u64)>,
+}
+
+impl TimelineRow {
+    /// Records of `status` in the bucket.
+    pub fn count(&self, status: &StatusKey) -> u64 {
+        self.status_counts.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n)
+    }
+
+    /// Records in the bucket.
+    pub fn total(&self) -> u64 {
+        self.status_counts.iter().map(|(_, n)| n).sum()
+    }
+
+    /// Records with any `Failed:` status in the bucket.
+    pub fn failed(&self) -> u64 {
+        self.status_counts.iter().filter(|(s, _)| s.is_failure()).map(|(_, n)| n).sum()
+    }
+}
+
+impl Serialize for TimelineRow {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("TimelineRow", 2)?;
+        s.serialize_field("bucket_start", &format_bucket(self.start))?;
+        s.serialize_field("status_counts", &StatusMap(&self.status_counts))?;
+        s.end()
+    }
+}
+
+/// `(status, count)` pairs as a JSON object keyed by the status text, in text order.
+struct StatusMap<'a>(&'a [(StatusKey, u64)]);
+
+impl Serialize for StatusMap<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut sorted: Vec<&(StatusKey, u64)> = self.0.iter().collect();
+        sorted.sort_by(|a, b| a.0.text().cmp(b.0.text()));
+        let mut map = serializer.serialize_map(Some(sorted.len()))?;
+        for (status, count) in sorted {
+            map.serialize_entry(status.text(), count)?;
+        }
+        map.end()
+    }
 }
 
 /// What was not counted, and why.
@@ -132,7 +213,8 @@ pub struct TimelineRow {
 pub struct Skipped {
     pub blank_lines: u64,
     pub overlong_lines: u64,
-    pub malformed_by_field: BTreeMap<String, u64>,
+    /// Malformed lines by the first field found wrong.
+    pub malformed_by_field: BTreeMap<Field, u64>,
     pub malformed_samples: Vec<MalformedSample>,
     pub files_not_connection_logs: u64,
     pub health_check_logs: u64,
@@ -141,23 +223,44 @@ pub struct Skipped {
 }
 
 /// The finished report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Report {
     pub records: u64,
     pub malformed: u64,
     pub filtered_out: u64,
     pub inputs_read: u64,
-    pub first_seen: Option<String>,
-    pub last_seen: Option<String>,
-    /// Exact status text → count, every status seen.
-    pub status_counts: BTreeMap<String, u64>,
-    /// The same, ordered by count, with shares.
+    /// Times of the earliest and latest record.
+    pub span: Option<(Micros, Micros)>,
+    /// Every status seen, by count (most first), ties in text order.
     pub statuses: Vec<StatusCount>,
+    /// The `Failed:` statuses, in the same order.
     pub failures: Vec<Failure>,
-    pub bucket: String,
+    pub bucket: Bucket,
     pub timeline: Vec<TimelineRow>,
-    pub field_counts: BTreeMap<String, u64>,
+    /// Records by how many fields their line carried.
+    pub field_counts: BTreeMap<usize, u64>,
     pub skipped: Skipped,
+}
+
+impl Serialize for Report {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let counts: Vec<(StatusKey, u64)> = self.statuses.iter().map(|s| (s.status.clone(), s.count)).collect();
+        let mut s = serializer.serialize_struct("Report", 13)?;
+        s.serialize_field("records", &self.records)?;
+        s.serialize_field("malformed", &self.malformed)?;
+        s.serialize_field("filtered_out", &self.filtered_out)?;
+        s.serialize_field("inputs_read", &self.inputs_read)?;
+        s.serialize_field("first_seen", &self.span.map(|(first, _)| format_time(first)))?;
+        s.serialize_field("last_seen", &self.span.map(|(_, last)| format_time(last)))?;
+        s.serialize_field("status_counts", &StatusMap(&counts))?;
+        s.serialize_field("statuses", &self.statuses)?;
+        s.serialize_field("failures", &self.failures)?;
+        s.serialize_field("bucket", &self.bucket)?;
+        s.serialize_field("timeline", &self.timeline)?;
+        s.serialize_field("field_counts", &self.field_counts)?;
+        s.serialize_field("skipped", &self.skipped)?;
+        s.end()
+    }
 }
 
 impl Report {
@@ -168,42 +271,36 @@ impl Report {
 
         let mut statuses: Vec<StatusCount> = aggregate
             .statuses()
-            .map(|(key, stats)| StatusCount { status: key.text().to_owned(), count: stats.count, share: percent(stats.count, records) })
+            .map(|(status, stats)| StatusCount { status, count: stats.count, share: percent(stats.count, records) })
             .collect();
-        statuses.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.status.cmp(&b.status)));
+        statuses.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.status.text().cmp(b.status.text())));
 
         let mut failures: Vec<Failure> = aggregate
             .statuses()
-            .filter(|(key, _)| key.is_failure())
-            .map(|(key, stats)| {
-                let documented = matches!(key, StatusKey::Failed(_));
-                let remediation = remediation::for_status(key.text());
-                Failure {
-                    status: key.text().to_owned(),
-                    code: key.text().strip_prefix("Failed:").unwrap_or(key.text()).to_owned(),
-                    documented,
-                    count: stats.count,
-                    distinct_clients: stats.clients.len() as u64,
-                    distinct_subjects: stats.subjects.len() as u64,
-                    top_clients: top(stats.clients.iter().map(|(ip, n)| (*ip, *n)), options.top)
-                        .map(|(ip, count)| ClientCount { ip, count })
-                        .collect(),
-                    top_subjects: top(stats.subjects.iter().map(|(s, n)| (s.as_slice(), *n)), options.top)
-                        .map(|(subject, count)| SubjectCount { subject: display_subject(subject), count })
-                        .collect(),
-                    first_seen: stats.first_seen.map(format_time).unwrap_or_default(),
-                    last_seen: stats.last_seen.map(format_time).unwrap_or_default(),
-                    remediation,
-                }
+            .filter(|(status, _)| status.is_failure())
+            .map(|(status, stats)| Failure {
+                remediation: remediation::for_status(status.text()),
+                status,
+                count: stats.count,
+                distinct_clients: stats.clients.len() as u64,
+                distinct_subjects: stats.subjects.len() as u64,
+                top_clients: top(stats.clients.iter().map(|(ip, n)| (*ip, *n)), options.top)
+                    .map(|(ip, count)| ClientCount { ip, count })
+                    .collect(),
+                top_subjects: top(stats.subjects.iter().map(|(s, n)| (s.as_slice(), *n)), options.top)
+                    .map(|(subject, count)| SubjectCount { subject: display_subject(subject), count })
+                    .collect(),
+                first_seen: stats.first_seen.unwrap_or_default(),
+                last_seen: stats.last_seen.unwrap_or_default(),
             })
             .collect();
-        failures.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.status.cmp(&b.status)));
+        failures.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.status.text().cmp(b.status.text())));
 
-        let mut timeline: BTreeMap<i64, BTreeMap<String, u64>> = BTreeMap::new();
-        for (key, stats) in aggregate.statuses() {
+        let mut timeline: BTreeMap<i64, BTreeMap<String, (StatusKey, u64)>> = BTreeMap::new();
+        for (status, stats) in aggregate.statuses() {
             for (minute, n) in stats.per_minute.iter() {
                 let start = minute.div_euclid(bucket.minutes()) * bucket.minutes();
-                *timeline.entry(start).or_default().entry(key.text().to_owned()).or_default() += n;
+                timeline.entry(start).or_default().entry(status.text().to_owned()).or_insert_with(|| (status.clone(), 0)).1 += n;
             }
         }
 
@@ -212,21 +309,19 @@ impl Report {
             malformed: aggregate.malformed,
             filtered_out: aggregate.filtered_out,
             inputs_read: aggregate.inputs_read,
-            first_seen: span.map(|(first, _)| format_time(first)),
-            last_seen: span.map(|(_, last)| format_time(last)),
-            status_counts: statuses.iter().map(|s| (s.status.clone(), s.count)).collect(),
+            span,
             statuses,
             failures,
-            bucket: bucket.label().to_owned(),
+            bucket,
             timeline: timeline
                 .into_iter()
-                .map(|(minute, status_counts)| TimelineRow { bucket_start: format_bucket(minute * MICROS_PER_MINUTE), status_counts })
+                .map(|(minute, counts)| TimelineRow { start: minute * MICROS_PER_MINUTE, status_counts: counts.into_values().collect() })
                 .collect(),
-            field_counts: aggregate.field_counts.iter().map(|(n, c)| (n.to_string(), c)).collect(),
+            field_counts: aggregate.field_counts.iter().collect(),
             skipped: Skipped {
                 blank_lines: aggregate.blank_lines,
                 overlong_lines: aggregate.overlong_lines,
-                malformed_by_field: aggregate.malformed_by_field.iter().map(|(f, n)| (f.name().to_owned(), *n)).collect(),
+                malformed_by_field: aggregate.malformed_by_field.clone(),
                 malformed_samples: aggregate.malformed_samples.clone(),
                 files_not_connection_logs: aggregate.skipped_files.access_logs_and_other,
                 health_check_logs: aggregate.skipped_files.health_check_logs,
@@ -240,6 +335,11 @@ impl Report {
     pub fn failed_records(&self) -> u64 {
         self.failures.iter().map(|f| f.count).sum()
     }
+
+    /// Records of `status`.
+    pub fn count(&self, status: &StatusKey) -> u64 {
+        self.statuses.iter().find(|s| &s.status == status).map_or(0, |s| s.count)
+    }
 }
 
 /// The `n` largest counts, ties broken by key so output is stable.
@@ -250,7 +350,8 @@ fn top<K: Ord + Copy>(items: impl Iterator<Item = (K, u64)>, n: usize) -> impl I
     all.into_iter()
 }
 
-fn percent(part: u64, whole: u64) -> f64 {
+/// `part` as a percentage of `whole`, rounded to two decimals.
+pub fn percent(part: u64, whole: u64) -> f64 {
     if whole == 0 { 0.0 } else { (part as f64 * 10_000.0 / whole as f64).round() / 100.0 }
 }
 
@@ -267,7 +368,7 @@ pub fn format_time(micros: Micros) -> String {
 }
 
 /// `2023-10-04T17:05:00Z`.
-fn format_bucket(micros: Micros) -> String {
+pub fn format_bucket(micros: Micros) -> String {
     chrono::DateTime::from_timestamp_micros(micros)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_else(|| micros.to_string())

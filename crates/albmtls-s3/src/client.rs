@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 
 use crate::S3Error;
 use crate::error::{Operation, Request};
-use crate::stream::S3Stats;
+use crate::stats::S3Stats;
 
 /// How to reach S3. [`Default`] uses the standard AWS chain for everything.
 #[derive(Debug, Clone)]

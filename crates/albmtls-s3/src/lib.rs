@@ -9,7 +9,7 @@
 //!
 //! It must not decode, parse, filter or aggregate log content (objects are handed over as
 //! the raw, still gzipped bytes), and it never writes to local files. Which keys are
-//! connection logs and what their names say comes from [`albmtls_source::keys`].
+//! connection logs and what their names say comes from `albmtls_parse::keys`.
 //!
 //! ```no_run
 //! use albmtls_s3::{S3Client, S3Location, S3Options};
@@ -30,13 +30,12 @@ mod client;
 mod error;
 mod list;
 mod location;
+mod stats;
 mod stream;
 
 pub use client::{S3Client, S3Options, StaticCredentials};
 pub use error::S3Error;
 pub use list::{Listing, S3Object};
 pub use location::S3Location;
-pub use stream::{S3Input, S3ObjectReader, S3Stats};
-
-#[cfg(feature = "test-server")]
-pub mod test_server;
+pub use stats::S3Stats;
+pub use stream::{S3Input, S3ObjectReader};

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use albmtls_source::keys::{LogFileKind, delivery_date, may_overlap};
+use albmtls_parse::keys::{LogFileKind, delivery_date, may_overlap};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;

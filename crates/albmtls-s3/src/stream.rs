@@ -8,7 +8,7 @@
 //! `concurrency` plus the number of reading threads.
 
 use std::io::{self, Read};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -17,6 +17,7 @@ use tokio::runtime::Runtime;
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
 use crate::client::{S3Client, Shared};
+
 use crate::error::Operation;
 use crate::{S3Error, S3Object};
 
@@ -25,37 +26,6 @@ const CHANNEL_CHUNKS: usize = 8;
 /// Backoff before resuming a broken-off body: doubled per failure, capped.
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
-
-/// Download counters shared with the client; poll them for a progress display.
-#[derive(Debug, Default)]
-pub struct S3Stats {
-    objects_done: AtomicU64,
-    objects_failed: AtomicU64,
-    bytes_downloaded: AtomicU64,
-    resumed: AtomicU64,
-}
-
-impl S3Stats {
-    /// Objects downloaded completely.
-    pub fn objects_done(&self) -> u64 {
-        self.objects_done.load(Ordering::Relaxed)
-    }
-
-    /// Objects whose download failed for good.
-    pub fn objects_failed(&self) -> u64 {
-        self.objects_failed.load(Ordering::Relaxed)
-    }
-
-    /// Body bytes received (compressed, as stored).
-    pub fn bytes_downloaded(&self) -> u64 {
-        self.bytes_downloaded.load(Ordering::Relaxed)
-    }
-
-    /// Downloads that broke off mid-body and were resumed with a ranged request.
-    pub fn resumed(&self) -> u64 {
-        self.resumed.load(Ordering::Relaxed)
-    }
-}
 
 /// An object ready to be read.
 pub struct S3Input {

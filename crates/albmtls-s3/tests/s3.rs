@@ -5,8 +5,9 @@ use std::io::Read;
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-use albmtls_s3::test_server::{self as support, TestServer, gzip};
 use albmtls_s3::{S3Client, S3Error, S3Location, S3Object};
+use albmtls_testkit::gzip;
+use albmtls_testkit::s3_server::{self as support, TestServer};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
@@ -126,7 +127,7 @@ fn lists_only_connection_logs_across_pages() {
         assert_eq!(object.bucket, "logs");
         assert_eq!(object.size, shared.uploaded[&object.key].len() as u64, "{}", object.key);
     }
-    let mut skipped = albmtls_source::SkippedFiles::default();
+    let mut skipped = albmtls_parse::keys::SkippedFiles::default();
     listing.skipped.iter().for_each(|(url, kind)| {
         assert!(url.starts_with("s3://logs/"), "{url}");
         skipped.count(*kind);

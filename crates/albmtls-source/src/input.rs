@@ -6,8 +6,8 @@ use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::gzip::{self, MultiGzipReader};
-use crate::keys::LogFileKind;
 use crate::{SourceError, fill_buf};
+use albmtls_parse::keys::LogFileKind;
 
 /// Read buffer for files and for the gzip decoder's input.
 const READ_BUFFER: usize = 256 * 1024;
@@ -55,36 +55,6 @@ impl LocalInput {
 /// order.
 pub fn sort_largest_first<T>(inputs: &mut [T], size: impl Fn(&T) -> Option<u64>) {
     inputs.sort_by_key(|input| std::cmp::Reverse(size(input).unwrap_or(u64::MAX)));
-}
-
-/// Files a directory walk passed over, by kind, so reports can say what was not read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SkippedFiles {
-    pub access_logs_and_other: u64,
-    pub health_check_logs: u64,
-    pub test_files: u64,
-}
-
-impl SkippedFiles {
-    /// Counts one file of `kind` that was passed over.
-    pub fn count(&mut self, kind: LogFileKind) {
-        match kind {
-            LogFileKind::HealthCheck => self.health_check_logs += 1,
-            LogFileKind::TestFile => self.test_files += 1,
-            LogFileKind::Other => self.access_logs_and_other += 1,
-            LogFileKind::Connection => {}
-        }
-    }
-
-    pub fn total(&self) -> u64 {
-        self.access_logs_and_other + self.health_check_logs + self.test_files
-    }
-
-    pub fn merge(&mut self, other: &SkippedFiles) {
-        self.access_logs_and_other += other.access_logs_and_other;
-        self.health_check_logs += other.health_check_logs;
-        self.test_files += other.test_files;
-    }
 }
 
 /// The result of expanding the paths on a command line.

@@ -1,21 +1,20 @@
 //! Local inputs for albmtls: files, directories and stdin, turned into streams of whole
-//! lines with gzip (every member) decoded, plus the naming rules that say which files
-//! are connection logs.
+//! lines with gzip (every member) decoded.
 //!
-//! This crate owns *where bytes come from and how they are decoded*. It must not
-//! tokenize, filter or aggregate records, and it never talks to S3 (`albmtls-s3` does,
-//! reusing [`keys`] and [`decode`]).
+//! This crate owns *where local bytes come from and how they are decoded*. It must not
+//! tokenize, filter or aggregate records, and it never talks to S3 (`albmtls-s3` does;
+//! the engine in `albmtls-scan` runs S3 objects through the same [`decode`]). Which
+//! files are connection logs is decided by `albmtls_parse::keys`.
 
 pub mod chunks;
 mod gzip;
 pub mod input;
-pub mod keys;
 
 use std::io;
 use std::path::{Path, PathBuf};
 
 pub use chunks::{CHUNK_SIZE, Chunk, ChunkError, Chunks, MAX_LINE, chunks_in_run, read_chunks, spawn_chunks};
-pub use input::{Encoding, Expansion, LocalInput, SkippedFiles, decode, expand_paths, sort_largest_first};
+pub use input::{Encoding, Expansion, LocalInput, decode, expand_paths, sort_largest_first};
 
 /// Why an input could not be listed, opened or read. Displayed as `<input>: <problem>`;
 /// [`SourceError::problem`] gives the second part alone, for reports that show the input

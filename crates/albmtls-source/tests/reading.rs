@@ -180,7 +180,7 @@ fn directory_walks_read_connection_logs_only_but_named_files_always() {
     let expansion = expand_paths(&[dir.path().to_path_buf(), access.clone(), PathBuf::from("-")]);
     assert!(expansion.errors.is_empty());
     assert_eq!(expansion.inputs, vec![LocalInput::File(old), LocalInput::File(conn), LocalInput::File(access), LocalInput::Stdin]);
-    let mut skipped = albmtls_source::SkippedFiles::default();
+    let mut skipped = albmtls_parse::keys::SkippedFiles::default();
     expansion.skipped.iter().for_each(|(_, kind)| skipped.count(*kind));
     assert_eq!((skipped.access_logs_and_other, skipped.health_check_logs, skipped.test_files), (1, 1, 1));
 }

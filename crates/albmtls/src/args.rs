@@ -1,5 +1,5 @@
 //! The command line as clap sees it. Nothing here is checked beyond syntax; `settings`
-//! turns it into what commands run on.
+//! turns it into what commands run on, and no command sees these types.
 
 use std::path::PathBuf;
 
@@ -168,7 +168,7 @@ pub struct ReportArgs {
 pub struct ReportOutputArgs {
     /// Output format (default: from --output's extension, else table).
     #[arg(long, value_enum)]
-    pub format: Option<ReportFormat>,
+    pub format: Option<OutputFormatArg>,
     /// Write the report to this file (atomically) instead of stdout; .json, .md, .csv, .html, .prom, .txt or .partial.json.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -184,7 +184,7 @@ pub struct ReportOutputArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
+pub enum OutputFormatArg {
     Table,
     Json,
     Csv,
@@ -318,8 +318,8 @@ pub enum CrlCommand {
         /// The CRL (PEM or DER).
         crl: PathBuf,
         /// Target encoding.
-        #[arg(long, value_parser = ["pem", "der"])]
-        to: String,
+        #[arg(long, value_enum, ignore_case = true)]
+        to: CrlEncoding,
         /// Write here (atomically) instead of stdout.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -336,6 +336,13 @@ pub enum CrlCommand {
         #[command(flatten)]
         doctor: DoctorArgs,
     },
+}
+
+/// `crl convert --to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CrlEncoding {
+    Pem,
+    Der,
 }
 
 #[derive(Debug, Subcommand)]
@@ -374,7 +381,7 @@ pub struct AthenaArgs {
     /// First day the projection covers.
     #[arg(long, value_name = "YYYY-MM-DD", default_value = "2024-01-01")]
     pub start_day: chrono::NaiveDate,
-    /// Restrict the report SQL to entries at or after this time (RFC 3339 or a date).
+    /// Restrict the report SQL to entries at or after this time (RFC 3339, a date, or an age such as 2h).
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
     /// Restrict the report SQL to entries before this time.

@@ -1,15 +1,15 @@
-//! The albmtls command line: parses arguments into checked settings, wires sources,
-//! parser and reports together, and turns outcomes into exit statuses.
+//! The albmtls command line: parses arguments into one checked settings type per command,
+//! runs the command on the library crates, and turns outcomes into exit statuses.
 //!
-//! This crate is deliberately thin: it owns clap, the printer (stdout, stderr, colour,
-//! progress) and exit codes. Parsing, reading, counting and rendering live in the
-//! library crates and must not be re-implemented here.
+//! This crate is deliberately thin: it owns clap, the settings, the printer (stdout,
+//! stderr, colour, progress) and exit codes. Reading, parsing, counting and rendering live
+//! in the library crates (`albmtls-scan`, `albmtls-report`, `albmtls-render`,
+//! `albmtls-pki`) and must not be re-implemented here.
 
 mod args;
 mod commands;
 mod files;
 mod printer;
-mod scan;
 mod settings;
 
 use std::process::ExitCode;
@@ -25,7 +25,7 @@ fn main() -> ExitCode {
     let settings = match Settings::from_args(args, chrono::Utc::now()) {
         Ok(settings) => settings,
         Err(err) => {
-            let printer = Printer::new(&OutputSettings { color: false, quiet: false, progress: false, verbosity: 0 });
+            let printer = Printer::new(&OutputSettings::PLAIN);
             printer.error(&format!("{err:#}"));
             return Exit::Error.into();
         }

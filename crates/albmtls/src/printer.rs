@@ -1,7 +1,10 @@
 //! The one owner of stdout, stderr, colour and progress. Commands write through it;
-//! nothing else prints.
+//! nothing else prints. [`InListingOrder`] puts the output of inputs read in parallel back
+//! in the order they were listed.
 
-use std::io::{self, BufWriter, Stdout, Write};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufWriter, Seek, Stdout, Write};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -26,8 +29,7 @@ impl Printer {
         }
     }
 
-    /// Writes a block of whole lines to stdout, so blocks from parallel workers never
-    /// split a line.
+    /// Writes a block to stdout at once.
     pub fn write_block(&self, block: &[u8]) -> io::Result<()> {
         let mut out = self.stdout.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         out.write_all(block)
@@ -114,5 +116,130 @@ impl Printer {
         if let Some(bar) = &self.progress {
             bar.finish_and_clear();
         }
+    }
+}
+
+impl albmtls_scan::Progress for Printer {
+    fn listing_error(&self, message: &str) {
+        self.error(message);
+    }
+
+    fn start(&self, inputs: u64) {
+        self.start_progress(inputs);
+    }
+
+    fn input_done(&self, records: u64, downloaded: Option<u64>) {
+        self.progress_input_done(records, downloaded);
+    }
+
+    fn finish(&self) {
+        self.finish_progress();
+    }
+}
+
+/// Output held in memory up to this size per input, then in a temporary file.
+const SPOOL_IN_MEMORY: usize = 8 * 1024 * 1024;
+
+/// The output of one input that cannot be printed yet: inputs listed before it are still
+/// being read.
+pub struct Spool {
+    memory: Vec<u8>,
+    file: Option<File>,
+}
+
+impl Spool {
+    fn new() -> Spool {
+        Spool { memory: Vec::new(), file: None }
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if let Some(file) = &mut self.file {
+            return file.write_all(bytes);
+        }
+        if self.memory.len() + bytes.len() <= SPOOL_IN_MEMORY {
+            self.memory.extend_from_slice(bytes);
+            return Ok(());
+        }
+        // An anonymous file: the OS removes it when it is closed, or if albmtls dies.
+        let mut file = tempfile::tempfile()?;
+        file.write_all(&self.memory)?;
+        file.write_all(bytes)?;
+        self.memory = Vec::new();
+        self.file = Some(file);
+        Ok(())
+    }
+
+    fn copy_to(mut self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(&self.memory)?;
+        if let Some(file) = &mut self.file {
+            file.rewind()?;
+            io::copy(file, out)?;
+        }
+        Ok(())
+    }
+}
+
+/// Stdout for inputs read in parallel whose output must follow the listing (grep): each
+/// input's output is printed whole, inputs in listing order, whatever order they finish
+/// in and however many workers read them. The input next in line writes straight
+/// through; the others spool until their turn (in memory, then in a temporary file, so
+/// memory stays bounded).
+pub struct InListingOrder<'p> {
+    printer: &'p Printer,
+    state: Mutex<Order>,
+}
+
+struct Order {
+    /// The listing index whose output is printed now.
+    next: usize,
+    /// Inputs finished before their turn.
+    finished: BTreeMap<usize, Spool>,
+}
+
+impl<'p> InListingOrder<'p> {
+    pub fn new(printer: &'p Printer) -> InListingOrder<'p> {
+        InListingOrder { printer, state: Mutex::new(Order { next: 0, finished: BTreeMap::new() }) }
+    }
+
+    /// A spool for the input about to be read.
+    pub fn spool(&self) -> Spool {
+        Spool::new()
+    }
+
+    /// Output of input `index`: printed now if its turn has come (with what it spooled
+    /// before), else added to its spool.
+    pub fn write(&self, index: usize, spool: &mut Spool, bytes: &[u8]) -> io::Result<()> {
+        let state = self.lock();
+        if state.next != index {
+            return spool.write(bytes);
+        }
+        let spooled = std::mem::replace(spool, Spool::new());
+        self.printer.with_stdout(|out| {
+            spooled.copy_to(out)?;
+            out.write_all(bytes)
+        })
+    }
+
+    /// Input `index` is finished: printed now with every later input that finished
+    /// already, or kept until its turn.
+    pub fn finish(&self, index: usize, spool: Spool) -> io::Result<()> {
+        let mut state = self.lock();
+        if state.next != index {
+            state.finished.insert(index, spool);
+            return Ok(());
+        }
+        state.next += 1;
+        let mut ready = vec![spool];
+        let order = &mut *state;
+        while let Some(next) = order.finished.remove(&order.next) {
+            ready.push(next);
+            order.next += 1;
+        }
+        self.printer.with_stdout(|out| ready.into_iter().try_for_each(|spool| spool.copy_to(out)))?;
+        self.printer.flush()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Order> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

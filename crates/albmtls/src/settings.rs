@@ -1,19 +1,28 @@
-//! Checked settings: the command line after every value was validated once. Commands
-//! take these and never look at raw arguments.
+//! What each command runs on: the clap arguments ([`crate::args`]) checked and resolved
+//! once into one settings type per command. Command code sees only these types, never
+//! clap's. Values users type (times, durations, statuses, networks, shards) are read by
+//! the one parser each has in the library crates.
 
 use std::io::IsTerminal;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
-use albmtls_parse::{Field, Filter, Micros, StatusFilter, filter::parse_ip_filter, parse_timestamp};
-use albmtls_report::{Bucket, ReportOptions, render::Format};
+use albmtls_parse::remediation::{self, Remediation};
+use albmtls_parse::{
+    FailureCode, Field, Filter, Micros, StatusFilter, TimeRange, filter::parse_ip_filter, parse_duration, parse_user_time,
+};
+use albmtls_pki::CrlFormat;
+use albmtls_render::ReportFormat;
+use albmtls_render::athena::Projection;
+use albmtls_report::{Bucket, ReportOptions};
 use albmtls_s3::S3Options;
+use albmtls_scan::{ScanOptions, Shard};
 use anyhow::{Context, Result, bail};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::args::{
-    AthenaArgs, BundleCommand, CertCommand, ColorChoice, CommandArgs, CrlCommand, DoctorFormat, ExplainArgs, FilterArgs, GlobalArgs,
-    GrepArgs, HeadersCommand, LowArgs, ReportArgs, ReportFormat, ReportOutputArgs, S3Args, ScanArgs,
+    AthenaArgs, BundleCommand, CertCommand, ColorChoice, CommandArgs, CrlCommand, CrlEncoding, DoctorArgs, DoctorFormat, ExplainArgs,
+    FilterArgs, GlobalArgs, GrepArgs, HeadersCommand, LowArgs, MergeArgs, OutputFormatArg, ReportArgs, ReportOutputArgs, S3Args, ScanArgs,
 };
 
 pub struct Settings {
@@ -29,43 +38,24 @@ pub struct OutputSettings {
     pub verbosity: u8,
 }
 
+impl OutputSettings {
+    /// Plain stderr, for errors found before the settings are known.
+    pub const PLAIN: OutputSettings = OutputSettings { color: false, quiet: false, progress: false, verbosity: 0 };
+}
+
 pub enum Command {
     Report(ReportSettings),
     Merge(MergeSettings),
     Grep(GrepSettings),
-    Explain(ExplainArgs),
+    Explain(ExplainSettings),
     Doctor(DoctorSettings),
-    Athena(AthenaArgs),
+    Athena(AthenaSettings),
     Completions(clap_complete::Shell),
     Man,
 }
 
-/// A doctor command with its validity time resolved.
-pub struct DoctorSettings {
-    pub command: DoctorCommand,
-    pub at: DateTime<Utc>,
-    pub json: bool,
-}
-
-pub enum DoctorCommand {
-    Bundle(BundleCommand),
-    Cert(CertCommand),
-    Crl(CrlCommand),
-    Headers(HeadersCommand),
-}
-
-/// What to read and which records to keep.
-pub struct ScanSettings {
-    pub paths: Vec<PathBuf>,
-    pub filter: Filter,
-    pub threads: usize,
-    pub shard: Option<Shard>,
-    /// How to reach S3, used only when a path is an `s3://` URL.
-    pub s3: S3Options,
-}
-
 pub struct ReportSettings {
-    pub scan: ScanSettings,
+    pub scan: ScanOptions,
     pub output: ReportOutput,
 }
 
@@ -78,18 +68,10 @@ pub struct MergeSettings {
 
 /// What becomes of an aggregate: its shape, format, destination and alert thresholds.
 pub struct ReportOutput {
-    pub format: OutputFormat,
+    pub format: ReportFormat,
     pub destination: Option<PathBuf>,
     pub options: ReportOptions,
     pub thresholds: Vec<Threshold>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutputFormat {
-    Rendered(Format),
-    Html,
-    Prometheus,
-    Partial,
 }
 
 /// `--fail-on STATUS[>N]`: the run exits 1 when more than `above` records have `status`.
@@ -97,27 +79,6 @@ pub struct Threshold {
     pub text: String,
     pub status: StatusFilter,
     pub above: u64,
-}
-
-/// `--shard I/N`: this run reads the inputs whose name hashes to `index` modulo `count`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    pub index: u32,
-    pub count: u32,
-}
-
-impl Shard {
-    /// A stable hash (xxh3, the same on every machine and version) of the input's name
-    /// decides, so shards agree without talking to each other.
-    pub fn includes(&self, name: &str) -> bool {
-        xxhash_rust::xxh3::xxh3_64(name.as_bytes()) % u64::from(self.count) == u64::from(self.index)
-    }
-}
-
-impl std::fmt::Display for Shard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
-    }
 }
 
 pub enum GrepOutput {
@@ -128,50 +89,61 @@ pub enum GrepOutput {
 }
 
 pub struct GrepSettings {
-    pub scan: ScanSettings,
+    pub scan: ScanOptions,
     pub output: GrepOutput,
     pub with_filename: bool,
+}
+
+/// `albmtls explain`: the catalogue entries asked for.
+pub struct ExplainSettings {
+    pub entries: Vec<&'static Remediation>,
+    pub json: bool,
+}
+
+/// `albmtls athena`: the table to define and the range the report queries cover.
+pub struct AthenaSettings {
+    pub table: String,
+    pub location: String,
+    pub projection: Option<Projection>,
+    pub range: TimeRange,
+}
+
+/// A doctor command with its validity time resolved.
+pub struct DoctorSettings {
+    pub task: DoctorTask,
+    pub at: DateTime<Utc>,
+    pub json: bool,
+}
+
+/// What the doctor is asked to do, with its inputs.
+pub enum DoctorTask {
+    BundleCheck { bundle: PathBuf },
+    CertCheck { client: PathBuf, bundle: PathBuf, crls: Vec<PathBuf>, ignore_expiry: bool, key: Option<PathBuf>, csr: Option<PathBuf> },
+    CrlInspect { crl: PathBuf, bundle: Option<PathBuf> },
+    CrlConvert { crl: PathBuf, to: CrlFormat, output: Option<PathBuf> },
+    CrlContains { serial: String, crl: PathBuf },
+    HeadersDecode { input: PathBuf, bundle: Option<PathBuf>, crls: Vec<PathBuf> },
 }
 
 impl Settings {
     pub fn from_args(args: LowArgs, now: DateTime<Utc>) -> Result<Settings> {
         let output = output_settings(&args.global);
+        let now_micros = now.timestamp_micros();
         let command = match args.command {
-            CommandArgs::Report(report) => Command::Report(report_settings(report, now)?),
-            CommandArgs::Merge(merge) => {
-                Command::Merge(MergeSettings { parts: merge.parts, output: report_output(merge.output)?, s3: s3_options(merge.s3)? })
-            }
-            CommandArgs::Grep(grep) => Command::Grep(grep_settings(grep, now)?),
-            CommandArgs::Explain(explain) => Command::Explain(explain),
-            CommandArgs::Athena(athena) => Command::Athena(athena),
+            CommandArgs::Report(report) => Command::Report(report_settings(report, now_micros)?),
+            CommandArgs::Merge(merge) => Command::Merge(merge_settings(merge)?),
+            CommandArgs::Grep(grep) => Command::Grep(grep_settings(grep, now_micros)?),
+            CommandArgs::Explain(explain) => Command::Explain(explain_settings(explain)?),
+            CommandArgs::Athena(athena) => Command::Athena(athena_settings(athena, now_micros)?),
             CommandArgs::Completions { shell } => Command::Completions(shell),
             CommandArgs::Man => Command::Man,
-            CommandArgs::Bundle(c) => doctor(DoctorCommand::Bundle(c), now)?,
-            CommandArgs::Cert(c) => doctor(DoctorCommand::Cert(c), now)?,
-            CommandArgs::Crl(c) => doctor(DoctorCommand::Crl(c), now)?,
-            CommandArgs::Headers(c) => doctor(DoctorCommand::Headers(c), now)?,
+            CommandArgs::Bundle(command) => Command::Doctor(doctor_settings(DoctorArgsOf::Bundle(command), now)?),
+            CommandArgs::Cert(command) => Command::Doctor(doctor_settings(DoctorArgsOf::Cert(command), now)?),
+            CommandArgs::Crl(command) => Command::Doctor(doctor_settings(DoctorArgsOf::Crl(command), now)?),
+            CommandArgs::Headers(command) => Command::Doctor(doctor_settings(DoctorArgsOf::Headers(command), now)?),
         };
         Ok(Settings { command, output })
     }
-}
-
-fn doctor(command: DoctorCommand, now: DateTime<Utc>) -> Result<Command> {
-    let shared = match &command {
-        DoctorCommand::Bundle(BundleCommand::Check { doctor, .. })
-        | DoctorCommand::Cert(CertCommand::Check { doctor, .. })
-        | DoctorCommand::Crl(CrlCommand::Inspect { doctor, .. } | CrlCommand::Contains { doctor, .. })
-        | DoctorCommand::Headers(HeadersCommand::Decode { doctor, .. }) => Some(doctor),
-        DoctorCommand::Crl(CrlCommand::Convert { .. }) => None,
-    };
-    let at = match shared.and_then(|d| d.at.as_deref()) {
-        Some(text) => {
-            let micros = parse_time(text, now).context("--at")?;
-            DateTime::from_timestamp_micros(micros).context("--at: that time is out of range")?
-        }
-        None => now,
-    };
-    let json = shared.is_some_and(|d| d.format == DoctorFormat::Json);
-    Ok(Command::Doctor(DoctorSettings { command, at, json }))
 }
 
 fn output_settings(global: &GlobalArgs) -> OutputSettings {
@@ -185,56 +157,62 @@ fn output_settings(global: &GlobalArgs) -> OutputSettings {
     OutputSettings { color, quiet: global.quiet, progress, verbosity: global.verbose }
 }
 
-fn report_settings(args: ReportArgs, now: DateTime<Utc>) -> Result<ReportSettings> {
+fn report_settings(args: ReportArgs, now: Micros) -> Result<ReportSettings> {
     let shard = match (args.shard, args.shards) {
-        (Some(text), _) => Some(parse_shard(&text).context("--shard")?),
+        (Some(text), _) => Some(Shard::parse(&text).context("--shard")?),
         (None, Some(count)) => Some(shard_from_environment(count)?),
         (None, None) => None,
     };
-    let mut scan = scan_settings(args.scan, now)?;
+    let mut scan = scan_options(args.scan, now)?;
     scan.shard = shard;
     Ok(ReportSettings { scan, output: report_output(args.output)? })
 }
 
+fn merge_settings(args: MergeArgs) -> Result<MergeSettings> {
+    Ok(MergeSettings { parts: args.parts, output: report_output(args.output)?, s3: s3_options(args.s3)? })
+}
+
 fn report_output(args: ReportOutputArgs) -> Result<ReportOutput> {
-    let bucket = args.bucket.as_deref().map(str::parse::<Bucket>).transpose().map_err(anyhow::Error::msg).context("--bucket")?;
+    let bucket = args.bucket.as_deref().map(bucket).transpose().context("--bucket")?;
     let format = match (args.format, &args.output) {
-        (Some(format), _) => format,
-        (None, Some(path)) => format_for_extension(path)?,
+        (Some(format), _) => format.into(),
+        (None, Some(path)) => {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            ReportFormat::for_file_name(&name).with_context(|| {
+                format!(
+                    "--output {}: cannot tell the format from the extension; name it .json, .md, .csv, .html, .prom, .txt or .partial.json, or pass --format",
+                    path.display()
+                )
+            })?
+        }
         (None, None) => ReportFormat::Table,
     };
-    let format = match format {
-        ReportFormat::Table => OutputFormat::Rendered(Format::Table),
-        ReportFormat::Json => OutputFormat::Rendered(Format::Json),
-        ReportFormat::Csv => OutputFormat::Rendered(Format::Csv),
-        ReportFormat::Md => OutputFormat::Rendered(Format::Markdown),
-        ReportFormat::Html => OutputFormat::Html,
-        ReportFormat::Prom => OutputFormat::Prometheus,
-        ReportFormat::Partial => OutputFormat::Partial,
-    };
-    let thresholds = args.fail_on.iter().map(|t| parse_threshold(t)).collect::<Result<_>>().context("--fail-on")?;
+    let thresholds = args.fail_on.iter().map(|t| threshold(t)).collect::<Result<_>>().context("--fail-on")?;
     Ok(ReportOutput { format, destination: args.output, options: ReportOptions { top: args.top, bucket }, thresholds })
 }
 
-fn format_for_extension(path: &std::path::Path) -> Result<ReportFormat> {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
-    Ok(match name.rsplit('.').next() {
-        _ if name.ends_with(".partial.json") => ReportFormat::Partial,
-        Some("json") => ReportFormat::Json,
-        Some("md") => ReportFormat::Md,
-        Some("csv") => ReportFormat::Csv,
-        Some("html" | "htm") => ReportFormat::Html,
-        Some("prom") => ReportFormat::Prom,
-        Some("txt") => ReportFormat::Table,
-        _ => bail!(
-            "--output {}: cannot tell the format from the extension; name it .json, .md, .csv, .html, .prom, .txt or .partial.json, or pass --format",
-            path.display()
-        ),
-    })
+impl From<OutputFormatArg> for ReportFormat {
+    fn from(format: OutputFormatArg) -> ReportFormat {
+        match format {
+            OutputFormatArg::Table => ReportFormat::Table,
+            OutputFormatArg::Json => ReportFormat::Json,
+            OutputFormatArg::Csv => ReportFormat::Csv,
+            OutputFormatArg::Md => ReportFormat::Markdown,
+            OutputFormatArg::Html => ReportFormat::Html,
+            OutputFormatArg::Prom => ReportFormat::Prometheus,
+            OutputFormatArg::Partial => ReportFormat::Partial,
+        }
+    }
+}
+
+/// A timeline bucket: one of the widths reports use, typed as any duration.
+fn bucket(text: &str) -> Result<Bucket> {
+    let duration = parse_duration(text)?;
+    Bucket::of_duration(duration).with_context(|| format!("unknown bucket `{text}`: use one of 1m, 5m, 15m, 1h, 1d"))
 }
 
 /// `ClientCertExpired`, `failed>100`, `Failed:ClientCertCrlHit>5`.
-fn parse_threshold(text: &str) -> Result<Threshold> {
+fn threshold(text: &str) -> Result<Threshold> {
     let (status, above) = match text.split_once('>') {
         Some((status, n)) => (status, n.trim().parse::<u64>().with_context(|| format!("`{text}`: `{n}` is not a whole number"))?),
         None => (text, 0),
@@ -242,28 +220,18 @@ fn parse_threshold(text: &str) -> Result<Threshold> {
     Ok(Threshold { text: text.to_owned(), status: StatusFilter::parse(status.trim())?, above })
 }
 
-fn parse_shard(text: &str) -> Result<Shard> {
-    let usage = || format!("`{text}` is not I/N with 0 <= I < N (e.g. 0/4, 3/4)");
-    let (index, count) = text.split_once('/').with_context(usage)?;
-    let (index, count): (u32, u32) = (index.trim().parse().with_context(usage)?, count.trim().parse().with_context(usage)?);
-    if count == 0 || index >= count {
-        bail!(usage());
-    }
-    Ok(Shard { index, count })
-}
-
 /// AWS Batch array jobs set AWS_BATCH_JOB_ARRAY_INDEX; Kubernetes Indexed Jobs set
 /// JOB_COMPLETION_INDEX. Both count from 0.
 fn shard_from_environment(count: u32) -> Result<Shard> {
     for variable in ["AWS_BATCH_JOB_ARRAY_INDEX", "JOB_COMPLETION_INDEX"] {
         if let Ok(value) = std::env::var(variable) {
-            return parse_shard(&format!("{value}/{count}")).with_context(|| format!("--shards {count} with {variable}={value}"));
+            return Shard::parse(&format!("{value}/{count}")).with_context(|| format!("--shards {count} with {variable}={value}"));
         }
     }
     bail!("--shards {count}: neither AWS_BATCH_JOB_ARRAY_INDEX nor JOB_COMPLETION_INDEX is set; pass --shard I/{count} instead")
 }
 
-fn grep_settings(args: GrepArgs, now: DateTime<Utc>) -> Result<GrepSettings> {
+fn grep_settings(args: GrepArgs, now: Micros) -> Result<GrepSettings> {
     let output = if args.count {
         GrepOutput::Count
     } else if args.json {
@@ -283,16 +251,16 @@ fn grep_settings(args: GrepArgs, now: DateTime<Utc>) -> Result<GrepSettings> {
     } else {
         GrepOutput::Lines
     };
-    Ok(GrepSettings { scan: scan_settings(args.scan, now)?, output, with_filename: args.with_filename })
+    Ok(GrepSettings { scan: scan_options(args.scan, now)?, output, with_filename: args.with_filename })
 }
 
-fn scan_settings(args: ScanArgs, now: DateTime<Utc>) -> Result<ScanSettings> {
+fn scan_options(args: ScanArgs, now: Micros) -> Result<ScanOptions> {
     let threads = match args.threads {
         Some(0) => bail!("--threads must be at least 1"),
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
     };
-    Ok(ScanSettings { paths: args.paths, filter: filter(args.filter, now)?, threads, shard: None, s3: s3_options(args.s3)? })
+    Ok(ScanOptions { paths: args.paths, filter: filter(args.filter, now)?, threads, shard: None, s3: s3_options(args.s3)? })
 }
 
 fn s3_options(args: S3Args) -> Result<S3Options> {
@@ -308,48 +276,106 @@ fn s3_options(args: S3Args) -> Result<S3Options> {
     })
 }
 
-fn filter(args: FilterArgs, now: DateTime<Utc>) -> Result<Filter> {
+fn filter(args: FilterArgs, now: Micros) -> Result<Filter> {
     let mut statuses: Vec<StatusFilter> =
         args.statuses.iter().map(|s| StatusFilter::parse(s)).collect::<Result<_, _>>().context("--status")?;
     if args.failed {
         statuses.push(StatusFilter::AnyFailure);
     }
-    let mut filter = Filter {
+    let filter = Filter {
         networks: args.ips.iter().map(|ip| parse_ip_filter(ip)).collect::<Result<_, _>>().context("--ip")?,
         statuses,
-        since: args.since.as_deref().map(|t| parse_time(t, now)).transpose().context("--since")?,
-        until: args.until.as_deref().map(|t| parse_time(t, now)).transpose().context("--until")?,
+        time: time_range(args.since.as_deref(), args.until.as_deref(), now)?,
         listener_ports: args.ports,
         subject: None,
     };
-    if let (Some(since), Some(until)) = (filter.since, filter.until)
-        && since >= until
-    {
-        bail!("--since must be earlier than --until");
-    }
-    if let Some(subject) = &args.subject {
-        filter = filter.with_subject(subject);
-    }
-    Ok(filter)
+    Ok(match &args.subject {
+        Some(subject) => filter.with_subject(subject),
+        None => filter,
+    })
 }
 
-/// RFC 3339 (`2026-11-02T10:00:00Z`, any offset), a date (`2026-11-02`, midnight UTC)
-/// or an age before `now` (`2h`, `30m`, `1d 12h`).
-pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<Micros> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.timestamp_micros());
+/// `--since` and `--until`, as every command that takes them reads them.
+fn time_range(since: Option<&str>, until: Option<&str>, now: Micros) -> Result<TimeRange> {
+    let since = since.map(|t| parse_user_time(t, now)).transpose().context("--since")?;
+    let until = until.map(|t| parse_user_time(t, now)).transpose().context("--until")?;
+    TimeRange::new(since, until).map_err(|_| anyhow::anyhow!("--since must be earlier than --until"))
+}
+
+fn explain_settings(args: ExplainArgs) -> Result<ExplainSettings> {
+    Ok(ExplainSettings { entries: explained(&args.code)?, json: args.json })
+}
+
+/// The entries `code` names: `all`, `unknown`, or a status as `--status` reads it.
+fn explained(code: &str) -> Result<Vec<&'static Remediation>> {
+    let code = code.trim();
+    let failures = || FailureCode::ALL.iter().map(|c| remediation::for_code(*c));
+    if code.eq_ignore_ascii_case("all") {
+        let mut all: Vec<&Remediation> = failures().collect();
+        all.extend([remediation::unknown_failure(), remediation::success(), remediation::absent()]);
+        return Ok(all);
     }
-    if let Some(t) = parse_timestamp(text.as_bytes()) {
-        return Ok(t);
+    if code.eq_ignore_ascii_case("unknown") {
+        return Ok(vec![remediation::unknown_failure()]);
     }
-    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(date.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp_micros());
-    }
-    if let Ok(age) = humantime::parse_duration(text) {
-        let age = chrono::Duration::from_std(age).context("that age is too large")?;
-        return Ok((now - age).timestamp_micros());
-    }
-    bail!("`{text}` is not a time: use RFC 3339 (2026-11-02T10:00:00Z), a date (2026-11-02) or an age (2h, 30m, 1d)")
+    let status = StatusFilter::parse(code).map_err(|_| {
+        let known: Vec<&str> = FailureCode::ALL.iter().map(|c| c.as_str()).collect();
+        anyhow::anyhow!("unknown code `{code}`; documented codes are: {}; or use `success`, `-`, `unknown` or `all`", known.join(", "))
+    })?;
+    Ok(match status {
+        StatusFilter::Success => vec![remediation::success()],
+        StatusFilter::Absent => vec![remediation::absent()],
+        StatusFilter::Code(code) => vec![remediation::for_code(code)],
+        StatusFilter::Exact(_) => vec![remediation::unknown_failure()],
+        StatusFilter::AnyFailure => failures().chain([remediation::unknown_failure()]).collect(),
+    })
+}
+
+fn athena_settings(args: AthenaArgs, now: Micros) -> Result<AthenaSettings> {
+    let projection = match (args.account, args.region) {
+        (Some(account), Some(region)) => Some(Projection { account, region, start_day: args.start_day }),
+        _ => None,
+    };
+    let range = time_range(args.since.as_deref(), args.until.as_deref(), now)?;
+    Ok(AthenaSettings { table: args.table, location: args.location, projection, range })
+}
+
+/// The doctor's subcommands, as clap gives them.
+enum DoctorArgsOf {
+    Bundle(BundleCommand),
+    Cert(CertCommand),
+    Crl(CrlCommand),
+    Headers(HeadersCommand),
+}
+
+fn doctor_settings(command: DoctorArgsOf, now: DateTime<Utc>) -> Result<DoctorSettings> {
+    let (task, shared): (DoctorTask, Option<DoctorArgs>) = match command {
+        DoctorArgsOf::Bundle(BundleCommand::Check { bundle, doctor }) => (DoctorTask::BundleCheck { bundle }, Some(doctor)),
+        DoctorArgsOf::Cert(CertCommand::Check { client, bundle, crls, ignore_expiry, key, csr, doctor }) => {
+            (DoctorTask::CertCheck { client, bundle, crls, ignore_expiry, key, csr }, Some(doctor))
+        }
+        DoctorArgsOf::Crl(CrlCommand::Inspect { crl, bundle, doctor }) => (DoctorTask::CrlInspect { crl, bundle }, Some(doctor)),
+        DoctorArgsOf::Crl(CrlCommand::Convert { crl, to, output }) => {
+            let to = match to {
+                CrlEncoding::Pem => CrlFormat::Pem,
+                CrlEncoding::Der => CrlFormat::Der,
+            };
+            (DoctorTask::CrlConvert { crl, to, output }, None)
+        }
+        DoctorArgsOf::Crl(CrlCommand::Contains { serial, crl, doctor }) => (DoctorTask::CrlContains { serial, crl }, Some(doctor)),
+        DoctorArgsOf::Headers(HeadersCommand::Decode { input, bundle, crls, doctor }) => {
+            (DoctorTask::HeadersDecode { input, bundle, crls }, Some(doctor))
+        }
+    };
+    let at = match shared.as_ref().and_then(|d| d.at.as_deref()) {
+        Some(text) => {
+            let micros = parse_user_time(text, now.timestamp_micros()).context("--at")?;
+            DateTime::from_timestamp_micros(micros).context("--at: that time is out of range")?
+        }
+        None => now,
+    };
+    let json = shared.is_some_and(|d| d.format == DoctorFormat::Json);
+    Ok(DoctorSettings { task, at, json })
 }
 
 #[cfg(test)]
@@ -357,36 +383,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn time_forms_users_type() {
-        let now = DateTime::parse_from_rfc3339("2026-11-02T12:00:00Z").unwrap().with_timezone(&Utc);
-        let at = |s: &str| parse_time(s, now).unwrap();
-        assert_eq!(at("2026-11-02T10:00:00Z"), now.timestamp_micros() - 2 * 3_600_000_000);
-        assert_eq!(at("2026-11-02T12:00:00+02:00"), at("2026-11-02T10:00:00Z"));
-        assert_eq!(at("2h"), at("2026-11-02T10:00:00Z"));
-        assert_eq!(at("1d"), at("2026-11-01T12:00:00Z"));
-        assert_eq!(at("2026-11-02"), at("2026-11-02T00:00:00Z"));
-        assert!(parse_time("yesterday", now).unwrap_err().to_string().contains("RFC 3339"));
-    }
-
-    #[test]
-    fn shards_partition_every_name_exactly_once() {
-        let shards: Vec<Shard> = (0..4).map(|i| parse_shard(&format!("{i}/4")).unwrap()).collect();
-        for n in 0..500 {
-            let name = format!("AWSLogs/1/elasticloadbalancing/us-east-1/2026/11/02/conn_log_{n}.log.gz");
-            assert_eq!(shards.iter().filter(|s| s.includes(&name)).count(), 1, "{name}");
-        }
-        let sizes: Vec<usize> = shards.iter().map(|s| (0..500).filter(|n| s.includes(&format!("k{n}"))).count()).collect();
-        assert!(sizes.iter().all(|&n| n > 80), "shards are roughly balanced: {sizes:?}");
-        for bad in ["4/4", "1", "a/2", "0/0"] {
-            assert!(parse_shard(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
     fn thresholds_users_type() {
-        let t = parse_threshold("failed>100").unwrap();
+        let t = threshold("failed>100").unwrap();
         assert_eq!((t.status, t.above), (StatusFilter::AnyFailure, 100));
-        assert_eq!(parse_threshold("ClientCertExpired").unwrap().above, 0);
-        assert!(parse_threshold("failed>lots").is_err());
+        assert_eq!(threshold("ClientCertExpired").unwrap().above, 0);
+        assert!(threshold("failed>lots").is_err());
+    }
+
+    #[test]
+    fn buckets_are_durations_of_the_widths_reports_use() {
+        assert_eq!(bucket("5m").unwrap(), Bucket::FiveMinutes);
+        assert_eq!(bucket("60min").unwrap(), Bucket::Hour);
+        assert_eq!(bucket("1d").unwrap(), Bucket::Day);
+        assert!(bucket("7m").unwrap_err().to_string().contains("use one of 1m, 5m, 15m, 1h, 1d"));
+    }
+
+    #[test]
+    fn explain_reads_statuses_as_status_filters_do() {
+        let status = |code: &str| explained(code).unwrap().iter().map(|e| e.status).collect::<Vec<_>>();
+        assert_eq!(status("clientcertcrlhit"), ["Failed:ClientCertCrlHit"]);
+        assert_eq!(status("Failed:ClientCertCrlHit"), ["Failed:ClientCertCrlHit"]);
+        assert_eq!(status("Success"), ["Success"]);
+        assert_eq!(status("-"), ["-"]);
+        assert_eq!(status("Failed:ClientCertRevoked"), [remediation::unknown_failure().status]);
+        assert_eq!(explained("all").unwrap().len(), FailureCode::ALL.len() + 3);
+        assert!(explained("Expired").unwrap_err().to_string().contains("unknown code `Expired`"));
     }
 }

@@ -3,6 +3,7 @@
 use albmtls_pki::{BundleReport, BundleRule, Severity, check_bundle};
 use rcgen::{CustomExtension, DnType, ExtendedKeyUsagePurpose, IsCa, KeyUsagePurpose, date_time_ymd};
 
+use crate::Text;
 use crate::pki::{Ca, at, ca_params, ec_key, fixture, leaf_params};
 
 fn check(text: &str) -> BundleReport {
@@ -12,7 +13,7 @@ fn check(text: &str) -> BundleReport {
 /// The single finding of `rule`, which must exist.
 fn only(report: &BundleReport, rule: BundleRule) -> albmtls_pki::BundleFinding {
     let found: Vec<_> = report.findings_for(rule).cloned().collect();
-    assert_eq!(found.len(), 1, "expected one {rule:?} finding in:\n{report}");
+    assert_eq!(found.len(), 1, "expected one {rule:?} finding in:\n{report:?}");
     found[0].clone()
 }
 
@@ -22,7 +23,7 @@ fn clean_bundle_is_accepted_and_described() {
     let rsa = Ca::root(ca_params("RSA Root"), crate::pki::rsa_key("a"));
     let text = format!("# Example bundle\n{}{}", ec.pem(), rsa.pem());
     let report = check(&text);
-    assert!(report.findings.is_empty(), "{report}");
+    assert!(report.findings.is_empty(), "{report:?}");
     assert!(!report.would_reject());
     assert_eq!(report.certificates.len(), 2);
     let first = &report.certificates[0];
@@ -32,7 +33,7 @@ fn clean_bundle_is_accepted_and_described() {
     assert_eq!(first.signature_algorithm, "ecdsa-with-SHA256");
     assert_eq!(first.is_ca, Some(true));
     assert_eq!(report.certificates[1].key.to_string(), "RSA 2048 bits");
-    let text = report.to_string();
+    let text = report.text();
     assert!(text.contains("#2 CN=RSA Root,O=Example Co,C=US\n    issuer:      CN=RSA Root,O=Example Co,C=US (self-issued)"), "{text}");
     assert!(text.contains("    key usage:   digitalSignature, keyCertSign, cRLSign"), "{text}");
     assert!(text.ends_with("No problems found.\nVerdict: ALB would accept this bundle."), "{text}");
@@ -95,9 +96,9 @@ fn leaf_certificates_violate_basic_constraints() {
     assert_eq!(f.position, Some(2));
     assert_eq!(f.subject.as_deref(), Some("CN=client.alb-mtls-example.com,O=Example Co,C=US"));
     assert!(f.message.contains("the basic constraints extension must specify CA"), "{}", f.message);
-    assert_eq!(report.findings.len(), 1, "a leaf gets no CA usage lints on top:\n{report}");
-    assert!(report.to_string().contains("ERROR #2 CN=client.alb-mtls-example.com,O=Example Co,C=US: basic constraints say CA:FALSE"));
-    assert!(report.to_string().ends_with("Verdict: ALB would reject this bundle (InvalidCaCertificatesBundle)."));
+    assert_eq!(report.findings.len(), 1, "a leaf gets no CA usage lints on top:\n{report:?}");
+    assert!(report.text().contains("ERROR #2 CN=client.alb-mtls-example.com,O=Example Co,C=US: basic constraints say CA:FALSE"));
+    assert!(report.text().ends_with("Verdict: ALB would reject this bundle (InvalidCaCertificatesBundle)."));
 
     let mut params = ca_params("No Constraints");
     params.is_ca = IsCa::NoCa;

@@ -2,6 +2,7 @@
 
 use albmtls_pki::{CrlFormat, CrlSignatureStatus, PkiError, SerialNumber, Severity, TrustStore, convert_crl, crl_contains, inspect_crl};
 
+use crate::Text;
 use crate::pki::{Ca, at, fixture};
 
 #[test]
@@ -19,8 +20,8 @@ fn inspect_reports_fields_and_verifies_the_signer() {
     assert_eq!(report.this_update.to_rfc3339(), "2025-06-01T00:00:00+00:00");
     let sig = report.signature.as_ref().unwrap();
     assert_eq!((sig.status, sig.ca_position), (CrlSignatureStatus::Verified, Some(2)));
-    assert!(report.findings.is_empty(), "{report}");
-    let text = report.to_string();
+    assert!(report.findings.is_empty(), "{report:?}");
+    let text = report.text();
     assert!(text.contains("    signer:       signed by a bundle CA (bundle #2 CN=Root CA,O=Example Co,C=US) [ca.pem]"), "{text}");
 
     let impostor = Ca::root_named("Root CA");
@@ -61,13 +62,13 @@ fn contains_compares_serials_numerically() {
     assert!(crl_contains("neg.pem", &bytes, "-05").unwrap().revoked);
     assert!(!crl_contains("neg.pem", &bytes, "05").unwrap().revoked);
     let missing = crl_contains("neg.pem", &bytes, "1002").unwrap();
-    assert_eq!(missing.to_string(), "serial 1002 is not in neg.pem (issuer CN=Fixture v3 CA)");
+    assert_eq!(missing.text(), "serial 1002 is not in neg.pem (issuer CN=Fixture v3 CA)");
 
     let root = Ca::root_named("Root CA");
     let crl = root.crl(&[0xFE]);
     let hit = crl_contains("crl.der", crl.der().as_ref(), "fe").unwrap();
     assert_eq!(
-        hit.to_string(),
+        hit.text(),
         "serial FE is REVOKED by crl.der (issuer CN=Root CA,O=Example Co,C=US) on 2025-06-01T00:00:00Z, reason keyCompromise"
     );
     let err = crl_contains("crl.der", crl.der().as_ref(), "xyz").unwrap_err();

@@ -42,7 +42,7 @@ fn passthrough_chain_decodes_leaf_first_with_both_equals_forms() {
     for value in [encoded.clone(), encoded.replace('=', "%3D")] {
         let request = format!("GET /api HTTP/1.1\r\nHost: example.com\r\nx-amzn-mtls-clientcert: {value}\r\n\r\nbody: not a header\r\n");
         let report = decode_headers("request.txt", request.as_bytes(), &HeaderNames::default()).unwrap();
-        assert!(report.problems.is_empty(), "{report}");
+        assert!(report.problems.is_empty(), "{report:?}");
         assert_eq!(report.mode, "passthrough");
         assert_eq!(report.chain_der(), s.ders);
         assert_eq!(report.chain[0].subject, "CN=client_.com,O=Example Co,C=US");
@@ -57,7 +57,7 @@ fn decoded_chain_can_be_checked_against_a_bundle() {
     let report = decode_headers("h.txt", lines.as_bytes(), &HeaderNames::default()).unwrap();
     let store = TrustStore::from_bundle("ca.pem", s.root.pem().as_bytes()).unwrap();
     let verdict = report.check(&store, &CheckOptions::at(at())).unwrap();
-    assert!(verdict.is_success(), "{verdict}");
+    assert!(verdict.is_success(), "{verdict:?}");
     let other = TrustStore::from_bundle("other.pem", Ca::root_named("Other").pem().as_bytes()).unwrap();
     let verdict = report.check(&other, &CheckOptions::at(at())).unwrap();
     assert_eq!(verdict.tls_verify_status, "Failed:ClientCertUntrusted");
@@ -80,7 +80,7 @@ fn duplicated_headers_are_flagged_as_possible_forgery() {
 
     let merged = format!("X-Amzn-Mtls-Clientcert: {forged},{}\n", encode(&s.chain));
     let report = decode_headers("h.txt", merged.as_bytes(), &HeaderNames::default()).unwrap();
-    assert!(report.problems.iter().any(|p| p.message.contains("two values were merged")), "{report}");
+    assert!(report.problems.iter().any(|p| p.message.contains("two values were merged")), "{report:?}");
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn verify_mode_headers_are_read_and_cross_checked() {
     );
     let report = decode_headers("h.txt", lines.as_bytes(), &HeaderNames::default()).unwrap();
     assert_eq!(report.mode, "verify");
-    assert!(report.problems.is_empty(), "{report}");
+    assert!(report.problems.is_empty(), "{report:?}");
     assert_eq!(report.serial_number.as_deref(), Some("A5"));
     assert_eq!(report.validity.as_ref().unwrap().not_after, Some(leaf.not_after));
     assert_eq!(report.chain_der(), vec![s.ders[0].clone()]);

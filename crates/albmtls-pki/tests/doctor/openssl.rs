@@ -52,7 +52,7 @@ fn verdicts_agree_with_openssl_verify() {
         match openssl_says {
             None => {
                 assert!(ok, "openssl: {output}");
-                assert!(ours.is_success(), "{ours}");
+                assert!(ours.is_success(), "{ours:?}");
             }
             Some(text) => {
                 assert!(!ok && output.contains(text), "openssl: {output}");
@@ -61,7 +61,7 @@ fn verdicts_agree_with_openssl_verify() {
                     "unable to get local issuer certificate" => "Failed:ClientCertUntrusted",
                     _ => "Failed:ClientCertInvalid",
                 };
-                assert_eq!(ours.tls_verify_status, expected, "{ours}");
+                assert_eq!(ours.tls_verify_status, expected, "{ours:?}");
             }
         }
     }
@@ -134,7 +134,7 @@ fn traditional_key_formats_match_their_certificates() {
     let sec1_pem = std::fs::read(&sec1).unwrap();
     assert!(String::from_utf8_lossy(&sec1_pem).contains("BEGIN EC PRIVATE KEY"));
     let report = albmtls_pki::check_key_match(("ec.pem", ec_cert.as_bytes()), Some(("sec1.key", &sec1_pem)), None).unwrap();
-    assert!(report.all_match(), "{report}");
+    assert!(report.all_match(), "{report:?}");
 
     let rsa_cert = root.sign(leaf_params("rsa", 3), &crate::pki::rsa_key("a")).pem();
     let pkcs1 = dir.path().join("pkcs1.key").to_string_lossy().into_owned();
@@ -142,7 +142,7 @@ fn traditional_key_formats_match_their_certificates() {
     let pkcs1_pem = std::fs::read(&pkcs1).unwrap();
     assert!(String::from_utf8_lossy(&pkcs1_pem).contains("BEGIN RSA PRIVATE KEY"));
     let report = albmtls_pki::check_key_match(("rsa.pem", rsa_cert.as_bytes()), Some(("pkcs1.key", &pkcs1_pem)), None).unwrap();
-    assert!(report.all_match(), "{report}");
+    assert!(report.all_match(), "{report:?}");
 }
 
 #[test]
@@ -215,10 +215,10 @@ fn p521_and_sha512_chains_get_the_same_verdict_as_openssl() {
     let store = TrustStore::from_bundle("ca.pem", &bundle).unwrap();
     let client = std::fs::read(path("c.pem")).unwrap();
     let report = check_client(&store, "c.pem", &client, &CheckOptions::at(chrono::Utc::now())).unwrap();
-    assert_eq!(report.tls_verify_status, "Success", "{report}");
+    assert_eq!(report.tls_verify_status, "Success", "{report:?}");
     let (ok, out) = openssl(&["verify", "-purpose", "sslclient", "-CAfile", &path("ca.pem"), &path("c.pem")]);
     assert!(ok && out.contains("OK"), "openssl agrees: {out}");
     let ca_key = std::fs::read(path("ca.key")).unwrap();
     let matched = albmtls_pki::check_key_match(("ca.pem", &bundle), Some(("ca.key", &ca_key)), None).unwrap();
-    assert!(matched.all_match(), "a P-521 key matches its certificate: {matched}");
+    assert!(matched.all_match(), "a P-521 key matches its certificate: {matched:?}");
 }

@@ -3,6 +3,7 @@
 use albmtls_pki::{CertCheckReport, CheckOptions, FailureCode, PkiError, TrustStore, check_client, check_key_match};
 use rcgen::{CustomExtension, ExtendedKeyUsagePurpose, KeyUsagePurpose, date_time_ymd};
 
+use crate::Text;
 use crate::pki::{Ca, at, ca_params, chain_pem, ec_key, fixture, leaf_params, rsa_key};
 
 fn check(bundle: &str, client: &str) -> CertCheckReport {
@@ -18,10 +19,10 @@ fn check_with(bundle: &str, crls: &[(&str, &[u8])], client: &str, options: Check
 }
 
 fn assert_failed(report: &CertCheckReport, code: FailureCode, reason_part: &str) {
-    assert_eq!(report.code, Some(code), "{report}");
+    assert_eq!(report.code, Some(code), "{report:?}");
     assert_eq!(report.tls_verify_status, code.status_text());
     assert!(report.reason.contains(reason_part), "reason `{}` lacks `{reason_part}`", report.reason);
-    assert!(report.to_string().starts_with(&format!("tls_verify_status: {}\n", code.status_text())));
+    assert!(report.text().starts_with(&format!("tls_verify_status: {}\n", code.status_text())));
 }
 
 #[test]
@@ -30,15 +31,15 @@ fn ecdsa_chain_with_intermediate_succeeds() {
     let int = root.sub(ca_params("Issuing CA"), ec_key());
     let leaf = int.sign(leaf_params("client one", 0x0A), &ec_key());
     let report = check(&root.pem(), &chain_pem(&[&leaf, &int.cert]));
-    assert!(report.is_success(), "{report}");
+    assert!(report.is_success(), "{report:?}");
     assert_eq!(report.tls_verify_status, "Success");
     let path: Vec<&str> = report.path.iter().map(|p| p.source.as_str()).collect();
     assert_eq!(path, ["client #1", "client #2", "bundle #1"]);
     assert!(
-        report.to_string().contains(
+        report.text().contains(
             "path:              CN=client one,O=Example Co,C=US (client #1) -> CN=Issuing CA,O=Example Co,C=US (client #2) -> CN=Root CA,O=Example Co,C=US (bundle #1)"
         ),
-        "{report}"
+        "{report:?}"
     );
     assert_eq!(report.presented[0].serial, "0A");
 }
@@ -48,7 +49,7 @@ fn rsa_chain_succeeds() {
     let root = Ca::root(ca_params("RSA Root"), rsa_key("a"));
     let leaf = root.sign(leaf_params("rsa client", 2), &rsa_key("b"));
     let report = check(&root.pem(), &leaf.pem());
-    assert!(report.is_success(), "{report}");
+    assert!(report.is_success(), "{report:?}");
     assert_eq!(report.presented[0].key.to_string(), "RSA 2048 bits");
     assert_eq!(report.presented[0].signature_algorithm, "sha256WithRSAEncryption");
 }
@@ -68,7 +69,7 @@ fn expired_client_certificate() {
     let mut ignore = CheckOptions::at(at());
     ignore.ignore_client_certificate_expiry = true;
     let waived = check_with(&root.pem(), &[], &leaf.pem(), ignore);
-    assert!(waived.is_success(), "{waived}");
+    assert!(waived.is_success(), "{waived:?}");
     assert!(waived.notes[0].contains("IgnoreClientCertificateExpiry is on"));
 }
 
@@ -163,7 +164,7 @@ fn revoked_client_certificate_is_a_crl_hit() {
     // A certificate the CRL does not list still passes.
     let fine = root.sign(leaf_params("good client", 0x2B), &ec_key());
     let ok = check_with(&root.pem(), &[("crl.pem", pem.as_bytes())], &fine.pem(), CheckOptions::at(at()));
-    assert!(ok.is_success(), "{ok}");
+    assert!(ok.is_success(), "{ok:?}");
 }
 
 #[test]
@@ -234,7 +235,7 @@ fn x509v1_trust_store_ca_is_type_unsupported() {
     let leaf = leaf_params("client of v1 CA", 4).signed_by(&ec_key(), &issuer).unwrap();
     let report = check(&ca_pem, &leaf.pem());
     assert_failed(&report, FailureCode::ClientCertTypeUnsupported, "the trust-store CA is X.509v1");
-    assert!(report.notes.iter().any(|n| n.contains("ALB would refuse this bundle at upload")), "{report}");
+    assert!(report.notes.iter().any(|n| n.contains("ALB would refuse this bundle at upload")), "{report:?}");
 }
 
 #[test]
@@ -311,12 +312,12 @@ fn key_and_csr_match_the_certificate() {
     let key_pem = key.serialize_pem();
     let report =
         check_key_match(("c.pem", cert_pem.as_bytes()), Some(("c.key", key_pem.as_bytes())), Some(("c.csr", csr.as_bytes()))).unwrap();
-    assert!(report.all_match(), "{report}");
+    assert!(report.all_match(), "{report:?}");
 
     let other = ec_key().serialize_pem();
     let report = check_key_match(("c.pem", cert_pem.as_bytes()), Some(("other.key", other.as_bytes())), None).unwrap();
     assert!(!report.all_match());
-    assert!(report.to_string().contains("private key other.key DOES NOT MATCH"), "{report}");
+    assert!(report.text().contains("private key other.key DOES NOT MATCH"), "{report:?}");
 
     // RSA: PKCS#8 fixture key against an rcgen certificate made with it.
     let rsa_leaf = root.sign(leaf_params("rsa", 3), &rsa_key("b"));

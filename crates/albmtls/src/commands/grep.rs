@@ -1,22 +1,25 @@
-//! `albmtls grep`: print the records that pass the filters, as written or reshaped.
+//! `albmtls grep`: print the records that pass the filters, as written or reshaped, each
+//! input's output whole and in listing order.
 
 use std::borrow::Cow;
 
 use albmtls_parse::{Field, ParseError, Record, unescape_subject};
+use albmtls_scan::{InputContext, Sink, scan};
 use anyhow::Result;
 use serde::Serialize;
 
 use super::{Exit, output_failed};
-use crate::printer::Printer;
-use crate::scan::{InputContext, Sink, scan};
+use crate::printer::{InListingOrder, Printer, Spool};
 use crate::settings::{GrepOutput, GrepSettings};
 
-/// Output is handed to stdout in blocks of about this size.
+/// Output is handed on in blocks of about this size.
 const FLUSH_AT: usize = 256 * 1024;
 
 struct GrepSink<'a> {
     settings: &'a GrepSettings,
-    printer: &'a Printer,
+    out: &'a InListingOrder<'a>,
+    /// The input being read: its listing index and what it could not print yet.
+    current: Option<(usize, Spool)>,
     buffer: Vec<u8>,
     matched: u64,
     malformed: u64,
@@ -56,13 +59,15 @@ impl GrepSink<'_> {
         }
         out.push(b'\n');
         if out.len() >= FLUSH_AT {
-            self.flush()?;
+            self.hand_on()?;
         }
         Ok(())
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        let result = self.printer.write_block(&self.buffer);
+    /// Passes the buffered output on, to stdout or to the input's spool.
+    fn hand_on(&mut self) -> std::io::Result<()> {
+        let (index, spool) = self.current.as_mut().expect("records come between begin_input and end_input");
+        let result = self.out.write(*index, spool, &self.buffer);
         self.buffer.clear();
         result
     }
@@ -70,6 +75,11 @@ impl GrepSink<'_> {
 
 impl Sink for GrepSink<'_> {
     const OUTPUT_FOLLOWS_LISTING: bool = true;
+
+    fn begin_input(&mut self, input: &InputContext<'_>) -> std::io::Result<()> {
+        self.current = Some((input.index, self.out.spool()));
+        Ok(())
+    }
 
     fn record(&mut self, input: &InputContext<'_>, line_number: u64, record: &Record<'_>) -> std::io::Result<()> {
         self.matched += 1;
@@ -92,7 +102,9 @@ impl Sink for GrepSink<'_> {
         if let Some(message) = error {
             self.errors.push(format!("{}: {message} (after line {lines})", input.name));
         }
-        self.flush()
+        self.hand_on()?;
+        let (index, spool) = self.current.take().expect("end_input follows begin_input");
+        self.out.finish(index, spool)
     }
 
     fn records(&self) -> u64 {
@@ -156,9 +168,11 @@ impl<'a> JsonRecord<'a> {
 }
 
 pub fn run(settings: &GrepSettings, printer: &Printer) -> Result<Exit> {
+    let out = InListingOrder::new(printer);
     let outcome = scan(&settings.scan, printer, || GrepSink {
         settings,
-        printer,
+        out: &out,
+        current: None,
         buffer: Vec::with_capacity(FLUSH_AT + 4096),
         matched: 0,
         malformed: 0,

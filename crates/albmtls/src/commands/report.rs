@@ -3,18 +3,17 @@
 
 use std::io::{Read, Write};
 
-use albmtls_parse::{ParseError, Record, VerifyStatus};
-use albmtls_report::render::{self, TableStyle};
+use albmtls_parse::{ParseError, Record};
+use albmtls_render::{ReportView, TableStyle, write_report};
 use albmtls_report::{Aggregate, InputError, Partial, Report};
-use albmtls_report::{html, prom};
 use albmtls_s3::{S3Client, S3Location, S3Object};
+use albmtls_scan::{InputContext, Sink, scan};
 use anyhow::{Context, Result};
 
 use super::{Exit, output_failed};
 use crate::files::{read_all, write_atomically};
 use crate::printer::Printer;
-use crate::scan::{InputContext, Sink, scan};
-use crate::settings::{MergeSettings, OutputFormat, ReportOutput, ReportSettings, Threshold};
+use crate::settings::{MergeSettings, ReportOutput, ReportSettings, Threshold};
 
 struct ReportSink(Aggregate);
 
@@ -115,15 +114,8 @@ fn finish(aggregate: Aggregate, listing_failed: bool, shard: Option<String>, out
     }
     let report = Report::build(&aggregate, output.options);
     let style = TableStyle { color: printer.color && output.destination.is_none(), width: None };
-    let write = |out: &mut dyn Write| match output.format {
-        OutputFormat::Rendered(format) => render::render(&report, format, style, out),
-        OutputFormat::Html => html::render_html(&report, "albmtls report", out),
-        OutputFormat::Prometheus => prom::render_prometheus(&report, out),
-        OutputFormat::Partial => {
-            Partial::write_json(&aggregate, shard.as_deref(), out)?;
-            writeln!(out)
-        }
-    };
+    let view = ReportView { report: &report, aggregate: &aggregate, shard: shard.as_deref(), style };
+    let write = |out: &mut dyn Write| write_report(&view, output.format, out);
     match &output.destination {
         Some(path) => write_atomically(path, write)?,
         None => {
@@ -156,7 +148,7 @@ fn crossed_thresholds(report: &Report, thresholds: &[Threshold]) -> Vec<String> 
             let count: u64 = report
                 .statuses
                 .iter()
-                .filter(|s| threshold.status.matches(&VerifyStatus::parse(s.status.as_bytes()), s.status.as_bytes()))
+                .filter(|s| threshold.status.matches(&s.status.as_verify_status(), s.status.text().as_bytes()))
                 .map(|s| s.count)
                 .sum();
             (count > threshold.above)

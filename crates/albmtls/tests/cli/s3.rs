@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use albmtls_s3::test_server::{ACCESS_KEY, REGION, SECRET_KEY, TestServer};
+use albmtls_testkit::s3_server::{ACCESS_KEY, REGION, SECRET_KEY, TestServer};
 
 use crate::corpus::corpus;
 use crate::harness::{Run, TestDir, albmtls, gzip};

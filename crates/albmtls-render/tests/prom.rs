@@ -5,14 +5,15 @@ mod render_fixture;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use albmtls_parse::FailureCode;
-use albmtls_report::prom::render_prometheus;
+use albmtls_parse::{FailureCode, StatusKey};
+use albmtls_render::prom::write_prometheus;
+use albmtls_report::report::{StatusCount, format_time};
 use albmtls_report::{Aggregate, Report, ReportOptions};
 use render_fixture::WEIRD_STATUS;
 
 fn render(report: &Report) -> String {
     let mut out = Vec::new();
-    render_prometheus(report, &mut out).unwrap();
+    write_prometheus(report, &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -170,21 +171,30 @@ fn values_equal_the_report() {
     assert_eq!(value(&samples, "albmtls_skipped_files", &[("kind", "test_file")]), "0");
 
     // Every status the report counted, with its count; the connection counts add up.
-    for (status, count) in &report.status_counts {
-        assert_eq!(value(&samples, "albmtls_connections", &[("status", status)]), count.to_string(), "{status}");
+    for status in &report.statuses {
+        assert_eq!(
+            value(&samples, "albmtls_connections", &[("status", status.status.text())]),
+            status.count.to_string(),
+            "{}",
+            status.status
+        );
     }
     let total: u64 = samples.iter().filter(|s| s.name == "albmtls_connections").map(|s| s.value.parse::<u64>().unwrap()).sum();
     assert_eq!(total, report.records);
 
     for f in &report.failures {
-        let documented = f.documented.to_string();
-        assert_eq!(value(&samples, "albmtls_failed_connections", &[("code", &f.code), ("documented", &documented)]), f.count.to_string());
-        assert_eq!(value(&samples, "albmtls_failure_distinct_clients", &[("code", &f.code)]), f.distinct_clients.to_string());
-        assert_eq!(value(&samples, "albmtls_failure_distinct_subjects", &[("code", &f.code)]), f.distinct_subjects.to_string());
-        assert_eq!(value(&samples, "albmtls_failure_last_seen_timestamp_seconds", &[("code", &f.code)]), unix_seconds(&f.last_seen));
+        let documented = f.documented().to_string();
+        assert_eq!(value(&samples, "albmtls_failed_connections", &[("code", f.code()), ("documented", &documented)]), f.count.to_string());
+        assert_eq!(value(&samples, "albmtls_failure_distinct_clients", &[("code", f.code())]), f.distinct_clients.to_string());
+        assert_eq!(value(&samples, "albmtls_failure_distinct_subjects", &[("code", f.code())]), f.distinct_subjects.to_string());
+        assert_eq!(
+            value(&samples, "albmtls_failure_last_seen_timestamp_seconds", &[("code", f.code())]),
+            unix_seconds(&format_time(f.last_seen))
+        );
     }
-    assert_eq!(value(&samples, "albmtls_first_record_timestamp_seconds", &[]), unix_seconds(report.first_seen.as_deref().unwrap()));
-    assert_eq!(value(&samples, "albmtls_last_record_timestamp_seconds", &[]), unix_seconds(report.last_seen.as_deref().unwrap()));
+    let (first, last) = report.span.unwrap();
+    assert_eq!(value(&samples, "albmtls_first_record_timestamp_seconds", &[]), unix_seconds(&format_time(first)));
+    assert_eq!(value(&samples, "albmtls_last_record_timestamp_seconds", &[]), unix_seconds(&format_time(last)));
     assert_eq!(value(&samples, "albmtls_last_record_timestamp_seconds", &[]), "1793612400.000000");
 }
 
@@ -193,7 +203,7 @@ fn every_documented_code_is_always_written() {
     let report = render_fixture::report();
     let samples = parse(&render(&report));
     for code in FailureCode::ALL {
-        let count = report.failures.iter().find(|f| f.code == code.as_str()).map_or(0, |f| f.count);
+        let count = report.failures.iter().find(|f| f.code() == code.as_str()).map_or(0, |f| f.count);
         assert_eq!(value(&samples, "albmtls_failed_connections", &[("code", code.as_str()), ("documented", "true")]), count.to_string());
         assert!(find(&samples, "albmtls_connections", &[("status", code.status_text())]).is_some());
     }
@@ -211,7 +221,7 @@ fn label_values_are_escaped() {
 
     // A line feed cannot come from a log line, but a hand-built report may carry one.
     let mut odd = report.clone();
-    odd.status_counts.insert("Failed:Two\nLines".to_owned(), 5);
+    odd.statuses.push(StatusCount { status: StatusKey::from_text("Failed:Two\nLines"), count: 5, share: 0.0 });
     let samples = parse(&render(&odd));
     assert_eq!(value(&samples, "albmtls_connections", &[("status", "Failed:Two\nLines")]), "5");
 }

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::future::Future as _;
-use std::io::Write;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -20,7 +19,7 @@ use s3s::path::S3Path;
 use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
 
-use crate::{S3Client, S3Options, StaticCredentials};
+use albmtls_s3::{S3Client, S3Options, StaticCredentials};
 
 pub const REGION: &str = "us-east-1";
 pub const ACCESS_KEY: &str = "test";
@@ -263,11 +262,4 @@ impl http_body::Body for CutBody {
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
     }
-}
-
-/// Gzips `text` as one member.
-pub fn gzip(text: &str) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    encoder.write_all(text.as_bytes()).unwrap();
-    encoder.finish().unwrap()
 }

@@ -12,9 +12,8 @@
 
 use std::io::{self, Write};
 
-use albmtls_parse::{FailureCode, parse_timestamp};
-
-use crate::report::Report;
+use albmtls_parse::{FailureCode, Micros};
+use albmtls_report::Report;
 
 /// Writes `report` as Prometheus text exposition.
 ///
@@ -22,19 +21,22 @@ use crate::report::Report;
 /// alert such as `albmtls_failed_connections{code="ClientCertExpired"} > 0` sees a series
 /// that exists and drops to 0 rather than one that vanishes. Undocumented `Failed:` codes
 /// are written when they occur, with `documented="false"`.
-pub fn render_prometheus(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_prometheus(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     gauge(out, "albmtls_records", "Connection-log records counted (lines that parsed and passed the filters).")?;
     writeln!(out, "albmtls_records {}", report.records)?;
 
     gauge(out, "albmtls_connections", "Records by tls_verify_status, exactly as the log writes it (\"-\" is a connection without TLS).")?;
     let mut statuses: Vec<(&str, u64)> = vec![("Success", 0), ("-", 0)];
     statuses.extend(FailureCode::ALL.iter().map(|c| (c.status_text(), 0)));
-    for (status, count) in &report.status_counts {
-        match statuses.iter_mut().find(|(s, _)| s == status) {
-            Some(slot) => slot.1 = *count,
-            None => statuses.push((status, *count)),
+    let mut others: Vec<(&str, u64)> = Vec::new();
+    for status in &report.statuses {
+        match statuses.iter_mut().find(|(s, _)| *s == status.status.text()) {
+            Some(slot) => slot.1 = status.count,
+            None => others.push((status.status.text(), status.count)),
         }
     }
+    others.sort_unstable();
+    statuses.extend(others);
     for (status, count) in &statuses {
         writeln!(out, "albmtls_connections{{status=\"{}\"}} {count}", label_value(status))?;
     }
@@ -56,7 +58,7 @@ pub fn render_prometheus(report: &Report, out: &mut dyn Write) -> io::Result<()>
     for c in &codes {
         writeln!(out, "albmtls_failure_distinct_subjects{{code=\"{}\"}} {}", label_value(c.code), c.distinct_subjects)?;
     }
-    let last_seen: Vec<(&str, String)> = codes.iter().filter_map(|c| Some((c.code, seconds(c.last_seen?)?))).collect();
+    let last_seen: Vec<(&str, String)> = codes.iter().filter_map(|c| Some((c.code, seconds(c.last_seen?)))).collect();
     if !last_seen.is_empty() {
         gauge(out, "albmtls_failure_last_seen_timestamp_seconds", "Time of the latest record with each failure code, in Unix seconds.")?;
         for (code, value) in &last_seen {
@@ -83,8 +85,8 @@ pub fn render_prometheus(report: &Report, out: &mut dyn Write) -> io::Result<()>
         writeln!(out, "albmtls_skipped_files{{kind=\"{kind}\"}} {n}")?;
     }
 
-    let first = report.first_seen.as_deref().and_then(seconds);
-    let last = report.last_seen.as_deref().and_then(seconds);
+    let first = report.span.map(|(first, _)| seconds(first));
+    let last = report.span.map(|(_, last)| seconds(last));
     if let Some(first) = first {
         gauge(out, "albmtls_first_record_timestamp_seconds", "Time of the earliest record read, in Unix seconds.")?;
         writeln!(out, "albmtls_first_record_timestamp_seconds {first}")?;
@@ -109,7 +111,7 @@ struct CodeStats<'a> {
     count: u64,
     distinct_clients: u64,
     distinct_subjects: u64,
-    last_seen: Option<&'a str>,
+    last_seen: Option<Micros>,
 }
 
 /// Every documented code (zeros included), then the undocumented ones the report has.
@@ -120,14 +122,14 @@ fn failure_codes(report: &Report) -> Vec<CodeStats<'_>> {
         .collect();
     for f in &report.failures {
         let stats = CodeStats {
-            code: &f.code,
-            documented: f.documented,
+            code: f.code(),
+            documented: f.documented(),
             count: f.count,
             distinct_clients: f.distinct_clients,
             distinct_subjects: f.distinct_subjects,
-            last_seen: Some(&f.last_seen),
+            last_seen: Some(f.last_seen),
         };
-        match codes.iter_mut().find(|c| c.code == f.code) {
+        match codes.iter_mut().find(|c| c.code == f.code()) {
             Some(slot) => *slot = stats,
             None => codes.push(stats),
         }
@@ -149,11 +151,10 @@ fn label_value(value: &str) -> String {
     escaped
 }
 
-/// A report time (`2023-10-04T17:05:15.514108Z`) as exact decimal Unix seconds,
-/// `1696439115.514108`; printed from integers because an `f64` cannot hold all 16 digits.
-fn seconds(time: &str) -> Option<String> {
-    let micros = parse_timestamp(time.as_bytes())?;
+/// A time as exact decimal Unix seconds, `1696439115.514108`; printed from integers
+/// because an `f64` cannot hold all 16 digits.
+fn seconds(micros: Micros) -> String {
     let sign = if micros < 0 { "-" } else { "" };
     let abs = micros.unsigned_abs();
-    Some(format!("{sign}{}.{:06}", abs / 1_000_000, abs % 1_000_000))
+    format!("{sign}{}.{:06}", abs / 1_000_000, abs % 1_000_000)
 }

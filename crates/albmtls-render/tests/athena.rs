@@ -4,10 +4,20 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use albmtls_parse::{Field, Record};
-use albmtls_report::athena::{AthenaError, Projection, ddl, report_sql};
+use albmtls_parse::{Field, Record, TimeError, TimeRange, parse_user_time};
+use albmtls_render::athena::{Projection, ddl, report_sql};
 use chrono::NaiveDate;
 use regex::Regex;
+
+/// "Now" for times typed as ages.
+const NOW: &str = "2026-11-02T12:00:00Z";
+
+/// A range as users type it.
+fn range(since: Option<&str>, until: Option<&str>) -> Result<TimeRange, TimeError> {
+    let now = parse_user_time(NOW, 0).unwrap();
+    let at = |text: Option<&str>| text.map(|t| parse_user_time(t, now)).transpose();
+    TimeRange::new(at(since)?, at(until)?)
+}
 
 fn projection() -> Projection {
     Projection {
@@ -192,13 +202,13 @@ fn names_and_locations_are_quoted() {
     let sql = ddl("my db.odd`name", "s3://b/it's\\here", None);
     assert!(sql.contains("CREATE EXTERNAL TABLE IF NOT EXISTS `my db`.`odd``name` ("));
     assert!(sql.contains(r"LOCATION 's3://b/it\'s\\here/';"));
-    let sql = report_sql("db.odd\"name", None, None).unwrap();
+    let sql = report_sql("db.odd\"name", TimeRange::ALL);
     assert!(sql.contains(r#"FROM "db"."odd""name""#));
 }
 
 #[test]
 fn report_sql_for_a_range() {
-    let sql = report_sql("mtls.alb_connection_logs", Some("2026-11-01T22:00:00Z"), Some("2026-11-02T08:00:00Z")).unwrap();
+    let sql = report_sql("mtls.alb_connection_logs", range(Some("2026-11-01T22:00:00Z"), Some("2026-11-02T08:00:00Z")).unwrap());
     // Partitions: from the first day to the day after the last, for late deliveries.
     assert!(sql.contains("AND \"day\" >= '2026/11/01'\n    AND \"day\" <= '2026/11/03'"));
     assert!(sql.contains("ts >= from_iso8601_timestamp('2026-11-01T22:00:00.000Z')"));
@@ -211,7 +221,7 @@ fn report_sql_for_a_range() {
 
 #[test]
 fn report_sql_without_a_range() {
-    let sql = report_sql("alb_connection_logs", None, None).unwrap();
+    let sql = report_sql("alb_connection_logs", TimeRange::ALL);
     assert!(!sql.contains("\"day\""), "no partition column is needed");
     assert!(sql.contains("every day partition is read"));
     assert!(sql.contains("date_trunc('hour', ts)"));
@@ -221,18 +231,21 @@ fn report_sql_without_a_range() {
 #[test]
 fn report_sql_time_forms() {
     // A date is midnight UTC; offsets are converted to UTC.
-    let sql = report_sql("t", Some("2026-11-02"), None).unwrap();
+    let sql = report_sql("t", range(Some("2026-11-02"), None).unwrap());
     assert!(sql.contains("from_iso8601_timestamp('2026-11-02T00:00:00.000Z')"));
     assert!(sql.contains("\"day\" >= '2026/11/02'"));
-    let sql = report_sql("t", None, Some("2026-11-02T01:30:00.123456+02:00")).unwrap();
+    let sql = report_sql("t", range(None, Some("2026-11-02T01:30:00.123456+02:00")).unwrap());
     assert!(sql.contains("ts < from_iso8601_timestamp('2026-11-01T23:30:00.123Z')"));
     assert!(sql.contains("\"day\" <= '2026/11/02'"));
 }
 
 #[test]
-fn report_sql_refuses_bad_times() {
-    for bad in ["2h", "yesterday", "2026-13-01", "2026-11-02 10:00:00", "'; DROP TABLE t; --", ""] {
-        assert_eq!(report_sql("t", Some(bad), None), Err(AthenaError::NotATime(bad.to_owned())), "{bad}");
+fn report_sql_takes_times_as_every_command_does() {
+    // An age counts back from now, as for `report --since`.
+    let sql = report_sql("t", range(Some("2h"), None).unwrap());
+    assert!(sql.contains("ts >= from_iso8601_timestamp('2026-11-02T10:00:00.000Z')"), "{sql}");
+    for bad in ["yesterday", "2026-13-01", "2026-11-02 10:00:00", "'; DROP TABLE t; --", ""] {
+        assert!(matches!(range(Some(bad), None), Err(TimeError::NotATime(_))), "{bad}");
     }
-    assert!(matches!(report_sql("t", Some("2026-11-02"), Some("2026-11-02")), Err(AthenaError::EmptyRange { .. })));
+    assert!(matches!(range(Some("2026-11-02"), Some("2026-11-02")), Err(TimeError::EmptyRange { .. })));
 }

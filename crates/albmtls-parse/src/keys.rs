@@ -2,7 +2,8 @@
 //! account, region, load balancer and the end of the 5-minute interval it covers.
 //!
 //! Local directory walks and S3 listings both decide from the name alone which files to
-//! read, so the rules live here once.
+//! read, so the rules live here once, with the counts of files passed over
+//! ([`SkippedFiles`]) that reports show.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
@@ -38,6 +39,36 @@ impl LogFileKind {
 /// Whether a directory walk or a prefix listing should read this file.
 pub fn is_connection_log_name(path_or_key: &str) -> bool {
     LogFileKind::of_name(path_or_key) == LogFileKind::Connection
+}
+
+/// Files a directory walk passed over, by kind, so reports can say what was not read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SkippedFiles {
+    pub access_logs_and_other: u64,
+    pub health_check_logs: u64,
+    pub test_files: u64,
+}
+
+impl SkippedFiles {
+    /// Counts one file of `kind` that was passed over.
+    pub fn count(&mut self, kind: LogFileKind) {
+        match kind {
+            LogFileKind::HealthCheck => self.health_check_logs += 1,
+            LogFileKind::TestFile => self.test_files += 1,
+            LogFileKind::Other => self.access_logs_and_other += 1,
+            LogFileKind::Connection => {}
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.access_logs_and_other + self.health_check_logs + self.test_files
+    }
+
+    pub fn merge(&mut self, other: &SkippedFiles) {
+        self.access_logs_and_other += other.access_logs_and_other;
+        self.health_check_logs += other.health_check_logs;
+        self.test_files += other.test_files;
+    }
 }
 
 fn base_name(path_or_key: &str) -> &str {

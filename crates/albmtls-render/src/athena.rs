@@ -7,10 +7,9 @@
 //! backslash), which matters for the SerDe regex. Queries run on Trino: identifiers are
 //! quoted with double quotes and string literals only double their single quotes.
 
-use albmtls_parse::Micros;
+use albmtls_parse::{Micros, TimeRange};
+use albmtls_report::{Bucket, ReportOptions};
 use chrono::{DateTime, Days, NaiveDate, Utc};
-
-use crate::report::{Bucket, ReportOptions};
 
 /// Partition projection over the S3 date folders ALB writes connection logs to:
 /// `…/AWSLogs/<account>/elasticloadbalancing/<region>/yyyy/MM/dd/`.
@@ -127,34 +126,18 @@ pub fn ddl(table: &str, location: &str, projection: Option<Projection>) -> Strin
     sql
 }
 
-/// Why [`report_sql`] cannot write the queries.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AthenaError {
-    #[error("`{0}` is not a time: use RFC 3339 (2026-11-02T10:00:00Z) or a date (2026-11-02), in UTC unless an offset is given")]
-    NotATime(String),
-    #[error("the time range is empty: --since {since} is not before --until {until}")]
-    EmptyRange { since: String, until: String },
-}
-
 /// The queries that give, in Athena, the report `albmtls report` prints: a summary, records
 /// by `tls_verify_status`, each failure code's counts, its top clients and top subjects,
 /// and the timeline. Athena runs one statement at a time: each is separated by `;` and
 /// headed by a comment.
 ///
-/// `since` (inclusive) and `until` (exclusive) take RFC 3339 times or `YYYY-MM-DD` dates
-/// (midnight UTC); ages such as `2h` must be resolved to a time by the caller. With
-/// either, the queries read only the `day` partitions that can hold the range (the table
-/// must come from [`ddl`] with a projection) and then filter on the parsed entry time.
-/// The timeline bucket is chosen from the range as albmtls chooses it from the data; it
-/// is an hour when the range is open.
-pub fn report_sql(table: &str, since: Option<&str>, until: Option<&str>) -> Result<String, AthenaError> {
-    let since = since.map(parse_time).transpose()?;
-    let until = until.map(parse_time).transpose()?;
-    if let (Some(s), Some(u)) = (since, until)
-        && s >= u
-    {
-        return Err(AthenaError::EmptyRange { since: iso(s), until: iso(u) });
-    }
+/// With a bounded `range`, the queries read only the `day` partitions that can hold it
+/// (the table must come from [`ddl`] with a projection) and then filter on the parsed
+/// entry time. The timeline bucket is chosen from the range as albmtls chooses it from
+/// the data; it is an hour when the range is open.
+pub fn report_sql(table: &str, range: TimeRange) -> String {
+    let since = range.since().and_then(DateTime::from_timestamp_micros);
+    let until = range.until().and_then(DateTime::from_timestamp_micros);
     let bucket = match (since, until) {
         (Some(s), Some(u)) => Bucket::for_span((u - s).num_microseconds().unwrap_or(Micros::MAX)),
         _ => Bucket::Hour,
@@ -212,7 +195,7 @@ pub fn report_sql(table: &str, since: Option<&str>, until: Option<&str>) -> Resu
          tls_verify_status AS status,\n  count(*) AS records\nFROM records\nGROUP BY 1, 2\nORDER BY 1, 2;\n",
         bucket_start(bucket),
     ));
-    Ok(sql)
+    sql
 }
 
 /// `lines`: every line of the connection-log files in the partitions read, with its
@@ -286,17 +269,6 @@ fn describe_range(since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) ->
         (None, Some(u)) => format!("entries before {}", iso(u)),
         (Some(s), Some(u)) => format!("entries at or after {} and before {}", iso(s), iso(u)),
     }
-}
-
-fn parse_time(text: &str) -> Result<DateTime<Utc>, AthenaError> {
-    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
-        return Ok(time.with_timezone(&Utc));
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|date| date.and_hms_opt(0, 0, 0))
-        .map(|midnight| midnight.and_utc())
-        .ok_or_else(|| AthenaError::NotATime(text.to_owned()))
 }
 
 /// Millisecond precision: what Athena's timestamps hold.

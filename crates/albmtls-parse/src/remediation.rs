@@ -12,7 +12,7 @@
 //! - Statements AWS documents are stated plainly; our own inferences say "likely",
 //!   "possibly" or "not documented".
 
-use albmtls_parse::FailureCode;
+use crate::status::FailureCode;
 
 /// One command an operator can run, and why.
 #[derive(Debug, Clone, Copy, serde::Serialize)]

@@ -1,0 +1,106 @@
+//! Every output format of albmtls, in one place: the report as a terminal table,
+//! Markdown, CSV, JSON, a self-contained HTML page, Prometheus text or a mergeable
+//! partial file; `explain`'s catalogue entries; the doctor's verdicts; Athena SQL.
+//!
+//! This crate owns *how results look*. It receives finished values (a
+//! [`albmtls_report::Report`], a doctor report, a remediation entry) and writes them to
+//! a `std::io::Write` the caller gives; it must not compute aggregates, read inputs or
+//! decide exit statuses. Text from logs, certificates and headers is untrusted: human
+//! formats escape it with [`escape::for_people`], HTML with its own escaping, and
+//! machine formats keep it exact.
+
+pub mod athena;
+mod csv;
+pub mod doctor;
+pub mod escape;
+pub mod html;
+pub mod prom;
+pub mod remediation;
+mod table;
+
+use std::io::{self, Write};
+
+use albmtls_report::{Aggregate, Partial, Report};
+
+/// The formats of `albmtls report` and `albmtls merge`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// Tables for a terminal.
+    Table,
+    Markdown,
+    Csv,
+    Json,
+    /// One self-contained HTML page.
+    Html,
+    /// Prometheus text exposition, for node_exporter's textfile collector.
+    Prometheus,
+    /// A mergeable aggregate for `albmtls merge`.
+    Partial,
+}
+
+impl ReportFormat {
+    /// The format a file name asks for by its extension, if it names one:
+    /// `.json`, `.md`, `.csv`, `.html`/`.htm`, `.prom`, `.txt` or `.partial.json`.
+    pub fn for_file_name(name: &str) -> Option<ReportFormat> {
+        let name = name.to_lowercase();
+        if name.ends_with(".partial.json") {
+            return Some(ReportFormat::Partial);
+        }
+        Some(match name.rsplit_once('.')?.1 {
+            "json" => ReportFormat::Json,
+            "md" => ReportFormat::Markdown,
+            "csv" => ReportFormat::Csv,
+            "html" | "htm" => ReportFormat::Html,
+            "prom" => ReportFormat::Prometheus,
+            "txt" => ReportFormat::Table,
+            _ => return None,
+        })
+    }
+}
+
+/// How terminal tables look.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TableStyle {
+    pub color: bool,
+    /// Terminal width; `None` lets tables take the width they need.
+    pub width: Option<u16>,
+}
+
+/// A report and what it was built from, ready to write in any [`ReportFormat`].
+pub struct ReportView<'a> {
+    pub report: &'a Report,
+    /// The aggregate the report was cut from: what a partial file holds.
+    pub aggregate: &'a Aggregate,
+    /// The share of the inputs this run read (`2/8`), recorded in partial files.
+    pub shard: Option<&'a str>,
+    pub style: TableStyle,
+}
+
+/// Writes the report in `format`.
+pub fn write_report(view: &ReportView<'_>, format: ReportFormat, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        ReportFormat::Table => table::write_tables(view.report, table::Tables { markdown: false, style: view.style }, out),
+        ReportFormat::Markdown => table::write_tables(view.report, table::Tables { markdown: true, style: TableStyle::default() }, out),
+        ReportFormat::Csv => csv::write_csv(view.report, out),
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, view.report)?;
+            writeln!(out)
+        }
+        ReportFormat::Html => html::write_html(view.report, "albmtls report", out),
+        ReportFormat::Prometheus => prom::write_prometheus(view.report, out),
+        ReportFormat::Partial => {
+            Partial::write_json(view.aggregate, view.shard, out)?;
+            writeln!(out)
+        }
+    }
+}
+
+/// `s` for counts other than one.
+pub(crate) fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// `part` as a percentage of `whole` with two decimals, `0.00` when `whole` is 0.
+pub(crate) fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 { "0.00".into() } else { format!("{:.2}", part as f64 * 100.0 / whole as f64) }
+}

@@ -1,0 +1,84 @@
+//! The remediation catalogue (`albmtls_parse::remediation`) as people read it: one
+//! function per format, shared by `report`, `explain` and the doctor, so the advice reads
+//! the same wherever it appears.
+
+use std::io::{self, Write};
+
+use albmtls_parse::remediation::{self, Remediation};
+
+use crate::html;
+
+/// Said of a `Failed:` code AWS does not document, wherever it is shown.
+pub const NOT_DOCUMENTED: &str = "This code is not in the AWS documentation; albmtls counts it on its own.";
+
+/// The `albmtls explain` command that prints the whole entry.
+pub fn explain_command(entry: &Remediation) -> String {
+    let argument = if std::ptr::eq(entry, remediation::unknown_failure()) { "unknown" } else { entry.status };
+    format!("albmtls explain {argument}")
+}
+
+/// The steps to fix a status, for terminals and Markdown:
+///
+/// ```text
+/// What to do (<summary>):
+///   1. <step>
+/// More: albmtls explain <status>
+/// ```
+pub fn write_steps_text(entry: &Remediation, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "What to do ({}):", entry.summary)?;
+    for (i, step) in entry.steps.iter().enumerate() {
+        writeln!(out, "  {}. {step}", i + 1)?;
+    }
+    writeln!(out, "More: {}", explain_command(entry))
+}
+
+/// The same steps as HTML: a heading, an ordered list with the commands in `<code>`.
+pub fn write_steps_html(entry: &Remediation, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "<h4>What to do ({})</h4>", html::text(entry.summary))?;
+    writeln!(out, "<ol>")?;
+    for step in entry.steps {
+        write!(out, "<li>")?;
+        html::write_with_code(step, out)?;
+        writeln!(out, "</li>")?;
+    }
+    writeln!(out, "</ol>")?;
+    writeln!(out, "<p class=\"muted\">Causes and commands: <code>{}</code></p>", html::text(&explain_command(entry)))
+}
+
+/// The whole entry, as `albmtls explain` prints it.
+pub fn write_entry_text(entry: &Remediation, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}\n  {}\n", entry.status, entry.summary)?;
+    writeln!(out, "What it means:\n  {}\n", entry.meaning)?;
+    if !entry.causes.is_empty() {
+        writeln!(out, "Likely causes:")?;
+        for cause in entry.causes {
+            writeln!(out, "  - {cause}")?;
+        }
+        writeln!(out)?;
+    }
+    if !entry.steps.is_empty() {
+        writeln!(out, "How to fix it:")?;
+        for (i, step) in entry.steps.iter().enumerate() {
+            writeln!(out, "  {}. {step}", i + 1)?;
+        }
+        writeln!(out)?;
+    }
+    if !entry.commands.is_empty() {
+        writeln!(out, "Commands:")?;
+        for command in entry.commands {
+            writeln!(out, "  # {}\n  {}", command.purpose, command.command)?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// `albmtls explain`: the entries as text or as a JSON array.
+pub fn write_explain(entries: &[&Remediation], json: bool, out: &mut dyn Write) -> io::Result<()> {
+    if json {
+        serde_json::to_writer_pretty(&mut *out, entries)?;
+        writeln!(out)
+    } else {
+        entries.iter().try_for_each(|entry| write_entry_text(entry, out))
+    }
+}

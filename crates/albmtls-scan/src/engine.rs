@@ -1,0 +1,204 @@
+//! Reading every input of a run on a pool of workers: each input decoded and cut into
+//! blocks of whole lines for a per-worker [`BlockSink`]; the sinks are merged at the end.
+//!
+//! Runs whose output does not follow the listing read the largest inputs first, and the
+//! last inputs of a run are decoded ahead on reader threads, so that the run does not end
+//! with one core reading while the others wait.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::Instant;
+
+use albmtls_parse::keys::SkippedFiles;
+use albmtls_source::{chunks_in_run, decode};
+use rayon::prelude::*;
+
+use crate::inputs::{Input, Listed, list_inputs};
+use crate::options::ScanOptions;
+
+/// One input being read: its position in the run and its name for messages.
+#[derive(Debug, Clone, Copy)]
+pub struct InputContext<'a> {
+    /// Where the input stands in the listing (paths as named, directories sorted), which
+    /// is not always the order inputs are read in.
+    pub index: usize,
+    pub name: &'a str,
+}
+
+/// What a command does with the decoded blocks of its inputs. Each worker has its own;
+/// they are merged when every input is read.
+pub trait BlockSink: Send {
+    /// Whether the command's output follows the order inputs are listed in, as grep's
+    /// does. When it does not, the largest inputs are read first: a run that ends on a
+    /// large file leaves every core but one idle while that file is read.
+    const OUTPUT_FOLLOWS_LISTING: bool;
+
+    /// An input is about to be read. A worker reads one input at a time, from
+    /// `begin_input` to `end_input`.
+    fn begin_input(&mut self, input: &InputContext<'_>) -> std::io::Result<()>;
+
+    /// A block of whole lines (the last line of an input may lack its `\n`), after
+    /// `overlong_before` lines that were too long to keep and were skipped unread.
+    fn block(&mut self, input: &InputContext<'_>, bytes: &[u8], overlong_before: u64) -> std::io::Result<()>;
+
+    /// The input is finished; `error` says why when it ended early.
+    fn end_input(&mut self, input: &InputContext<'_>, error: Option<String>) -> std::io::Result<()>;
+
+    /// Records counted so far, for progress.
+    fn records(&self) -> u64;
+
+    /// Folds another worker's results into this one.
+    fn merge(&mut self, other: Self)
+    where
+        Self: Sized;
+}
+
+/// Where a run reports what it is doing; the caller decides what, if anything, to show.
+pub trait Progress: Sync {
+    /// A path could not be listed or opened; the run goes on without it.
+    fn listing_error(&self, message: &str);
+    /// Reading starts, over `inputs` inputs.
+    fn start(&self, inputs: u64);
+    /// One input is finished; `records` and `downloaded` (S3 body bytes) are running totals.
+    fn input_done(&self, records: u64, downloaded: Option<u64>);
+    /// Every input is read.
+    fn finish(&self);
+}
+
+/// What the whole run produced.
+pub struct ScanOutcome<S> {
+    /// Every input's results, merged: one sink per worker is kept while reading, so
+    /// memory follows distinct keys, not the number of inputs.
+    pub sink: S,
+    pub skipped_files: SkippedFiles,
+    /// Paths that could not be listed or opened at all.
+    pub listing_errors: Vec<String>,
+    /// Writing output failed (a closed pipe, a full disk); the run stopped there.
+    pub output_error: Option<std::io::Error>,
+}
+
+/// Why a run could not start at all.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start {threads} worker threads: {source}")]
+pub struct StartError {
+    threads: usize,
+    source: rayon::ThreadPoolBuildError,
+}
+
+/// Reads every input named in `options` into block sinks made by `new_sink`.
+pub fn scan_blocks<B: BlockSink>(
+    options: &ScanOptions,
+    progress: &dyn Progress,
+    new_sink: impl Fn() -> B + Sync,
+) -> Result<ScanOutcome<B>, StartError> {
+    let Listed { inputs, skipped: skipped_files, errors: listing_errors, s3_stats } = list_inputs(options, B::OUTPUT_FOLLOWS_LISTING);
+    for error in &listing_errors {
+        progress.listing_error(error);
+    }
+    tracing::info!(
+        inputs = inputs.len(),
+        skipped_files = skipped_files.total(),
+        threads = options.threads,
+        shard = options.shard.map(|s| s.to_string()),
+        "reading inputs"
+    );
+    let started = Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads)
+        .thread_name(|i| format!("albmtls-worker-{i}"))
+        .build()
+        .map_err(|source| StartError { threads: options.threads, source })?;
+    let stop = AtomicBool::new(false);
+    let output_error = Mutex::new(None);
+    let records = AtomicU64::new(0);
+    let total_inputs = inputs.len();
+    let started_inputs = AtomicUsize::new(0);
+    progress.start(inputs.len() as u64);
+    let sink: B = pool.install(|| {
+        // Hand inputs out in order to whichever worker is free (par_bridge), not in
+        // halves: S3 objects are prefetched in that order, so an indexed split would send
+        // one worker to the middle of the list, where nothing has been downloaded yet.
+        inputs
+            .into_iter()
+            .par_bridge()
+            .fold(&new_sink, |mut sink, (index, input)| {
+                if stop.load(Ordering::Relaxed) {
+                    return sink;
+                }
+                let name = input.display_name();
+                let context = InputContext { index, name: &name };
+                let before = sink.records();
+                let input_started = Instant::now();
+                let inputs_left = total_inputs - started_inputs.fetch_add(1, Ordering::Relaxed);
+                let outcome = read_input(input, &context, options.threads, &mut sink, &stop, inputs_left);
+                let read = sink.records() - before;
+                tracing::debug!(input = %name, records = read, elapsed_ms = input_started.elapsed().as_millis() as u64, "input done");
+                if let Err(err) = outcome {
+                    stop.store(true, Ordering::Relaxed);
+                    output_error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(err);
+                }
+                let total = records.fetch_add(read, Ordering::Relaxed) + read;
+                progress.input_done(total, s3_stats.as_ref().map(|s| s.bytes_downloaded()));
+                sink
+            })
+            .reduce(&new_sink, |mut a, b| {
+                a.merge(b);
+                a
+            })
+    });
+    progress.finish();
+    tracing::info!(records = sink.records(), elapsed_ms = started.elapsed().as_millis() as u64, "all inputs read");
+    Ok(ScanOutcome { sink, skipped_files, listing_errors, output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()) })
+}
+
+/// Reads one input to its end (or its first error). Returns `Err` only when output
+/// can no longer be written.
+fn read_input<B: BlockSink>(
+    input: Input,
+    context: &InputContext<'_>,
+    workers: usize,
+    sink: &mut B,
+    stop: &AtomicBool,
+    inputs_left: usize,
+) -> std::io::Result<()> {
+    sink.begin_input(context)?;
+    let reader = match input.open().and_then(|raw| decode(context.name, raw)) {
+        Ok((_, reader)) => reader,
+        // The report shows the input's name in a column of its own.
+        Err(err) => return sink.end_input(context, Some(err.problem())),
+    };
+    let chunks = match chunks_in_run(reader, inputs_left, workers) {
+        Ok(chunks) => chunks,
+        Err(err) => return sink.end_input(context, Some(format!("cannot start a reader thread: {err}"))),
+    };
+    for chunk in chunks {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(err) => {
+                let mut message = format!("{} after {} decoded bytes", describe_read_error(&err.source), err.decoded_bytes);
+                if err.dropped_partial_line > 0 {
+                    message.push_str(&format!("; an incomplete last line ({} bytes) was dropped", err.dropped_partial_line));
+                }
+                message.push_str("; the lines before it were counted");
+                return sink.end_input(context, Some(message));
+            }
+        };
+        if stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        sink.block(context, chunk.bytes(), chunk.overlong_lines_before)?;
+    }
+    sink.end_input(context, None)
+}
+
+fn describe_read_error(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::UnexpectedEof => {
+            "gzip data is truncated (the file ends mid-stream; was it copied while still being written?)".to_owned()
+        }
+        std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData => {
+            format!("gzip data is corrupt ({err}); re-download the file")
+        }
+        _ => format!("read failed: {err}"),
+    }
+}

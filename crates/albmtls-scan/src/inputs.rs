@@ -1,0 +1,136 @@
+//! Turning the paths of a run into the inputs to read, in the order to read them.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use albmtls_parse::keys::{LogFileKind, SkippedFiles};
+use albmtls_s3::{S3Client, S3Input, S3Location, S3Object, S3Stats};
+use albmtls_source::{LocalInput, SourceError, expand_paths, sort_largest_first};
+use chrono::DateTime;
+
+use crate::options::ScanOptions;
+
+/// One thing to read: a local file or stdin, or an S3 object already downloading.
+pub(crate) enum Input {
+    Local(LocalInput),
+    S3(S3Input),
+}
+
+impl Input {
+    pub(crate) fn display_name(&self) -> String {
+        match self {
+            Input::Local(local) => local.display_name(),
+            Input::S3(object) => object.display_name(),
+        }
+    }
+
+    pub(crate) fn open(self) -> Result<Box<dyn Read + Send>, SourceError> {
+        match self {
+            Input::Local(local) => local.open(),
+            Input::S3(object) => Ok(object.into_parts().1),
+        }
+    }
+}
+
+/// What the paths of a run expand to.
+pub(crate) struct Listed {
+    /// Each input with its place in the listing, in the order they are to be read.
+    pub inputs: Vec<(usize, Input)>,
+    pub skipped: SkippedFiles,
+    pub errors: Vec<String>,
+    pub s3_stats: Option<Arc<S3Stats>>,
+}
+
+/// Expands local paths and lists `s3://` prefixes, keeps this shard's share, orders the
+/// inputs (largest first unless `keep_listing_order`), and starts S3 downloads in that
+/// order (they run ahead of the workers, bounded by the S3 concurrency).
+pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool) -> Listed {
+    enum Pending {
+        Local(LocalInput),
+        S3(S3Object),
+    }
+    impl Pending {
+        /// Size as stored, the best guess before reading at how long an input takes.
+        fn size(&self) -> Option<u64> {
+            match self {
+                Pending::Local(local) => local.size(),
+                Pending::S3(object) => Some(object.size),
+            }
+        }
+    }
+    let since = options.filter.time.since().and_then(DateTime::from_timestamp_micros);
+    let until = options.filter.time.until().and_then(DateTime::from_timestamp_micros);
+    let mut pending = Vec::new();
+    let mut skipped: Vec<(String, LogFileKind)> = Vec::new();
+    let mut errors = Vec::new();
+    let mut client: Option<Result<S3Client, String>> = None;
+    for path in &options.paths {
+        let text = path.to_string_lossy();
+        if !text.starts_with("s3://") {
+            let expansion = expand_paths(std::slice::from_ref(path));
+            pending.extend(expansion.inputs.into_iter().map(Pending::Local));
+            skipped.extend(expansion.skipped.into_iter().map(|(p, kind)| (p.display().to_string(), kind)));
+            errors.extend(expansion.errors.iter().map(ToString::to_string));
+            continue;
+        }
+        let location = match S3Location::parse(&text) {
+            Ok(location) => location,
+            Err(err) => {
+                errors.push(err.to_string());
+                continue;
+            }
+        };
+        let connected = client.get_or_insert_with(|| S3Client::connect(options.s3.clone()).map_err(|e| e.to_string()));
+        let listing = match connected {
+            Ok(client) => client.list(&location, since, until).map_err(|e| e.to_string()),
+            Err(err) => Err(err.clone()),
+        };
+        match listing {
+            Ok(listing) => {
+                tracing::info!(%location, objects = listing.objects.len(), outside_time_range = listing.outside_time_range, "listed");
+                pending.extend(listing.objects.into_iter().map(Pending::S3));
+                skipped.extend(listing.skipped);
+            }
+            Err(err) => errors.push(format!("{location}: {err}")),
+        }
+    }
+
+    let in_shard = |name: &str| options.shard.is_none_or(|shard| shard.includes(name));
+    let mut skipped_files = SkippedFiles::default();
+    for (name, kind) in &skipped {
+        if in_shard(name) {
+            skipped_files.count(*kind);
+        }
+    }
+    pending.retain(|p| match p {
+        Pending::Local(local) => in_shard(&local.display_name()),
+        Pending::S3(object) => in_shard(&object.url()),
+    });
+    let mut pending: Vec<(usize, Pending)> = pending.into_iter().enumerate().collect();
+    if !keep_listing_order {
+        sort_largest_first(&mut pending, |(_, p)| p.size());
+    }
+    let s3_objects: Vec<S3Object> = pending
+        .iter()
+        .filter_map(|(_, p)| match p {
+            Pending::S3(object) => Some(object.clone()),
+            Pending::Local(_) => None,
+        })
+        .collect();
+    let client = client.and_then(Result::ok);
+    let s3_stats = client.as_ref().map(S3Client::stats);
+    // open_all keeps the order it is given, so the S3 inputs slot back in one by one.
+    let mut opened = match &client {
+        Some(client) if !s3_objects.is_empty() => client.open_all(s3_objects),
+        _ => Vec::new(),
+    }
+    .into_iter();
+    let inputs = pending
+        .into_iter()
+        .filter_map(|(index, p)| match p {
+            Pending::Local(local) => Some((index, Input::Local(local))),
+            Pending::S3(_) => opened.next().map(|object| (index, Input::S3(object))),
+        })
+        .collect();
+    Listed { inputs, skipped: skipped_files, errors, s3_stats }
+}
