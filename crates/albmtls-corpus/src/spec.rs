@@ -103,7 +103,7 @@ pub struct CorpusSpec {
     pub client_skew: f64,
     /// Fraction of lines with a documented `Failed:` code (outside the actors).
     pub failure_rate: f64,
-    /// Relative weight of each code in [`FAILURE_CODES`] order among failures.
+    /// Relative weight of each code in [`crate::FAILURE_CODES`] order among failures.
     pub failure_weights: [u32; 13],
     /// Fraction of lines with [`UNKNOWN_FAILURE_STATUS`](crate::UNKNOWN_FAILURE_STATUS).
     pub unknown_code_rate: f64,

@@ -11,7 +11,7 @@
 //! loop must be compiled for the features its kind stands for, so that the masks and the
 //! parser inline into it: [`SimdLevel::dispatch`] runs a [`SimdKernel`] inside a function
 //! compiled with `#[target_feature]` for the kind at hand. Each kind's feature list is
-//! written once, in [`simd_kind!`], which makes both its `detect` and that function: the
+//! written once, in the `simd_kind!` macro, which makes both its `detect` and that function: the
 //! `unsafe` call in `dispatch` is sound because the two cannot disagree.
 
 /// A set of vector instructions the CPU is known to have.
@@ -278,7 +278,7 @@ mod tests {
     #[test]
     fn every_kind_of_mask_agrees_with_a_byte_scan_for_every_byte_value_and_position() {
         check_masks("portable", eq_mask_portable);
-        fn check_kind(simd: impl Simd + std::fmt::Debug) {
+        fn check_kind(simd: impl Simd) {
             check_masks(&format!("{simd:?}"), |block, byte| simd.eq_mask(block, byte));
         }
         for_each_simd!(check_kind);

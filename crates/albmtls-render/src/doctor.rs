@@ -2,7 +2,7 @@
 //! `headers decode`) as text for people or as JSON.
 //!
 //! Subjects, issuers, serials, file names and header values come from certificates and
-//! requests anyone can craft: text output passes each through [`escape::for_people`].
+//! requests anyone can craft: text output passes each through [`crate::escape::for_people`].
 
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};

@@ -100,7 +100,8 @@ pub(crate) fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// `part` as a percentage of `whole` with two decimals, `0.00` when `whole` is 0.
+/// `part` as a percentage of `whole` with two decimals (as the report's shares are
+/// rounded), `0.00` when `whole` is 0.
 pub(crate) fn percent(part: u64, whole: u64) -> String {
-    if whole == 0 { "0.00".into() } else { format!("{:.2}", part as f64 * 100.0 / whole as f64) }
+    format!("{:.2}", albmtls_report::report::percent(part, whole))
 }

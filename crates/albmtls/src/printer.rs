@@ -243,3 +243,23 @@ impl<'p> InListingOrder<'p> {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spool_gives_back_what_it_was_given_in_memory_and_past_it_on_disk() {
+        for total in [0, 1000, SPOOL_IN_MEMORY, SPOOL_IN_MEMORY + 1, 3 * SPOOL_IN_MEMORY] {
+            let written: Vec<u8> = (0..total).map(|i| (i % 251) as u8).collect();
+            let mut spool = Spool::new();
+            for piece in written.chunks(64 * 1024 + 7) {
+                spool.write(piece).unwrap();
+            }
+            assert_eq!(spool.file.is_some(), total > SPOOL_IN_MEMORY, "{total} bytes");
+            let mut read = Vec::new();
+            spool.copy_to(&mut read).unwrap();
+            assert!(read == written, "{total} bytes come back as written");
+        }
+    }
+}

@@ -7,7 +7,7 @@ use std::process::Command;
 use albmtls_pki::{CheckOptions, TrustStore, check_client, describe_certificate, inspect_crl, read_certificates};
 use rcgen::date_time_ymd;
 
-use crate::pki::{Ca, at, ca_params, ec_key, fixture, fixture_path, have_openssl, leaf_params};
+use crate::pki::{Ca, at, ca_params, ec_key, fixture, fixture_path, leaf_params, require_openssl};
 
 fn openssl(args: &[&str]) -> (bool, String) {
     let out = Command::new("openssl").args(args).output().unwrap();
@@ -22,9 +22,7 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 
 #[test]
 fn verdicts_agree_with_openssl_verify() {
-    if !have_openssl() {
-        return;
-    }
+    require_openssl();
     let dir = tempfile::tempdir().unwrap();
     let root = Ca::root_named("Root CA");
     let int = root.sub(ca_params("Issuing CA"), ec_key());
@@ -69,9 +67,7 @@ fn verdicts_agree_with_openssl_verify() {
 
 #[test]
 fn v1_client_is_rejected_by_both() {
-    if !have_openssl() {
-        return;
-    }
+    require_openssl();
     let (_, text) = openssl(&["x509", "-in", &fixture_path("v1-client.pem"), "-noout", "-text"]);
     assert!(text.contains("Version: 1 (0x0)"));
     let info = describe_certificate("v1", 1, &read_certificates("v1", &fixture("v1-client.pem")).unwrap()[0]).unwrap();
@@ -80,9 +76,7 @@ fn v1_client_is_rejected_by_both() {
 
 #[test]
 fn serial_and_subject_agree_with_openssl_x509() {
-    if !have_openssl() {
-        return;
-    }
+    require_openssl();
     for file in ["v1-ca.pem", "v3-ca.pem", "rsa1024-ca.pem", "sha1-ca.pem", "v1-client.pem"] {
         let path = fixture_path(file);
         let info = describe_certificate(file, 1, &read_certificates(file, &fixture(file)).unwrap()[0]).unwrap();
@@ -103,9 +97,7 @@ fn serial_and_subject_agree_with_openssl_x509() {
 
 #[test]
 fn crl_inspection_agrees_with_openssl_crl() {
-    if !have_openssl() {
-        return;
-    }
+    require_openssl();
     let (_, text) = openssl(&["crl", "-in", &fixture_path("negative-serial.crl.pem"), "-noout", "-text"]);
     let report = inspect_crl("neg", &fixture("negative-serial.crl.pem"), None, at()).unwrap();
     assert_eq!(text.matches("Serial Number:").count(), report.entry_count);
@@ -121,9 +113,7 @@ fn crl_inspection_agrees_with_openssl_crl() {
 
 #[test]
 fn traditional_key_formats_match_their_certificates() {
-    if !have_openssl() {
-        return;
-    }
+    require_openssl();
     let dir = tempfile::tempdir().unwrap();
     let root = Ca::root_named("Root CA");
     let ec = ec_key();
@@ -147,9 +137,7 @@ fn traditional_key_formats_match_their_certificates() {
 
 #[test]
 fn p521_and_sha512_chains_get_the_same_verdict_as_openssl() {
-    if !have_openssl() {
-        return;
-    }
+    require_openssl();
     let dir = tempfile::tempdir().unwrap();
     let path = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
     let (ok, out) = openssl(&[

@@ -78,3 +78,28 @@ fn closed_output_pipe_ends_the_run_quietly() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&output.stderr), "", "a closed pipe is not an error worth printing");
 }
+
+#[test]
+fn output_follows_the_listing_whatever_the_number_of_workers() {
+    let t = TestDir::new();
+    let line = |input: &str, i: usize| {
+        format!(
+            "2026-11-02T10:00:01.000001Z 203.0.113.7 {} 443 TLSv1.3 X - \"CN={input}\" - 02 Failed:ClientCertExpired TID_{i}\n",
+            i % 60_000
+        )
+    };
+    // The first input is the largest: with several workers the later ones finish first,
+    // and the second holds more output than is kept in memory before spooling to disk.
+    let sizes = [("a", 150_000), ("b", 100_000), ("c", 10), ("d", 3)];
+    let mut expected = String::new();
+    for (name, lines) in sizes {
+        let text: String = (0..lines).map(|i| line(name, i)).collect();
+        expected.push_str(&text);
+        t.write(&format!("conn_log_{name}"), text.as_bytes());
+    }
+    for threads in ["1", "2", "4"] {
+        let run = t.run(&["grep", "-j", threads, "--failed", "conn_log_a", "conn_log_b", "conn_log_c", "conn_log_d"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.stdout == expected, "-j {threads}: output differs from the inputs in listing order");
+    }
+}
