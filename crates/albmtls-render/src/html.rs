@@ -12,7 +12,7 @@
 use std::io::{self, Write};
 
 use albmtls_parse::StatusKey;
-use albmtls_parse::remediation;
+use albmtls_parse::remediation::{self, Remediation};
 use albmtls_report::Report;
 use albmtls_report::report::{Failure, format_bucket, format_time};
 
@@ -215,12 +215,25 @@ fn write_failure(report: &Report, axis: &TimeAxis, f: &Failure, number: usize, o
     writeln!(out, "</table>")?;
     writeln!(out, "</div>")?;
 
-    crate::remediation::write_steps_html(f.remediation, out)?;
+    write_steps_html(f.remediation, out)?;
     writeln!(out, "</section>")
 }
 
+/// The same steps as HTML: a heading, an ordered list with the commands in `<code>`.
+pub fn write_steps_html(entry: &Remediation, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "<h4>What to do ({})</h4>", text(entry.summary))?;
+    writeln!(out, "<ol>")?;
+    for step in entry.steps {
+        write!(out, "<li>")?;
+        write_with_code(step, out)?;
+        writeln!(out, "</li>")?;
+    }
+    writeln!(out, "</ol>")?;
+    writeln!(out, "<p class=\"muted\">Causes and commands: <code>{}</code></p>", text(&crate::remediation::explain_command(entry)))
+}
+
 /// Remediation steps mark commands with backticks, as in Markdown; they become `<code>`.
-pub(crate) fn write_with_code(step: &str, out: &mut dyn Write) -> io::Result<()> {
+fn write_with_code(step: &str, out: &mut dyn Write) -> io::Result<()> {
     // An odd number of backticks has no clear pairing: show the text as written.
     if step.matches('`').count() % 2 == 1 {
         return write!(out, "{}", text(step));

@@ -1,12 +1,11 @@
-//! The remediation catalogue (`albmtls_parse::remediation`) as people read it: one
-//! function per format, shared by `report`, `explain` and the doctor, so the advice reads
-//! the same wherever it appears.
+//! The remediation catalogue (`albmtls_parse::remediation`) as people read it in text:
+//! the steps (shared by `report` and the doctor) and the whole entry (`explain`), so the
+//! advice reads the same wherever it appears. The HTML report writes the same steps with
+//! [`crate::html::write_steps_html`].
 
 use std::io::{self, Write};
 
 use albmtls_parse::remediation::{self, Remediation};
-
-use crate::html;
 
 /// Said of a `Failed:` code AWS does not document, wherever it is shown.
 pub const NOT_DOCUMENTED: &str = "This code is not in the AWS documentation; albmtls counts it on its own.";
@@ -30,19 +29,6 @@ pub fn write_steps_text(entry: &Remediation, out: &mut dyn Write) -> io::Result<
         writeln!(out, "  {}. {step}", i + 1)?;
     }
     writeln!(out, "More: {}", explain_command(entry))
-}
-
-/// The same steps as HTML: a heading, an ordered list with the commands in `<code>`.
-pub fn write_steps_html(entry: &Remediation, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "<h4>What to do ({})</h4>", html::text(entry.summary))?;
-    writeln!(out, "<ol>")?;
-    for step in entry.steps {
-        write!(out, "<li>")?;
-        html::write_with_code(step, out)?;
-        writeln!(out, "</li>")?;
-    }
-    writeln!(out, "</ol>")?;
-    writeln!(out, "<p class=\"muted\">Causes and commands: <code>{}</code></p>", html::text(&explain_command(entry)))
 }
 
 /// The whole entry, as `albmtls explain` prints it.
