@@ -58,6 +58,20 @@ impl ReportFormat {
     }
 }
 
+impl ReportFormat {
+    /// The media type of the format, for HTTP and S3 `Content-Type`.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            ReportFormat::Table => "text/plain; charset=utf-8",
+            ReportFormat::Markdown => "text/markdown; charset=utf-8",
+            ReportFormat::Csv => "text/csv; charset=utf-8",
+            ReportFormat::Json | ReportFormat::Partial => "application/json",
+            ReportFormat::Html => "text/html; charset=utf-8",
+            ReportFormat::Prometheus => "text/plain; version=0.0.4; charset=utf-8",
+        }
+    }
+}
+
 /// How terminal tables look.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TableStyle {

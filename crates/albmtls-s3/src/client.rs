@@ -10,7 +10,10 @@ use aws_sdk_s3::config::{Credentials, Region};
 use tokio::runtime::Runtime;
 use tokio::sync::Semaphore;
 
+use aws_types::service_config::ServiceConfigKey;
+
 use crate::S3Error;
+use crate::credentials::CredentialSource;
 use crate::error::{Operation, Request};
 use crate::stats::S3Stats;
 
@@ -90,11 +93,13 @@ pub(crate) struct Shared {
     /// One permit per object in flight, shared by every `open_all` of this client.
     pub slots: Arc<Semaphore>,
     pub stats: Arc<S3Stats>,
+    /// Where credentials come from, to explain a failure to get them.
+    pub credentials: CredentialSource,
 }
 
 impl Shared {
     pub(crate) fn request<'a>(&'a self, operation: Operation, bucket: &'a str, url: String) -> Request<'a> {
-        Request { operation, bucket, url, region: &self.region, endpoint: &self.endpoint }
+        Request { operation, bucket, url, region: &self.region, endpoint: &self.endpoint, credentials: &self.credentials }
     }
 }
 
@@ -114,7 +119,7 @@ impl S3Client {
             .build()
             .map_err(S3Error::Runtime)?;
         let max_attempts = options.max_attempts.max(1);
-        let sdk = runtime.block_on(async {
+        let (sdk, credentials) = runtime.block_on(async {
             let mut loader =
                 aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::standard().with_max_attempts(max_attempts));
             if let Some(profile) = &options.profile {
@@ -135,10 +140,11 @@ impl S3Client {
                     "albmtls",
                 ));
             }
-            loader.load().await
+            let credentials = CredentialSource::detect(options.profile.as_deref(), options.credentials.is_some()).await;
+            (loader.load().await, credentials)
         });
         let region = sdk.region().ok_or(S3Error::NoRegion)?.to_string();
-        let endpoint_url = sdk.endpoint_url().map(str::to_owned);
+        let endpoint_url = s3_endpoint_url(&sdk);
         if let Some(url) = &endpoint_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
@@ -156,6 +162,7 @@ impl S3Client {
             max_attempts,
             slots: Arc::new(Semaphore::new(concurrency)),
             stats: Arc::default(),
+            credentials,
         };
         Ok(S3Client { runtime: Arc::new(runtime), shared: Arc::new(shared) })
     }
@@ -169,4 +176,16 @@ impl S3Client {
     pub fn stats(&self) -> Arc<S3Stats> {
         Arc::clone(&self.shared.stats)
     }
+}
+
+/// The endpoint S3 requests go to when one is configured, found as the SDK finds it:
+/// `--endpoint-url` first, then `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL` and the
+/// profile's `services` and `endpoint_url` settings. The SDK config alone holds only the
+/// global setting, which would miss an S3-only endpoint (and its path-style addressing).
+fn s3_endpoint_url(sdk: &aws_config::SdkConfig) -> Option<String> {
+    if sdk.get_origin("endpoint_url").is_client_config() {
+        return sdk.endpoint_url().map(str::to_owned);
+    }
+    let key = ServiceConfigKey::builder().service_id("S3").env("AWS_ENDPOINT_URL").profile("endpoint_url").build().ok()?;
+    sdk.service_config().and_then(|config| config.load_config(key)).or_else(|| sdk.endpoint_url().map(str::to_owned))
 }

@@ -1,10 +1,13 @@
 //! One clear message per way S3 access fails, instead of the SDK's layered error text.
+//! Every message names the bucket or object and says what to check.
 
 use std::error::Error as StdError;
 use std::io;
 
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+
+use crate::credentials::CredentialSource;
 
 /// Why listing or reading S3 failed. Each message says what to check.
 #[derive(Debug, thiserror::Error)]
@@ -17,8 +20,9 @@ pub enum S3Error {
     NoRegion,
     #[error("the S3 download runtime failed: {0}")]
     Runtime(#[source] io::Error),
-    #[error("no usable AWS credentials ({detail}): pass --profile or set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")]
-    NoCredentials { detail: String },
+    /// Where the credentials were to come from, what went wrong, and what to do.
+    #[error("{explanation}")]
+    NoCredentials { explanation: String },
     #[error(
         "S3 rejected the AWS credentials ({code}): check the access key and secret, the session token, or whether the session has expired"
     )]
@@ -70,12 +74,14 @@ pub(crate) struct Request<'a> {
     pub url: String,
     pub region: &'a str,
     pub endpoint: &'a str,
+    pub credentials: &'a CredentialSource,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Operation {
     List,
     Get,
+    Put,
 }
 
 impl Request<'_> {
@@ -89,7 +95,7 @@ impl Request<'_> {
             SdkError::TimeoutError(_) => return self.unreachable("timed out".to_owned()),
             SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => {
                 if let Some(cred) = chain(&err).find_map(|e| e.downcast_ref::<CredentialsError>()) {
-                    return S3Error::NoCredentials { detail: innermost(cred) };
+                    return S3Error::NoCredentials { explanation: self.credentials.explain(&one_line(&innermost(cred))) };
                 }
                 return self.unreachable(innermost(&err));
             }
@@ -129,11 +135,12 @@ impl Request<'_> {
                 action: match self.operation {
                     Operation::List => "s3:ListBucket",
                     Operation::Get => "s3:GetObject",
+                    Operation::Put => "s3:PutObject",
                 },
             },
             ("PreconditionFailed", _) | ("", 412) => S3Error::ObjectChanged { url: self.url.clone() },
             ("", 404) => match self.operation {
-                Operation::List => self.no_such_bucket(),
+                Operation::List | Operation::Put => self.no_such_bucket(),
                 Operation::Get => S3Error::NoSuchKey { url: self.url.clone() },
             },
             ("", _) => self.service(&format!("HTTP {status}"), message),
@@ -154,6 +161,7 @@ impl Request<'_> {
             operation: match self.operation {
                 Operation::List => "ListObjectsV2",
                 Operation::Get => "GetObject",
+                Operation::Put => "PutObject",
             },
             url: self.url.clone(),
             code: code.to_owned(),
@@ -164,6 +172,18 @@ impl Request<'_> {
 
 fn chain<'a>(err: &'a (dyn StdError + 'static)) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
     std::iter::successors(Some(err), |e: &&'a (dyn StdError + 'static)| (*e).source())
+}
+
+/// `text` on one line and at most a few hundred characters: a credential_process error
+/// carries the script's whole stderr.
+fn one_line(text: &str) -> String {
+    const MOST: usize = 300;
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let joined = words.join(" ");
+    match joined.char_indices().nth(MOST) {
+        Some((cut, _)) => format!("{}...", &joined[..cut]),
+        None => joined,
+    }
 }
 
 /// The most specific message in an error chain (the SDK's outer layers say only
@@ -191,6 +211,7 @@ mod tests {
             url: "s3://logs/AWSLogs/".to_owned(),
             region: "us-east-1",
             endpoint: "the AWS S3 endpoint of region us-east-1",
+            credentials: &CredentialSource::InstanceOrNothing,
         }
     }
 

@@ -1,5 +1,5 @@
-//! S3 inputs for albmtls: listing the connection-log objects under an `s3://bucket/prefix`
-//! and streaming their raw bytes to synchronous readers.
+//! S3 for albmtls: listing the connection-log objects under an `s3://bucket/prefix`,
+//! streaming their raw bytes to synchronous readers, and storing finished outputs.
 //!
 //! This crate owns *talking to S3*: the AWS configuration and credential chain, listing
 //! with pagination and date pruning, concurrent downloads with retries, and turning S3
@@ -8,8 +8,9 @@
 //! (non-async) thread, for example rayon workers.
 //!
 //! It must not decode, parse, filter or aggregate log content (objects are handed over as
-//! the raw, still gzipped bytes), and it never writes to local files. Which keys are
-//! connection logs and what their names say comes from `albmtls_parse::keys`.
+//! the raw, still gzipped bytes), and it touches no local file but the AWS configuration
+//! files. Which keys are connection logs and what their names say comes from
+//! `albmtls_parse::keys`.
 //!
 //! ```no_run
 //! use albmtls_s3::{S3Client, S3Location, S3Options};
@@ -27,9 +28,11 @@
 //! ```
 
 mod client;
+mod credentials;
 mod error;
 mod list;
 mod location;
+mod put;
 mod stats;
 mod stream;
 

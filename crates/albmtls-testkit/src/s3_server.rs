@@ -22,8 +22,10 @@ use tokio::net::TcpListener;
 use albmtls_s3::{S3Client, S3Options, StaticCredentials};
 
 pub const REGION: &str = "us-east-1";
-pub const ACCESS_KEY: &str = "test";
-pub const SECRET_KEY: &str = "test";
+/// Keys the server accepts, distinctive enough that a test can tell they never leak
+/// into output.
+pub const ACCESS_KEY: &str = "AKIAALBMTLSTESTKEY01";
+pub const SECRET_KEY: &str = "albmtls-test-secret-2yV7qR9w";
 
 /// Cut the bodies of the next `times` GETs of a key after `after` bytes.
 #[derive(Clone, Copy)]
@@ -141,6 +143,12 @@ impl TestServer {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, body).unwrap();
         }
+    }
+
+    /// The object's bytes, read through the S3 API (`None` when there is none).
+    pub fn get(&self, bucket: &str, key: &str) -> Option<Vec<u8>> {
+        let response = self.runtime.block_on(self.admin.get_object().bucket(bucket).key(key).send()).ok()?;
+        Some(self.runtime.block_on(response.body.collect()).ok()?.into_bytes().to_vec())
     }
 
     pub fn delete(&self, bucket: &str, key: &str) {

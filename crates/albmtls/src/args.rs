@@ -169,7 +169,7 @@ pub struct ReportOutputArgs {
     /// Output format (default: from --output's extension, else table).
     #[arg(long, value_enum)]
     pub format: Option<OutputFormatArg>,
-    /// Write the report to this file (atomically) instead of stdout; .json, .md, .csv, .html, .prom, .txt or .partial.json.
+    /// Write the report to this file (atomically) or S3 object (s3://bucket/key) instead of stdout; .json, .md, .csv, .html, .prom, .txt or .partial.json.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Entries in each top list.

@@ -72,18 +72,22 @@ impl Printer {
 
     /// Sends `tracing` diagnostics to stderr at the level `-v` asked for; the library
     /// crates emit events, only this decides whether and where they appear.
+    ///
+    /// `-v` and `-vv` show albmtls' own events (and only warnings of the AWS SDK and the
+    /// HTTP stack, whose debug output is long); `-vvv` shows everything at debug level.
+    /// Never trace level: the SDK logs request bodies there, which may carry tokens.
     pub fn start_diagnostics(&self, verbosity: u8) {
-        let level = match verbosity {
+        use tracing_subscriber::filter::{LevelFilter, Targets};
+        use tracing_subscriber::layer::SubscriberExt;
+        let (ours, theirs) = match verbosity {
             0 => return,
-            1 => tracing::Level::INFO,
-            _ => tracing::Level::DEBUG,
+            1 => (LevelFilter::INFO, LevelFilter::WARN),
+            2 => (LevelFilter::DEBUG, LevelFilter::WARN),
+            _ => (LevelFilter::DEBUG, LevelFilter::DEBUG),
         };
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(level)
-            .with_writer(std::io::stderr)
-            .with_ansi(self.color)
-            .with_target(verbosity > 2)
-            .finish();
+        let filter = Targets::new().with_default(theirs).with_target("albmtls", ours);
+        let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(self.color).with_target(verbosity > 2);
+        let subscriber = tracing_subscriber::registry().with(layer).with(filter);
         // Only fails if a subscriber is already set, which would be a programming error
         // in tests; diagnostics are best-effort either way.
         let _ = tracing::subscriber::set_global_default(subscriber);

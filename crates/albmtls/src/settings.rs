@@ -15,7 +15,7 @@ use albmtls_pki::CrlFormat;
 use albmtls_render::ReportFormat;
 use albmtls_render::athena::Projection;
 use albmtls_report::{Bucket, ReportOptions};
-use albmtls_s3::S3Options;
+use albmtls_s3::{S3Location, S3Options};
 use albmtls_scan::{ScanOptions, Shard};
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
@@ -69,9 +69,18 @@ pub struct MergeSettings {
 /// What becomes of an aggregate: its shape, format, destination and alert thresholds.
 pub struct ReportOutput {
     pub format: ReportFormat,
-    pub destination: Option<PathBuf>,
+    pub destination: Destination,
     pub options: ReportOptions,
     pub thresholds: Vec<Threshold>,
+}
+
+/// Where a finished report goes.
+pub enum Destination {
+    Stdout,
+    /// A local file, written atomically.
+    File(PathBuf),
+    /// An S3 object, stored with one PutObject once the report is complete.
+    S3(S3Location),
 }
 
 /// `--fail-on STATUS[>N]`: the run exits 1 when more than `above` records have `status`.
@@ -174,6 +183,19 @@ fn merge_settings(args: MergeArgs) -> Result<MergeSettings> {
 
 fn report_output(args: ReportOutputArgs) -> Result<ReportOutput> {
     let bucket = args.bucket.as_deref().map(bucket).transpose().context("--bucket")?;
+    let destination = match &args.output {
+        None => Destination::Stdout,
+        Some(path) => match path.to_str() {
+            Some(url) if url.starts_with("s3://") => {
+                let location = S3Location::parse(url).context("--output")?;
+                if location.prefix().is_empty() || location.prefix().ends_with('/') {
+                    bail!("--output {url}: name the object to write, e.g. s3://{}/reports/report.html", location.bucket());
+                }
+                Destination::S3(location)
+            }
+            _ => Destination::File(path.clone()),
+        },
+    };
     let format = match (args.format, &args.output) {
         (Some(format), _) => format.into(),
         (None, Some(path)) => {
@@ -188,7 +210,7 @@ fn report_output(args: ReportOutputArgs) -> Result<ReportOutput> {
         (None, None) => ReportFormat::Table,
     };
     let thresholds = args.fail_on.iter().map(|t| threshold(t)).collect::<Result<_>>().context("--fail-on")?;
-    Ok(ReportOutput { format, destination: args.output, options: ReportOptions { top: args.top, bucket }, thresholds })
+    Ok(ReportOutput { format, destination, options: ReportOptions { top: args.top, bucket }, thresholds })
 }
 
 impl From<OutputFormatArg> for ReportFormat {

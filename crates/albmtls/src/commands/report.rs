@@ -6,14 +6,14 @@ use std::io::{Read, Write};
 use albmtls_parse::{ParseError, Record};
 use albmtls_render::{ReportView, TableStyle, write_report};
 use albmtls_report::{Aggregate, InputError, Partial, Report};
-use albmtls_s3::{S3Client, S3Location, S3Object};
+use albmtls_s3::{S3Client, S3Location, S3Object, S3Options};
 use albmtls_scan::{InputContext, Sink, scan};
 use anyhow::{Context, Result};
 
 use super::{Exit, output_failed};
 use crate::files::{read_all, write_atomically};
 use crate::printer::Printer;
-use crate::settings::{MergeSettings, ReportOutput, ReportSettings, Threshold};
+use crate::settings::{Destination, MergeSettings, ReportOutput, ReportSettings, Threshold};
 
 struct ReportSink(Aggregate);
 
@@ -72,7 +72,7 @@ pub fn aggregate(settings: &ReportSettings, printer: &Printer) -> Result<(Aggreg
 pub fn run(settings: &ReportSettings, printer: &Printer) -> Result<Exit> {
     let (aggregate, listing_errors) = aggregate(settings, printer)?;
     let shard = settings.scan.shard.map(|s| s.to_string());
-    finish(aggregate, !listing_errors.is_empty(), shard, &settings.output, printer)
+    finish(aggregate, !listing_errors.is_empty(), shard, &settings.output, &settings.scan.s3, printer)
 }
 
 /// `albmtls merge`: folds partial files into the report a single run would give.
@@ -92,7 +92,7 @@ pub fn merge(settings: &MergeSettings, printer: &Printer) -> Result<Exit> {
         };
         total.merge(Partial::from_json(&name, &bytes)?.aggregate);
     }
-    finish(total, false, None, &settings.output, printer)
+    finish(total, false, None, &settings.output, &settings.s3, printer)
 }
 
 /// Reads one whole object (a partial file: small) through the same streaming reader
@@ -108,17 +108,31 @@ fn read_s3_object(client: &S3Client, url: &str) -> Result<Vec<u8>> {
 }
 
 /// Renders or saves the aggregate, then applies the alert thresholds.
-fn finish(aggregate: Aggregate, listing_failed: bool, shard: Option<String>, output: &ReportOutput, printer: &Printer) -> Result<Exit> {
+fn finish(
+    aggregate: Aggregate,
+    listing_failed: bool,
+    shard: Option<String>,
+    output: &ReportOutput,
+    s3: &S3Options,
+    printer: &Printer,
+) -> Result<Exit> {
     for error in &aggregate.input_errors {
         printer.error(&format!("{}: {} (after line {})", error.input, error.message, error.after_line));
     }
     let report = Report::build(&aggregate, output.options);
-    let style = TableStyle { color: printer.color && output.destination.is_none(), width: None };
+    let to_terminal = matches!(output.destination, Destination::Stdout);
+    let style = TableStyle { color: printer.color && to_terminal, width: None };
     let view = ReportView { report: &report, aggregate: &aggregate, shard: shard.as_deref(), style };
     let write = |out: &mut dyn Write| write_report(&view, output.format, out);
     match &output.destination {
-        Some(path) => write_atomically(path, write)?,
-        None => {
+        Destination::File(path) => write_atomically(path, write)?,
+        Destination::S3(location) => {
+            let mut body = Vec::new();
+            write(&mut body).context("rendering the report")?;
+            S3Client::connect(s3.clone())?.put(location, body, output.format.media_type())?;
+            tracing::info!(%location, "report stored");
+        }
+        Destination::Stdout => {
             if let Err(err) = printer.with_stdout(write).and_then(|()| printer.flush()) {
                 return Ok(output_failed(printer, &err));
             }

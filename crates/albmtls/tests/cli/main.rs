@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod aws_auth;
 mod corpus;
 mod doctor;
 mod explain;

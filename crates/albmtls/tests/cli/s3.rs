@@ -137,3 +137,46 @@ fn wrong_credentials_and_a_missing_bucket_get_one_clear_message_each() {
     let bad_url = run_s3(&t, &server, SECRET_KEY, &["report", "s3://"]);
     assert_eq!(bad_url.code, 2);
 }
+
+#[test]
+fn shards_write_partials_to_s3_and_merge_writes_the_report_there() {
+    let t = TestDir::new();
+    let server = server_with_corpus(&t);
+    let url = format!("s3://{BUCKET}/prod/");
+    // The AWS Batch recipe without a shared volume: every shard stores its partial in S3,
+    // the merge reads them from there and stores the report.
+    for i in 0..2 {
+        let part = format!("s3://{BUCKET}/runs/nightly/part-{i}.partial.json");
+        let run = run_s3(&t, &server, SECRET_KEY, &["report", "--quiet", "--shard", &format!("{i}/2"), "-o", &part, &url]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stdout, "", "the report goes to S3, not stdout");
+    }
+    let parts: Vec<String> = (0..2).map(|i| format!("s3://{BUCKET}/runs/nightly/part-{i}.partial.json")).collect();
+    let merged = run_s3(
+        &t,
+        &server,
+        SECRET_KEY,
+        &[&["merge", "-o", &format!("s3://{BUCKET}/runs/nightly/report.json")][..], &parts.iter().map(String::as_str).collect::<Vec<_>>()]
+            .concat(),
+    );
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    let stored = server.get(BUCKET, "runs/nightly/report.json").expect("the merged report is stored");
+    let single = t.run(&["report", "--format", "json", "corpus"]).stdout;
+    assert!(String::from_utf8(stored).unwrap() == single, "the stored report equals the single run's");
+    let html = run_s3(&t, &server, SECRET_KEY, &["report", "-o", &format!("s3://{BUCKET}/runs/nightly/report.html"), &url]);
+    assert_eq!(html.code, 0, "{}", html.stderr);
+    assert!(String::from_utf8(server.get(BUCKET, "runs/nightly/report.html").unwrap()).unwrap().starts_with("<!DOCTYPE html>"));
+}
+
+#[test]
+fn an_s3_output_that_cannot_be_written_is_an_error_naming_it() {
+    let t = TestDir::new();
+    let server = server_with_corpus(&t);
+    let folder = run_s3(&t, &server, SECRET_KEY, &["report", "-o", &format!("s3://{BUCKET}/reports/"), "corpus"]);
+    assert_eq!(folder.code, 2);
+    assert!(folder.stderr.contains("name the object to write"), "{}", folder.stderr);
+    let denied = run_s3(&t, &server, SECRET_KEY, &["report", "-o", "s3://private/report.json", "corpus"]);
+    assert_eq!(denied.code, 2);
+    assert!(denied.stderr.contains("s3://private/report.json") && denied.stderr.contains("s3:PutObject"), "{}", denied.stderr);
+    assert!(server.get("private", "report.json").is_none());
+}
