@@ -5,10 +5,16 @@
 //! - Log fields are named as in the connection log: `leaf_client_cert_subject` (field 8),
 //!   `leaf_client_cert_validity` (9), `leaf_client_cert_serial_number` (10).
 //! - Commands use shell variables for the things only the operator knows
-//!   (`$TRUST_STORE_ARN`, `$LISTENER_ARN`, `$LB_ARN`) and fixed file names for the rest
-//!   (`client.pem`, `client.key`, `intermediates.pem`, `bundle.pem`, `crl.pem`, `logs/`),
-//!   so that every command can be pasted into a shell as is. No `<placeholder>` forms:
-//!   a shell would read them as redirections.
+//!   (`$TRUST_STORE_ARN`, `$LISTENER_ARN`, `$LB_ARN`, `$CA_ARN`, `$CA_ID`) or looks up
+//!   with an earlier command of the same entry (`$REVOCATION_ID` from
+//!   `describe-trust-store-revocations`, never assumed to be `1`; `$BUNDLE_VERSION` and
+//!   `$CRL_VERSION`, the S3 object versions `s3api put-object` prints), and fixed file
+//!   names for the rest (`client.pem`, `client.key`, `intermediates.pem`, `bundle.pem`,
+//!   `crl.pem`, `logs/`), so that every command can be pasted into a shell as is. No
+//!   `<placeholder>` forms: a shell would read them as redirections.
+//! - Imports into a trust store name the S3 object version (ALB's API takes one:
+//!   `--ca-certificates-bundle-s3-object-version`, `S3ObjectVersion`), so that a later
+//!   upload to the same key cannot change what was checked.
 //! - Statements AWS documents are stated plainly; our own inferences say "likely",
 //!   "possibly" or "not documented".
 
@@ -100,23 +106,53 @@ const DOWNLOAD_BUNDLE: Command = Command {
 };
 
 const LIST_REVOCATIONS: Command = Command {
-    purpose: "List the CRLs imported into the trust store (revocation ids and entry counts)",
-    command: "aws elbv2 describe-trust-store-revocations --trust-store-arn $TRUST_STORE_ARN",
+    purpose: "List the CRLs imported into the trust store: revocation ids (REVOCATION_ID below is one of them; ids are never reused) and entry counts",
+    command: "aws elbv2 describe-trust-store-revocations --trust-store-arn $TRUST_STORE_ARN --query 'TrustStoreRevocations[].[RevocationId,NumberOfRevokedEntries]' --output table",
 };
 
 const DOWNLOAD_CRL: Command = Command {
-    purpose: "Download one imported CRL by its revocation id (pre-signed URL, valid for ten minutes)",
-    command: "curl -fsS -o crl.pem \"$(aws elbv2 get-trust-store-revocation-content --trust-store-arn $TRUST_STORE_ARN --revocation-id 1 --query Location --output text)\"",
+    purpose: "Download one imported CRL by the revocation id listed above (pre-signed URL, valid for ten minutes)",
+    command: "curl -fsS -o crl.pem \"$(aws elbv2 get-trust-store-revocation-content --trust-store-arn $TRUST_STORE_ARN --revocation-id $REVOCATION_ID --query Location --output text)\"",
 };
 
 const UPLOAD_BUNDLE: Command = Command {
-    purpose: "Upload a corrected CA bundle to S3 (the trust store imports it from there)",
-    command: "aws s3 cp bundle.pem s3://my-bucket/truststore/bundle.pem",
+    purpose: "Upload a corrected CA bundle to S3 and print its object version (BUNDLE_VERSION below; empty for an unversioned bucket)",
+    command: "aws s3api put-object --bucket my-bucket --key truststore/bundle.pem --body bundle.pem --query VersionId --output text",
 };
 
 const REPLACE_BUNDLE: Command = Command {
-    purpose: "Replace the trust store's whole CA bundle (there is no per-certificate add)",
-    command: "aws elbv2 modify-trust-store --trust-store-arn $TRUST_STORE_ARN --ca-certificates-bundle-s3-bucket my-bucket --ca-certificates-bundle-s3-key truststore/bundle.pem",
+    purpose: "Replace the trust store's whole CA bundle with that object version (there is no per-certificate add; leave the version out for an unversioned bucket)",
+    command: "aws elbv2 modify-trust-store --trust-store-arn $TRUST_STORE_ARN --ca-certificates-bundle-s3-bucket my-bucket --ca-certificates-bundle-s3-key truststore/bundle.pem --ca-certificates-bundle-s3-object-version $BUNDLE_VERSION",
+};
+
+const UPLOAD_CRL: Command = Command {
+    purpose: "Upload the PEM CRL to S3 and print its object version (CRL_VERSION below; empty for an unversioned bucket)",
+    command: "aws s3api put-object --bucket my-bucket --key crl/crl.pem --body crl.pem --query VersionId --output text",
+};
+
+const IMPORT_CRL: Command = Command {
+    purpose: "Import that CRL object version into the trust store (it gets a new revocation id; leave S3ObjectVersion out for an unversioned bucket)",
+    command: "aws elbv2 add-trust-store-revocations --trust-store-arn $TRUST_STORE_ARN --revocation-contents S3Bucket=my-bucket,S3Key=crl/crl.pem,S3ObjectVersion=$CRL_VERSION,RevocationType=CRL",
+};
+
+const REMOVE_CRL: Command = Command {
+    purpose: "Remove an outdated or broken CRL from the trust store, by the revocation id listed above",
+    command: "aws elbv2 remove-trust-store-revocations --trust-store-arn $TRUST_STORE_ARN --revocation-ids $REVOCATION_ID",
+};
+
+const PRIVATE_CA_REVOKE: Command = Command {
+    purpose: "Revoke a certificate AWS Private CA issued (serial as openssl prints it); the CA updates its CRL in S3 within 30 minutes",
+    command: "aws acm-pca revoke-certificate --certificate-authority-arn $CA_ARN --certificate-serial 4f:1a:0c:2e:9b:7d:33:55 --revocation-reason KEY_COMPROMISE",
+};
+
+const PRIVATE_CA_CRL: Command = Command {
+    purpose: "After those 30 minutes, download the private CA's CRL (DER) from its CRL bucket",
+    command: "aws s3 cp s3://my-pca-crl-bucket/crl/$CA_ID.crl crl.der",
+};
+
+const CONVERT_CRL: Command = Command {
+    purpose: "Convert a DER CRL (as AWS Private CA publishes it) to PEM, which ALB takes",
+    command: "albmtls crl convert --to pem -o crl.pem crl.der",
 };
 
 const SHOW_CERT: Command = Command {
@@ -278,14 +314,9 @@ static CRL_HIT: Remediation = Remediation {
             purpose: "Look the serial up in the CRL with openssl (uppercase hex, as in the log)",
             command: "openssl crl -in crl.pem -noout -text | grep -A 2 'Serial Number: 02'",
         },
-        Command {
-            purpose: "Remove an outdated CRL from the trust store (by revocation id)",
-            command: "aws elbv2 remove-trust-store-revocations --trust-store-arn $TRUST_STORE_ARN --revocation-ids 1",
-        },
-        Command {
-            purpose: "Import the current CRL (PEM) from S3",
-            command: "aws elbv2 add-trust-store-revocations --trust-store-arn $TRUST_STORE_ARN --revocation-contents S3Bucket=my-bucket,S3Key=crl/crl.pem,RevocationType=CRL",
-        },
+        UPLOAD_CRL,
+        IMPORT_CRL,
+        REMOVE_CRL,
     ],
 };
 
@@ -313,8 +344,9 @@ static CRL_PROCESSING_ERROR: Remediation = Remediation {
         "Verify each CRL's signature against the current bundle and check that its issuer is the \
          CA that issued the failing certificates.",
         "If a CRL is stale or was signed by a key no longer in the bundle, fetch a fresh one from \
-         the CA, convert it to PEM if needed, upload it to S3, add it to the trust store and remove \
-         the old revocation id.",
+         the CA (AWS Private CA updates its CRL in S3 within 30 minutes of a change), convert it \
+         to PEM if needed, upload it to S3, add that object version to the trust store and \
+         remove the old revocation id (look it up; ids are never reused).",
         "Check the trust store against the revocation quotas (file size, number of CRLs, total \
          entries).",
         "Run `albmtls cert check --bundle bundle.pem --crl crl.pem client.pem` to rule out a \
@@ -338,18 +370,14 @@ static CRL_PROCESSING_ERROR: Remediation = Remediation {
             purpose: "Verify the CRL signature: prints 'verify OK'; 'Error getting CRL issuer certificate' means the CRL issuer is not in bundle.pem",
             command: "openssl crl -in crl.pem -noout -CAfile bundle.pem",
         },
+        CONVERT_CRL,
         Command {
-            purpose: "Convert a DER CRL (as AWS Private CA publishes it) to PEM",
+            purpose: "The same conversion with openssl, as AWS's procedure does it",
             command: "openssl crl -in crl.der -inform DER -out crl.pem",
         },
-        Command {
-            purpose: "Import the refreshed CRL from S3",
-            command: "aws elbv2 add-trust-store-revocations --trust-store-arn $TRUST_STORE_ARN --revocation-contents S3Bucket=my-bucket,S3Key=crl/crl.pem,RevocationType=CRL",
-        },
-        Command {
-            purpose: "Remove the stale CRL by its revocation id",
-            command: "aws elbv2 remove-trust-store-revocations --trust-store-arn $TRUST_STORE_ARN --revocation-ids 1",
-        },
+        UPLOAD_CRL,
+        IMPORT_CRL,
+        REMOVE_CRL,
     ],
 };
 
@@ -771,15 +799,27 @@ static SUCCESS: Remediation = Remediation {
         "Nothing to do for normal traffic.",
         "If a certificate that should fail was accepted, check the listener's mTLS mode and \
          IgnoreClientCertificateExpiry, and that the trust store holds a current CRL listing the \
-         certificate's serial.",
+         certificate's serial (`albmtls crl contains` says when ALB ignores an entry because the \
+         serial is negative: such a client must be re-issued with a positive serial).",
+        "To block a certificate from AWS Private CA: revoke it, wait for the CA to update its CRL \
+         in S3 (up to 30 minutes), download that CRL, convert it from DER to PEM, upload it with \
+         its object version and import it into the trust store; then remove the old revocation \
+         id. The trust store keeps the copy it imported until you do.",
     ],
     commands: &[
         SHOW_MTLS_SETTINGS,
         LIST_REVOCATIONS,
+        DOWNLOAD_CRL,
         Command {
             purpose: "Check whether a serial that should be blocked is on the imported CRL",
             command: "albmtls crl contains 02 crl.pem",
         },
+        PRIVATE_CA_REVOKE,
+        PRIVATE_CA_CRL,
+        CONVERT_CRL,
+        UPLOAD_CRL,
+        IMPORT_CRL,
+        REMOVE_CRL,
     ],
 };
 
@@ -941,7 +981,7 @@ mod tests {
     #[test]
     fn aws_commands_use_known_operations() {
         // Operations whose CLI spelling and flags were checked against the AWS references.
-        const KNOWN: [&str; 14] = [
+        const KNOWN: [&str; 16] = [
             "aws elbv2 describe-listeners ",
             "aws elbv2 modify-listener ",
             "aws elbv2 describe-listener-attributes ",
@@ -954,8 +994,10 @@ mod tests {
             "aws elbv2 remove-trust-store-revocations ",
             "aws elbv2 describe-trust-stores ",
             "aws s3 cp ",
+            "aws s3api put-object ",
             "aws cloudwatch get-metric-statistics ",
             "aws acm-pca get-certificate-authority-certificate ",
+            "aws acm-pca revoke-certificate ",
         ];
         for entry in all() {
             for cmd in entry.commands {
@@ -969,5 +1011,57 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Every command of every entry.
+    fn commands() -> impl Iterator<Item = (&'static str, &'static str)> {
+        all().into_iter().flat_map(|e| e.commands.iter().map(move |c| (e.status, c.command)))
+    }
+
+    #[test]
+    fn trust_store_imports_pin_the_s3_object_version() {
+        let mut seen = (0, 0);
+        for (status, command) in commands() {
+            if command.contains("modify-trust-store ") {
+                seen.0 += 1;
+                assert!(command.contains("--ca-certificates-bundle-s3-object-version $BUNDLE_VERSION"), "{status}: {command}");
+            }
+            if command.contains("add-trust-store-revocations ") {
+                seen.1 += 1;
+                assert!(command.contains(",S3ObjectVersion=$CRL_VERSION,"), "{status}: {command}");
+            }
+        }
+        assert!(seen.0 > 0 && seen.1 > 0, "{seen:?}");
+    }
+
+    #[test]
+    fn revocation_ids_are_looked_up_not_assumed() {
+        for entry in all() {
+            let uses_id: Vec<&str> = entry.commands.iter().map(|c| c.command).filter(|c| c.contains("--revocation-id")).collect();
+            for command in &uses_id {
+                assert!(
+                    command.contains("--revocation-id $REVOCATION_ID") || command.contains("--revocation-ids $REVOCATION_ID"),
+                    "{}: {command}",
+                    entry.status
+                );
+            }
+            if let Some(first) = entry.commands.iter().position(|c| c.command.contains("$REVOCATION_ID")) {
+                let listed = entry.commands.iter().position(|c| c.command.contains("describe-trust-store-revocations"));
+                assert!(listed.is_some_and(|l| l < first), "{}: the ids are listed before they are used", entry.status);
+            }
+        }
+    }
+
+    #[test]
+    fn private_ca_revocation_states_its_crl_delay() {
+        let mut found = 0;
+        for entry in all() {
+            for cmd in entry.commands.iter().filter(|c| c.command.contains("acm-pca revoke-certificate")) {
+                found += 1;
+                assert!(cmd.purpose.contains("30 minutes"), "{}: {}", entry.status, cmd.purpose);
+                assert!(entry.steps.iter().any(|s| s.contains("30 minutes")), "{}", entry.status);
+            }
+        }
+        assert!(found > 0);
     }
 }

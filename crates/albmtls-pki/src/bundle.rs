@@ -1,7 +1,9 @@
 //! `bundle check`: lint a CA bundle against the rules ALB applies when a trust store is
-//! created or modified (`CreateTrustStore` / `ModifyTrustStore`).
+//! created or modified (`CreateTrustStore` / `ModifyTrustStore`), or against API
+//! Gateway's truststore rules; and `bundle check --fix`, which writes the bundle with
+//! every certificate the rules refuse removed (the articles' "remove, then re-upload").
 //!
-//! Severity policy, from the AWS references:
+//! Severity policy for ALB, from the AWS references:
 //! - **Error** (ALB rejects the whole upload with `InvalidCaCertificatesBundle`): the file
 //!   rules (PEM only, `#` comments without `-`, no blank lines, no text such as
 //!   `openssl x509 -text` output around blocks), the certificate requirements (X.509v3,
@@ -12,13 +14,20 @@
 //!   not mention validity, so the upload is not known to fail; but every client chaining
 //!   to it fails verification (`Failed:ClientCertExpired`/`NotYetValid` at handshake).
 //!   Also warnings: duplicates (they still count toward the quotas), a CA whose key usage
-//!   lacks `keyCertSign`, a CA whose EKU excludes `clientAuth`, and CRLF line endings.
+//!   lacks `keyCertSign`, a CA whose EKU excludes `clientAuth` (both accepted at upload as
+//!   far as AWS documents; `cert check` fails chains through them, as openssl does), and
+//!   CRLF line endings.
+//!
+//! For API Gateway (`Target::ApiGateway`) only the key and signature rules (RSA 2048 bits
+//! or more with no upper limit, ECDSA of 256 bits or more, SHA-256 or stronger), PEM
+//! readability and the warnings apply: API Gateway accepts a truststore with invalid
+//! certificates and lists them in `truststoreWarnings`; clients chaining to them are denied.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::Severity;
 use crate::cert::{CertInfo, describe_certificate, rfc3339};
+use crate::{Severity, Target};
 
 /// Default quota: CA certificates per trust store (adjustable, L-43FE5A42).
 pub const MAX_CERTIFICATES: usize = 25;
@@ -54,6 +63,31 @@ pub enum BundleRule {
     EkuExcludesClientAuth,
 }
 
+impl BundleRule {
+    /// Whether AWS documents this rule for `target`. ALB's file rules, version and CA
+    /// requirements and quotas are documented for ALB trust stores only.
+    pub fn applies_to(self, target: Target) -> bool {
+        use BundleRule as R;
+        match target {
+            Target::Alb => true,
+            Target::ApiGateway => matches!(
+                self,
+                R::NotPem
+                    | R::NoCertificates
+                    | R::MalformedBlock
+                    | R::UnparsableCertificate
+                    | R::UnsupportedKey
+                    | R::UnsupportedSignature
+                    | R::Expired
+                    | R::NotYetValid
+                    | R::Duplicate
+                    | R::NoKeyCertSign
+                    | R::EkuExcludesClientAuth
+            ),
+        }
+    }
+}
+
 /// One problem in the bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BundleFinding {
@@ -73,17 +107,23 @@ pub struct BundleFinding {
 #[derive(Debug, Clone, Serialize)]
 pub struct BundleReport {
     pub name: String,
+    /// Whose rules were applied.
+    pub target: Target,
     pub file_size: usize,
     pub checked_at: DateTime<Utc>,
     pub certificates: Vec<CertInfo>,
     pub total_subject_size: usize,
     pub findings: Vec<BundleFinding>,
+    /// What the check did not cover and why.
+    pub notes: Vec<String>,
     /// Same as [`BundleReport::would_reject`], for JSON consumers.
     pub would_reject: bool,
 }
 
 impl BundleReport {
-    /// Whether ALB would refuse this bundle: the caller should exit non-zero.
+    /// Whether the bundle breaks a rule of severity error: for ALB, the upload fails
+    /// (`InvalidCaCertificatesBundle`); for API Gateway, clients chaining to a listed
+    /// certificate are denied. The caller should exit non-zero.
     pub fn would_reject(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Error)
     }
@@ -103,13 +143,22 @@ struct Block {
 /// Checks a CA bundle as ALB would on upload. `at` is the time validity is judged at
 /// (normally now). Never fails: unreadable input is itself a finding.
 pub fn check_bundle(name: &str, bytes: &[u8], at: DateTime<Utc>) -> BundleReport {
+    check_bundle_for(name, bytes, at, Target::Alb)
+}
+
+/// Checks a CA bundle against `target`'s rules.
+pub fn check_bundle_for(name: &str, bytes: &[u8], at: DateTime<Utc>, target: Target) -> BundleReport {
+    analyse(name, bytes, at, target).0
+}
+
+fn analyse(name: &str, bytes: &[u8], at: DateTime<Utc>, target: Target) -> (BundleReport, Vec<Block>) {
     let mut findings = Vec::new();
     let blocks = scan_file(bytes, &mut findings);
     let mut certificates: Vec<CertInfo> = Vec::new();
     for block in &blocks {
         match describe_certificate(name, block.position, &block.der) {
             Ok(info) => {
-                check_certificate(&info, &certificates, at, &mut findings);
+                findings.extend(certificate_findings(&info, &certificates, at, target));
                 certificates.push(info);
             }
             Err(e) => findings.push(BundleFinding {
@@ -118,7 +167,7 @@ pub fn check_bundle(name: &str, bytes: &[u8], at: DateTime<Utc>) -> BundleReport
                 position: Some(block.position),
                 subject: None,
                 line: None,
-                message: format!("{e}; ALB rejects a bundle with any unreadable certificate"),
+                message: format!("{e}; {target} cannot use a bundle with an unreadable certificate"),
             }),
         }
     }
@@ -149,17 +198,92 @@ pub fn check_bundle(name: &str, bytes: &[u8], at: DateTime<Utc>) -> BundleReport
             ),
         ));
     }
+    findings.retain(|f| f.rule.applies_to(target));
+    let notes = match target {
+        Target::Alb => Vec::new(),
+        Target::ApiGateway => vec![
+            "ALB's file rules (comments, blank lines, text between blocks), its X.509v3 and CA:TRUE requirements and its trust-store quotas are not applied: AWS documents them for ALB only".to_string(),
+            "API Gateway accepts a truststore with invalid certificates, lists them in the domain's truststoreWarnings, and denies clients chaining to them: run `aws apigateway get-domain-name --domain-name DOMAIN --query mutualTlsAuthentication` after each upload".to_string(),
+        ],
+    };
     let mut report = BundleReport {
         name: name.to_string(),
+        target,
         file_size: bytes.len(),
         checked_at: at,
         certificates,
         total_subject_size,
         findings,
+        notes,
         would_reject: false,
     };
     report.would_reject = report.would_reject();
-    report
+    (report, blocks)
+}
+
+/// A certificate `bundle check --fix` removed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DroppedCertificate {
+    pub position: usize,
+    /// `None` when the certificate could not be read at all.
+    pub subject: Option<String>,
+    pub reasons: Vec<String>,
+}
+
+/// The result of [`fix_bundle`]: the bundle as given, what was removed, and the bundle
+/// written, checked again.
+#[derive(Debug, Clone, Serialize)]
+pub struct BundleFix {
+    pub original: BundleReport,
+    pub dropped: Vec<DroppedCertificate>,
+    /// How many file-format findings (comments, blank lines, stray text, other blocks)
+    /// the rewrite leaves behind by writing certificate blocks only.
+    pub file_findings_removed: usize,
+    /// The fixed bundle, checked as the original was.
+    pub fixed: BundleReport,
+    #[serde(skip)]
+    pem: Vec<u8>,
+}
+
+impl BundleFix {
+    /// The fixed bundle: the kept certificates as PEM blocks, in their original order,
+    /// LF line endings, nothing else. Empty when no certificate could be kept.
+    pub fn pem(&self) -> &[u8] {
+        &self.pem
+    }
+
+    /// Whether any certificate was kept (an empty bundle is not worth writing).
+    pub fn has_certificates(&self) -> bool {
+        !self.fixed.certificates.is_empty()
+    }
+}
+
+/// `bundle check --fix`: removes every certificate that breaks a rule of severity error,
+/// and duplicates (they only use up the quotas), and writes the rest as clean PEM,
+/// which also leaves every file-format problem behind. The result is checked again
+/// under `fixed_name`, so what is left (quotas, warnings) is reported, not assumed.
+pub fn fix_bundle(name: &str, bytes: &[u8], at: DateTime<Utc>, target: Target, fixed_name: &str) -> BundleFix {
+    let (original, blocks) = analyse(name, bytes, at, target);
+    let mut dropped: Vec<DroppedCertificate> = Vec::new();
+    let mut pem = String::new();
+    for block in &blocks {
+        let reasons: Vec<String> = original
+            .findings
+            .iter()
+            .filter(|f| f.position == Some(block.position) && (f.severity == Severity::Error || f.rule == BundleRule::Duplicate))
+            .map(|f| f.message.clone())
+            .collect();
+        if reasons.is_empty() {
+            let config = ::pem::EncodeConfig::new().set_line_ending(::pem::LineEnding::LF);
+            pem.push_str(&::pem::encode_config(&::pem::Pem::new("CERTIFICATE", block.der.clone()), config));
+        } else {
+            let subject = original.certificates.iter().find(|c| c.position == block.position).map(|c| c.subject.clone());
+            dropped.push(DroppedCertificate { position: block.position, subject, reasons });
+        }
+    }
+    let file_findings_removed = original.findings.iter().filter(|f| f.position.is_none() && f.line.is_some()).count();
+    let fixed = analyse(fixed_name, pem.as_bytes(), at, target).0;
+    BundleFix { original, dropped, file_findings_removed, fixed, pem: pem.into_bytes() }
 }
 
 fn file_finding(rule: BundleRule, line: Option<usize>, message: String) -> BundleFinding {
@@ -171,9 +295,12 @@ fn cert_finding(severity: Severity, rule: BundleRule, cert: &CertInfo, message: 
     BundleFinding { severity, rule, position: Some(cert.position), subject: Some(cert.subject.clone()), line: None, message }
 }
 
-fn check_certificate(cert: &CertInfo, earlier: &[CertInfo], at: DateTime<Utc>, out: &mut Vec<BundleFinding>) {
+/// The rules about one certificate of a bundle (`earlier` are the ones before it), as
+/// `bundle check` applies them and `cert check` applies them to its trust store.
+pub(crate) fn certificate_findings(cert: &CertInfo, earlier: &[CertInfo], at: DateTime<Utc>, target: Target) -> Vec<BundleFinding> {
     use BundleRule as R;
     use Severity::{Error, Warning};
+    let mut out = Vec::new();
     if cert.version != 3 {
         out.push(cert_finding(
             Error,
@@ -182,10 +309,10 @@ fn check_certificate(cert: &CertInfo, earlier: &[CertInfo], at: DateTime<Utc>, o
             format!("X.509v{} certificate; ALB accepts only X.509v3: re-issue it as v3 with CA extensions", cert.version),
         ));
     }
-    if let Some(problem) = cert.key_problem() {
+    if let Some(problem) = cert.key_problem_for(target) {
         out.push(cert_finding(Error, R::UnsupportedKey, cert, format!("{problem}: re-key the CA or remove it")));
     }
-    if let Some(problem) = cert.signature_problem() {
+    if let Some(problem) = cert.signature_problem_for(target) {
         out.push(cert_finding(Error, R::UnsupportedSignature, cert, format!("{problem}: re-sign it or remove it")));
     }
     match cert.is_ca {
@@ -211,27 +338,25 @@ fn check_certificate(cert: &CertInfo, earlier: &[CertInfo], at: DateTime<Utc>, o
             format!("{} bytes, over the {MAX_CERTIFICATE_SIZE}-byte (16 KB) limit per CA certificate", cert.der_size),
         ));
     }
+    let (expired, not_yet) = match target {
+        Target::Alb => (
+            "clients chaining to it fail with Failed:ClientCertExpired (whether the upload itself fails is not documented; the requirements do not mention validity): replace it with its renewed CA",
+            "clients chaining to it fail with Failed:ClientCertNotYetValid until then (whether the upload fails is not documented)",
+        ),
+        Target::ApiGateway => (
+            "API Gateway does not check expiry itself, so clients chaining to it are still accepted: replace it with its renewed CA",
+            "API Gateway does not check validity itself, so clients chaining to it are accepted anyway",
+        ),
+    };
     if at > cert.not_after {
-        out.push(cert_finding(
-            Warning,
-            R::Expired,
-            cert,
-            format!(
-                "expired on {}; clients chaining to it fail with Failed:ClientCertExpired: replace it with its renewed CA",
-                rfc3339(cert.not_after)
-            ),
-        ));
+        out.push(cert_finding(Warning, R::Expired, cert, format!("expired on {}; {expired}", rfc3339(cert.not_after))));
     } else if at < cert.not_before {
-        out.push(cert_finding(
-            Warning,
-            R::NotYetValid,
-            cert,
-            format!(
-                "not valid before {}; clients chaining to it fail with Failed:ClientCertNotYetValid until then",
-                rfc3339(cert.not_before)
-            ),
-        ));
+        out.push(cert_finding(Warning, R::NotYetValid, cert, format!("not valid before {}; {not_yet}", rfc3339(cert.not_before))));
     }
+    let (untrusted, purpose) = match target {
+        Target::Alb => ("likely Failed:ClientCertUntrusted", "likely fail with Failed:ClientCertPurposeInvalid"),
+        Target::ApiGateway => ("API Gateway's response is not documented", "are likely denied (not documented for API Gateway)"),
+    };
     // Usage lints only make sense for real CAs; a leaf already fails the CA rule.
     let is_ca = cert.is_ca == Some(true);
     if is_ca
@@ -242,7 +367,10 @@ fn check_certificate(cert: &CertInfo, earlier: &[CertInfo], at: DateTime<Utc>, o
             Warning,
             R::NoKeyCertSign,
             cert,
-            format!("key usage ({}) lacks keyCertSign, so certificates it issued fail verification", usage.join(", ")),
+            format!(
+                "key usage ({}) lacks keyCertSign; accepted at upload as far as AWS documents, but certificates it issued fail verification ({untrusted}; openssl says \"key usage does not include certificate signing\")",
+                usage.join(", ")
+            ),
         ));
     }
     if is_ca
@@ -254,7 +382,7 @@ fn check_certificate(cert: &CertInfo, earlier: &[CertInfo], at: DateTime<Utc>, o
             R::EkuExcludesClientAuth,
             cert,
             format!(
-                "extended key usage ({}) excludes clientAuth; chains through it can fail with Failed:ClientCertPurposeInvalid",
+                "extended key usage ({}) excludes clientAuth; accepted at upload as far as AWS documents, but chains through it {purpose} (openssl -purpose sslclient says \"unsuitable certificate purpose\")",
                 eku.join(", ")
             ),
         ));
@@ -267,6 +395,8 @@ fn check_certificate(cert: &CertInfo, earlier: &[CertInfo], at: DateTime<Utc>, o
             format!("duplicate of certificate #{}; it still counts toward the quotas: remove one copy", first.position),
         ));
     }
+    out.retain(|f| f.rule.applies_to(target));
+    out
 }
 
 /// Scans the file line by line, reporting file-rule violations and returning the

@@ -9,6 +9,8 @@ use x509_parser::public_key::PublicKey;
 use x509_parser::signature_algorithm::RsaSsaPssParams;
 use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo};
 
+use crate::Target;
+use crate::crl::SerialNumber;
 use crate::error::PkiError;
 
 /// A certificate as the reports show it. Field names are stable: they are the JSON output.
@@ -22,7 +24,8 @@ pub struct CertInfo {
     pub issuer: String,
     /// X.509 version as people say it: 1, 2 or 3.
     pub version: u32,
-    /// Serial number in upper-case hex without sign byte, as ALB logs it (`02`, `FEF257372D5C14D4`).
+    /// Serial number in upper-case hex without DER's sign byte, as ALB logs it (`02`,
+    /// `FEF257372D5C14D4`); a negative serial keeps its sign, as openssl shows it (`-05`).
     pub serial: String,
     pub not_before: DateTime<Utc>,
     pub not_after: DateTime<Utc>,
@@ -96,19 +99,35 @@ impl CertInfo {
 
     /// Why ALB refuses this certificate's public key, if it does.
     pub fn key_problem(&self) -> Option<String> {
-        alb_key_problem(&self.key)
+        self.key_problem_for(Target::Alb)
     }
 
     /// Why ALB refuses this certificate's signature algorithm, if it does.
     pub fn signature_problem(&self) -> Option<String> {
-        if ALB_SIGNATURES.contains(&self.signature_algorithm.as_str()) {
+        self.signature_problem_for(Target::Alb)
+    }
+
+    /// Why `target` refuses this certificate's public key, if it does.
+    pub fn key_problem_for(&self, target: Target) -> Option<String> {
+        key_problem(&self.key, target)
+    }
+
+    /// Why `target` refuses this certificate's signature algorithm, if it does. Both
+    /// services take the same list: SHA-256 or stronger with RSA, ECDSA or RSASSA-PSS.
+    pub fn signature_problem_for(&self, target: Target) -> Option<String> {
+        if SHA2_SIGNATURES.contains(&self.signature_algorithm.as_str()) {
             None
         } else {
             Some(format!(
-                "signature algorithm {} is not supported; ALB accepts SHA-256/384/512 with RSA, ECDSA or RSASSA-PSS",
+                "signature algorithm {} is not supported; {target} accepts SHA-256/384/512 with RSA, ECDSA or RSASSA-PSS",
                 self.signature_algorithm
             ))
         }
+    }
+
+    /// Whether the serial number is negative, which ALB cannot revoke through a CRL.
+    pub fn has_negative_serial(&self) -> bool {
+        self.serial.starts_with('-')
     }
 }
 
@@ -117,8 +136,8 @@ pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Signature algorithms ALB accepts, in the spelling [`signature_name`] produces.
-const ALB_SIGNATURES: &[&str] = &[
+/// Signature algorithms ALB and API Gateway accept, in the spelling [`signature_name`] produces.
+const SHA2_SIGNATURES: &[&str] = &[
     "sha256WithRSAEncryption",
     "sha384WithRSAEncryption",
     "sha512WithRSAEncryption",
@@ -130,13 +149,22 @@ const ALB_SIGNATURES: &[&str] = &[
     "rsassaPss with SHA-512",
 ];
 
-pub(crate) fn alb_key_problem(key: &KeyInfo) -> Option<String> {
+/// ALB: RSA 2048-8192 bits or ECDSA P-256/384/521. API Gateway: RSA 2048 bits or more
+/// (no upper limit) or ECDSA of 256 bits or more, which among named curves are the same three.
+pub(crate) fn key_problem(key: &KeyInfo, target: Target) -> Option<String> {
     let ok = match (&key.algorithm, key.bits, key.curve.as_deref()) {
-        (KeyAlgorithm::Rsa | KeyAlgorithm::RsaPss, Some(bits), _) => (2048..=8192).contains(&bits),
+        (KeyAlgorithm::Rsa | KeyAlgorithm::RsaPss, Some(bits), _) => match target {
+            Target::Alb => (2048..=8192).contains(&bits),
+            Target::ApiGateway => bits >= 2048,
+        },
         (KeyAlgorithm::Ecdsa, _, Some(curve)) => matches!(curve, "P-256" | "P-384" | "P-521"),
         _ => false,
     };
-    (!ok).then(|| format!("public key {key} is not supported; ALB accepts RSA 2048-8192 bits or ECDSA P-256, P-384, P-521"))
+    let accepted = match target {
+        Target::Alb => "ALB accepts RSA 2048-8192 bits or ECDSA P-256, P-384, P-521",
+        Target::ApiGateway => "API Gateway accepts RSA of 2048 bits or more or ECDSA of 256 bits or more (P-256, P-384, P-521)",
+    };
+    (!ok).then(|| format!("public key {key} is not supported; {accepted}"))
 }
 
 /// Reads every certificate from PEM (`CERTIFICATE` blocks; other blocks such as keys are
@@ -182,7 +210,7 @@ pub fn describe_certificate(name: &str, position: usize, der: &[u8]) -> Result<C
         subject,
         issuer,
         version: cert.version().0 + 1,
-        serial: serial_hex(cert.raw_serial()),
+        serial: SerialNumber::from_der_integer(cert.raw_serial()).to_string(),
         not_before: asn1_to_utc(cert.validity().not_before),
         not_after: asn1_to_utc(cert.validity().not_after),
         key: key_info(cert.public_key()),
@@ -208,14 +236,6 @@ pub(crate) fn hex_upper(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02X}");
         s
     })
-}
-
-/// Serial as ALB logs it: the magnitude in upper-case hex, without DER's sign-padding zero
-/// byte, at least one byte (`02`).
-pub(crate) fn serial_hex(raw: &[u8]) -> String {
-    let first = raw.iter().position(|&b| b != 0).unwrap_or(raw.len().saturating_sub(1));
-    let trimmed = raw.get(first..).unwrap_or_default();
-    if trimmed.is_empty() { "00".to_string() } else { hex_upper(trimmed) }
 }
 
 fn key_usage_names(ku: &KeyUsage) -> Vec<String> {
@@ -376,7 +396,7 @@ fn escape_2253(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{bit_length, escape_2253, serial_hex};
+    use super::{bit_length, escape_2253};
 
     #[test]
     fn rfc2253_escapes_specials_and_edge_spaces() {
@@ -386,10 +406,7 @@ mod tests {
     }
 
     #[test]
-    fn serials_and_key_sizes() {
-        assert_eq!(serial_hex(&[0x00, 0xFE, 0xF2]), "FEF2");
-        assert_eq!(serial_hex(&[0x00]), "00");
-        assert_eq!(serial_hex(&[]), "00");
+    fn key_sizes() {
         assert_eq!(bit_length(&[0x00, 0x80, 0x00]), 16);
         assert_eq!(bit_length(&[0x01, 0x00]), 9);
     }

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use x509_parser::prelude::{CertificateRevocationList, FromDer};
 
-use crate::Severity;
 use crate::cert::{asn1_to_utc, hex_upper, rfc2253};
 use crate::error::PkiError;
 
@@ -52,6 +51,7 @@ pub struct Crl {
     name: String,
     format: CrlFormat,
     file_size: usize,
+    entry_count: usize,
     der: Vec<u8>,
 }
 
@@ -70,11 +70,12 @@ impl Crl {
         } else {
             (CrlFormat::Der, bytes.to_vec())
         };
-        let (rest, _) = CertificateRevocationList::from_der(&der).map_err(|e| bad(e.to_string()))?;
+        let (rest, parsed) = CertificateRevocationList::from_der(&der).map_err(|e| bad(e.to_string()))?;
         if !rest.is_empty() {
             return Err(bad(format!("{} bytes of trailing data after the CRL", rest.len())));
         }
-        Ok(Crl { name: name.to_string(), format, file_size: bytes.len(), der })
+        let entry_count = parsed.iter_revoked_certificates().count();
+        Ok(Crl { name: name.to_string(), format, file_size: bytes.len(), entry_count, der })
     }
 
     pub fn name(&self) -> &str {
@@ -84,6 +85,11 @@ impl Crl {
     /// The size of the file it was read from, in bytes.
     pub fn file_size(&self) -> usize {
         self.file_size
+    }
+
+    /// How many certificates it revokes.
+    pub fn entry_count(&self) -> usize {
+        self.entry_count
     }
 
     /// The encoding of the file it was read from.
@@ -224,26 +230,31 @@ pub(crate) fn reason_name(code: u8) -> &'static str {
     }
 }
 
-/// One problem with a CRL.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CrlFinding {
-    pub severity: Severity,
-    pub message: String,
-}
-
 /// The result of [`crl_contains`].
 #[derive(Debug, Clone, Serialize)]
 pub struct CrlContainsReport {
     pub crl: String,
     pub issuer: String,
     pub serial: SerialNumber,
+    /// Whether the CRL lists the serial.
     pub revoked: bool,
+    /// Whether ALB can act on an entry for this serial: not for a negative serial, which
+    /// ALB cannot revoke through a CRL (documented).
+    pub alb_can_revoke: bool,
     pub revocation_date: Option<DateTime<Utc>>,
     /// RFC 5280 reason name, when the entry has one.
     pub reason: Option<String>,
 }
 
-/// `crl contains SERIAL`: whether the CRL revokes a serial (hex, as in the log).
+impl CrlContainsReport {
+    /// Whether ALB, with this CRL in the trust store, refuses the certificate.
+    pub fn revokes_on_alb(&self) -> bool {
+        self.revoked && self.alb_can_revoke
+    }
+}
+
+/// `crl contains SERIAL`: whether the CRL revokes a serial (hex, as in the log; a
+/// negative serial as openssl writes it, `-05`).
 pub fn crl_contains(name: &str, bytes: &[u8], serial: &str) -> Result<CrlContainsReport, PkiError> {
     let wanted = SerialNumber::parse_hex(serial)?;
     let crl = Crl::parse(name, bytes)?;
@@ -253,6 +264,7 @@ pub fn crl_contains(name: &str, bytes: &[u8], serial: &str) -> Result<CrlContain
         crl: name.to_string(),
         issuer: rfc2253(parsed.issuer()),
         revoked: entry.is_some(),
+        alb_can_revoke: !wanted.is_negative(),
         revocation_date: entry.map(|e| asn1_to_utc(e.revocation_date)),
         reason: entry.and_then(|e| e.reason_code()).map(|(_, code)| reason_name(code.0).to_string()),
         serial: wanted,
@@ -273,6 +285,8 @@ mod tests {
         assert_eq!(show(&[0xFB]), "-05");
         assert_eq!(show(&[0xFF, 0x00]), "-0100");
         assert_eq!(show(&[0x00]), "00");
+        assert_eq!(show(&[]), "00");
+        assert_eq!(show(&[0x00, 0xFE, 0xF2]), "FEF2");
         assert_eq!(SerialNumber::parse_hex("-0").unwrap(), SerialNumber::parse_hex("00").unwrap());
     }
 }

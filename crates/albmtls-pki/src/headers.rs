@@ -7,7 +7,8 @@
 //!
 //! Whether ALB strips or appends a client-sent `X-Amzn-Mtls-*` header is undocumented, so
 //! repeated headers (or values merged with `,` by a proxy) are reported as possible
-//! forgery.
+//! forgery. ALB writes the chain leaf first and root last (documented); a chain in
+//! another order is reported, a reversed one as an error.
 
 use chrono::{DateTime, Utc};
 use percent_encoding::percent_decode_str;
@@ -53,6 +54,20 @@ pub struct ValidityHeader {
     pub not_after: Option<DateTime<Utc>>,
 }
 
+/// How the certificates of the passthrough chain header follow each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChainOrder {
+    /// One certificate: nothing to order.
+    Single,
+    /// Each certificate is issued by the next: leaf first, root last, as ALB writes it.
+    LeafFirst,
+    /// Each certificate issues the next: root first, leaf last.
+    Reversed,
+    /// Neither: out of order, or a certificate missing in between.
+    Unlinked,
+}
+
 /// One problem found while decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HeaderProblem {
@@ -68,8 +83,10 @@ pub struct HeadersReport {
     pub name: String,
     /// `passthrough`, `verify`, or `mixed` (both kinds of header: suspicious).
     pub mode: &'static str,
-    /// The chain from the passthrough header, leaf first.
+    /// The chain from the passthrough header, in header order (ALB writes the leaf first).
     pub chain: Vec<CertInfo>,
+    /// How that chain is ordered; `None` without a chain header.
+    pub chain_order: Option<ChainOrder>,
     /// The leaf from the verify-mode `-Leaf` header.
     pub leaf: Option<CertInfo>,
     pub serial_number: Option<String>,
@@ -109,6 +126,7 @@ pub fn decode_headers(name: &str, bytes: &[u8], names: &HeaderNames) -> Result<H
         name: name.to_string(),
         mode: "passthrough",
         chain: Vec::new(),
+        chain_order: None,
         leaf: None,
         serial_number: None,
         issuer: None,
@@ -175,8 +193,56 @@ pub fn decode_headers(name: &str, bytes: &[u8], names: &HeaderNames) -> Result<H
         (true, true) => "verify",
         _ => "passthrough",
     };
+    if !report.chain.is_empty() {
+        let order = chain_order(&report.chain);
+        report.chain_order = Some(order);
+        if let Some(p) = order_problem(order, &report.chain, &names.clientcert) {
+            report.problems.push(p);
+        }
+    }
     cross_check(&mut report, names);
     Ok(report)
+}
+
+/// How the certificates follow each other, judged by issuer and subject names.
+fn chain_order(chain: &[CertInfo]) -> ChainOrder {
+    if chain.len() < 2 {
+        return ChainOrder::Single;
+    }
+    let pairs = || chain.windows(2);
+    if pairs().all(|w| w[0].issuer == w[1].subject) {
+        ChainOrder::LeafFirst
+    } else if pairs().all(|w| w[1].issuer == w[0].subject) {
+        ChainOrder::Reversed
+    } else {
+        ChainOrder::Unlinked
+    }
+}
+
+fn order_problem(order: ChainOrder, chain: &[CertInfo], header: &str) -> Option<HeaderProblem> {
+    match order {
+        ChainOrder::Single | ChainOrder::LeafFirst => None,
+        ChainOrder::Reversed => Some(problem(
+            header,
+            format!(
+                "the chain is reversed (root first, leaf last: #{} {} is the leaf); ALB writes the leaf first and the root last, so this header was likely rewritten by a proxy or sent by a client, and a target taking the first certificate as the client would take the CA #1 {}",
+                chain.len(),
+                chain[chain.len() - 1].subject,
+                chain[0].subject
+            ),
+        )),
+        ChainOrder::Unlinked => {
+            let gap = chain.windows(2).position(|w| w[0].issuer != w[1].subject).map_or(1, |i| i + 1);
+            Some(HeaderProblem {
+                severity: Severity::Warning,
+                header: header.to_string(),
+                message: format!(
+                    "#{gap} is not issued by #{}: the chain is out of order or incomplete; ALB passes it leaf first as the client presented it, so the client sends its intermediates out of order or leaves one out",
+                    gap + 1
+                ),
+            })
+        }
+    }
 }
 
 fn problem(header: &str, message: String) -> HeaderProblem {

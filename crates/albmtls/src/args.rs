@@ -254,15 +254,33 @@ pub enum DoctorFormat {
     Json,
 }
 
+/// `--target`: whose mutual TLS rules the doctor applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetArg {
+    /// An Application Load Balancer trust store (verify mode).
+    Alb,
+    /// An API Gateway custom domain's truststore.
+    ApiGateway,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum BundleCommand {
     /// Describe every certificate and list every rule ALB would reject the bundle for.
     #[command(
-        after_help = "Examples:\n  albmtls bundle check ca-bundle.pem\n  albmtls bundle check --format json ca-bundle.pem\n\nExit status: 0 ALB accepts the bundle, 1 ALB would reject it, 2 the file cannot be read."
+        after_help = "Examples:\n  albmtls bundle check ca-bundle.pem\n  albmtls bundle check --format json ca-bundle.pem\n  albmtls bundle check --fix -o fixed.pem ca-bundle.pem\n  albmtls bundle check --target api-gateway truststore.pem\n\nExit status: 0 ALB accepts the bundle (with --fix: the fixed one), 1 ALB would reject it, 2 the file cannot be read."
     )]
     Check {
         /// The PEM bundle you upload to the trust store (`-` for stdin).
         bundle: PathBuf,
+        /// Write the bundle with every certificate the rules refuse removed (and duplicates), to --output.
+        #[arg(long, requires = "output")]
+        fix: bool,
+        /// Where --fix writes the fixed bundle (atomically).
+        #[arg(short, long, value_name = "FILE", requires = "fix")]
+        output: Option<PathBuf>,
+        /// Whose rules to apply.
+        #[arg(long, value_enum, default_value_t = TargetArg::Alb)]
+        target: TargetArg,
         #[command(flatten)]
         doctor: DoctorArgs,
     },
@@ -272,7 +290,7 @@ pub enum BundleCommand {
 pub enum CertCommand {
     /// Build the chain against a bundle (and CRLs) and print the status ALB would log.
     #[command(
-        after_help = "Examples:\n  albmtls cert check --bundle ca-bundle.pem client.pem\n  albmtls cert check --bundle ca.pem --crl crl.pem --at 2026-11-02T10:00:00Z client-chain.pem\n  albmtls cert check --bundle ca.pem --key client.key client.pem\n\nExit status: 0 Success, 1 a Failed: verdict or a key mismatch, 2 an input cannot be read."
+        after_help = "Examples:\n  albmtls cert check --bundle ca-bundle.pem client.pem\n  albmtls cert check --bundle ca.pem --crl crl.pem --at 2026-11-02T10:00:00Z client-chain.pem\n  albmtls cert check --bundle ca.pem --key client.key client.pem\n  albmtls cert check --target api-gateway --bundle truststore.pem my_client.pem\n\nExit status: 0 Success (API Gateway: access granted), 1 a Failed: verdict, a trust store ALB refuses or a key mismatch, 2 an input cannot be read."
     )]
     Check {
         /// The client certificate, optionally followed by its intermediates (PEM).
@@ -292,6 +310,9 @@ pub enum CertCommand {
         /// Check that this CSR (PEM) belongs to the certificate.
         #[arg(long, value_name = "CSR.pem")]
         csr: Option<PathBuf>,
+        /// Whose rules to apply: ALB's tls_verify_status, or whether API Gateway grants access.
+        #[arg(long, value_enum, default_value_t = TargetArg::Alb)]
+        target: TargetArg,
         #[command(flatten)]
         doctor: DoctorArgs,
     },
@@ -326,10 +347,11 @@ pub enum CrlCommand {
     },
     /// Is this serial (hex, as in the log's serial field) revoked by the CRL?
     #[command(
-        after_help = "Examples:\n  albmtls crl contains 02 crl.pem\n  albmtls crl contains FE:F2:57:37 crl.der\n\nExit status: 0 revoked, 1 not in the CRL, 2 the CRL cannot be read."
+        after_help = "Examples:\n  albmtls crl contains 02 crl.pem\n  albmtls crl contains FE:F2:57:37 crl.der\n  albmtls crl contains -05 crl.pem\n\nExit status: 0 revoked (ALB refuses the certificate), 1 not in the CRL or an entry ALB ignores (negative serial), 2 the CRL cannot be read."
     )]
     Contains {
-        /// Serial in hex (leading zeros, colons and case do not matter).
+        /// Serial in hex (leading zeros, colons and case do not matter; a negative one as openssl shows it, `-05`).
+        #[arg(allow_hyphen_values = true)]
         serial: String,
         /// The CRL (PEM or DER).
         crl: PathBuf,

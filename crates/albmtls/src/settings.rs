@@ -11,7 +11,7 @@ use albmtls_parse::remediation::{self, Remediation};
 use albmtls_parse::{
     FailureCode, Field, Filter, Micros, StatusFilter, TimeRange, filter::parse_ip_filter, parse_duration, parse_user_time,
 };
-use albmtls_pki::CrlFormat;
+use albmtls_pki::{CrlFormat, Target};
 use albmtls_render::ReportFormat;
 use albmtls_render::athena::Projection;
 use albmtls_report::{Bucket, ReportOptions};
@@ -23,6 +23,7 @@ use chrono::{DateTime, Utc};
 use crate::args::{
     AthenaArgs, BundleCommand, CertCommand, ColorChoice, CommandArgs, CrlCommand, CrlEncoding, DoctorArgs, DoctorFormat, ExplainArgs,
     FilterArgs, GlobalArgs, GrepArgs, HeadersCommand, LowArgs, MergeArgs, OutputFormatArg, ReportArgs, ReportOutputArgs, S3Args, ScanArgs,
+    TargetArg,
 };
 
 pub struct Settings {
@@ -126,12 +127,39 @@ pub struct DoctorSettings {
 
 /// What the doctor is asked to do, with its inputs.
 pub enum DoctorTask {
-    BundleCheck { bundle: PathBuf },
-    CertCheck { client: PathBuf, bundle: PathBuf, crls: Vec<PathBuf>, ignore_expiry: bool, key: Option<PathBuf>, csr: Option<PathBuf> },
-    CrlInspect { crl: PathBuf, bundle: Option<PathBuf> },
-    CrlConvert { crl: PathBuf, to: CrlFormat, output: Option<PathBuf> },
-    CrlContains { serial: String, crl: PathBuf },
-    HeadersDecode { input: PathBuf, bundle: Option<PathBuf>, crls: Vec<PathBuf> },
+    BundleCheck {
+        bundle: PathBuf,
+        target: Target,
+        /// Where `--fix` writes the fixed bundle; `None` without `--fix`.
+        fix: Option<PathBuf>,
+    },
+    CertCheck {
+        client: PathBuf,
+        bundle: PathBuf,
+        crls: Vec<PathBuf>,
+        ignore_expiry: bool,
+        key: Option<PathBuf>,
+        csr: Option<PathBuf>,
+        target: Target,
+    },
+    CrlInspect {
+        crl: PathBuf,
+        bundle: Option<PathBuf>,
+    },
+    CrlConvert {
+        crl: PathBuf,
+        to: CrlFormat,
+        output: Option<PathBuf>,
+    },
+    CrlContains {
+        serial: String,
+        crl: PathBuf,
+    },
+    HeadersDecode {
+        input: PathBuf,
+        bundle: Option<PathBuf>,
+        crls: Vec<PathBuf>,
+    },
 }
 
 impl Settings {
@@ -372,9 +400,18 @@ enum DoctorArgsOf {
 
 fn doctor_settings(command: DoctorArgsOf, now: DateTime<Utc>) -> Result<DoctorSettings> {
     let (task, shared): (DoctorTask, Option<DoctorArgs>) = match command {
-        DoctorArgsOf::Bundle(BundleCommand::Check { bundle, doctor }) => (DoctorTask::BundleCheck { bundle }, Some(doctor)),
-        DoctorArgsOf::Cert(CertCommand::Check { client, bundle, crls, ignore_expiry, key, csr, doctor }) => {
-            (DoctorTask::CertCheck { client, bundle, crls, ignore_expiry, key, csr }, Some(doctor))
+        DoctorArgsOf::Bundle(BundleCommand::Check { bundle, fix, output, target, doctor }) => {
+            let fix = if fix { output } else { None };
+            (DoctorTask::BundleCheck { bundle, target: target.into(), fix }, Some(doctor))
+        }
+        DoctorArgsOf::Cert(CertCommand::Check { client, bundle, crls, ignore_expiry, key, csr, target, doctor }) => {
+            let target = Target::from(target);
+            if ignore_expiry && target == Target::ApiGateway {
+                bail!(
+                    "--ignore-expiry is an ALB listener option; API Gateway does not check expiry at all, so leave it out with --target api-gateway"
+                );
+            }
+            (DoctorTask::CertCheck { client, bundle, crls, ignore_expiry, key, csr, target }, Some(doctor))
         }
         DoctorArgsOf::Crl(CrlCommand::Inspect { crl, bundle, doctor }) => (DoctorTask::CrlInspect { crl, bundle }, Some(doctor)),
         DoctorArgsOf::Crl(CrlCommand::Convert { crl, to, output }) => {
@@ -398,6 +435,15 @@ fn doctor_settings(command: DoctorArgsOf, now: DateTime<Utc>) -> Result<DoctorSe
     };
     let json = shared.is_some_and(|d| d.format == DoctorFormat::Json);
     Ok(DoctorSettings { task, at, json })
+}
+
+impl From<TargetArg> for Target {
+    fn from(target: TargetArg) -> Target {
+        match target {
+            TargetArg::Alb => Target::Alb,
+            TargetArg::ApiGateway => Target::ApiGateway,
+        }
+    }
 }
 
 #[cfg(test)]

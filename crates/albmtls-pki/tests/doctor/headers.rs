@@ -3,6 +3,7 @@
 use albmtls_pki::{CheckOptions, HeaderNames, PkiError, Severity, TrustStore, decode_headers};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
+use crate::Text;
 use crate::pki::{Ca, at, ca_params, chain_pem, ec_key, leaf_params};
 
 /// What ALB does: URL-encode with `+=/` (and the unreserved `-_.~`) left alone.
@@ -119,4 +120,39 @@ fn renamed_headers_and_missing_headers() {
     let report = decode_headers("h", b"X-Amzn-Mtls-Clientcert: %ZZnot-pem\n", &HeaderNames::default()).unwrap();
     assert!(report.has_errors());
     assert!(report.chain.is_empty());
+}
+
+#[test]
+fn passthrough_chain_order_is_checked_leaf_first_root_last() {
+    let o = crate::ossl::Ossl::new();
+    o.ca("Root").intermediate("Issuing", "Root", "2").client("client", "Issuing", "3");
+    let decode = |files: &[&str]| {
+        let pem: String = files.iter().map(|f| o.text(f)).collect();
+        let lines = format!("X-Amzn-Mtls-Clientcert: {}\n", encode(&pem));
+        decode_headers("request.txt", lines.as_bytes(), &HeaderNames::default()).unwrap()
+    };
+    let ordered = decode(&["client.pem", "Issuing.pem", "Root.pem"]);
+    assert_eq!(ordered.chain_order, Some(albmtls_pki::ChainOrder::LeafFirst));
+    assert!(ordered.problems.is_empty(), "{:?}", ordered.problems);
+    assert!(ordered.text().contains("chain (3 certificate(s), leaf first, each issued by the next, as ALB writes it):"));
+
+    let reversed = decode(&["Root.pem", "Issuing.pem", "client.pem"]);
+    assert_eq!(reversed.chain_order, Some(albmtls_pki::ChainOrder::Reversed));
+    assert!(reversed.has_errors());
+    let p = &reversed.problems[0];
+    assert!(
+        p.message.starts_with(
+            "the chain is reversed (root first, leaf last: #3 CN=client is the leaf); ALB writes the leaf first and the root last"
+        ),
+        "{}",
+        p.message
+    );
+    assert!(reversed.text().contains("chain (3 certificate(s), REVERSED: root first, leaf last):"));
+
+    let gap = decode(&["client.pem", "Root.pem"]);
+    assert_eq!(gap.chain_order, Some(albmtls_pki::ChainOrder::Unlinked));
+    assert_eq!(gap.problems[0].severity, Severity::Warning);
+    assert!(gap.problems[0].message.starts_with("#1 is not issued by #2: the chain is out of order or incomplete"));
+
+    assert_eq!(decode(&["client.pem"]).chain_order, Some(albmtls_pki::ChainOrder::Single));
 }

@@ -1,14 +1,19 @@
 //! Integration tests: real PKIs built with rcgen (plus openssl-made fixtures for what
 //! rcgen cannot make), every verdict and bundle rule, and cross-checks with openssl.
 
+mod agreement;
+mod api_gateway;
 mod bundle;
 mod crl;
 mod headers;
 mod openssl;
+mod ossl;
 mod pki;
 mod verify;
 
-use albmtls_pki::{BundleReport, CertCheckReport, CrlContainsReport, CrlReport, HeadersReport, KeyMatchReport};
+use albmtls_pki::{
+    ApiGatewayReport, BundleFix, BundleReport, CertCheckReport, CrlContainsReport, CrlReport, HeadersReport, KeyMatchReport,
+};
 use albmtls_render::doctor::{DoctorView, write_doctor};
 
 /// A doctor result as `albmtls` prints it, without the final newline.
@@ -56,5 +61,17 @@ impl Text for HeadersReport {
 impl Text for KeyMatchReport {
     fn view(&self) -> DoctorView<'_> {
         DoctorView::KeyMatch(self)
+    }
+}
+
+impl Text for BundleFix {
+    fn view(&self) -> DoctorView<'_> {
+        DoctorView::BundleFix { fix: self, written_to: self.has_certificates().then_some(self.fixed.name.as_str()) }
+    }
+}
+
+impl Text for ApiGatewayReport {
+    fn view(&self) -> DoctorView<'_> {
+        DoctorView::ApiGateway { check: self, key_match: None }
     }
 }

@@ -228,14 +228,20 @@ fn x509v1_client_certificate_is_type_unsupported() {
 }
 
 #[test]
-fn x509v1_trust_store_ca_is_type_unsupported() {
+fn x509v1_trust_store_ca_is_refused_and_left_out() {
     let ca_pem = String::from_utf8(fixture("v1-ca.pem")).unwrap();
     let key = rsa_key("b");
     let issuer = rcgen::Issuer::from_ca_cert_pem(&ca_pem, key).unwrap();
     let leaf = leaf_params("client of v1 CA", 4).signed_by(&ec_key(), &issuer).unwrap();
     let report = check(&ca_pem, &leaf.pem());
-    assert_failed(&report, FailureCode::ClientCertTypeUnsupported, "the trust-store CA is X.509v1");
-    assert!(report.notes.iter().any(|n| n.contains("ALB would refuse this bundle at upload")), "{report:?}");
+    // ALB refuses a bundle holding an X.509v1 CA; without it, nothing issued this client.
+    assert_failed(
+        &report,
+        FailureCode::ClientCertUntrusted,
+        "which is in the bundle (#1) but breaks ALB's trust-store rules (X.509v1 certificate",
+    );
+    assert!(report.trust_store_refused() && !report.passes());
+    assert!(report.trust_store[0].message.contains("ALB refuses the whole bundle at upload (InvalidCaCertificatesBundle)"), "{report:?}");
 }
 
 #[test]

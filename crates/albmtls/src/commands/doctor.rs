@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use albmtls_pki::{
-    CheckOptions, HeaderNames, TrustStore, check_bundle, check_client, check_key_match, convert_crl, crl_contains, decode_headers,
-    inspect_crl,
+    CheckOptions, HeaderNames, Target, TrustStore, check_bundle_for, check_client, check_client_api_gateway, check_key_match, convert_crl,
+    crl_contains, decode_headers, fix_bundle, inspect_crl,
 };
 use albmtls_render::doctor::{DoctorView, write_doctor};
 use anyhow::Result;
@@ -18,16 +18,25 @@ use crate::settings::{DoctorSettings, DoctorTask};
 pub fn run(settings: &DoctorSettings, printer: &Printer) -> Result<Exit> {
     let verdict = |failed: bool| if failed { Exit::NoMatch } else { Exit::Ok };
     match &settings.task {
-        DoctorTask::BundleCheck { bundle } => {
+        DoctorTask::BundleCheck { bundle, target, fix: None } => {
             let (name, bytes) = read_all(bundle)?;
-            let report = check_bundle(&name, &bytes, settings.at);
+            let report = check_bundle_for(&name, &bytes, settings.at, *target);
             print(printer, settings.json, &DoctorView::Bundle(&report), verdict(report.would_reject()))
         }
-        DoctorTask::CertCheck { client, bundle, crls, ignore_expiry, key, csr } => {
+        DoctorTask::BundleCheck { bundle, target, fix: Some(output) } => {
+            let (name, bytes) = read_all(bundle)?;
+            let output_name = output.display().to_string();
+            let fix = fix_bundle(&name, &bytes, settings.at, *target, &output_name);
+            let written = fix.has_certificates();
+            if written {
+                write_atomically(output, |out| out.write_all(fix.pem()))?;
+            }
+            let view = DoctorView::BundleFix { fix: &fix, written_to: written.then_some(output_name.as_str()) };
+            print(printer, settings.json, &view, verdict(!written || fix.fixed.would_reject()))
+        }
+        DoctorTask::CertCheck { client, bundle, crls, ignore_expiry, key, csr, target } => {
             let store = trust_store(bundle, crls)?;
             let (name, bytes) = read_all(client)?;
-            let options = CheckOptions { at: settings.at, ignore_client_certificate_expiry: *ignore_expiry };
-            let check = check_client(&store, &name, &bytes, &options)?;
             let key_match = match (key, csr) {
                 (None, None) => None,
                 _ => {
@@ -36,8 +45,20 @@ pub fn run(settings: &DoctorSettings, printer: &Printer) -> Result<Exit> {
                     Some(check_key_match((&name, &bytes), borrowed(&key), borrowed(&csr))?)
                 }
             };
-            let failed = !check.is_success() || key_match.as_ref().is_some_and(|k| !k.all_match());
-            print(printer, settings.json, &DoctorView::CertCheck { check: &check, key_match: key_match.as_ref() }, verdict(failed))
+            let mismatch = key_match.as_ref().is_some_and(|k| !k.all_match());
+            match target {
+                Target::Alb => {
+                    let options = CheckOptions { at: settings.at, ignore_client_certificate_expiry: *ignore_expiry };
+                    let check = check_client(&store, &name, &bytes, &options)?;
+                    let view = DoctorView::CertCheck { check: &check, key_match: key_match.as_ref() };
+                    print(printer, settings.json, &view, verdict(!check.passes() || mismatch))
+                }
+                Target::ApiGateway => {
+                    let check = check_client_api_gateway(&store, &name, &bytes, settings.at)?;
+                    let view = DoctorView::ApiGateway { check: &check, key_match: key_match.as_ref() };
+                    print(printer, settings.json, &view, verdict(!check.is_granted() || mismatch))
+                }
+            }
         }
         DoctorTask::CrlInspect { crl, bundle } => {
             let store = bundle.as_ref().map(|b| trust_store(b, &[])).transpose()?;
@@ -49,7 +70,7 @@ pub fn run(settings: &DoctorSettings, printer: &Printer) -> Result<Exit> {
             let (name, bytes) = read_all(crl)?;
             let converted = convert_crl(&name, &bytes, *to)?;
             match output {
-                Some(path) => write_atomically(path, |out| std::io::Write::write_all(out, &converted)).map(|()| Exit::Ok),
+                Some(path) => write_atomically(path, |out| out.write_all(&converted)).map(|()| Exit::Ok),
                 None => Ok(match printer.write_block(&converted).and_then(|()| printer.flush()) {
                     Ok(()) => Exit::Ok,
                     Err(err) => output_failed(printer, &err),
@@ -59,7 +80,7 @@ pub fn run(settings: &DoctorSettings, printer: &Printer) -> Result<Exit> {
         DoctorTask::CrlContains { serial, crl } => {
             let (name, bytes) = read_all(crl)?;
             let report = crl_contains(&name, &bytes, serial)?;
-            print(printer, settings.json, &DoctorView::CrlContains(&report), verdict(!report.revoked))
+            print(printer, settings.json, &DoctorView::CrlContains(&report), verdict(!report.revokes_on_alb()))
         }
         DoctorTask::HeadersDecode { input, bundle, crls } => {
             let (name, bytes) = read_all(input)?;
@@ -68,7 +89,7 @@ pub fn run(settings: &DoctorSettings, printer: &Printer) -> Result<Exit> {
                 Some(bundle) => Some(decoded.check(&trust_store(bundle, crls)?, &CheckOptions::at(settings.at))?),
                 None => None,
             };
-            let failed = decoded.has_errors() || check.as_ref().is_some_and(|c| !c.is_success());
+            let failed = decoded.has_errors() || check.as_ref().is_some_and(|c| !c.passes());
             print(printer, settings.json, &DoctorView::Headers { headers: &decoded, check: check.as_ref() }, verdict(failed))
         }
     }

@@ -153,3 +153,51 @@ fn headers_decode_url_encoded_chain_and_check_it() {
     assert_eq!(json["check"]["tls_verify_status"], "Success");
     assert!(json.to_string().contains("good.example.com"));
 }
+
+#[test]
+fn negative_serials_are_typed_without_a_double_dash() {
+    let t = crate::guide::example_pki();
+    let listed = t.run(&["crl", "contains", "-5", "crl.pem"]);
+    assert_eq!(listed.code, 1, "ALB ignores the entry, so it does not refuse the certificate: {}{}", listed.stdout, listed.stderr);
+    assert!(listed.stdout.starts_with("serial -05 is listed by crl.pem"), "{}", listed.stdout);
+    let json = t.run(&["crl", "contains", "--format", "json", "-05", "crl.pem"]).json();
+    assert_eq!(
+        (json["serial"].as_str(), json["revoked"].as_bool(), json["alb_can_revoke"].as_bool()),
+        (Some("-05"), Some(true), Some(false))
+    );
+    let help = t.run(&["crl", "contains", "-h"]);
+    assert_eq!(help.code, 0, "flags still work: {}", help.stderr);
+    assert!(help.stdout.contains("Usage: albmtls crl contains"));
+}
+
+#[test]
+fn bundle_fix_writes_only_a_bundle_worth_uploading() {
+    let t = crate::guide::example_pki();
+    let missing_output = t.run(&["bundle", "check", "--fix", "bad-bundle.pem"]);
+    assert_eq!(missing_output.code, 2);
+    assert!(missing_output.stderr.contains("--output"), "{}", missing_output.stderr);
+    let fixed =
+        t.run(&["bundle", "check", "--at", "2026-11-02T10:00:00Z", "--fix", "-o", "fixed.pem", "--format", "json", "bad-bundle.pem"]);
+    assert_eq!(fixed.code, 0, "{}{}", fixed.stdout, fixed.stderr);
+    let json = fixed.json();
+    assert_eq!(json["written_to"], "fixed.pem");
+    assert_eq!(json["dropped"].as_array().unwrap().len(), 3);
+    let again = t.run(&["bundle", "check", "--at", "2026-11-02T10:00:00Z", "fixed.pem"]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+    // Nothing usable left: nothing written, exit 1.
+    let none = t.run(&["bundle", "check", "--fix", "-o", "empty.pem", "weak.pem"]);
+    assert_eq!(none.code, 1, "{}", none.stdout);
+    assert!(none.stdout.ends_with("Nothing written: no certificate is left that ALB accepts.\n"), "{}", none.stdout);
+    assert!(!t.path().join("empty.pem").exists());
+}
+
+#[test]
+fn api_gateway_target_refuses_an_alb_only_option() {
+    let t = crate::guide::example_pki();
+    let run = t.run(&["cert", "check", "--target", "api-gateway", "--ignore-expiry", "--bundle", "ca-bundle.pem", "laptop.pem"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--ignore-expiry is an ALB listener option; API Gateway does not check expiry at all"), "{}", run.stderr);
+    let json = t.run(&["cert", "check", "--target", "api-gateway", "--format", "json", "--bundle", "root.pem", "build-agent-leaf.pem"]);
+    assert_eq!(json.code, 1);
+    assert_eq!(json.json()["message"], "Access denied. Reason: Could not find issuer for certificate");
+}

@@ -7,6 +7,7 @@ mod corpus;
 mod doctor;
 mod explain;
 mod grep;
+mod guide;
 mod nightly;
 mod report;
 mod robustness;
