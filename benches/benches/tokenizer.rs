@@ -82,7 +82,7 @@ impl Sink for Parsed {
     fn filtered_out(&mut self) {}
     fn malformed(&mut self, _: &InputContext<'_>, _: u64, _: &[u8], _: ParseError) {}
     fn blank(&mut self) {}
-    fn overlong(&mut self, _: u64) {}
+    fn overlong(&mut self, _: &InputContext<'_>, _: u64, _: u64) {}
     fn end_input(&mut self, _: &InputContext<'_>, _: u64, _: Option<String>) -> std::io::Result<()> {
         Ok(())
     }

@@ -23,7 +23,7 @@ pub mod time;
 
 pub use filter::{Filter, StatusFilter};
 pub use lines::{Lines, lines};
-pub use record::{Field, ParseError, Problem, Record, is_blank, trim_line_end, unescape_subject};
+pub use record::{Field, MAX_LINE, ParseError, Problem, Record, is_blank, trim_line_end, unescape_subject};
 pub use simd::{Simd, SimdKernel, SimdLevel};
 pub use status::{FailureCode, StatusKey, VerifyStatus};
 pub use time::{Micros, TimeError, TimeRange, parse_duration, parse_timestamp, parse_user_time};

@@ -145,6 +145,12 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
+/// The longest line a record is read from. No connection-log line comes near it (the
+/// longest fields, a certificate subject and the TLS names, come to a few KiB); readers
+/// skip and count longer lines instead of buffering them, so a file of one 1 GB line (a
+/// gzip bomb of one byte) costs a few MiB of memory.
+pub const MAX_LINE: usize = 1024 * 1024;
+
 /// One tokenized line. Every slice borrows from the line; nothing is copied or decoded
 /// beyond what filters and aggregates need (time, client address, ports).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,8 +4,9 @@
 //! whoever connected to the load balancer. Printed raw, an ESC or CSI sequence in it can
 //! retitle or clear the operator's terminal, or (OSC 52) write their clipboard; a bidi
 //! override can make a subject read as another. Every human-readable renderer passes
-//! such text through [`for_people`]; machine formats (JSON, CSV, Prometheus) keep the
-//! exact value and escape by their own rules.
+//! such text through [`for_people`] ([`bytes_for_people`] for log lines, which need not
+//! be UTF-8; [`for_markdown`] adds Markdown's own escapes); machine formats (JSON, CSV,
+//! Prometheus) keep the exact value and escape by their own rules.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -31,6 +32,43 @@ pub fn for_people(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Appends `bytes` to `out` as [`for_people`] writes text, with every byte that is not
+/// part of valid UTF-8 written as `\xNN`: for log lines shown on a terminal.
+pub fn bytes_for_people(bytes: &[u8], out: &mut Vec<u8>) {
+    if bytes.iter().all(|&b| (0x20..0x7f).contains(&b)) {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    for chunk in bytes.utf8_chunks() {
+        out.extend_from_slice(for_people(chunk.valid()).as_bytes());
+        for byte in chunk.invalid() {
+            out.extend_from_slice(format!("\\x{byte:02x}").as_bytes());
+        }
+    }
+}
+
+/// [`for_people`], then the characters that would change a Markdown table or page: `|`
+/// (a cell border), backticks (code spans) and `<`, `>`, `&` (HTML, which Markdown
+/// passes through) are escaped, so a value shows as written.
+pub fn for_markdown(text: &str) -> Cow<'_, str> {
+    let shown = for_people(text);
+    if !shown.contains(['|', '`', '<', '>', '&']) {
+        return shown;
+    }
+    let mut out = String::with_capacity(shown.len() + 8);
+    for c in shown.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '`' => out.push_str("\\`"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
@@ -46,5 +84,21 @@ mod tests {
         assert_eq!(for_people("tab\there\nnew\x7f"), "tab\\x09here\\x0anew\\x7f");
         assert_eq!(for_people("CN=\u{202e}gpj.exe"), "CN=\\u{202e}gpj.exe");
         assert!(matches!(for_people("CN=Plain, O=\"Quoted\" café"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn log_bytes_are_escaped_like_text_and_invalid_utf8_byte_by_byte() {
+        let mut out = Vec::new();
+        bytes_for_people(b"CN=a\x1b[2J \xff\xfe caf\xc3\xa9\n", &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), "CN=a\\x1b[2J \\xff\\xfe café\\x0a");
+        let mut plain = Vec::new();
+        bytes_for_people(b"plain line", &mut plain);
+        assert_eq!(plain, b"plain line");
+    }
+
+    #[test]
+    fn markdown_values_cannot_end_a_cell_open_code_or_inject_html() {
+        assert_eq!(for_markdown("CN=a|b`c`<script>&x\x1b"), "CN=a\\|b\\`c\\`&lt;script&gt;&amp;x\\x1b");
+        assert!(matches!(for_markdown("CN=plain"), Cow::Borrowed(_)));
     }
 }

@@ -13,6 +13,7 @@ pub mod athena;
 mod csv;
 pub mod doctor;
 pub mod escape;
+pub mod follow;
 pub mod html;
 pub mod prom;
 pub mod remediation;
@@ -59,6 +60,19 @@ impl ReportFormat {
 }
 
 impl ReportFormat {
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportFormat::Table => "table",
+            ReportFormat::Markdown => "md",
+            ReportFormat::Csv => "csv",
+            ReportFormat::Json => "json",
+            ReportFormat::Html => "html",
+            ReportFormat::Prometheus => "prom",
+            ReportFormat::Partial => "partial",
+        }
+    }
+
     /// The media type of the format, for HTTP and S3 `Content-Type`.
     pub fn media_type(self) -> &'static str {
         match self {

@@ -8,7 +8,9 @@ use albmtls_report::Report;
 use albmtls_report::report::{Failure, format_bucket, format_time};
 use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table, presets};
 
-use crate::escape::for_people as esc;
+use std::borrow::Cow;
+
+use crate::escape::{for_markdown, for_people};
 use crate::{TableStyle, percent, plural};
 
 #[derive(Clone, Copy)]
@@ -37,13 +39,18 @@ impl Tables {
         table
     }
 
+    /// Text from the inputs, escaped for where it is shown.
+    fn text(self, text: &str) -> Cow<'_, str> {
+        if self.markdown { for_markdown(text) } else { for_people(text) }
+    }
+
     fn header_cell(self, text: &str) -> Cell {
         let cell = Cell::new(text);
         if self.style.color { cell.add_attribute(Attribute::Bold) } else { cell }
     }
 
     fn status_cell(self, status: &StatusKey) -> Cell {
-        let cell = Cell::new(esc(status.text()));
+        let cell = Cell::new(self.text(status.text()));
         match (self.style.color, status) {
             (false, _) => cell,
             (true, StatusKey::Success) => cell.fg(Color::Green),
@@ -127,7 +134,7 @@ pub(crate) fn write_tables(report: &Report, t: Tables, out: &mut dyn Write) -> i
 }
 
 fn write_failure(f: &Failure, t: Tables, out: &mut dyn Write) -> io::Result<()> {
-    t.heading(out, &format!("{} ({} record{})", esc(f.status.text()), f.count, plural(f.count)))?;
+    t.heading(out, &format!("{} ({} record{})", t.text(f.status.text()), f.count, plural(f.count)))?;
     if !f.documented() {
         writeln!(out, "{}", crate::remediation::NOT_DOCUMENTED)?;
     }
@@ -139,7 +146,7 @@ fn write_failure(f: &Failure, t: Tables, out: &mut dyn Write) -> io::Result<()> 
         table.add_row(vec![
             Cell::new(client.map(|c| c.ip.to_string()).unwrap_or_default()),
             number(client.map(|c| c.count.to_string()).unwrap_or_default()),
-            Cell::new(subject.map(|s| esc(&s.subject).into_owned()).unwrap_or_default()),
+            Cell::new(subject.map(|s| t.text(&s.subject).into_owned()).unwrap_or_default()),
             number(subject.map(|s| s.count.to_string()).unwrap_or_default()),
         ]);
     }
@@ -152,7 +159,7 @@ const TIMELINE_CODE_COLUMNS: usize = 4;
 
 fn write_timeline(report: &Report, t: Tables, out: &mut dyn Write) -> io::Result<()> {
     let codes: Vec<&StatusKey> = report.failures.iter().take(TIMELINE_CODE_COLUMNS).map(|f| &f.status).collect();
-    let code_headers: Vec<String> = codes.iter().map(|c| esc(c.code().unwrap_or(c.text())).into_owned()).collect();
+    let code_headers: Vec<String> = codes.iter().map(|c| t.text(c.code().unwrap_or(c.text())).into_owned()).collect();
     let mut header = vec!["bucket start", "records", "Success", "failed"];
     header.extend(code_headers.iter().map(String::as_str));
     let mut table = t.new_table(&header);
@@ -194,7 +201,23 @@ fn write_skipped_details(report: &Report, t: Tables, out: &mut dyn Write) -> io:
         let mut table = t.new_table(&["input", "line", "problem", "text"]);
         for m in &s.malformed_samples {
             let text: String = m.text.chars().take(80).collect();
-            table.add_row(vec![Cell::new(esc(&m.input)), number(m.line), Cell::new(m.reason()), Cell::new(esc(&text))]);
+            table.add_row(vec![Cell::new(t.text(&m.input)), number(m.line), Cell::new(m.reason()), Cell::new(t.text(&text))]);
+        }
+        writeln!(out, "{table}")?;
+    }
+    if !s.overlong_samples.is_empty() {
+        t.heading(
+            out,
+            &format!(
+                "Lines longer than {} MiB, skipped unread and counted as overlong (first {} of {})",
+                albmtls_parse::MAX_LINE >> 20,
+                s.overlong_samples.len(),
+                s.overlong_lines
+            ),
+        )?;
+        let mut table = t.new_table(&["input", "line"]);
+        for o in &s.overlong_samples {
+            table.add_row(vec![Cell::new(t.text(&o.input)), number(o.line)]);
         }
         writeln!(out, "{table}")?;
     }
@@ -202,7 +225,7 @@ fn write_skipped_details(report: &Report, t: Tables, out: &mut dyn Write) -> io:
         t.heading(out, "Inputs with errors (records read before each error are counted)")?;
         let mut table = t.new_table(&["input", "after line", "error"]);
         for e in &s.input_errors {
-            table.add_row(vec![Cell::new(esc(&e.input)), number(e.after_line), Cell::new(esc(&e.message))]);
+            table.add_row(vec![Cell::new(t.text(&e.input)), number(e.after_line), Cell::new(t.text(&e.message))]);
         }
         writeln!(out, "{table}")?;
     }

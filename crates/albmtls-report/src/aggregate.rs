@@ -192,6 +192,15 @@ impl MalformedSample {
     }
 }
 
+/// Where a line longer than the reader's limit was skipped.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OverlongSample {
+    /// Position of the input in the run's input list, as for [`MalformedSample`].
+    pub input_index: usize,
+    pub input: String,
+    pub line: u64,
+}
+
 /// An input that could not be opened or was cut short.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct InputError {
@@ -216,6 +225,9 @@ pub struct Aggregate {
     pub blank_lines: u64,
     /// Lines longer than the reader's limit, skipped unread.
     pub overlong_lines: u64,
+    /// Where the first few of them are.
+    #[serde(default)]
+    pub overlong_samples: Vec<OverlongSample>,
     /// Records by how many fields their line carried (11, 12, 13, 14, 15).
     pub field_counts: FieldCounts,
     pub inputs_read: u64,
@@ -274,7 +286,19 @@ impl Aggregate {
         self.trim_samples();
     }
 
+    /// Counts `lines` lines, from `first_line` on, skipped because they are longer than
+    /// the reader's limit; keeps where the first few are.
+    pub fn add_overlong(&mut self, input_index: usize, input: &str, first_line: u64, lines: u64) {
+        self.overlong_lines += lines;
+        for line in first_line..first_line + lines.min(MALFORMED_SAMPLES as u64) {
+            self.overlong_samples.push(OverlongSample { input_index, input: input.to_owned(), line });
+        }
+        self.trim_samples();
+    }
+
     fn trim_samples(&mut self) {
+        self.overlong_samples.sort();
+        self.overlong_samples.truncate(MALFORMED_SAMPLES);
         self.malformed_samples.sort();
         self.malformed_samples.truncate(MALFORMED_SAMPLES);
     }
@@ -291,6 +315,7 @@ impl Aggregate {
         self.trim_samples();
         self.blank_lines += other.blank_lines;
         self.overlong_lines += other.overlong_lines;
+        self.overlong_samples.extend(other.overlong_samples);
         self.field_counts.merge(&other.field_counts);
         self.inputs_read += other.inputs_read;
         self.skipped_files.merge(&other.skipped_files);

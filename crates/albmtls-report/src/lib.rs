@@ -8,8 +8,10 @@
 
 pub mod aggregate;
 pub mod partial;
+pub mod recent;
 pub mod report;
 
-pub use aggregate::{Aggregate, InputError, MalformedSample, StatusStats};
+pub use aggregate::{Aggregate, InputError, MalformedSample, OverlongSample, StatusStats};
 pub use partial::{Partial, PartialError};
+pub use recent::{RecentChanges, StatusChange};
 pub use report::{Bucket, Report, ReportOptions};

@@ -14,7 +14,7 @@ use albmtls_parse::{Field, Micros, StatusKey, time::MICROS_PER_MINUTE, unescape_
 use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
 
-use crate::aggregate::{Aggregate, InputError, MalformedSample};
+use crate::aggregate::{Aggregate, InputError, MalformedSample, OverlongSample};
 
 /// Width of one timeline bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -213,6 +213,8 @@ impl Serialize for StatusMap<'_> {
 pub struct Skipped {
     pub blank_lines: u64,
     pub overlong_lines: u64,
+    /// Where the first overlong lines are.
+    pub overlong_samples: Vec<OverlongSample>,
     /// Malformed lines by the first field found wrong.
     pub malformed_by_field: BTreeMap<Field, u64>,
     pub malformed_samples: Vec<MalformedSample>,
@@ -321,6 +323,7 @@ impl Report {
             skipped: Skipped {
                 blank_lines: aggregate.blank_lines,
                 overlong_lines: aggregate.overlong_lines,
+                overlong_samples: aggregate.overlong_samples.clone(),
                 malformed_by_field: aggregate.malformed_by_field.clone(),
                 malformed_samples: aggregate.malformed_samples.clone(),
                 files_not_connection_logs: aggregate.skipped_files.access_logs_and_other,

@@ -49,13 +49,15 @@ pub struct Listing {
 struct Range {
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
+    /// Day folders before this one are not listed, whatever `since` says.
+    first_folder: Option<NaiveDate>,
 }
 
 impl Range {
     /// The first folder that can hold an entry at or after `since`: files are delivered
     /// after the entries they hold, so never into an earlier folder.
     fn first_day(self) -> Option<NaiveDate> {
-        self.since.map(|s| s.date_naive())
+        self.since.map(|s| s.date_naive()).max(self.first_folder)
     }
 
     /// The last folder to read: the day of the last instant before `until`, plus one,
@@ -88,7 +90,21 @@ impl S3Client {
     /// prefix, keys are also pruned by their folder date and by the end time in their name.
     /// Entries still need filtering by their own timestamps.
     pub fn list(&self, location: &S3Location, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> Result<Listing, S3Error> {
-        let range = Range { since, until };
+        self.list_folders_from(location, since, until, None)
+    }
+
+    /// [`S3Client::list`], leaving out the day folders before `first_folder` as well: a
+    /// followed run lists only the folders that can still receive objects. Unlike
+    /// `since`, the floor does not prune keys by the time in their name, so a late object
+    /// for an earlier period in a listed folder is still found.
+    pub fn list_folders_from(
+        &self,
+        location: &S3Location,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        first_folder: Option<NaiveDate>,
+    ) -> Result<Listing, S3Error> {
+        let range = Range { since, until, first_folder };
         let walks = plan(location, range);
         let keys = self.runtime.block_on(async {
             let mut tasks = JoinSet::new();
@@ -198,7 +214,7 @@ mod tests {
     }
 
     fn walks(url: &str, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> Vec<(String, Option<String>, Option<NaiveDate>)> {
-        plan(&S3Location::parse(url).unwrap(), Range { since, until })
+        plan(&S3Location::parse(url).unwrap(), Range { since, until, first_folder: None })
             .into_iter()
             .map(|w| (w.prefix, w.start_after, w.stop_after))
             .collect()
@@ -231,6 +247,19 @@ mod tests {
         assert_eq!(walks(REGION, None, t("2024-02-07T10:00:00Z")), [(prefix.clone(), None, NaiveDate::from_ymd_opt(2024, 2, 8))]);
         assert_eq!(walks(REGION, t("2020-01-01T00:00:00Z"), t("2024-01-01T00:00:00Z")).len(), 1);
         assert_eq!(walks(REGION, None, None), [("p/AWSLogs/1/elasticloadbalancing/eu-west-1".to_owned(), None, None)]);
+    }
+
+    #[test]
+    fn a_folder_floor_skips_earlier_day_folders_without_a_since() {
+        let prefix = "p/AWSLogs/1/elasticloadbalancing/eu-west-1/".to_owned();
+        let floor = NaiveDate::from_ymd_opt(2024, 2, 7);
+        let got: Vec<_> = plan(&S3Location::parse(REGION).unwrap(), Range { since: None, until: None, first_folder: floor })
+            .into_iter()
+            .map(|w| (w.prefix, w.start_after))
+            .collect();
+        assert_eq!(got, [(prefix.clone(), Some(format!("{prefix}2024/02/07")))]);
+        let later_since = Range { since: t("2024-02-09T10:00:00Z"), until: None, first_folder: floor };
+        assert_eq!(later_since.first_day(), NaiveDate::from_ymd_opt(2024, 2, 9));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use albmtls_parse::keys::SkippedFiles;
 use albmtls_source::{chunks_in_run, decode};
 use rayon::prelude::*;
 
-use crate::inputs::{Input, Listed, list_inputs};
+use crate::inputs::{Everything, Input, Listed, list_inputs};
 use crate::options::ScanOptions;
 
 /// One input being read: its position in the run and its name for messages.
@@ -91,7 +91,29 @@ pub fn scan_blocks<B: BlockSink>(
     progress: &dyn Progress,
     new_sink: impl Fn() -> B + Sync,
 ) -> Result<ScanOutcome<B>, StartError> {
-    let Listed { inputs, skipped: skipped_files, errors: listing_errors, s3_stats } = list_inputs(options, B::OUTPUT_FOLLOWS_LISTING);
+    let pool = worker_pool(options.threads)?;
+    let listed = list_inputs(options, B::OUTPUT_FOLLOWS_LISTING, &mut Everything);
+    Ok(read_listed(&pool, options, listed, progress, &new_sink))
+}
+
+/// The workers of a run, named so that a stack dump or `top -H` tells them apart.
+pub(crate) fn worker_pool(threads: usize) -> Result<rayon::ThreadPool, StartError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("albmtls-worker-{i}"))
+        .build()
+        .map_err(|source| StartError { threads, source })
+}
+
+/// Reads the inputs of one listing on `pool`, one sink per worker, merged at the end.
+pub(crate) fn read_listed<B: BlockSink>(
+    pool: &rayon::ThreadPool,
+    options: &ScanOptions,
+    listed: Listed,
+    progress: &dyn Progress,
+    new_sink: &(impl Fn() -> B + Sync),
+) -> ScanOutcome<B> {
+    let Listed { inputs, skipped: skipped_files, errors: listing_errors, s3_stats } = listed;
     for error in &listing_errors {
         progress.listing_error(error);
     }
@@ -103,11 +125,6 @@ pub fn scan_blocks<B: BlockSink>(
         "reading inputs"
     );
     let started = Instant::now();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads)
-        .thread_name(|i| format!("albmtls-worker-{i}"))
-        .build()
-        .map_err(|source| StartError { threads: options.threads, source })?;
     let stop = AtomicBool::new(false);
     let output_error = Mutex::new(None);
     let records = AtomicU64::new(0);
@@ -121,7 +138,7 @@ pub fn scan_blocks<B: BlockSink>(
         inputs
             .into_iter()
             .par_bridge()
-            .fold(&new_sink, |mut sink, (index, input)| {
+            .fold(new_sink, |mut sink, (index, input)| {
                 if stop.load(Ordering::Relaxed) {
                     return sink;
                 }
@@ -141,14 +158,14 @@ pub fn scan_blocks<B: BlockSink>(
                 progress.input_done(total, s3_stats.as_ref().map(|s| s.bytes_downloaded()));
                 sink
             })
-            .reduce(&new_sink, |mut a, b| {
+            .reduce(new_sink, |mut a, b| {
                 a.merge(b);
                 a
             })
     });
     progress.finish();
     tracing::info!(records = sink.records(), elapsed_ms = started.elapsed().as_millis() as u64, "all inputs read");
-    Ok(ScanOutcome { sink, skipped_files, listing_errors, output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()) })
+    ScanOutcome { sink, skipped_files, listing_errors, output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()) }
 }
 
 /// Reads one input to its end (or its first error). Returns `Err` only when output

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use albmtls_parse::keys::{LogFileKind, SkippedFiles};
 use albmtls_s3::{S3Client, S3Input, S3Location, S3Object, S3Stats};
 use albmtls_source::{LocalInput, SourceError, expand_paths, sort_largest_first};
-use chrono::DateTime;
+use chrono::{DateTime, NaiveDate};
 
 use crate::options::ScanOptions;
 
@@ -41,10 +41,35 @@ pub(crate) struct Listed {
     pub s3_stats: Option<Arc<S3Stats>>,
 }
 
-/// Expands local paths and lists `s3://` prefixes, keeps this shard's share, orders the
-/// inputs (largest first unless `keep_listing_order`), and starts S3 downloads in that
-/// order (they run ahead of the workers, bounded by the S3 concurrency).
-pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool) -> Listed {
+/// Which of the inputs a listing finds are read this time. A single run reads them all;
+/// a followed run lists the same paths again and again and reads only what is new.
+pub(crate) trait Selection {
+    /// S3 day folders before this day are not listed (on top of the filter's time range).
+    fn first_folder(&self) -> Option<NaiveDate> {
+        None
+    }
+    fn keep_local(&mut self, _input: &LocalInput) -> bool {
+        true
+    }
+    fn keep_s3(&mut self, _object: &S3Object) -> bool {
+        true
+    }
+    /// Whether a file that is not a connection log is counted as skipped.
+    fn keep_skipped(&mut self, _name: &str) -> bool {
+        true
+    }
+}
+
+/// Every input, once: a single run.
+pub(crate) struct Everything;
+
+impl Selection for Everything {}
+
+/// Expands local paths and lists `s3://` prefixes, keeps what `selection` selects and
+/// this shard's share, orders the inputs (largest first unless `keep_listing_order`),
+/// and starts S3 downloads in that order (they run ahead of the workers, bounded by the
+/// S3 concurrency).
+pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selection: &mut dyn Selection) -> Listed {
     enum Pending {
         Local(LocalInput),
         S3(S3Object),
@@ -59,6 +84,7 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool) -> Li
         }
     }
     let since = options.filter.time.since().and_then(DateTime::from_timestamp_micros);
+    let first_folder = selection.first_folder();
     let until = options.filter.time.until().and_then(DateTime::from_timestamp_micros);
     let mut pending = Vec::new();
     let mut skipped: Vec<(String, LogFileKind)> = Vec::new();
@@ -68,7 +94,7 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool) -> Li
         let text = path.to_string_lossy();
         if !text.starts_with("s3://") {
             let expansion = expand_paths(std::slice::from_ref(path));
-            pending.extend(expansion.inputs.into_iter().map(Pending::Local));
+            pending.extend(expansion.inputs.into_iter().filter(|input| selection.keep_local(input)).map(Pending::Local));
             skipped.extend(expansion.skipped.into_iter().map(|(p, kind)| (p.display().to_string(), kind)));
             errors.extend(expansion.errors.iter().map(ToString::to_string));
             continue;
@@ -82,13 +108,13 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool) -> Li
         };
         let connected = client.get_or_insert_with(|| S3Client::connect(options.s3.clone()).map_err(|e| e.to_string()));
         let listing = match connected {
-            Ok(client) => client.list(&location, since, until).map_err(|e| e.to_string()),
+            Ok(client) => client.list_folders_from(&location, since, until, first_folder).map_err(|e| e.to_string()),
             Err(err) => Err(err.clone()),
         };
         match listing {
             Ok(listing) => {
                 tracing::info!(%location, objects = listing.objects.len(), outside_time_range = listing.outside_time_range, "listed");
-                pending.extend(listing.objects.into_iter().map(Pending::S3));
+                pending.extend(listing.objects.into_iter().filter(|object| selection.keep_s3(object)).map(Pending::S3));
                 skipped.extend(listing.skipped);
             }
             Err(err) => errors.push(format!("{location}: {err}")),
@@ -98,7 +124,7 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool) -> Li
     let in_shard = |name: &str| options.shard.is_none_or(|shard| shard.includes(name));
     let mut skipped_files = SkippedFiles::default();
     for (name, kind) in &skipped {
-        if in_shard(name) {
+        if in_shard(name) && selection.keep_skipped(name) {
             skipped_files.count(*kind);
         }
     }

@@ -9,14 +9,21 @@
 //! (progress and listing errors go to a [`Progress`] the caller supplies), or read
 //! command-line values.
 //!
+//! A run reads its inputs once ([`scan`]) or follows them ([`follow`]): lists them again
+//! every poll and reads each new input exactly once.
+//!
 //! Two levels of sink: a [`BlockSink`] gets decoded blocks (the decode-only benchmark uses
 //! it to measure the floor under every command), a [`Sink`] gets records.
 
 mod engine;
+mod follow;
 mod inputs;
 mod options;
 mod records;
 
+/// The longest line read; longer ones are skipped and counted as overlong.
+pub use albmtls_source::MAX_LINE;
 pub use engine::{BlockSink, InputContext, Progress, ScanOutcome, StartError, scan_blocks};
+pub use follow::{FollowEnd, FollowOptions, Poll, follow_blocks};
 pub use options::{ScanOptions, Shard, ShardError};
-pub use records::{Sink, read_block, scan};
+pub use records::{Sink, follow, read_block, scan};

@@ -4,6 +4,7 @@
 use albmtls_parse::{Filter, ParseError, Record, Simd, SimdKernel, SimdLevel, is_blank, lines};
 
 use crate::engine::{BlockSink, InputContext, Progress, ScanOutcome, StartError, scan_blocks};
+use crate::follow::{FollowEnd, FollowOptions, Poll, follow_blocks};
 use crate::options::ScanOptions;
 
 /// What a command does with the records of its inputs. Each worker has its own; they are
@@ -24,8 +25,9 @@ pub trait Sink: Send {
     /// A non-blank line that is not a connection-log record.
     fn malformed(&mut self, input: &InputContext<'_>, line_number: u64, line: &[u8], error: ParseError);
     fn blank(&mut self);
-    /// Lines too long to keep, skipped unread.
-    fn overlong(&mut self, lines: u64);
+    /// `lines` lines of `input` from `first_line` on, longer than the reader's limit
+    /// ([`albmtls_source::MAX_LINE`]) and skipped unread.
+    fn overlong(&mut self, input: &InputContext<'_>, first_line: u64, lines: u64);
     /// The input is finished (`error` set when it ended early) after `lines` lines.
     fn end_input(&mut self, input: &InputContext<'_>, lines: u64, error: Option<String>) -> std::io::Result<()>;
     fn records(&self) -> u64;
@@ -50,6 +52,32 @@ pub fn scan<S: Sink>(
     Ok(ScanOutcome { sink: sink.sink, skipped_files, listing_errors, output_error })
 }
 
+/// Reads what `options` names now, then every new input as it appears (see
+/// [`follow_blocks`]), handing each poll's records, in sinks made by `new_sink`, to
+/// `on_poll`; `on_poll` returns `false` to stop.
+pub fn follow<S: Sink>(
+    options: &ScanOptions,
+    follow: &FollowOptions,
+    progress: &dyn Progress,
+    new_sink: impl Fn() -> S + Sync,
+    mut on_poll: impl FnMut(Poll<S>) -> bool,
+) -> Result<FollowEnd, StartError> {
+    let simd = SimdLevel::detect();
+    let keep_all = options.filter.keeps_everything();
+    let filter = &options.filter;
+    follow_blocks(
+        options,
+        follow,
+        progress,
+        || Lines { sink: new_sink(), simd, filter, keep_all, line_number: 0 },
+        |poll| {
+            let Poll { number, inputs, outcome } = poll;
+            let ScanOutcome { sink, skipped_files, listing_errors, output_error } = outcome;
+            on_poll(Poll { number, inputs, outcome: ScanOutcome { sink: sink.sink, skipped_files, listing_errors, output_error } })
+        },
+    )
+}
+
 /// A record sink fed block by block, counting lines per input.
 struct Lines<'a, S> {
     sink: S,
@@ -70,8 +98,8 @@ impl<S: Sink> BlockSink for Lines<'_, S> {
 
     fn block(&mut self, input: &InputContext<'_>, bytes: &[u8], overlong_before: u64) -> std::io::Result<()> {
         if overlong_before > 0 {
+            self.sink.overlong(input, self.line_number + 1, overlong_before);
             self.line_number += overlong_before;
-            self.sink.overlong(overlong_before);
         }
         self.line_number = if self.keep_all {
             self.simd.dispatch(LineLoop::<S, true> {

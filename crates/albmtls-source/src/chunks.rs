@@ -18,9 +18,8 @@ use memchr::{memchr, memrchr};
 pub const CHUNK_SIZE: usize = 256 * 1024;
 /// Blocks decoded ahead of the consumer.
 const IN_FLIGHT: usize = 3;
-/// A line longer than this is not a connection-log line; it is skipped (and counted)
-/// instead of growing the buffer without bound.
-pub const MAX_LINE: usize = 64 * 1024 * 1024;
+/// Lines longer than this are skipped and counted, never buffered.
+pub use albmtls_parse::MAX_LINE;
 
 /// Whole lines (each ending in `\n`, except possibly the last line of the input).
 pub struct Chunk {

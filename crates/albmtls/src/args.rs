@@ -104,6 +104,22 @@ pub struct ScanArgs {
     pub threads: Option<usize>,
     #[command(flatten)]
     pub s3: S3Args,
+    #[command(flatten)]
+    pub follow: FollowArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Follow")]
+pub struct FollowArgs {
+    /// Keep watching: after what exists, list the paths again every --poll and read each new input once, until Ctrl-C (exit 0).
+    #[arg(long)]
+    pub follow: bool,
+    /// Time between listings with --follow (e.g. 30s, 2m) [default: 30s].
+    #[arg(long, value_name = "DURATION", requires = "follow")]
+    pub poll: Option<String>,
+    /// Stop following after this long (e.g. 2h).
+    #[arg(long, value_name = "DURATION", requires = "follow")]
+    pub follow_for: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -225,6 +241,9 @@ pub struct GrepArgs {
     /// Prefix each line with the input name and line number.
     #[arg(short = 'H', long)]
     pub with_filename: bool,
+    /// On a terminal, print control characters in lines as they are instead of escaped (`\x1b`); output into a pipe is always byte-exact.
+    #[arg(long)]
+    pub raw: bool,
 }
 
 #[derive(Debug, Args)]

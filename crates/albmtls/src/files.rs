@@ -4,7 +4,8 @@
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 
@@ -13,8 +14,17 @@ static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// On Ctrl-C (or SIGTERM), deletes unfinished temporary outputs and exits with 130, so
 /// an interrupted nightly job leaves neither a partial report nor a stray temp file.
-pub fn remove_unfinished_outputs_on_interrupt() {
-    let installed = ctrlc::set_handler(|| {
+///
+/// A followed run (`--follow`, which only Ctrl-C ends) passes its stop flag: the first
+/// Ctrl-C sets it, and the run finishes the inputs it is reading, shows its final
+/// result and exits 0; a second Ctrl-C exits at once.
+pub fn handle_interrupts(follow_stop: Option<Arc<AtomicBool>>) {
+    let installed = ctrlc::set_handler(move || {
+        if let Some(stop) = &follow_stop
+            && !stop.swap(true, Ordering::SeqCst)
+        {
+            return;
+        }
         for path in UNFINISHED.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
             let _ = std::fs::remove_file(path);
         }
@@ -34,16 +44,49 @@ fn track(path: &Path, unfinished: bool) {
     }
 }
 
-/// Reads a file, or stdin for `-`; returns its display name and bytes.
-pub fn read_all(path: &Path) -> Result<(String, Vec<u8>)> {
-    if path.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).context("reading stdin")?;
-        return Ok(("<stdin>".to_owned(), bytes));
-    }
-    let name = path.display().to_string();
-    let bytes = std::fs::read(path).with_context(|| format!("{name}: cannot read it; check the path and its permissions"))?;
+/// The most albmtls reads of an input it must hold whole: far above anything ALB
+/// accepts, far below what would exhaust memory when someone hands it a hostile file.
+#[derive(Debug, Clone, Copy)]
+pub struct SizeLimit {
+    pub bytes: u64,
+    /// What ALB itself accepts, for the message.
+    pub why: &'static str,
+}
+
+/// Certificates, keys, CSRs, CA bundles and captured requests.
+pub const CERTIFICATES: SizeLimit =
+    SizeLimit { bytes: 8 << 20, why: "ALB takes CA certificates of up to 16 KB, 25 per trust store, and headers of up to 16 KB" };
+/// Certificate revocation lists.
+pub const CRLS: SizeLimit = SizeLimit { bytes: 64 << 20, why: "ALB takes revocation lists of up to 50 MB" };
+/// Partial files, which grow with the distinct clients and subjects of a shard.
+pub const PARTIALS: SizeLimit = SizeLimit { bytes: 4 << 30, why: "a partial file holds one shard's distinct clients and subjects" };
+
+/// Reads a file, or stdin for `-`, refusing more than `limit`; returns its display name
+/// and bytes.
+pub fn read_all(path: &Path, limit: SizeLimit) -> Result<(String, Vec<u8>)> {
+    let (name, reader): (String, Box<dyn Read>) = if path.as_os_str() == "-" {
+        ("<stdin>".to_owned(), Box::new(std::io::stdin()))
+    } else {
+        let name = path.display().to_string();
+        let file = std::fs::File::open(path).with_context(|| format!("{name}: cannot read it; check the path and its permissions"))?;
+        (name, Box::new(file))
+    };
+    let bytes = read_limited(&name, reader, limit)?;
     Ok((name, bytes))
+}
+
+/// Reads `reader` to its end, refusing more than `limit`.
+pub fn read_limited(name: &str, reader: impl Read, limit: SizeLimit) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader.take(limit.bytes + 1).read_to_end(&mut bytes).with_context(|| format!("{name}: cannot read it"))?;
+    if bytes.len() as u64 > limit.bytes {
+        anyhow::bail!(
+            "{name}: larger than {} MiB, the most albmtls reads of such a file ({}); is it the right file?",
+            limit.bytes >> 20,
+            limit.why
+        );
+    }
+    Ok(bytes)
 }
 
 /// Writes `path` through a temporary file in the same directory, renamed into place

@@ -32,7 +32,7 @@ fn main() -> ExitCode {
     };
     let printer = Printer::new(&settings.output);
     printer.start_diagnostics(settings.output.verbosity);
-    files::remove_unfinished_outputs_on_interrupt();
+    files::handle_interrupts(settings.command.follow().map(|follow| std::sync::Arc::clone(&follow.stop)));
     let outcome = match &settings.command {
         Command::Report(report) => commands::report::run(report, &printer),
         Command::Merge(merge) => commands::report::merge(merge, &printer),

@@ -58,6 +58,10 @@ impl Printer {
     }
 
     fn eprint(&self, level: &str, message: &str) {
+        // Messages quote input names, S3 keys, subjects and malformed text; a message's
+        // own line breaks are kept.
+        let message: Vec<_> = message.split('\n').map(albmtls_render::escape::for_people).collect();
+        let message = message.join("\n");
         let line = if self.color {
             let colour = if level == "error" { "31" } else { "33" };
             format!("albmtls: \x1b[1;{colour}m{level}\x1b[0m: {message}")
@@ -203,6 +207,15 @@ struct Order {
 impl<'p> InListingOrder<'p> {
     pub fn new(printer: &'p Printer) -> InListingOrder<'p> {
         InListingOrder { printer, state: Mutex::new(Order { next: 0, finished: BTreeMap::new() }) }
+    }
+
+    /// A new listing begins (a followed run's next poll): its inputs are numbered from 0
+    /// again. Every input of the previous listing is finished.
+    pub fn start_over(&self) {
+        let mut state = self.lock();
+        debug_assert!(state.finished.is_empty(), "every input of a listing is finished before the next");
+        state.next = 0;
+        state.finished.clear();
     }
 
     /// A spool for the input about to be read.

@@ -6,6 +6,9 @@
 use std::io::IsTerminal;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use albmtls_parse::remediation::{self, Remediation};
 use albmtls_parse::{
@@ -16,7 +19,7 @@ use albmtls_render::ReportFormat;
 use albmtls_render::athena::Projection;
 use albmtls_report::{Bucket, ReportOptions};
 use albmtls_s3::{S3Location, S3Options};
-use albmtls_scan::{ScanOptions, Shard};
+use albmtls_scan::{FollowOptions, ScanOptions, Shard};
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 
@@ -58,6 +61,19 @@ pub enum Command {
 pub struct ReportSettings {
     pub scan: ScanOptions,
     pub output: ReportOutput,
+    /// `--follow`: how the report is shown after each poll.
+    pub follow: Option<(FollowOptions, FollowView)>,
+}
+
+/// How a followed report shows each poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowView {
+    /// The tables, redrawn in place on the terminal.
+    Redraw,
+    /// One JSON object per poll on stdout, for scripts and dashboards.
+    JsonLines,
+    /// The file or object of `--output` rewritten after each poll.
+    Rewrite,
 }
 
 pub struct MergeSettings {
@@ -102,6 +118,10 @@ pub struct GrepSettings {
     pub scan: ScanOptions,
     pub output: GrepOutput,
     pub with_filename: bool,
+    /// Show control characters in printed lines escaped: stdout is a terminal, where
+    /// an escape sequence from a log line would act, and `--raw` was not given.
+    pub escape_controls: bool,
+    pub follow: Option<FollowOptions>,
 }
 
 /// `albmtls explain`: the catalogue entries asked for.
@@ -179,7 +199,23 @@ impl Settings {
             CommandArgs::Crl(command) => Command::Doctor(doctor_settings(DoctorArgsOf::Crl(command), now)?),
             CommandArgs::Headers(command) => Command::Doctor(doctor_settings(DoctorArgsOf::Headers(command), now)?),
         };
+        let mut output = output;
+        if command.follow().is_some() {
+            // A bar per poll would flash every few seconds and tear a redrawn report.
+            output.progress = false;
+        }
         Ok(Settings { command, output })
+    }
+}
+
+impl Command {
+    /// The follow options, for the commands that can follow and were asked to.
+    pub fn follow(&self) -> Option<&FollowOptions> {
+        match self {
+            Command::Report(report) => report.follow.as_ref().map(|(options, _)| options),
+            Command::Grep(grep) => grep.follow.as_ref(),
+            _ => None,
+        }
     }
 }
 
@@ -200,9 +236,50 @@ fn report_settings(args: ReportArgs, now: Micros) -> Result<ReportSettings> {
         (None, Some(count)) => Some(shard_from_environment(count)?),
         (None, None) => None,
     };
+    let follow = follow_options(&args.scan)?;
     let mut scan = scan_options(args.scan, now)?;
     scan.shard = shard;
-    Ok(ReportSettings { scan, output: report_output(args.output)? })
+    let output = report_output(args.output)?;
+    let follow = match follow {
+        None => None,
+        Some(options) => Some((options, follow_view(&output)?)),
+    };
+    Ok(ReportSettings { scan, output, follow })
+}
+
+/// Where each poll of `report --follow` goes: a terminal gets the tables redrawn, a pipe
+/// one JSON object per poll, a file or object is rewritten.
+fn follow_view(output: &ReportOutput) -> Result<FollowView> {
+    Ok(match (&output.destination, output.format) {
+        (Destination::File(_) | Destination::S3(_), _) => FollowView::Rewrite,
+        (Destination::Stdout, ReportFormat::Json) => FollowView::JsonLines,
+        (Destination::Stdout, ReportFormat::Table) if std::io::stdout().is_terminal() => FollowView::Redraw,
+        (Destination::Stdout, ReportFormat::Table) => FollowView::JsonLines,
+        (Destination::Stdout, format) => bail!(
+            "--follow writes the tables to a terminal and one JSON object per poll to a pipe; for --format {} name a file with -o, which is rewritten after every poll",
+            format.name()
+        ),
+    })
+}
+
+/// `--follow`, `--poll` and `--follow-for`, checked against the paths to follow.
+fn follow_options(args: &ScanArgs) -> Result<Option<FollowOptions>> {
+    let follow = &args.follow;
+    if !follow.follow {
+        return Ok(None);
+    }
+    if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        bail!("--follow reads directories, files and s3:// prefixes again and again; stdin (`-`) can be read only once");
+    }
+    let poll = match &follow.poll {
+        Some(text) => parse_duration(text).context("--poll")?,
+        None => Duration::from_secs(30),
+    };
+    if poll < Duration::from_secs(1) {
+        bail!("--poll {}: poll at most once a second (ALB delivers a file per node every 5 minutes)", follow.poll.as_deref().unwrap_or(""));
+    }
+    let follow_for = follow.follow_for.as_deref().map(parse_duration).transpose().context("--follow-for")?;
+    Ok(Some(FollowOptions { poll, follow_for, stop: Arc::new(AtomicBool::new(false)) }))
 }
 
 fn merge_settings(args: MergeArgs) -> Result<MergeSettings> {
@@ -301,7 +378,9 @@ fn grep_settings(args: GrepArgs, now: Micros) -> Result<GrepSettings> {
     } else {
         GrepOutput::Lines
     };
-    Ok(GrepSettings { scan: scan_options(args.scan, now)?, output, with_filename: args.with_filename })
+    let follow = follow_options(&args.scan)?;
+    let escape_controls = !args.raw && std::io::stdout().is_terminal();
+    Ok(GrepSettings { scan: scan_options(args.scan, now)?, output, with_filename: args.with_filename, escape_controls, follow })
 }
 
 fn scan_options(args: ScanArgs, now: Micros) -> Result<ScanOptions> {

@@ -11,7 +11,7 @@ use albmtls_render::doctor::{DoctorView, write_doctor};
 use anyhow::Result;
 
 use super::{Exit, output_failed};
-use crate::files::{read_all, write_atomically};
+use crate::files::{CERTIFICATES, CRLS, read_all, write_atomically};
 use crate::printer::Printer;
 use crate::settings::{DoctorSettings, DoctorTask};
 
@@ -19,12 +19,12 @@ pub fn run(settings: &DoctorSettings, printer: &Printer) -> Result<Exit> {
     let verdict = |failed: bool| if failed { Exit::NoMatch } else { Exit::Ok };
     match &settings.task {
         DoctorTask::BundleCheck { bundle, target, fix: None } => {
-            let (name, bytes) = read_all(bundle)?;
+            let (name, bytes) = read_all(bundle, CERTIFICATES)?;
             let report = check_bundle_for(&name, &bytes, settings.at, *target);
             print(printer, settings.json, &DoctorView::Bundle(&report), verdict(report.would_reject()))
         }
         DoctorTask::BundleCheck { bundle, target, fix: Some(output) } => {
-            let (name, bytes) = read_all(bundle)?;
+            let (name, bytes) = read_all(bundle, CERTIFICATES)?;
             let output_name = output.display().to_string();
             let fix = fix_bundle(&name, &bytes, settings.at, *target, &output_name);
             let written = fix.has_certificates();
@@ -36,12 +36,12 @@ pub fn run(settings: &DoctorSettings, printer: &Printer) -> Result<Exit> {
         }
         DoctorTask::CertCheck { client, bundle, crls, ignore_expiry, key, csr, target } => {
             let store = trust_store(bundle, crls)?;
-            let (name, bytes) = read_all(client)?;
+            let (name, bytes) = read_all(client, CERTIFICATES)?;
             let key_match = match (key, csr) {
                 (None, None) => None,
                 _ => {
-                    let key = key.as_deref().map(read_all).transpose()?;
-                    let csr = csr.as_deref().map(read_all).transpose()?;
+                    let key = key.as_deref().map(|path| read_all(path, CERTIFICATES)).transpose()?;
+                    let csr = csr.as_deref().map(|path| read_all(path, CERTIFICATES)).transpose()?;
                     Some(check_key_match((&name, &bytes), borrowed(&key), borrowed(&csr))?)
                 }
             };
@@ -62,12 +62,12 @@ pub fn run(settings: &DoctorSettings, printer: &Printer) -> Result<Exit> {
         }
         DoctorTask::CrlInspect { crl, bundle } => {
             let store = bundle.as_ref().map(|b| trust_store(b, &[])).transpose()?;
-            let (name, bytes) = read_all(crl)?;
+            let (name, bytes) = read_all(crl, CRLS)?;
             let report = inspect_crl(&name, &bytes, store.as_ref(), settings.at)?;
             print(printer, settings.json, &DoctorView::Crl(&report), verdict(report.has_errors()))
         }
         DoctorTask::CrlConvert { crl, to, output } => {
-            let (name, bytes) = read_all(crl)?;
+            let (name, bytes) = read_all(crl, CRLS)?;
             let converted = convert_crl(&name, &bytes, *to)?;
             match output {
                 Some(path) => write_atomically(path, |out| out.write_all(&converted)).map(|()| Exit::Ok),
@@ -78,12 +78,12 @@ pub fn run(settings: &DoctorSettings, printer: &Printer) -> Result<Exit> {
             }
         }
         DoctorTask::CrlContains { serial, crl } => {
-            let (name, bytes) = read_all(crl)?;
+            let (name, bytes) = read_all(crl, CRLS)?;
             let report = crl_contains(&name, &bytes, serial)?;
             print(printer, settings.json, &DoctorView::CrlContains(&report), verdict(!report.revokes_on_alb()))
         }
         DoctorTask::HeadersDecode { input, bundle, crls } => {
-            let (name, bytes) = read_all(input)?;
+            let (name, bytes) = read_all(input, CERTIFICATES)?;
             let decoded = decode_headers(&name, &bytes, &HeaderNames::default())?;
             let check = match bundle {
                 Some(bundle) => Some(decoded.check(&trust_store(bundle, crls)?, &CheckOptions::at(settings.at))?),
@@ -96,10 +96,10 @@ pub fn run(settings: &DoctorSettings, printer: &Printer) -> Result<Exit> {
 }
 
 fn trust_store(bundle: &Path, crls: &[PathBuf]) -> Result<TrustStore> {
-    let (name, bytes) = read_all(bundle)?;
+    let (name, bytes) = read_all(bundle, CERTIFICATES)?;
     let mut store = TrustStore::from_bundle(&name, &bytes)?;
     for crl in crls {
-        let (name, bytes) = read_all(crl)?;
+        let (name, bytes) = read_all(crl, CRLS)?;
         store.add_crl(&name, &bytes)?;
     }
     Ok(store)

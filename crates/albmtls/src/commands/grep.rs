@@ -4,7 +4,8 @@
 use std::borrow::Cow;
 
 use albmtls_parse::{Field, ParseError, Record, unescape_subject};
-use albmtls_scan::{InputContext, Sink, scan};
+use albmtls_render::escape::bytes_for_people;
+use albmtls_scan::{FollowOptions, InputContext, Poll, Sink, follow, scan};
 use anyhow::Result;
 use serde::Serialize;
 
@@ -23,21 +24,43 @@ struct GrepSink<'a> {
     buffer: Vec<u8>,
     matched: u64,
     malformed: u64,
+    overlong: Overlong,
     errors: Vec<String>,
+}
+
+/// Lines skipped for being longer than the reader's limit: how many, and where the first
+/// few are (`input:line`).
+#[derive(Default)]
+struct Overlong {
+    lines: u64,
+    first: Vec<String>,
+}
+
+/// How many overlong lines are named in the warning.
+const OVERLONG_NAMED: usize = 5;
+
+impl Overlong {
+    fn merge(&mut self, other: Overlong) {
+        self.lines += other.lines;
+        self.first.extend(other.first);
+        self.first.truncate(OVERLONG_NAMED);
+    }
 }
 
 impl GrepSink<'_> {
     fn write_record(&mut self, input: &InputContext<'_>, line_number: u64, record: &Record<'_>) -> std::io::Result<()> {
         let out = &mut self.buffer;
+        let escape = self.settings.escape_controls;
+        let text = |out: &mut Vec<u8>, bytes: &[u8]| if escape { bytes_for_people(bytes, out) } else { out.extend_from_slice(bytes) };
         if self.settings.with_filename {
-            out.extend_from_slice(input.name.as_bytes());
+            text(out, input.name.as_bytes());
             out.push(b':');
             out.extend_from_slice(line_number.to_string().as_bytes());
             out.push(b':');
         }
         match &self.settings.output {
             GrepOutput::Count => return Ok(()),
-            GrepOutput::Lines => out.extend_from_slice(record.line),
+            GrepOutput::Lines => text(out, record.line),
             GrepOutput::Fields(fields) => {
                 for (i, field) in fields.iter().enumerate() {
                     if i > 0 {
@@ -46,10 +69,10 @@ impl GrepSink<'_> {
                     let value = record.field(*field);
                     if *field == Field::LeafClientCertSubject {
                         out.push(b'"');
-                        out.extend_from_slice(value);
+                        text(out, value);
                         out.push(b'"');
                     } else {
-                        out.extend_from_slice(value);
+                        text(out, value);
                     }
                 }
             }
@@ -94,8 +117,14 @@ impl Sink for GrepSink<'_> {
 
     fn blank(&mut self) {}
 
-    fn overlong(&mut self, lines: u64) {
-        self.malformed += lines;
+    fn overlong(&mut self, input: &InputContext<'_>, first_line: u64, lines: u64) {
+        self.overlong.lines += lines;
+        for line in first_line..first_line + lines {
+            if self.overlong.first.len() >= OVERLONG_NAMED {
+                break;
+            }
+            self.overlong.first.push(format!("{}:{line}", input.name));
+        }
     }
 
     fn end_input(&mut self, input: &InputContext<'_>, lines: u64, error: Option<String>) -> std::io::Result<()> {
@@ -114,6 +143,7 @@ impl Sink for GrepSink<'_> {
     fn merge(&mut self, other: GrepSink<'_>) {
         self.matched += other.matched;
         self.malformed += other.malformed;
+        self.overlong.merge(other.overlong);
         self.errors.extend(other.errors);
     }
 }
@@ -167,40 +197,119 @@ impl<'a> JsonRecord<'a> {
     }
 }
 
+impl<'a> GrepSink<'a> {
+    fn new(settings: &'a GrepSettings, out: &'a InListingOrder<'a>) -> GrepSink<'a> {
+        GrepSink {
+            settings,
+            out,
+            current: None,
+            buffer: Vec::with_capacity(FLUSH_AT + 4096),
+            matched: 0,
+            malformed: 0,
+            overlong: Overlong::default(),
+            errors: Vec::new(),
+        }
+    }
+}
+
 pub fn run(settings: &GrepSettings, printer: &Printer) -> Result<Exit> {
+    if let Some(options) = &settings.follow {
+        return run_followed(settings, options, printer);
+    }
     let out = InListingOrder::new(printer);
-    let outcome = scan(&settings.scan, printer, || GrepSink {
-        settings,
-        out: &out,
-        current: None,
-        buffer: Vec::with_capacity(FLUSH_AT + 4096),
-        matched: 0,
-        malformed: 0,
-        errors: Vec::new(),
-    })?;
+    let outcome = scan(&settings.scan, printer, || GrepSink::new(settings, &out))?;
     if let Some(err) = &outcome.output_error {
         return Ok(output_failed(printer, err));
     }
-    let GrepSink { matched, malformed, errors, .. } = outcome.sink;
-    if let GrepOutput::Count = settings.output {
-        let written = printer.with_stdout(|out| writeln!(out, "{matched}")).and_then(|()| printer.flush());
-        if let Err(err) = written {
-            return Ok(output_failed(printer, &err));
-        }
-    } else if let Err(err) = printer.flush() {
-        return Ok(output_failed(printer, &err));
+    let GrepSink { matched, malformed, overlong, errors, .. } = outcome.sink;
+    let mut totals = Totals { matched, malformed, failed: !errors.is_empty() || !outcome.listing_errors.is_empty(), ..Totals::default() };
+    totals.overlong.merge(overlong);
+    if let Some(failed) = totals.print_count(settings, printer) {
+        return Ok(failed);
     }
     for error in &errors {
         printer.error(error);
     }
-    if malformed > 0 {
-        printer.warn(&format!("{malformed} line(s) are not connection-log records and were skipped; `albmtls report` lists them"));
-    }
-    Ok(if !errors.is_empty() || !outcome.listing_errors.is_empty() {
+    totals.warn_skipped(printer);
+    Ok(if totals.failed {
         Exit::Error
     } else if matched == 0 {
         Exit::NoMatch
     } else {
         Exit::Ok
     })
+}
+
+/// `grep --follow`: matching lines of every new input as it is read, until Ctrl-C or
+/// `--follow-for`. Ends 0 whether or not anything matched (2 when inputs failed).
+fn run_followed(settings: &GrepSettings, options: &FollowOptions, printer: &Printer) -> Result<Exit> {
+    let out = InListingOrder::new(printer);
+    let mut totals = Totals::default();
+    let mut output_error = None;
+    follow(
+        &settings.scan,
+        options,
+        printer,
+        || GrepSink::new(settings, &out),
+        |poll: Poll<GrepSink<'_>>| {
+            // Each listing numbers its inputs from 0.
+            out.start_over();
+            if let Some(err) = poll.outcome.output_error {
+                output_error = Some(err);
+                return false;
+            }
+            let GrepSink { matched, malformed, overlong, errors, .. } = poll.outcome.sink;
+            totals.overlong.merge(overlong);
+            for error in &errors {
+                printer.error(error);
+            }
+            totals.matched += matched;
+            totals.malformed += malformed;
+            totals.failed |= !errors.is_empty() || !poll.outcome.listing_errors.is_empty();
+            true
+        },
+    )?;
+    if let Some(err) = &output_error {
+        return Ok(output_failed(printer, err));
+    }
+    if let Some(failed) = totals.print_count(settings, printer) {
+        return Ok(failed);
+    }
+    totals.warn_skipped(printer);
+    Ok(if totals.failed { Exit::Error } else { Exit::Ok })
+}
+
+/// What a grep run found, over all its inputs (and polls).
+#[derive(Default)]
+struct Totals {
+    matched: u64,
+    malformed: u64,
+    overlong: Overlong,
+    failed: bool,
+}
+
+impl Totals {
+    /// Prints the count (`--count`) and flushes; `Some` when stdout failed.
+    fn print_count(&self, settings: &GrepSettings, printer: &Printer) -> Option<Exit> {
+        let written = match settings.output {
+            GrepOutput::Count => printer.with_stdout(|out| writeln!(out, "{}", self.matched)).and_then(|()| printer.flush()),
+            _ => printer.flush(),
+        };
+        written.err().map(|err| output_failed(printer, &err))
+    }
+
+    fn warn_skipped(&self, printer: &Printer) {
+        if self.overlong.lines > 0 {
+            printer.warn(&format!(
+                "{} line(s) longer than {} MiB (the reader's limit; no connection-log line is that long) were skipped and counted as overlong, first at {}",
+                self.overlong.lines,
+                albmtls_scan::MAX_LINE >> 20,
+                self.overlong.first.join(", ")
+            ));
+        }
+        if self.malformed > 0 {
+            printer
+                .warn(&format!("{} line(s) are not connection-log records and were skipped; `albmtls report` lists them", self.malformed));
+        }
+    }
 }

@@ -1,19 +1,24 @@
 //! `albmtls report` and `albmtls merge`: build one aggregate (by reading inputs, or by
 //! folding partial files), then render, save and check it against thresholds.
 
-use std::io::{Read, Write};
+use std::io::Write;
+use std::time::{Duration, Instant};
 
 use albmtls_parse::{ParseError, Record};
+use albmtls_render::follow::{FollowFrame, write_json_line, write_screen};
 use albmtls_render::{ReportView, TableStyle, write_report};
-use albmtls_report::{Aggregate, InputError, Partial, Report};
+use albmtls_report::{Aggregate, InputError, Partial, RecentChanges, Report};
 use albmtls_s3::{S3Client, S3Location, S3Object, S3Options};
-use albmtls_scan::{InputContext, Sink, scan};
+use albmtls_scan::{FollowOptions, InputContext, Poll, Sink, follow, scan};
 use anyhow::{Context, Result};
 
 use super::{Exit, output_failed};
-use crate::files::{read_all, write_atomically};
+use crate::files::{PARTIALS, read_all, read_limited, write_atomically};
 use crate::printer::Printer;
-use crate::settings::{Destination, MergeSettings, ReportOutput, ReportSettings, Threshold};
+use crate::settings::{Destination, FollowView, MergeSettings, ReportOutput, ReportSettings, Threshold};
+
+/// The window of "last N minutes" changes a followed report shows.
+const RECENT_WINDOW: Duration = Duration::from_secs(5 * 60);
 
 struct ReportSink(Aggregate);
 
@@ -40,8 +45,8 @@ impl Sink for ReportSink {
         self.0.blank_lines += 1;
     }
 
-    fn overlong(&mut self, lines: u64) {
-        self.0.overlong_lines += lines;
+    fn overlong(&mut self, input: &InputContext<'_>, first_line: u64, lines: u64) {
+        self.0.add_overlong(input.index, input.name, first_line, lines);
     }
 
     fn end_input(&mut self, input: &InputContext<'_>, lines: u64, error: Option<String>) -> std::io::Result<()> {
@@ -70,6 +75,9 @@ pub fn aggregate(settings: &ReportSettings, printer: &Printer) -> Result<(Aggreg
 }
 
 pub fn run(settings: &ReportSettings, printer: &Printer) -> Result<Exit> {
+    if let Some((options, view)) = &settings.follow {
+        return run_followed(settings, options, *view, printer);
+    }
     let (aggregate, listing_errors) = aggregate(settings, printer)?;
     let shard = settings.scan.shard.map(|s| s.to_string());
     finish(aggregate, !listing_errors.is_empty(), shard, &settings.output, &settings.scan.s3, printer)
@@ -88,7 +96,7 @@ pub fn merge(settings: &MergeSettings, printer: &Printer) -> Result<Exit> {
             };
             (text.to_string(), read_s3_object(client, &text)?)
         } else {
-            read_all(part)?
+            read_all(part, PARTIALS)?
         };
         total.merge(Partial::from_json(&name, &bytes)?.aggregate);
     }
@@ -102,7 +110,7 @@ fn read_s3_object(client: &S3Client, url: &str) -> Result<Vec<u8>> {
     let object = S3Object { bucket: location.bucket().to_owned(), key: location.prefix().to_owned(), size: 0 };
     let mut bytes = Vec::new();
     for input in client.open_all(vec![object]) {
-        input.into_parts().1.read_to_end(&mut bytes).with_context(|| format!("reading {url}"))?;
+        bytes.extend(read_limited(url, input.into_parts().1, PARTIALS)?);
     }
     Ok(bytes)
 }
@@ -116,14 +124,101 @@ fn finish(
     s3: &S3Options,
     printer: &Printer,
 ) -> Result<Exit> {
-    for error in &aggregate.input_errors {
+    print_input_errors(&aggregate.input_errors, printer);
+    let report = Report::build(&aggregate, output.options);
+    let view = view(&report, &aggregate, shard.as_deref(), output, printer);
+    if let Err(err) = store(&view, output, s3, printer)? {
+        return Ok(output_failed(printer, &err));
+    }
+    Ok(verdict(&report, &aggregate, listing_failed, output, printer))
+}
+
+/// `report --follow`: the report over everything read so far, shown after every poll.
+fn run_followed(settings: &ReportSettings, options: &FollowOptions, show: FollowView, printer: &Printer) -> Result<Exit> {
+    let output = &settings.output;
+    let shard = settings.scan.shard.map(|s| s.to_string());
+    let following: Vec<String> = settings.scan.paths.iter().map(|p| p.display().to_string()).collect();
+    let following = following.join(" ");
+    let mut total = Aggregate::new();
+    let mut recent = RecentChanges::new(RECENT_WINDOW);
+    let mut listing_failed = false;
+    let mut failure: Option<anyhow::Error> = None;
+    let mut output_error: Option<std::io::Error> = None;
+    follow(
+        &settings.scan,
+        options,
+        printer,
+        || ReportSink(Aggregate::new()),
+        |poll: Poll<ReportSink>| {
+            let Poll { number, inputs, outcome } = poll;
+            let ReportSink(mut read) = outcome.sink;
+            read.skipped_files.merge(&outcome.skipped_files);
+            print_input_errors(&read.input_errors, printer);
+            listing_failed |= !outcome.listing_errors.is_empty();
+            total.merge(read);
+            let report = Report::build(&total, output.options);
+            let frame = FollowFrame {
+                poll: number,
+                polled_at: chrono::Utc::now().timestamp_micros(),
+                new_inputs: inputs,
+                poll_interval: options.poll,
+                following: &following,
+                recent: &recent.update(Instant::now(), &report),
+                window: recent.window(),
+            };
+            let view = view(&report, &total, shard.as_deref(), output, printer);
+            let shown = match show {
+                FollowView::Redraw => printer.with_stdout(|out| write_screen(&view, &frame, out)),
+                FollowView::JsonLines => printer.with_stdout(|out| write_json_line(&view, &frame, out)),
+                FollowView::Rewrite => match store(&view, output, &settings.scan.s3, printer) {
+                    Ok(written) => written,
+                    Err(err) => {
+                        failure = Some(err);
+                        return false;
+                    }
+                },
+            };
+            match shown.and_then(|()| printer.flush()) {
+                Ok(()) => true,
+                Err(err) => {
+                    output_error = Some(err);
+                    false
+                }
+            }
+        },
+    )?;
+    if let Some(err) = failure {
+        return Err(err);
+    }
+    if let Some(err) = output_error {
+        return Ok(output_failed(printer, &err));
+    }
+    let report = Report::build(&total, output.options);
+    Ok(verdict(&report, &total, listing_failed, output, printer))
+}
+
+fn print_input_errors(errors: &[InputError], printer: &Printer) {
+    for error in errors {
         printer.error(&format!("{}: {} (after line {})", error.input, error.message, error.after_line));
     }
-    let report = Report::build(&aggregate, output.options);
+}
+
+fn view<'a>(
+    report: &'a Report,
+    aggregate: &'a Aggregate,
+    shard: Option<&'a str>,
+    output: &ReportOutput,
+    printer: &Printer,
+) -> ReportView<'a> {
     let to_terminal = matches!(output.destination, Destination::Stdout);
     let style = TableStyle { color: printer.color && to_terminal, width: None };
-    let view = ReportView { report: &report, aggregate: &aggregate, shard: shard.as_deref(), style };
-    let write = |out: &mut dyn Write| write_report(&view, output.format, out);
+    ReportView { report, aggregate, shard, style }
+}
+
+/// Writes the report where `output` says. The outer error is a failure to store the
+/// report (a file or S3 object); the inner one, stdout failing (a closed pipe).
+fn store(view: &ReportView<'_>, output: &ReportOutput, s3: &S3Options, printer: &Printer) -> Result<std::io::Result<()>> {
+    let write = |out: &mut dyn Write| write_report(view, output.format, out);
     match &output.destination {
         Destination::File(path) => write_atomically(path, write)?,
         Destination::S3(location) => {
@@ -132,26 +227,28 @@ fn finish(
             S3Client::connect(s3.clone())?.put(location, body, output.format.media_type())?;
             tracing::info!(%location, "report stored");
         }
-        Destination::Stdout => {
-            if let Err(err) = printer.with_stdout(write).and_then(|()| printer.flush()) {
-                return Ok(output_failed(printer, &err));
-            }
-        }
+        Destination::Stdout => return Ok(printer.with_stdout(write).and_then(|()| printer.flush())),
     }
+    Ok(Ok(()))
+}
+
+/// Warnings about what the report could not cover, and the exit status: 2 when inputs
+/// failed, 1 when a `--fail-on` threshold is crossed, else 0.
+fn verdict(report: &Report, aggregate: &Aggregate, listing_failed: bool, output: &ReportOutput, printer: &Printer) -> Exit {
     if report.records == 0 && aggregate.malformed > 0 {
         printer.warn("no line could be read as a connection-log record: are these access logs rather than connection logs?");
     }
-    let crossed = crossed_thresholds(&report, &output.thresholds);
+    let crossed = crossed_thresholds(report, &output.thresholds);
     for message in &crossed {
         printer.error(message);
     }
-    Ok(if listing_failed || !aggregate.input_errors.is_empty() {
+    if listing_failed || !aggregate.input_errors.is_empty() {
         Exit::Error
     } else if !crossed.is_empty() {
         Exit::NoMatch
     } else {
         Exit::Ok
-    })
+    }
 }
 
 /// A message for every `--fail-on` threshold the report exceeds.

@@ -15,7 +15,7 @@ fn report(t: &TestDir, args: &[&str]) -> (i32, serde_json::Value, String) {
 }
 
 #[test]
-fn a_10_mb_line_nul_bytes_and_invalid_utf8_are_counted_as_malformed() {
+fn a_10_mb_line_is_counted_as_overlong_where_it_is_and_nul_bytes_and_invalid_utf8_as_malformed() {
     let t = TestDir::new();
     let mut data = GOOD.as_bytes().to_vec();
     data.extend(std::iter::repeat_n(b'z', 10 * 1024 * 1024));
@@ -25,10 +25,71 @@ fn a_10_mb_line_nul_bytes_and_invalid_utf8_are_counted_as_malformed() {
     t.write("conn_log_hostile.gz", &gzip(&data));
     let (code, r, stderr) = report(&t, &["conn_log_hostile.gz"]);
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!((r["records"].as_u64(), r["malformed"].as_u64()), (Some(2), Some(3)));
+    assert_eq!((r["records"].as_u64(), r["malformed"].as_u64()), (Some(2), Some(2)));
     let samples = r["skipped"]["malformed_samples"].as_array().unwrap();
-    assert_eq!(samples.iter().map(|s| s["line"].as_u64().unwrap()).collect::<Vec<_>>(), vec![2, 3, 4]);
+    assert_eq!(samples.iter().map(|s| s["line"].as_u64().unwrap()).collect::<Vec<_>>(), vec![3, 4]);
     assert!(samples[0]["text"].as_str().unwrap().len() <= 300, "samples are cut short");
+    assert_eq!(r["skipped"]["overlong_lines"], 1);
+    assert_eq!(r["skipped"]["overlong_samples"][0]["input"], "conn_log_hostile.gz");
+    assert_eq!(r["skipped"]["overlong_samples"][0]["line"], 2, "the overlong line is named by its place");
+    let table = t.run(&["report", "conn_log_hostile.gz"]).stdout;
+    assert!(table.contains("Lines longer than 1 MiB, skipped unread and counted as overlong (first 1 of 1)"), "{table}");
+    let grep = t.run(&["grep", "conn_log_hostile.gz"]);
+    assert_eq!(grep.stdout, GOOD.repeat(2));
+    assert!(
+        grep.stderr.contains("1 line(s) longer than 1 MiB (the reader's limit") && grep.stderr.contains("first at conn_log_hostile.gz:2"),
+        "{}",
+        grep.stderr
+    );
+}
+
+/// Runs albmtls to its end and returns its exit code and peak resident memory in bytes,
+/// as the kernel accounted it for that one process.
+#[expect(clippy::zombie_processes, reason = "the child is reaped by wait4, which std's wait cannot replace")]
+fn run_measuring_memory(t: &TestDir, args: &[&str]) -> (i32, u64) {
+    let child = albmtls().args(args).current_dir(t.path()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut status = 0;
+    // SAFETY: `rusage` is plain data the kernel fills in; `wait4` reaps our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t, "wait4 reaps the child");
+    assert!(libc::WIFEXITED(status), "albmtls was killed (status {status})");
+    (libc::WEXITSTATUS(status), usage.ru_maxrss as u64 * 1024)
+}
+
+#[test]
+fn a_gzip_bomb_of_one_gigabyte_in_one_line_is_skipped_in_bounded_memory() {
+    let t = TestDir::new();
+    let file = std::fs::File::create(t.path().join("conn_log_bomb.gz")).unwrap();
+    let mut encoder = flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::fast());
+    let block = vec![b'a'; 1 << 20];
+    for _ in 0..1024 {
+        encoder.write_all(&block).unwrap();
+    }
+    encoder.write_all(format!("\n{GOOD}").as_bytes()).unwrap();
+    encoder.finish().unwrap().flush().unwrap();
+    let (code, peak) = run_measuring_memory(&t, &["report", "-o", "bomb.json", "conn_log_bomb.gz"]);
+    assert_eq!(code, 0);
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path().join("bomb.json")).unwrap()).unwrap();
+    assert_eq!((r["records"].as_u64(), r["skipped"]["overlong_lines"].as_u64()), (Some(1), Some(1)));
+    assert!(peak <= 200 << 20, "1 GB of one line read in {} MB", peak >> 20);
+}
+
+#[test]
+fn files_the_doctor_holds_whole_are_refused_past_their_limit() {
+    let t = TestDir::new();
+    let mut pem = b"-----BEGIN CERTIFICATE-----\n".to_vec();
+    pem.extend(std::iter::repeat_n(b'A', 9 << 20));
+    t.write("huge.pem", &pem);
+    for args in [vec!["bundle", "check", "huge.pem"], vec!["headers", "decode", "huge.pem"]] {
+        let run = t.run(&args);
+        assert_eq!(run.code, 2, "{args:?}");
+        assert!(run.stderr.contains("huge.pem: larger than 8 MiB, the most albmtls reads of such a file"), "{}", run.stderr);
+    }
+    t.write("huge.crl", &vec![0x30; 65 << 20]);
+    let crl = t.run(&["crl", "inspect", "huge.crl"]);
+    assert_eq!(crl.code, 2);
+    assert!(crl.stderr.contains("larger than 64 MiB") && crl.stderr.contains("50 MB"), "{}", crl.stderr);
 }
 
 #[test]

@@ -28,10 +28,11 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     files
 }
 
-/// Runs albmtls against the server with explicit credentials and nothing from the
+/// albmtls set up to reach the server with explicit credentials and nothing from the
 /// machine's AWS configuration (and no instance-metadata lookups).
-fn run_s3(t: &TestDir, server: &TestServer, secret: &str, args: &[&str]) -> Run {
-    let output = albmtls()
+pub fn albmtls_for(t: &TestDir, server: &TestServer, secret: &str, args: &[&str]) -> std::process::Command {
+    let mut command = albmtls();
+    command
         .args(args)
         .args(["--endpoint-url", &server.endpoint, "--region", REGION])
         .current_dir(t.path())
@@ -41,9 +42,13 @@ fn run_s3(t: &TestDir, server: &TestServer, secret: &str, args: &[&str]) -> Run 
         .env("AWS_CONFIG_FILE", t.path().join("no-aws-config"))
         .env("AWS_SHARED_CREDENTIALS_FILE", t.path().join("no-aws-credentials"))
         .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .output()
-        .unwrap();
+        .env_remove("AWS_ENDPOINT_URL");
+    command
+}
+
+/// Runs albmtls against the server (see [`albmtls_for`]).
+fn run_s3(t: &TestDir, server: &TestServer, secret: &str, args: &[&str]) -> Run {
+    let output = albmtls_for(t, server, secret, args).output().unwrap();
     Run {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),

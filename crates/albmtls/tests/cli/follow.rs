@@ -1,0 +1,231 @@
+//! `--follow`: inputs that appear after the start are read exactly once, on the real
+//! local S3 server and in local directories; Ctrl-C and `--follow-for` end the run.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use albmtls_testkit::s3_server::{SECRET_KEY, TestServer};
+use chrono::{DateTime, Utc};
+
+use crate::harness::{TestDir, albmtls, gzip};
+use crate::s3::albmtls_for;
+
+/// Long enough for any poll on a loaded machine; a run that takes this long is stuck.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// A running albmtls whose stdout arrives line by line.
+struct Running {
+    child: Child,
+    lines: Receiver<String>,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+impl Running {
+    fn start(mut command: Command) -> Running {
+        let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("running albmtls");
+        let stdout = child.stdout.take().unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        let (send, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        Running { child, lines, stderr }
+    }
+
+    /// Reads lines until one satisfies `wanted`; returns every line read, that one last.
+    fn read_until(&self, what: &str, wanted: impl Fn(&str) -> bool) -> Vec<String> {
+        let deadline = Instant::now() + PATIENCE;
+        let mut read = Vec::new();
+        loop {
+            match self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) => {
+                    let done = wanted(&line);
+                    read.push(line);
+                    if done {
+                        return read;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => panic!("no {what} within {PATIENCE:?}; read so far:\n{}", read.join("\n")),
+                Err(RecvTimeoutError::Disconnected) => panic!("albmtls ended before {what}; read:\n{}", read.join("\n")),
+            }
+        }
+    }
+
+    /// Waits for the end of the run: the rest of stdout, stderr and the exit code.
+    fn wait(mut self) -> (Vec<String>, String, i32) {
+        let deadline = Instant::now() + PATIENCE;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("albmtls did not end within {PATIENCE:?}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let rest: Vec<String> = self.lines.iter().collect();
+        (rest, self.stderr.join().unwrap(), status.code().unwrap_or(-1))
+    }
+
+    fn interrupt(&self) {
+        let sent = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
+        assert!(sent.success(), "kill -INT failed");
+    }
+}
+
+const REGION_FOLDER: &str = "AWSLogs/123456789012/elasticloadbalancing/us-east-1";
+
+/// A connection-log key in the day folder of `at`, for a file ending at `at`.
+fn key_at(at: DateTime<Utc>, node: &str) -> String {
+    format!(
+        "{REGION_FOLDER}/{}/conn_log_123456789012_elasticloadbalancing_us-east-1_app.my-lb.50dc6c495c0c9188_{}_10.0.1.5_{node}.log.gz",
+        at.format("%Y/%m/%d"),
+        at.format("%Y%m%dT%H%MZ")
+    )
+}
+
+/// `count` records at `at` whose subjects say `tag` and their number.
+fn records(at: DateTime<Utc>, tag: &str, count: usize) -> String {
+    (0..count)
+        .map(|i| {
+            format!(
+                "{} 203.0.113.7 {i} 443 TLSv1.3 TLS_AES_128_GCM_SHA256 0.002 \"CN={tag}-{i}\" NotBefore=2026-01-01T00:00:00Z;NotAfter=2099-01-01T00:00:00Z 0A Success -\n",
+                at.format("%Y-%m-%dT%H:%M:%S%.6fZ")
+            )
+        })
+        .collect()
+}
+
+fn occurrences(lines: &[String], needle: &str) -> usize {
+    lines.iter().filter(|line| line.contains(needle)).count()
+}
+
+#[test]
+fn grep_follow_prints_an_object_that_lands_after_the_start_once_and_follow_for_ends_it() {
+    let t = TestDir::new();
+    let server = TestServer::start();
+    server.create_bucket("follow-logs");
+    let now = Utc::now();
+    server.put_all("follow-logs", &[(key_at(now, "early000"), gzip(records(now, "early", 2).as_bytes()))]);
+    let url = format!("s3://follow-logs/{REGION_FOLDER}");
+    let run = Running::start(albmtls_for(&t, &server, SECRET_KEY, &["grep", "--follow", "--poll", "1s", "--follow-for", "6s", &url]));
+    let mut printed = run.read_until("the records that existed at the start", |line| line.contains("CN=early-1"));
+    let later = Utc::now();
+    server.put_all(
+        "follow-logs",
+        &[
+            (key_at(later, "late0000"), gzip(records(later, "late", 3).as_bytes())),
+            // Days ago: a followed run lists only the folders that can still receive logs.
+            (key_at(later - chrono::Duration::days(3), "oldfold0"), gzip(records(later, "old-folder", 1).as_bytes())),
+        ],
+    );
+    printed.extend(run.read_until("the object that landed after the start", |line| line.contains("CN=late-2")));
+    let (rest, stderr, code) = run.wait();
+    printed.extend(rest);
+    assert_eq!(code, 0, "--follow-for ends the run by itself, successfully\n{stderr}");
+    for tag in ["early-0", "early-1", "late-0", "late-1", "late-2"] {
+        assert_eq!(occurrences(&printed, &format!("CN={tag}\"")), 1, "{tag} printed exactly once:\n{}", printed.join("\n"));
+    }
+    assert_eq!(occurrences(&printed, "old-folder"), 0, "an old day folder is not listed again");
+    let lists: Vec<String> = server.requests().into_iter().filter(|r| r.contains("list-type=2")).collect();
+    assert!(lists.len() >= 3, "the prefix is listed again every poll: {lists:?}");
+    assert!(lists[1..].iter().all(|r| r.contains("start-after=")), "polls after the first start at a live day folder: {lists:?}");
+}
+
+#[test]
+fn report_follow_writes_one_json_object_per_poll_and_ctrl_c_exits_0_with_every_record_counted() {
+    let t = TestDir::new();
+    let now = Utc::now();
+    t.write(&format!("logs/{}", key_at(now, "first000")), &gzip(records(now, "first", 3).as_bytes()));
+    let mut command = albmtls();
+    command.current_dir(t.path()).args(["report", "--follow", "--poll", "1s", "logs"]);
+    let run = Running::start(command);
+    // A file written a moment ago may still be growing: it is read a poll later.
+    let mut polls = run.read_until("a report with the first file", |line| line.contains("\"records\":3"));
+    let first: serde_json::Value = serde_json::from_str(&polls[0]).expect("one JSON object per line");
+    assert_eq!(first["follow"]["poll"], 0);
+    t.write(&format!("logs/{}", key_at(now, "second00")), &gzip(records(now, "second", 2).as_bytes()));
+    polls.extend(run.read_until("a report with the new file", |line| line.contains("\"records\":5")));
+    let with_new: serde_json::Value = serde_json::from_str(polls.last().unwrap()).unwrap();
+    let before = first["records"].as_u64().unwrap();
+    assert_eq!(
+        with_new["follow"]["recent"]["added"]["Success"].as_u64(),
+        Some(5 - before),
+        "the last minutes' additions are what arrived after the first poll"
+    );
+    run.interrupt();
+    let (rest, stderr, code) = run.wait();
+    assert_eq!(code, 0, "Ctrl-C ends a followed run successfully\n{stderr}");
+    for line in polls.iter().chain(&rest) {
+        let report: serde_json::Value = serde_json::from_str(line).expect("every line is a JSON object");
+        let records = report["records"].as_u64().unwrap();
+        assert!([0, 3, 5].contains(&records), "no record is counted twice: {line}");
+    }
+}
+
+#[test]
+fn grep_follow_reads_a_growing_file_once_it_is_complete() {
+    let t = TestDir::new();
+    std::fs::create_dir_all(t.path().join("logs")).unwrap();
+    let now = Utc::now();
+    let path = t.path().join("logs").join(key_at(now, "growing0").rsplit('/').next().unwrap());
+    let compressed = gzip(records(now, "grown", 200).as_bytes());
+    let mut command = albmtls();
+    command.current_dir(t.path()).args(["grep", "--follow", "--poll", "1s", "--follow-for", "7s", "logs"]);
+    let run = Running::start(command);
+    // A download in progress: a piece every 300 ms, over more than two polls.
+    let pieces = 10;
+    let piece = compressed.len().div_ceil(pieces);
+    for written in (piece..compressed.len() + piece).step_by(piece) {
+        std::fs::write(&path, &compressed[..written.min(compressed.len())]).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let (printed, stderr, code) = run.wait();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("truncated"), "the file is not read while it grows:\n{stderr}");
+    assert_eq!(printed.len(), 200, "every record once:\n{stderr}");
+    for i in [0, 199] {
+        assert_eq!(occurrences(&printed, &format!("CN=grown-{i}\"")), 1);
+    }
+}
+
+#[test]
+fn report_follow_rewrites_its_output_file_after_every_poll() {
+    let t = TestDir::new();
+    let now = Utc::now();
+    t.write(&format!("logs/{}", key_at(now, "rewrite0")), &gzip(records(now, "kept", 4).as_bytes()));
+    let run = t.run(&["report", "--follow", "--poll", "1s", "--follow-for", "2s", "-o", "live.json", "logs"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "", "the report goes to the file only");
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path().join("live.json")).unwrap()).unwrap();
+    assert_eq!(report["records"], 4);
+}
+
+#[test]
+fn follow_refuses_what_it_cannot_follow() {
+    let t = TestDir::new();
+    let stdin = t.run(&["grep", "--follow", "-"]);
+    assert_eq!(stdin.code, 2);
+    assert!(stdin.stderr.contains("stdin (`-`) can be read only once"), "{}", stdin.stderr);
+    let html = t.run(&["report", "--follow", "--format", "html", "logs"]);
+    assert_eq!(html.code, 2);
+    assert!(html.stderr.contains("for --format html name a file with -o"), "{}", html.stderr);
+    let poll_alone = t.run(&["report", "--poll", "5s", "logs"]);
+    assert_eq!(poll_alone.code, 2, "--poll needs --follow: {}", poll_alone.stderr);
+    let too_fast = t.run(&["grep", "--follow", "--poll", "100ms", "logs"]);
+    assert_eq!(too_fast.code, 2);
+    assert!(too_fast.stderr.contains("at most once a second"), "{}", too_fast.stderr);
+}
