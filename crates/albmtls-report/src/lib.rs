@@ -7,9 +7,11 @@
 //! (that is `albmtls-render`).
 
 pub mod aggregate;
+pub mod counts;
 pub mod partial;
 pub mod report;
 
 pub use aggregate::{Aggregate, InputError, MalformedSample, StatusStats};
+pub use counts::{ByteCounts, ClientCounts};
 pub use partial::{Partial, PartialError};
 pub use report::{Bucket, Report, ReportOptions};
