@@ -3,13 +3,13 @@
 //! build, so parallel runs, shards and partial files all give the same report.
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 use std::ops::Bound::{self, Excluded, Unbounded};
 
 use albmtls_parse::keys::SkippedFiles;
 use albmtls_parse::{FailureCode, Field, Micros, ParseError, Problem, Record, StatusKey, VerifyStatus, time::MICROS_PER_MINUTE};
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+
+use crate::counts::{ByteCounts, ClientCounts};
 
 /// How many malformed lines are kept verbatim for the report.
 pub const MALFORMED_SAMPLES: usize = 10;
@@ -47,11 +47,9 @@ pub struct StatusStats {
     pub per_minute: MinuteCounts,
     /// Per client and per subject, kept for failures only: successes are the bulk of
     /// traffic and nobody triages them by client.
-    #[serde(with = "pairs")]
-    pub clients: FxHashMap<IpAddr, u64>,
+    pub clients: ClientCounts,
     /// Subjects as written in the log (escapes kept); `-` when absent.
-    #[serde(with = "pairs")]
-    pub subjects: FxHashMap<Vec<u8>, u64>,
+    pub subjects: ByteCounts,
 }
 
 impl StatusStats {
@@ -62,14 +60,8 @@ impl StatusStats {
         self.last_seen = Some(self.last_seen.map_or(record.time, |t| t.max(record.time)));
         self.per_minute.add(record.time.div_euclid(MICROS_PER_MINUTE));
         if detailed {
-            *self.clients.entry(record.client_ip).or_default() += 1;
-            let subject = record.subject.unwrap_or(b"-");
-            match self.subjects.get_mut(subject) {
-                Some(count) => *count += 1,
-                None => {
-                    self.subjects.insert(subject.to_vec(), 1);
-                }
-            }
+            self.clients.add(record.client_ip);
+            self.subjects.add(record.subject.unwrap_or(b"-"));
         }
     }
 
@@ -78,12 +70,8 @@ impl StatusStats {
         self.first_seen = min_opt(self.first_seen, other.first_seen);
         self.last_seen = max_opt(self.last_seen, other.last_seen);
         self.per_minute.merge(&other.per_minute);
-        for (ip, n) in other.clients {
-            *self.clients.entry(ip).or_default() += n;
-        }
-        for (subject, n) in other.subjects {
-            *self.subjects.entry(subject).or_default() += n;
-        }
+        self.clients.merge(other.clients);
+        self.subjects.merge(other.subjects);
     }
 }
 
@@ -344,8 +332,6 @@ impl Aggregate {
     }
 }
 
-/// Maps whose keys are not strings (addresses, raw subject bytes) travel as lists of
-/// `[key, count]` pairs, so partial files keep them exactly, non-UTF-8 bytes included.
 /// Records by how many fields their line carried. Every record carries 11 to 15, so
 /// counting is an array update, not a map lookup per line; on disk it is a map from the
 /// number of fields to the count, as before.
@@ -388,24 +374,6 @@ impl<'de> Deserialize<'de> for FieldCounts {
             *slot = n;
         }
         Ok(counts)
-    }
-}
-
-mod pairs {
-    use std::hash::Hash;
-
-    use rustc_hash::FxHashMap;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<K: Serialize + Ord, S: Serializer>(map: &FxHashMap<K, u64>, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut pairs: Vec<(&K, &u64)> = map.iter().collect();
-        pairs.sort_unstable();
-        serializer.collect_seq(pairs)
-    }
-
-    pub fn deserialize<'de, K: Deserialize<'de> + Eq + Hash, D: Deserializer<'de>>(deserializer: D) -> Result<FxHashMap<K, u64>, D::Error> {
-        let pairs: Vec<(K, u64)> = Vec::deserialize(deserializer)?;
-        Ok(pairs.into_iter().collect())
     }
 }
 

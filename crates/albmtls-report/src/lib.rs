@@ -7,11 +7,13 @@
 //! (that is `albmtls-render`).
 
 pub mod aggregate;
+pub mod counts;
 pub mod partial;
 pub mod recent;
 pub mod report;
 
 pub use aggregate::{Aggregate, InputError, MalformedSample, OverlongSample, StatusStats};
+pub use counts::{ByteCounts, ClientCounts};
 pub use partial::{Partial, PartialError};
 pub use recent::{RecentChanges, StatusChange};
 pub use report::{Bucket, Report, ReportOptions};

@@ -286,10 +286,10 @@ impl Report {
                 count: stats.count,
                 distinct_clients: stats.clients.len() as u64,
                 distinct_subjects: stats.subjects.len() as u64,
-                top_clients: top(stats.clients.iter().map(|(ip, n)| (*ip, *n)), options.top)
+                top_clients: top(stats.clients.iter(), options.top)
                     .map(|(ip, count)| ClientCount { ip, count })
                     .collect(),
-                top_subjects: top(stats.subjects.iter().map(|(s, n)| (s.as_slice(), *n)), options.top)
+                top_subjects: top(stats.subjects.iter(), options.top)
                     .map(|(subject, count)| SubjectCount { subject: display_subject(subject), count })
                     .collect(),
                 first_seen: stats.first_seen.unwrap_or_default(),
@@ -345,11 +345,16 @@ impl Report {
     }
 }
 
-/// The `n` largest counts, ties broken by key so output is stable.
+/// The `n` largest counts, ties broken by key so output is stable. The first `n` are
+/// selected before they are sorted: a failure code may have millions of clients.
 fn top<K: Ord + Copy>(items: impl Iterator<Item = (K, u64)>, n: usize) -> impl Iterator<Item = (K, u64)> {
+    let order = |a: &(K, u64), b: &(K, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
     let mut all: Vec<(K, u64)> = items.collect();
-    all.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    all.truncate(n);
+    if n < all.len() {
+        all.select_nth_unstable_by(n, order);
+        all.truncate(n);
+    }
+    all.sort_unstable_by(order);
     all.into_iter()
 }
 

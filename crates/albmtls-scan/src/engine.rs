@@ -11,7 +11,6 @@ use std::time::Instant;
 
 use albmtls_parse::keys::SkippedFiles;
 use albmtls_source::{chunks_in_run, decode};
-use rayon::prelude::*;
 
 use crate::inputs::{Everything, Input, Listed, list_inputs};
 use crate::options::ScanOptions;
@@ -131,38 +130,46 @@ pub(crate) fn read_listed<B: BlockSink>(
     let total_inputs = inputs.len();
     let started_inputs = AtomicUsize::new(0);
     progress.start(inputs.len() as u64);
-    let sink: B = pool.install(|| {
-        // Hand inputs out in order to whichever worker is free (par_bridge), not in
-        // halves: S3 objects are prefetched in that order, so an indexed split would send
-        // one worker to the middle of the list, where nothing has been downloaded yet.
-        inputs
-            .into_iter()
-            .par_bridge()
-            .fold(new_sink, |mut sink, (index, input)| {
-                if stop.load(Ordering::Relaxed) {
-                    return sink;
-                }
-                let name = input.display_name();
-                let context = InputContext { index, name: &name };
-                let before = sink.records();
-                let input_started = Instant::now();
-                let inputs_left = total_inputs - started_inputs.fetch_add(1, Ordering::Relaxed);
-                let outcome = read_input(input, &context, options.threads, &mut sink, &stop, inputs_left);
-                let read = sink.records() - before;
-                tracing::debug!(input = %name, records = read, elapsed_ms = input_started.elapsed().as_millis() as u64, "input done");
-                if let Err(err) = outcome {
-                    stop.store(true, Ordering::Relaxed);
-                    output_error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(err);
-                }
-                let total = records.fetch_add(read, Ordering::Relaxed) + read;
-                progress.input_done(total, s3_stats.as_ref().map(|s| s.bytes_downloaded()));
-                sink
-            })
-            .reduce(new_sink, |mut a, b| {
-                a.merge(b);
-                a
-            })
+    // One sink per worker for the whole run, merged once at the end: a sink per share of
+    // the work would make the merge re-insert every key of every share. Inputs are handed
+    // out in order to whichever worker is free, not in halves: S3 objects are prefetched
+    // in that order, so a split would send one worker to the middle of the list, where
+    // nothing has been downloaded yet.
+    let queue = Mutex::new(inputs.into_iter());
+    let sinks: Vec<B> = pool.broadcast(|_| {
+        let mut sink = new_sink();
+        loop {
+            let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+            let Some((index, input)) = next else { break };
+            if stop.load(Ordering::Relaxed) {
+                continue;
+            }
+            let name = input.display_name();
+            let context = InputContext { index, name: &name };
+            let before = sink.records();
+            let input_started = Instant::now();
+            let inputs_left = total_inputs - started_inputs.fetch_add(1, Ordering::Relaxed);
+            let outcome = read_input(input, &context, options.threads, &mut sink, &stop, inputs_left);
+            let read = sink.records() - before;
+            tracing::debug!(input = %name, records = read, elapsed_ms = input_started.elapsed().as_millis() as u64, "input done");
+            if let Err(err) = outcome {
+                stop.store(true, Ordering::Relaxed);
+                output_error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(err);
+            }
+            let total = records.fetch_add(read, Ordering::Relaxed) + read;
+            progress.input_done(total, s3_stats.as_ref().map(|s| s.bytes_downloaded()));
+        }
+        sink
     });
+    let merge_started = Instant::now();
+    let sink = sinks
+        .into_iter()
+        .reduce(|mut a, b| {
+            a.merge(b);
+            a
+        })
+        .unwrap_or_else(new_sink);
+    tracing::debug!(elapsed_ms = merge_started.elapsed().as_millis() as u64, "worker results merged");
     progress.finish();
     tracing::info!(records = sink.records(), elapsed_ms = started.elapsed().as_millis() as u64, "all inputs read");
     ScanOutcome { sink, skipped_files, listing_errors, output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()) }
