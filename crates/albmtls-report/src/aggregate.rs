@@ -11,6 +11,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::counts::{ByteCounts, ClientCounts};
 
+/// More records than any run counts (a million a second for eight years); a partial file
+/// claiming more was not written by albmtls.
+const MAX_COUNT: u64 = 1 << 48;
+/// The minutes of 0000-01-01T00:00Z and 9999-12-31T23:59Z, the range log times are read in.
+const FIRST_MINUTE: i64 = -62_167_219_200 / 60;
+const LAST_MINUTE: i64 = 253_402_300_740 / 60;
+
 /// How many malformed lines are kept verbatim for the report.
 pub const MALFORMED_SAMPLES: usize = 10;
 /// How much of a malformed line is kept.
@@ -315,6 +322,56 @@ impl Aggregate {
         for (text, stats) in other.others {
             self.others.entry(text).or_default().merge(stats);
         }
+    }
+
+    /// Checks what no aggregate albmtls builds can break, for one read from a file that
+    /// anyone could have edited: every count adds up, times lie in years 0 to 9999, and
+    /// no count is beyond what any run reaches (2^48 records), so merging and
+    /// reporting cannot overflow.
+    pub fn check_consistent(&self) -> Result<(), String> {
+        let big = |what: &str, n: u64| if n > MAX_COUNT { Err(format!("{what} is {n}, beyond any real run")) } else { Ok(()) };
+        for (what, n) in [
+            ("records", self.records),
+            ("filtered_out", self.filtered_out),
+            ("malformed", self.malformed),
+            ("blank_lines", self.blank_lines),
+            ("overlong_lines", self.overlong_lines),
+            ("inputs_read", self.inputs_read),
+        ] {
+            big(what, n)?;
+        }
+        let mut status_total = 0u64;
+        for (key, stats) in self.known.iter().map(|s| ("a documented status", s)).chain(self.others.iter().map(|(k, s)| (k.as_str(), s))) {
+            let name = format!("status {key}");
+            big(&name, stats.count)?;
+            status_total = status_total.saturating_add(stats.count);
+            let mut per_minute = 0u64;
+            for (minute, n) in stats.per_minute.iter() {
+                if !(FIRST_MINUTE..=LAST_MINUTE).contains(&minute) {
+                    return Err(format!("{name}: minute {minute} is outside the years 0 to 9999"));
+                }
+                big(&name, n)?;
+                per_minute += n;
+            }
+            if per_minute != stats.count {
+                return Err(format!("{name}: {} records, but its minutes add up to {per_minute}", stats.count));
+            }
+            let in_range = |t: Micros| (FIRST_MINUTE * MICROS_PER_MINUTE..(LAST_MINUTE + 1) * MICROS_PER_MINUTE).contains(&t);
+            match (stats.first_seen, stats.last_seen) {
+                (None, None) if stats.count == 0 => {}
+                (Some(first), Some(last)) if stats.count > 0 && first <= last && in_range(first) && in_range(last) => {}
+                _ => return Err(format!("{name}: first and last seen times do not fit its {} records", stats.count)),
+            }
+            let clients: u64 = stats.clients.iter().map(|(_, n)| n).fold(0, u64::saturating_add);
+            let subjects: u64 = stats.subjects.iter().map(|(_, n)| n).fold(0, u64::saturating_add);
+            if clients > stats.count || subjects > stats.count {
+                return Err(format!("{name}: its clients or subjects count more than its {} records", stats.count));
+            }
+        }
+        if status_total != self.records {
+            return Err(format!("{} records, but the statuses add up to {status_total}", self.records));
+        }
+        Ok(())
     }
 
     /// Every status seen, with its statistics.

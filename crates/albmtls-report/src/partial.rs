@@ -23,6 +23,10 @@ pub enum PartialError {
     #[error("{name}: not an albmtls partial file ({source}); make it with `albmtls report --format partial`")]
     Invalid { name: String, source: serde_json::Error },
     #[error(
+        "{name}: not an albmtls partial file: {reason}; it was changed after `albmtls report --format partial` wrote it, or comes from elsewhere"
+    )]
+    Inconsistent { name: String, reason: String },
+    #[error(
         "{name}: partial format version {found} is not supported by this albmtls (it reads version {supported}); use the same albmtls version for every shard and the merge"
     )]
     Version { name: String, found: u32, supported: u32 },
@@ -53,6 +57,7 @@ impl Partial {
         if partial.albmtls_partial != Partial::VERSION {
             return Err(PartialError::Version { name: name.to_owned(), found: partial.albmtls_partial, supported: Partial::VERSION });
         }
+        partial.aggregate.check_consistent().map_err(|reason| PartialError::Inconsistent { name: name.to_owned(), reason })?;
         Ok(partial)
     }
 }

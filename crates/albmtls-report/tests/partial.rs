@@ -64,3 +64,44 @@ fn wrong_files_are_refused_with_a_reason() {
     let err = Partial::from_json("edited.json", impossible.to_string().as_bytes()).unwrap_err();
     assert!(err.to_string().contains("records cannot carry 16 fields"), "{err}");
 }
+
+/// The partial file of [`LINES`] as JSON, for tests that edit it by hand.
+fn edited_partial(edit: impl FnOnce(&mut serde_json::Value)) -> Result<Partial, albmtls_report::PartialError> {
+    let all: Vec<&[u8]> = LINES.iter().map(|l| l.as_bytes()).collect();
+    let mut json = serde_json::to_value(Partial::new(aggregate(&all), None)).unwrap();
+    edit(&mut json);
+    Partial::from_json("edited.partial.json", &serde_json::to_vec(&json).unwrap())
+}
+
+/// The first status slot with records in a partial's JSON.
+fn first_counted(json: &mut serde_json::Value) -> &mut serde_json::Value {
+    json["aggregate"]["known"].as_array_mut().unwrap().iter_mut().find(|s| s["count"].as_u64() > Some(0)).unwrap()
+}
+
+/// The fuzzer's first find (partial_files): a hand-edited minute far past year 9999 made
+/// the report's timeline overflow a multiplication.
+#[test]
+fn a_partial_with_a_minute_beyond_the_calendar_is_refused_not_a_multiply_overflow() {
+    let err = edited_partial(|json| {
+        let status = first_counted(json);
+        let count = status["count"].clone();
+        status["per_minute"] = serde_json::json!({ "9000000000000000": count });
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("edited.partial.json: not an albmtls partial file") && err.contains("outside the years 0 to 9999"), "{err}");
+}
+
+#[test]
+fn a_partial_whose_counts_do_not_add_up_is_refused() {
+    for (what, edit) in [
+        ("records", Box::new(|json: &mut serde_json::Value| json["aggregate"]["records"] = 999.into()) as Box<dyn FnOnce(&mut _)>),
+        ("minutes", Box::new(|json: &mut serde_json::Value| first_counted(json)["count"] = 7.into())),
+        ("huge", Box::new(|json: &mut serde_json::Value| json["aggregate"]["malformed"] = u64::MAX.into())),
+        ("times", Box::new(|json: &mut serde_json::Value| first_counted(json)["first_seen"] = serde_json::Value::Null)),
+    ] {
+        let err = edited_partial(edit).unwrap_err().to_string();
+        assert!(err.contains("not an albmtls partial file"), "{what}: {err}");
+    }
+    assert!(edited_partial(|_| {}).is_ok(), "the file as written is accepted");
+}
