@@ -248,7 +248,7 @@ pub(crate) fn content_findings(crl: &Crl, parsed: &CertificateRevocationList<'_>
     // it refuses is reported as it says it.
     if !form_problem
         && next_update.is_some()
-        && let Err(e) = webpki::OwnedCertRevocationList::from_der(crl.der())
+        && let Err(e) = webpki::BorrowedCertRevocationList::from_der(crl.der())
     {
         add(
             R::UnsupportedFeature,
