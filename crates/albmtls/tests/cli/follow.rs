@@ -128,6 +128,8 @@ fn grep_follow_prints_an_object_that_lands_after_the_start_once_and_follow_for_e
         "follow-logs",
         &[
             (key_at(later, "late0000"), gzip(records(later, "late", 3).as_bytes())),
+            // Delivered late, for the hour before: its folder is still listed.
+            (key_at(later - chrono::Duration::minutes(55), "belated0"), gzip(records(later, "belated", 1).as_bytes())),
             // Days ago: a followed run lists only the folders that can still receive logs.
             (key_at(later - chrono::Duration::days(3), "oldfold0"), gzip(records(later, "old-folder", 1).as_bytes())),
         ],
@@ -136,7 +138,7 @@ fn grep_follow_prints_an_object_that_lands_after_the_start_once_and_follow_for_e
     let (rest, stderr, code) = run.wait();
     printed.extend(rest);
     assert_eq!(code, 0, "--follow-for ends the run by itself, successfully\n{stderr}");
-    for tag in ["early-0", "early-1", "late-0", "late-1", "late-2"] {
+    for tag in ["early-0", "early-1", "late-0", "late-1", "late-2", "belated-0"] {
         assert_eq!(occurrences(&printed, &format!("CN={tag}\"")), 1, "{tag} printed exactly once:\n{}", printed.join("\n"));
     }
     assert_eq!(occurrences(&printed, "old-folder"), 0, "an old day folder is not listed again");
