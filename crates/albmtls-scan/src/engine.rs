@@ -13,7 +13,7 @@ use albmtls_parse::keys::SkippedFiles;
 use albmtls_source::{chunks_in_run, decode};
 use rayon::prelude::*;
 
-use crate::inputs::{Input, Listed, list_inputs};
+use crate::inputs::{Input, ListingError, Listed, list_inputs};
 use crate::options::ScanOptions;
 
 /// One input being read: its position in the run and its name for messages.
@@ -56,7 +56,7 @@ pub trait BlockSink: Send {
 /// Where a run reports what it is doing; the caller decides what, if anything, to show.
 pub trait Progress: Sync {
     /// A path could not be listed or opened; the run goes on without it.
-    fn listing_error(&self, message: &str);
+    fn listing_error(&self, error: &ListingError);
     /// Reading starts, over `inputs` inputs.
     fn start(&self, inputs: u64);
     /// One input is finished; `records` and `downloaded` (S3 body bytes) are running totals.
@@ -72,7 +72,10 @@ pub struct ScanOutcome<S> {
     pub sink: S,
     pub skipped_files: SkippedFiles,
     /// Paths that could not be listed or opened at all.
-    pub listing_errors: Vec<String>,
+    pub listing_errors: Vec<ListingError>,
+    /// Connection-log inputs the paths named, before sharding: 0 means the paths hold
+    /// no connection logs at all (an empty folder, a wrong prefix, only access logs).
+    pub inputs_listed: usize,
     /// Writing output failed (a closed pipe, a full disk); the run stopped there.
     pub output_error: Option<std::io::Error>,
 }
@@ -91,7 +94,8 @@ pub fn scan_blocks<B: BlockSink>(
     progress: &dyn Progress,
     new_sink: impl Fn() -> B + Sync,
 ) -> Result<ScanOutcome<B>, StartError> {
-    let Listed { inputs, skipped: skipped_files, errors: listing_errors, s3_stats } = list_inputs(options, B::OUTPUT_FOLLOWS_LISTING);
+    let Listed { inputs, skipped: skipped_files, errors: listing_errors, s3_stats, listed: inputs_listed } =
+        list_inputs(options, B::OUTPUT_FOLLOWS_LISTING);
     for error in &listing_errors {
         progress.listing_error(error);
     }
@@ -148,7 +152,7 @@ pub fn scan_blocks<B: BlockSink>(
     });
     progress.finish();
     tracing::info!(records = sink.records(), elapsed_ms = started.elapsed().as_millis() as u64, "all inputs read");
-    Ok(ScanOutcome { sink, skipped_files, listing_errors, output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()) })
+    Ok(ScanOutcome { sink, skipped_files, listing_errors, inputs_listed, output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()) })
 }
 
 /// Reads one input to its end (or its first error). Returns `Err` only when output

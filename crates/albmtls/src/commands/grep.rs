@@ -3,12 +3,12 @@
 
 use std::borrow::Cow;
 
-use albmtls_parse::{Field, ParseError, Record, unescape_subject};
+use albmtls_parse::{Field, ParseError, Record, StatusFilter, unescape_subject};
 use albmtls_scan::{InputContext, Sink, scan};
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{Exit, output_failed};
+use super::{Exit, Span, no_connection_logs, nothing_in_time_range, output_failed};
 use crate::printer::{InListingOrder, Printer, Spool};
 use crate::settings::{GrepOutput, GrepSettings};
 
@@ -24,6 +24,8 @@ struct GrepSink<'a> {
     matched: u64,
     malformed: u64,
     errors: Vec<String>,
+    /// When the records the filters left out were written, to explain an empty result.
+    filtered_span: Span,
 }
 
 impl GrepSink<'_> {
@@ -86,7 +88,9 @@ impl Sink for GrepSink<'_> {
         self.write_record(input, line_number, record)
     }
 
-    fn filtered_out(&mut self) {}
+    fn filtered_out(&mut self, record: &Record<'_>) {
+        self.filtered_span.add(record.time);
+    }
 
     fn malformed(&mut self, _: &InputContext<'_>, _: u64, _: &[u8], _: ParseError) {
         self.malformed += 1;
@@ -115,6 +119,7 @@ impl Sink for GrepSink<'_> {
         self.matched += other.matched;
         self.malformed += other.malformed;
         self.errors.extend(other.errors);
+        self.filtered_span.merge(other.filtered_span);
     }
 }
 
@@ -177,11 +182,12 @@ pub fn run(settings: &GrepSettings, printer: &Printer) -> Result<Exit> {
         matched: 0,
         malformed: 0,
         errors: Vec::new(),
+        filtered_span: Span::default(),
     })?;
     if let Some(err) = &outcome.output_error {
         return Ok(output_failed(printer, err));
     }
-    let GrepSink { matched, malformed, errors, .. } = outcome.sink;
+    let GrepSink { matched, malformed, errors, filtered_span, .. } = outcome.sink;
     if let GrepOutput::Count = settings.output {
         let written = printer.with_stdout(|out| writeln!(out, "{matched}")).and_then(|()| printer.flush());
         if let Err(err) = written {
@@ -195,6 +201,20 @@ pub fn run(settings: &GrepSettings, printer: &Printer) -> Result<Exit> {
     }
     if malformed > 0 {
         printer.warn(&format!("{malformed} line(s) are not connection-log records and were skipped; `albmtls report` lists them"));
+    }
+    if matched == 0
+        && let Some(message) = nothing_in_time_range(settings.scan.filter.time, filtered_span)
+    {
+        printer.notice(&message);
+    }
+    if matched == 0 {
+        for warning in settings.scan.filter.statuses.iter().filter_map(StatusFilter::unseen_warning) {
+            printer.warn(&warning);
+        }
+    }
+    if outcome.inputs_listed == 0 {
+        printer.error(&no_connection_logs(&settings.scan.paths, &outcome.skipped_files));
+        return Ok(Exit::Error);
     }
     Ok(if !errors.is_empty() || !outcome.listing_errors.is_empty() {
         Exit::Error

@@ -12,3 +12,5 @@ mod nightly;
 mod report;
 mod robustness;
 mod s3;
+mod trust;
+mod ux;
