@@ -79,7 +79,7 @@ impl Sink for Parsed {
         self.bytes += record.status.len() as u64 + u64::from(record.listener_port);
         Ok(())
     }
-    fn filtered_out(&mut self) {}
+    fn filtered_out(&mut self, _: &Record<'_>) {}
     fn malformed(&mut self, _: &InputContext<'_>, _: u64, _: &[u8], _: ParseError) {}
     fn blank(&mut self) {}
     fn overlong(&mut self, _: &InputContext<'_>, _: u64, _: u64) {}

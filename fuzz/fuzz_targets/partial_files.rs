@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         ReportFormat::Prometheus,
         ReportFormat::Partial,
     ] {
-        let view = ReportView { report: &report, aggregate: &twice, shard: None, style: TableStyle::default() };
+        let view = ReportView { report: &report, aggregate: &twice, shard: None, style: TableStyle::default(), made: None };
         write_report(&view, format, &mut std::io::sink()).expect("writing to a sink cannot fail");
     }
 });

@@ -51,8 +51,8 @@ impl BlockSink for Count {
 struct Quiet;
 
 impl Progress for Quiet {
-    fn listing_error(&self, message: &str) {
-        eprintln!("decode-only: {message}");
+    fn listing_error(&self, error: &albmtls_scan::ListingError) {
+        eprintln!("decode-only: {error}");
     }
     fn start(&self, _: u64) {}
     fn input_done(&self, _: u64, _: Option<u64>) {}

@@ -20,26 +20,38 @@ pub enum StatusFilter {
     /// `-`: connections that were not HTTPS.
     Absent,
     Code(FailureCode),
-    /// An exact status text not in the documentation, e.g. `Failed:ClientCertRevoked`.
-    Exact(Vec<u8>),
+    /// A code AWS does not document, e.g. `ClientCertRevoked`: matches the status
+    /// `Failed:<code>`, ignoring case, as documented codes do.
+    Undocumented(String),
 }
 
 /// A filter value the user typed that cannot be understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FilterError {
     #[error(
-        "unknown status `{0}`: give a code such as ClientCertExpired (list them with `albmtls explain all`), \
-         `failed`, `success`, `-`, or an exact `Failed:<code>` text"
+        "unknown status `{text}`: give a code such as ClientCertExpired (or Failed:ClientCertExpired), `failed`, `success` or `-`{}",
+        did_you_mean(nearest)
     )]
-    UnknownStatus(String),
+    UnknownStatus { text: String, nearest: Vec<FailureCode> },
     #[error("`{0}` is not an IP address or CIDR network (examples: 203.0.113.7, 2001:db8::1, 10.0.0.0/8)")]
     BadIp(String),
 }
 
+/// `; did you mean A or B?`, or nothing when no code is close.
+pub fn did_you_mean(nearest: &[FailureCode]) -> String {
+    let names: Vec<&str> = nearest.iter().map(|c| c.as_str()).collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => format!("; did you mean {one}?"),
+        [init @ .., last] => format!("; did you mean {} or {last}?", init.join(", ")),
+    }
+}
+
 impl StatusFilter {
-    /// Understands `ClientCertExpired` (any case), `Failed:ClientCertExpired`, `failed`,
-    /// `success`, `-` and any exact `Failed:<X>` text.
+    /// Understands, ignoring case: a code (`ClientCertExpired`, or one AWS does not
+    /// document such as `ClientCertRevoked`), `Failed:<code>`, `failed`, `success` and `-`.
     pub fn parse(text: &str) -> Result<StatusFilter, FilterError> {
+        let text = text.trim();
         if text.eq_ignore_ascii_case("failed") || text.eq_ignore_ascii_case("failure") {
             return Ok(StatusFilter::AnyFailure);
         }
@@ -49,24 +61,44 @@ impl StatusFilter {
         if text == "-" {
             return Ok(StatusFilter::Absent);
         }
-        if let Some(code) = text.strip_prefix("Failed:") {
-            return Ok(match FailureCode::from_code(code.as_bytes()) {
-                Some(code) => StatusFilter::Code(code),
-                None if !code.is_empty() => StatusFilter::Exact(text.as_bytes().to_vec()),
-                None => return Err(FilterError::UnknownStatus(text.to_owned())),
-            });
+        let code = match text.get(..7) {
+            Some(prefix) if prefix.eq_ignore_ascii_case("failed:") => &text[7..],
+            _ => text,
+        };
+        if let Some(code) = FailureCode::from_code_ignore_case(code) {
+            return Ok(StatusFilter::Code(code));
         }
-        FailureCode::from_code_ignore_case(text).map(StatusFilter::Code).ok_or_else(|| FilterError::UnknownStatus(text.to_owned()))
+        // ALB's codes are CamelCase words; anything else is a typing mistake, not a code.
+        if !code.is_empty() && code.len() <= 64 && code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Ok(StatusFilter::Undocumented(code.to_owned()));
+        }
+        Err(FilterError::UnknownStatus { text: text.to_owned(), nearest: FailureCode::nearest(code) })
     }
 
-    pub fn matches(&self, status: &VerifyStatus<'_>, raw: &[u8]) -> bool {
+    pub fn matches(&self, status: &VerifyStatus<'_>, _raw: &[u8]) -> bool {
         match self {
             StatusFilter::AnyFailure => status.is_failure(),
             StatusFilter::Success => *status == VerifyStatus::Success,
             StatusFilter::Absent => *status == VerifyStatus::Absent,
             StatusFilter::Code(code) => *status == VerifyStatus::Failed(*code),
-            StatusFilter::Exact(text) => raw == text.as_slice(),
+            StatusFilter::Undocumented(code) => match status {
+                VerifyStatus::FailedUnknown(seen) => seen.eq_ignore_ascii_case(code.as_bytes()),
+                _ => false,
+            },
         }
+    }
+
+    /// For a code AWS does not document, a warning to give when no record has it: it
+    /// may be a typing mistake, and the documented codes closest to it.
+    pub fn unseen_warning(&self) -> Option<String> {
+        let StatusFilter::Undocumented(code) = self else { return None };
+        Some(format!(
+            "no record has the status Failed:{code}, and AWS does not document that code{}",
+            match did_you_mean(&FailureCode::nearest(code)).as_str() {
+                "" => "; `albmtls explain all` lists the codes".to_owned(),
+                suggestion => suggestion.to_owned(),
+            }
+        ))
     }
 }
 
@@ -83,6 +115,8 @@ pub struct Filter {
     pub statuses: Vec<StatusFilter>,
     /// Substring of the (unescaped) certificate subject.
     pub subject: Option<memmem::Finder<'static>>,
+    /// Whether `subject` was given in lower case to be found ignoring case.
+    pub subject_ignore_case: bool,
     /// Entry times to keep.
     pub time: TimeRange,
     pub listener_ports: Vec<u16>,
@@ -92,6 +126,15 @@ impl Filter {
     /// Sets the subject substring to look for.
     pub fn with_subject(mut self, needle: &str) -> Filter {
         self.subject = Some(memmem::Finder::new(needle.as_bytes()).into_owned());
+        self.subject_ignore_case = false;
+        self
+    }
+
+    /// Sets the subject substring to look for in any case (`--subject -i`), Unicode case
+    /// folded as lower case.
+    pub fn with_subject_ignoring_case(mut self, needle: &str) -> Filter {
+        self.subject = Some(memmem::Finder::new(needle.to_lowercase().as_bytes()).into_owned());
+        self.subject_ignore_case = true;
         self
     }
 
@@ -121,7 +164,13 @@ impl Filter {
         }
         if let Some(finder) = &self.subject {
             let Some(subject) = record.subject else { return false };
-            if finder.find(&unescape_subject(subject)).is_none() {
+            let subject = unescape_subject(subject);
+            let found = if self.subject_ignore_case {
+                finder.find(String::from_utf8_lossy(&subject).to_lowercase().as_bytes()).is_some()
+            } else {
+                finder.find(&subject).is_some()
+            };
+            if !found {
                 return false;
             }
         }
@@ -145,10 +194,30 @@ mod tests {
     fn status_values_users_type() {
         assert_eq!(StatusFilter::parse("clientcertexpired"), Ok(StatusFilter::Code(FailureCode::ClientCertExpired)));
         assert_eq!(StatusFilter::parse("Failed:ClientCertCrlHit"), Ok(StatusFilter::Code(FailureCode::ClientCertCrlHit)));
+        assert_eq!(StatusFilter::parse("failed:clientcertexpired"), Ok(StatusFilter::Code(FailureCode::ClientCertExpired)));
         assert_eq!(StatusFilter::parse("FAILED"), Ok(StatusFilter::AnyFailure));
-        assert_eq!(StatusFilter::parse("Failed:Foo"), Ok(StatusFilter::Exact(b"Failed:Foo".to_vec())));
-        assert!(matches!(StatusFilter::parse("Expired"), Err(FilterError::UnknownStatus(_))));
-        assert!(StatusFilter::parse("nope").unwrap_err().to_string().contains("albmtls explain all"));
+        assert_eq!(StatusFilter::parse("Failed:Foo"), Ok(StatusFilter::Undocumented("Foo".to_owned())));
+        assert_eq!(StatusFilter::parse("ClientCertRevoked"), Ok(StatusFilter::Undocumented("ClientCertRevoked".to_owned())));
+        assert_eq!(
+            StatusFilter::parse("Client Cert Expird").unwrap_err().to_string(),
+            "unknown status `Client Cert Expird`: give a code such as ClientCertExpired (or Failed:ClientCertExpired), `failed`, `success` or `-`; did you mean ClientCertExpired?"
+        );
+        assert!(matches!(StatusFilter::parse("Failed:"), Err(FilterError::UnknownStatus { .. })));
+    }
+
+    #[test]
+    fn undocumented_codes_match_ignoring_case_and_near_misses_are_named() {
+        let unknown = rec(UNKNOWN);
+        for typed in ["ClientCertRevoked", "clientcertrevoked", "Failed:ClientCertRevoked", "FAILED:CLIENTCERTREVOKED"] {
+            let filter = StatusFilter::parse(typed).unwrap();
+            assert!(filter.matches(&unknown.verify_status(), unknown.status), "{typed}");
+            assert!(!filter.matches(&rec(EXPIRED).verify_status(), rec(EXPIRED).status), "{typed}");
+        }
+        assert_eq!(
+            StatusFilter::parse("Failed:ClientCertExpird").unwrap().unseen_warning().unwrap(),
+            "no record has the status Failed:ClientCertExpird, and AWS does not document that code; did you mean ClientCertExpired?"
+        );
+        assert_eq!(StatusFilter::parse("ClientCertExpired").unwrap().unseen_warning(), None);
     }
 
     #[test]
@@ -165,6 +234,8 @@ mod tests {
         assert!(!f.matches(&expired) && f.matches(&unknown));
         let f = Filter::default().with_subject("O=\"Q\" Company");
         assert!(f.matches(&expired) && !f.matches(&unknown));
+        assert!(!Filter::default().with_subject("o=\"q\" COMPANY").matches(&expired));
+        assert!(Filter::default().with_subject_ignoring_case("o=\"q\" COMPANY").matches(&expired));
         let f = Filter { listener_ports: vec![8443], ..Filter::default() };
         assert!(f.matches(&expired) && !f.matches(&unknown));
         let at = expired.time;

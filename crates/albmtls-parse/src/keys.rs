@@ -36,6 +36,34 @@ impl LogFileKind {
     }
 }
 
+/// A location users give for their logs, split where ELB's own layout starts: the
+/// prefix connection logging was set up with, and the account and region folders when
+/// the location goes that deep. `s3://b/p/AWSLogs/123456789012/elasticloadbalancing/us-east-1/`
+/// and `s3://b/p` both have the prefix `s3://b/p/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogsLocation<'a> {
+    /// Up to and including the `/` before `AWSLogs/` (or the whole location, with a `/`).
+    pub prefix: String,
+    pub account: Option<&'a str>,
+    pub region: Option<&'a str>,
+}
+
+impl<'a> LogsLocation<'a> {
+    pub fn parse(location: &'a str) -> LogsLocation<'a> {
+        let start = location.match_indices("AWSLogs/").map(|(i, _)| i).find(|&i| i == 0 || location[..i].ends_with('/'));
+        let Some(start) = start else {
+            return LogsLocation { prefix: format!("{}/", location.trim_end_matches('/')), account: None, region: None };
+        };
+        let mut folders = location[start + "AWSLogs/".len()..].split('/').filter(|f| !f.is_empty());
+        let account = folders.next();
+        let region = match folders.next() {
+            Some("elasticloadbalancing") => folders.next(),
+            _ => None,
+        };
+        LogsLocation { prefix: location[..start].to_owned(), account, region }
+    }
+}
+
 /// Whether a directory walk or a prefix listing should read this file.
 pub fn is_connection_log_name(path_or_key: &str) -> bool {
     LogFileKind::of_name(path_or_key) == LogFileKind::Connection
@@ -149,6 +177,17 @@ pub fn may_overlap(path_or_key: &str, since: Option<DateTime<Utc>>, until: Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_logs_location_is_read_at_its_prefix_or_its_full_depth() {
+        let full = LogsLocation::parse("s3://b/p/AWSLogs/123456789012/elasticloadbalancing/us-east-1/");
+        assert_eq!(full, LogsLocation { prefix: "s3://b/p/".into(), account: Some("123456789012"), region: Some("us-east-1") });
+        assert_eq!(LogsLocation::parse("s3://b/p").prefix, "s3://b/p/");
+        assert_eq!(LogsLocation::parse("s3://b/p/").prefix, "s3://b/p/");
+        let bucket = LogsLocation::parse("s3://b/AWSLogs/1");
+        assert_eq!((bucket.prefix.as_str(), bucket.account, bucket.region), ("s3://b/", Some("1"), None));
+        assert_eq!(LogsLocation::parse("s3://b/MyAWSLogs/x").prefix, "s3://b/MyAWSLogs/x/");
+    }
 
     const REAL: &str = "AWSLogs/347414000000/elasticloadbalancing/eu-central-1/2024/02/07/conn_log_347414000000_elasticloadbalancing_eu-central-1_app.my-lb.5ede558f4b0e97a9_20240207T0955Z_10.43.1.2_b38hdhc6.log.gz";
 

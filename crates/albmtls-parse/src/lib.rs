@@ -21,7 +21,7 @@ mod spaces;
 pub mod status;
 pub mod time;
 
-pub use filter::{Filter, StatusFilter};
+pub use filter::{Filter, FilterError, StatusFilter};
 pub use lines::{Lines, lines};
 pub use record::{Field, MAX_LINE, ParseError, Problem, Record, is_blank, trim_line_end, unescape_subject};
 pub use simd::{Simd, SimdKernel, SimdLevel};

@@ -80,6 +80,44 @@ impl FailureCode {
     }
 }
 
+impl FailureCode {
+    /// The documented codes closest to `text` (ignoring case), best first, at most three:
+    /// those within a few edits of it, else those that contain it. Empty when none is
+    /// close, so a suggestion is never a guess.
+    pub fn nearest(text: &str) -> Vec<FailureCode> {
+        let text = text.to_ascii_lowercase();
+        let mut scored: Vec<(usize, FailureCode)> =
+            FailureCode::ALL.into_iter().map(|c| (edit_distance(&text, &c.as_str().to_ascii_lowercase()), c)).collect();
+        scored.sort();
+        // A third of the code's length, at least 2: "ClientCertExpird" is one edit away,
+        // "Expired" is not a near miss of anything and falls to the substring rule.
+        // Only the best and those almost as good: a runner-up far behind is noise.
+        let best = scored.first().map_or(0, |(d, _)| *d);
+        let close: Vec<FailureCode> =
+            scored.iter().filter(|(d, c)| *d <= (c.as_str().len() / 3).max(2) && *d <= best + 1).map(|(_, c)| *c).take(3).collect();
+        if !close.is_empty() || text.len() < 3 {
+            return close;
+        }
+        FailureCode::ALL.into_iter().filter(|c| c.as_str().to_ascii_lowercase().contains(&text)).take(3).collect()
+    }
+}
+
+/// Levenshtein distance between two ASCII strings (codes are short: a row is enough).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, &ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
 impl fmt::Display for FailureCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -204,6 +242,17 @@ mod tests {
             assert_eq!(VerifyStatus::parse(code.status_text().as_bytes()), VerifyStatus::Failed(code));
             assert_eq!(format!("Failed:{code}"), code.status_text());
         }
+    }
+
+    #[test]
+    fn near_misses_find_the_closest_documented_codes() {
+        assert_eq!(FailureCode::nearest("ClientCertExpird"), [FailureCode::ClientCertExpired]);
+        assert_eq!(FailureCode::nearest("clientcertexpired")[0], FailureCode::ClientCertExpired);
+        assert_eq!(FailureCode::nearest("Expired"), [FailureCode::ClientCertExpired]);
+        assert_eq!(FailureCode::nearest("Crl"), [FailureCode::ClientCertCrlHit, FailureCode::ClientCertCrlProcessingError]);
+        assert!(FailureCode::nearest("Zebra").is_empty());
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
     }
 
     #[test]

@@ -43,7 +43,9 @@ pub fn parse_timestamp(text: &[u8]) -> Option<Micros> {
 /// A time or duration a user typed that cannot be understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
-    #[error("`{0}` is not a time: use RFC 3339 (2026-11-02T10:00:00Z), a date (2026-11-02) or an age (2h, 30m, 1d)")]
+    #[error(
+        "`{0}` is not a time: use RFC 3339 (2026-11-02T10:00:00Z; without an offset, UTC), a date (2026-11-02) or an age (2h or -2h, 30m, 1d)"
+    )]
     NotATime(String),
     #[error("`{0}` is out of the range of times albmtls can represent")]
     OutOfRange(String),
@@ -101,9 +103,9 @@ fn format_utc(micros: Micros) -> String {
         .unwrap_or_else(|| micros.to_string())
 }
 
-/// A time as users type it: RFC 3339 (`2026-11-02T10:00:00Z`, any offset), ALB's own
-/// layout, a date (`2026-11-02`, midnight UTC) or an age before `now` (`2h`, `30m`,
-/// `1d 12h`).
+/// A time as users type it: RFC 3339 (`2026-11-02T10:00:00Z`, any offset), the same
+/// without an offset (UTC), ALB's own layout, a date (`2026-11-02`, midnight UTC) or an
+/// age before `now` (`2h`, `-2h`, `30m`, `1d 12h`).
 pub fn parse_user_time(text: &str, now: Micros) -> Result<Micros, TimeError> {
     let text = text.trim();
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
@@ -112,10 +114,18 @@ pub fn parse_user_time(text: &str, now: Micros) -> Result<Micros, TimeError> {
     if let Some(t) = parse_timestamp(text.as_bytes()) {
         return Ok(t);
     }
+    // A time without an offset is UTC, as every time albmtls shows is.
+    for layout in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, layout) {
+            return Ok(t.and_utc().timestamp_micros());
+        }
+    }
     if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros());
     }
-    if let Ok(age) = humantime::parse_duration(text) {
+    // An age, `2h`, also written as an offset from now, `-2h`.
+    let age = text.strip_prefix('-').unwrap_or(text);
+    if let Ok(age) = humantime::parse_duration(age) {
         let age = Micros::try_from(age.as_micros()).map_err(|_| TimeError::OutOfRange(text.to_owned()))?;
         return now.checked_sub(age).ok_or_else(|| TimeError::OutOfRange(text.to_owned()));
     }
@@ -241,6 +251,10 @@ mod tests {
         assert_eq!(at("2h"), at("2026-11-02T10:00:00Z"));
         assert_eq!(at("1d"), at("2026-11-01T12:00:00Z"));
         assert_eq!(at("2026-11-02"), at("2026-11-02T00:00:00Z"));
+        assert_eq!(at("-2h"), at("2h"));
+        assert_eq!(at("2026-11-02T05:00:00"), at("2026-11-02T05:00:00Z"), "no offset: UTC");
+        assert_eq!(at("2026-11-02 05:00:00.5"), at("2026-11-02T05:00:00.5Z"));
+        assert_eq!(at("2026-11-02T05:00"), at("2026-11-02T05:00:00Z"));
         assert!(parse_user_time("yesterday", now).unwrap_err().to_string().contains("RFC 3339"));
         assert_eq!(parse_user_time("99999999999d", now), Err(TimeError::OutOfRange("99999999999d".to_owned())));
     }

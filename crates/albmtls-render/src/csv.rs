@@ -6,6 +6,9 @@ use std::io::{self, Write};
 use albmtls_report::Report;
 use albmtls_report::report::format_time;
 
+/// The `status` of a row that names an input with an error rather than a status.
+const INPUT_ERROR: &str = "(input error)";
+
 pub(crate) fn write_csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut csv = ::csv::Writer::from_writer(out);
     let header = [
@@ -37,6 +40,14 @@ pub(crate) fn write_csv(report: &Report, out: &mut dyn Write) -> io::Result<()> 
             failure.and_then(|f| f.top_subjects.first()).map(|s| s.subject.clone()).unwrap_or_default(),
             failure.map(|f| f.remediation.summary.to_owned()).unwrap_or_default(),
         ];
+        csv.write_record(&row).map_err(io::Error::other)?;
+    }
+    // Inputs that could not be read (or not to the end) follow the statuses, one row
+    // each, so a spreadsheet of the report shows what it is missing.
+    for error in &report.skipped.input_errors {
+        let mut row: Vec<String> = vec![String::new(); header.len()];
+        row[0] = INPUT_ERROR.to_owned();
+        row[header.len() - 1] = format!("{}: {} (after line {})", error.input, error.message, error.after_line);
         csv.write_record(&row).map_err(io::Error::other)?;
     }
     csv.flush()

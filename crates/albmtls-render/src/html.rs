@@ -16,6 +16,7 @@ use albmtls_parse::remediation::{self, Remediation};
 use albmtls_report::Report;
 use albmtls_report::report::{Failure, format_bucket, format_time};
 
+use crate::Provenance;
 use crate::escape::for_people;
 use crate::{percent, plural};
 
@@ -25,7 +26,7 @@ use crate::{percent, plural};
 /// failure code its counts, top clients and subjects, first and last time seen, a
 /// timeline chart and the remediation steps; and what was not counted (malformed lines,
 /// skipped files, input errors).
-pub fn write_html(report: &Report, title: &str, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_html(report: &Report, title: &str, made: Option<&Provenance>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "<!DOCTYPE html>")?;
     writeln!(out, "<html lang=\"en\">")?;
     writeln!(out, "<head>")?;
@@ -35,8 +36,9 @@ pub fn write_html(report: &Report, title: &str, out: &mut dyn Write) -> io::Resu
     writeln!(out, "<style>{STYLE}</style>")?;
     writeln!(out, "</head>")?;
     writeln!(out, "<body>")?;
-    write_header(report, title, out)?;
+    write_header(report, title, made, out)?;
     write_statuses(report, out)?;
+    write_timeline(report, out)?;
     if !report.failures.is_empty() {
         write_failures(report, out)?;
     }
@@ -78,7 +80,7 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fo
 footer { margin-top: 2em; color: #59636e; font-size: 0.85em; }
 ";
 
-fn write_header(report: &Report, title: &str, out: &mut dyn Write) -> io::Result<()> {
+fn write_header(report: &Report, title: &str, made: Option<&Provenance>, out: &mut dyn Write) -> io::Result<()> {
     let failed = report.failed_records();
     writeln!(out, "<header>")?;
     writeln!(out, "<h1>{}</h1>", text(title))?;
@@ -96,6 +98,22 @@ fn write_header(report: &Report, title: &str, out: &mut dyn Write) -> io::Result
         failed,
         percent(failed, report.records),
     )?;
+    if let Some(made) = made {
+        let span = match made.input_span {
+            Some((first, last)) => format!("the inputs span {} to {}", format_time(first), format_time(last)),
+            None => "the inputs hold no records".to_owned(),
+        };
+        writeln!(
+            out,
+            "<p class=\"muted made\">Made {} by albmtls {} with <code>{}</code>; {span}.</p>",
+            text(&made.generated_at),
+            text(&made.version),
+            text(&made.command_line),
+        )?;
+    }
+    if !report.missing_shards.is_empty() {
+        writeln!(out, "<p class=\"note\">{}</p>", text(&crate::missing_shards_note(&report.missing_shards)))?;
+    }
     writeln!(out, "<table class=\"totals\"><tr>")?;
     let not_counted = report.malformed + report.skipped.overlong_lines;
     for (value, label, class) in [
@@ -279,7 +297,34 @@ const PLOT_BOTTOM: f64 = 30.0;
 /// Bars of `status`'s records per timeline bucket, as inline SVG.
 fn write_chart(report: &Report, axis: &TimeAxis, status: &StatusKey, out: &mut dyn Write) -> io::Result<()> {
     let counts: Vec<u64> = report.timeline.iter().map(|row| row.count(status)).collect();
-    let max = counts.iter().copied().max().unwrap_or(0);
+    write_bars(report, axis, status.text(), &[(&counts, "#d1242f")], out)
+}
+
+/// The overall timeline: every record per bucket, failed ones in front, so an outage
+/// (no records at all) shows as clearly as a burst of failures.
+fn write_timeline(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "<section id=\"timeline\">")?;
+    writeln!(out, "<h2>Timeline</h2>")?;
+    if report.timeline.is_empty() {
+        return writeln!(out, "<p class=\"muted\">No records.</p>\n</section>");
+    }
+    let axis = TimeAxis::of(report);
+    let all: Vec<u64> = report.timeline.iter().map(|row| row.total()).collect();
+    let failed: Vec<u64> = report.timeline.iter().map(|row| row.failed()).collect();
+    write_bars(report, &axis, "All records", &[(&all, "#8c959f"), (&failed, "#d1242f")], out)?;
+    writeln!(
+        out,
+        "<p class=\"muted\">Grey: every record; red: failed. {} buckets of {}, empty ones included.</p>",
+        report.timeline.len(),
+        report.bucket
+    )?;
+    writeln!(out, "</section>")
+}
+
+/// Bar series drawn over each other (the first sets the scale), one bar per timeline
+/// bucket, as inline SVG.
+fn write_bars(report: &Report, axis: &TimeAxis, what: &str, series: &[(&[u64], &str)], out: &mut dyn Write) -> io::Result<()> {
+    let max = series.first().and_then(|(counts, _)| counts.iter().copied().max()).unwrap_or(0);
     let plot_width = CHART_WIDTH - PLOT_LEFT - PLOT_RIGHT;
     let plot_height = CHART_HEIGHT - PLOT_TOP - PLOT_BOTTOM;
     let baseline = PLOT_TOP + plot_height;
@@ -288,7 +333,7 @@ fn write_chart(report: &Report, axis: &TimeAxis, status: &StatusKey, out: &mut d
     let bar_width = if slot_width >= 4.0 { slot_width * 0.8 } else { slot_width.max(0.5) };
     let first = report.timeline.first().map(|row| format_bucket(row.start)).unwrap_or_default();
     let last = report.timeline.last().map(|row| format_bucket(row.start)).unwrap_or_default();
-    let label = format!("{status}: records per {} bucket, at most {max}, from {first} to {last}", report.bucket);
+    let label = format!("{what}: records per {} bucket, at most {max}, from {first} to {last}", report.bucket);
 
     writeln!(out, "<div class=\"chart\">")?;
     writeln!(
@@ -301,17 +346,19 @@ fn write_chart(report: &Report, axis: &TimeAxis, status: &StatusKey, out: &mut d
     writeln!(out, "<line x1=\"{PLOT_LEFT}\" y1=\"{PLOT_TOP}\" x2=\"{}\" y2=\"{PLOT_TOP}\" stroke=\"#d0d7de\"/>", PLOT_LEFT + plot_width)?;
     writeln!(out, "<line x1=\"{PLOT_LEFT}\" y1=\"{baseline}\" x2=\"{}\" y2=\"{baseline}\" stroke=\"#8c959f\"/>", PLOT_LEFT + plot_width)?;
     if max > 0 {
-        for (&count, &slot) in counts.iter().zip(&axis.slots) {
-            if count == 0 {
-                continue;
+        for (counts, colour) in series {
+            for (&count, &slot) in counts.iter().zip(&axis.slots) {
+                if count == 0 {
+                    continue;
+                }
+                let height = count as f64 / max as f64 * plot_height;
+                writeln!(
+                    out,
+                    "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{bar_width:.2}\" height=\"{height:.2}\" fill=\"{colour}\"/>",
+                    PLOT_LEFT + slot as f64 * slot_width,
+                    baseline - height,
+                )?;
             }
-            let height = count as f64 / max as f64 * plot_height;
-            writeln!(
-                out,
-                "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{bar_width:.2}\" height=\"{height:.2}\" fill=\"#d1242f\"/>",
-                PLOT_LEFT + slot as f64 * slot_width,
-                baseline - height,
-            )?;
         }
     }
     writeln!(out, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#59636e\">{max}</text>", PLOT_LEFT - 6.0, PLOT_TOP + 4.0)?;

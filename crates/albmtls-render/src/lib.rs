@@ -102,6 +102,22 @@ pub struct ReportView<'a> {
     /// The share of the inputs this run read (`2/8`), recorded in partial files.
     pub shard: Option<&'a str>,
     pub style: TableStyle,
+    /// How the report was made, for formats that state it (HTML).
+    pub made: Option<&'a Provenance>,
+}
+
+/// When and how a report was made, so a page found in a mailbox or on a wiki says what
+/// it is.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    /// When it was made, RFC 3339 UTC.
+    pub generated_at: String,
+    /// The command line, as typed (quoted where the shell would need it).
+    pub command_line: String,
+    /// The albmtls version.
+    pub version: String,
+    /// Times of the earliest and latest record read, whether or not the filters kept it.
+    pub input_span: Option<(albmtls_parse::Micros, albmtls_parse::Micros)>,
 }
 
 /// Writes the report in `format`.
@@ -114,13 +130,19 @@ pub fn write_report(view: &ReportView<'_>, format: ReportFormat, out: &mut dyn W
             serde_json::to_writer_pretty(&mut *out, view.report)?;
             writeln!(out)
         }
-        ReportFormat::Html => html::write_html(view.report, "albmtls report", out),
+        ReportFormat::Html => html::write_html(view.report, "albmtls report", view.made, out),
         ReportFormat::Prometheus => prom::write_prometheus(view.report, out),
         ReportFormat::Partial => {
             Partial::write_json(view.aggregate, view.shard, out)?;
             writeln!(out)
         }
     }
+}
+
+/// What a merge that went without some shards says about its counts.
+pub(crate) fn missing_shards_note(missing: &[String]) -> String {
+    let (s, are) = if missing.len() == 1 { ("", "is") } else { ("s", "are") };
+    format!("Incomplete: shard{s} {} of the run {are} missing from this merge; the counts cover only the other shards.", missing.join(", "))
 }
 
 /// `s` for counts other than one.

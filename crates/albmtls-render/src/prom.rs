@@ -74,8 +74,16 @@ pub fn write_prometheus(report: &Report, out: &mut dyn Write) -> io::Result<()> 
     writeln!(out, "albmtls_filtered_out_records {}", report.filtered_out)?;
     gauge(out, "albmtls_inputs_read", "Inputs (files, objects, streams) read.")?;
     writeln!(out, "albmtls_inputs_read {}", report.inputs_read)?;
+    gauge(out, "albmtls_missing_shards", "Shards of a sharded run that this merged report goes without (albmtls merge --allow-missing).")?;
+    writeln!(out, "albmtls_missing_shards {}", report.missing_shards.len())?;
     gauge(out, "albmtls_input_errors", "Inputs that could not be opened or were cut short by an error.")?;
     writeln!(out, "albmtls_input_errors {}", report.skipped.input_errors.len())?;
+    if !report.skipped.input_errors.is_empty() {
+        gauge(out, "albmtls_input_error", "1 for each input that could not be opened or was cut short (see the report for why).")?;
+        for error in &report.skipped.input_errors {
+            writeln!(out, "albmtls_input_error{{input=\"{}\"}} 1", label_value(&error.input))?;
+        }
+    }
     gauge(out, "albmtls_skipped_files", "Files skipped because they are not connection logs, by kind.")?;
     for (kind, n) in [
         ("access_log_or_other", report.skipped.files_not_connection_logs),

@@ -6,7 +6,7 @@ use albmtls_parse::StatusKey;
 use albmtls_parse::remediation;
 use albmtls_report::Report;
 use albmtls_report::report::{Failure, format_bucket, format_time};
-use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table, presets};
+use comfy_table::{Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, Width, presets};
 
 use std::borrow::Cow;
 
@@ -42,6 +42,15 @@ impl Tables {
     /// Text from the inputs, escaped for where it is shown.
     fn text(self, text: &str) -> Cow<'_, str> {
         if self.markdown { for_markdown(text) } else { for_people(text) }
+    }
+
+    /// Keeps column `index` at least as wide as its widest entry, so that a narrow
+    /// terminal wraps the other columns and never splits a status name.
+    fn keep_whole(table: &mut Table, index: usize, entries: impl Iterator<Item = usize>) {
+        let widest = entries.max().unwrap_or(0);
+        if let Some(column) = table.column_mut(index) {
+            column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(u16::try_from(widest + 2).unwrap_or(u16::MAX))));
+        }
     }
 
     fn header_cell(self, text: &str) -> Cell {
@@ -93,6 +102,9 @@ pub(crate) fn write_tables(report: &Report, t: Tables, out: &mut dyn Write) -> i
         percent(report.failed_records(), report.records),
     )?;
     write_skipped_summary(report, out)?;
+    if !report.missing_shards.is_empty() {
+        writeln!(out, "{}", crate::missing_shards_note(&report.missing_shards))?;
+    }
 
     t.heading(out, "Verify status")?;
     let mut table = t.new_table(&["status", "count", "share %", "meaning"]);
@@ -105,6 +117,7 @@ pub(crate) fn write_tables(report: &Report, t: Tables, out: &mut dyn Write) -> i
             Cell::new(summary),
         ]);
     }
+    Tables::keep_whole(&mut table, 0, report.statuses.iter().map(|s| t.text(s.status.text()).chars().count()));
     writeln!(out, "{table}")?;
 
     if !report.failures.is_empty() {
@@ -120,6 +133,7 @@ pub(crate) fn write_tables(report: &Report, t: Tables, out: &mut dyn Write) -> i
                 Cell::new(format_time(f.last_seen)),
             ]);
         }
+        Tables::keep_whole(&mut table, 0, report.failures.iter().map(|f| t.text(f.status.text()).chars().count()));
         writeln!(out, "{table}")?;
         for failure in &report.failures {
             write_failure(failure, t, out)?;
@@ -157,9 +171,21 @@ fn write_failure(f: &Failure, t: Tables, out: &mut dyn Write) -> io::Result<()> 
 /// Timeline columns: total, Success, all failures, then the most frequent failure codes.
 const TIMELINE_CODE_COLUMNS: usize = 4;
 
+/// Width of the timeline's first four columns (bucket start, records, Success, failed)
+/// with their borders, and of one more code column, in a table of typical counts.
+const TIMELINE_FIXED_WIDTH: u16 = 50;
+const TIMELINE_CODE_WIDTH: u16 = 8;
+
 fn write_timeline(report: &Report, t: Tables, out: &mut dyn Write) -> io::Result<()> {
-    let codes: Vec<&StatusKey> = report.failures.iter().take(TIMELINE_CODE_COLUMNS).map(|f| &f.status).collect();
-    let code_headers: Vec<String> = codes.iter().map(|c| t.text(c.code().unwrap_or(c.text())).into_owned()).collect();
+    // In a terminal of known width, codes are abbreviated (a legend follows) and only as
+    // many code columns are shown as fit; elsewhere the table keeps its full headers.
+    let code_columns = match t.style.width {
+        Some(width) => usize::from(width.saturating_sub(TIMELINE_FIXED_WIDTH) / TIMELINE_CODE_WIDTH).min(TIMELINE_CODE_COLUMNS),
+        None => TIMELINE_CODE_COLUMNS,
+    };
+    let codes: Vec<&StatusKey> = report.failures.iter().take(code_columns).map(|f| &f.status).collect();
+    let full: Vec<String> = codes.iter().map(|c| t.text(c.code().unwrap_or(c.text())).into_owned()).collect();
+    let code_headers = if t.style.width.is_some() { abbreviations(&full) } else { full.clone() };
     let mut header = vec!["bucket start", "records", "Success", "failed"];
     header.extend(code_headers.iter().map(String::as_str));
     let mut table = t.new_table(&header);
@@ -169,7 +195,43 @@ fn write_timeline(report: &Report, t: Tables, out: &mut dyn Write) -> io::Result
         cells.extend(codes.iter().map(|c| number(row.count(c))));
         table.add_row(cells);
     }
-    writeln!(out, "{table}")
+    Tables::keep_whole(&mut table, 0, report.timeline.iter().map(|row| format_bucket(row.start).len()));
+    writeln!(out, "{table}")?;
+    let legend: Vec<String> = code_headers
+        .iter()
+        .zip(&full)
+        .filter(|(short, long)| short != long)
+        .map(|(short, long)| format!("{short} = Failed:{long}"))
+        .collect();
+    if !legend.is_empty() {
+        writeln!(out, "{}", legend.join(", "))?;
+    }
+    Ok(())
+}
+
+/// Short column headers for failure codes: the capitals of a CamelCase code
+/// (`ClientCertExpired` -> `CCE`), numbered when two would read the same; short codes
+/// stay as they are.
+fn abbreviations(codes: &[String]) -> Vec<String> {
+    let mut taken: Vec<String> = Vec::new();
+    for code in codes {
+        let capitals: String = code.chars().filter(char::is_ascii_uppercase).collect();
+        let base = if code.chars().count() <= 6 {
+            code.clone()
+        } else if capitals.len() >= 2 {
+            capitals
+        } else {
+            code.chars().take(4).collect()
+        };
+        let mut short = base.clone();
+        let mut n = 2;
+        while taken.contains(&short) {
+            short = format!("{base}{n}");
+            n += 1;
+        }
+        taken.push(short);
+    }
+    taken
 }
 
 fn write_skipped_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -230,4 +292,16 @@ fn write_skipped_details(report: &Report, t: Tables, out: &mut dyn Write) -> io:
         writeln!(out, "{table}")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn abbreviated_codes_are_distinct() {
+        let codes: Vec<String> =
+            ["ClientCertInvalid", "ClientCertIncompatible", "ClientCertExpired", "Weird", "lowercasecode"].map(str::to_owned).to_vec();
+        assert_eq!(abbreviations(&codes), ["CCI", "CCI2", "CCE", "Weird", "lowe"]);
+    }
 }

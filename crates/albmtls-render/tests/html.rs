@@ -14,7 +14,7 @@ use render_fixture::{HOSTILE_SUBJECT, INPUT_NAME, WEIRD_STATUS};
 
 fn render(report: &Report, title: &str) -> String {
     let mut out = Vec::new();
-    write_html(report, title, &mut out).unwrap();
+    write_html(report, title, None, &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 

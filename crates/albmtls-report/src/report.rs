@@ -242,12 +242,15 @@ pub struct Report {
     /// Records by how many fields their line carried.
     pub field_counts: BTreeMap<usize, u64>,
     pub skipped: Skipped,
+    /// Shards (`2/8`) a merge was told to go without (`albmtls merge --allow-missing`):
+    /// the counts cover only the other shards' inputs.
+    pub missing_shards: Vec<String>,
 }
 
 impl Serialize for Report {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let counts: Vec<(StatusKey, u64)> = self.statuses.iter().map(|s| (s.status.clone(), s.count)).collect();
-        let mut s = serializer.serialize_struct("Report", 13)?;
+        let mut s = serializer.serialize_struct("Report", 14)?;
         s.serialize_field("records", &self.records)?;
         s.serialize_field("malformed", &self.malformed)?;
         s.serialize_field("filtered_out", &self.filtered_out)?;
@@ -261,6 +264,7 @@ impl Serialize for Report {
         s.serialize_field("timeline", &self.timeline)?;
         s.serialize_field("field_counts", &self.field_counts)?;
         s.serialize_field("skipped", &self.skipped)?;
+        s.serialize_field("missing_shards", &self.missing_shards)?;
         s.end()
     }
 }
@@ -303,6 +307,15 @@ impl Report {
                 timeline.entry(start).or_default().entry(status.text().to_owned()).or_insert_with(|| (status.clone(), 0)).1 += n;
             }
         }
+        // Every bucket from the first to the last, empty ones included: a bucket left out
+        // would make an outage look like steady traffic.
+        if let (Some(&first), Some(&last)) = (timeline.keys().next(), timeline.keys().next_back()) {
+            let mut start = first;
+            while start < last {
+                timeline.entry(start).or_default();
+                start += bucket.minutes();
+            }
+        }
 
         Report {
             records,
@@ -329,6 +342,7 @@ impl Report {
                 test_files: aggregate.skipped_files.test_files,
                 input_errors: aggregate.input_errors.clone(),
             },
+            missing_shards: Vec::new(),
         }
     }
 

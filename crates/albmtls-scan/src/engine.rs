@@ -12,7 +12,7 @@ use std::time::Instant;
 use albmtls_parse::keys::SkippedFiles;
 use albmtls_source::{chunks_in_run, decode};
 
-use crate::inputs::{Everything, Input, Listed, list_inputs};
+use crate::inputs::{Everything, Input, Listed, ListingError, list_inputs};
 use crate::options::ScanOptions;
 
 /// One input being read: its position in the run and its name for messages.
@@ -55,7 +55,7 @@ pub trait BlockSink: Send {
 /// Where a run reports what it is doing; the caller decides what, if anything, to show.
 pub trait Progress: Sync {
     /// A path could not be listed or opened; the run goes on without it.
-    fn listing_error(&self, message: &str);
+    fn listing_error(&self, error: &ListingError);
     /// Reading starts, over `inputs` inputs.
     fn start(&self, inputs: u64);
     /// One input is finished; `records` and `downloaded` (S3 body bytes) are running totals.
@@ -71,7 +71,10 @@ pub struct ScanOutcome<S> {
     pub sink: S,
     pub skipped_files: SkippedFiles,
     /// Paths that could not be listed or opened at all.
-    pub listing_errors: Vec<String>,
+    pub listing_errors: Vec<ListingError>,
+    /// Connection-log inputs the paths named, before sharding: 0 means the paths hold
+    /// no connection logs at all (an empty folder, a wrong prefix, only access logs).
+    pub inputs_listed: usize,
     /// Writing output failed (a closed pipe, a full disk); the run stopped there.
     pub output_error: Option<std::io::Error>,
 }
@@ -112,7 +115,7 @@ pub(crate) fn read_listed<B: BlockSink>(
     progress: &dyn Progress,
     new_sink: &(impl Fn() -> B + Sync),
 ) -> ScanOutcome<B> {
-    let Listed { inputs, skipped: skipped_files, errors: listing_errors, s3_stats } = listed;
+    let Listed { inputs, skipped: skipped_files, errors: listing_errors, s3_stats, listed: inputs_listed } = listed;
     for error in &listing_errors {
         progress.listing_error(error);
     }
@@ -172,7 +175,13 @@ pub(crate) fn read_listed<B: BlockSink>(
     tracing::debug!(elapsed_ms = merge_started.elapsed().as_millis() as u64, "worker results merged");
     progress.finish();
     tracing::info!(records = sink.records(), elapsed_ms = started.elapsed().as_millis() as u64, "all inputs read");
-    ScanOutcome { sink, skipped_files, listing_errors, output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()) }
+    ScanOutcome {
+        sink,
+        skipped_files,
+        listing_errors,
+        inputs_listed,
+        output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()),
+    }
 }
 
 /// Reads one input to its end (or its first error). Returns `Err` only when output

@@ -1,6 +1,8 @@
 //! Turning the paths of a run into the inputs to read, in the order to read them.
 
+use std::collections::HashSet;
 use std::io::Read;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use albmtls_parse::keys::{LogFileKind, SkippedFiles};
@@ -37,8 +39,42 @@ pub(crate) struct Listed {
     /// Each input with its place in the listing, in the order they are to be read.
     pub inputs: Vec<(usize, Input)>,
     pub skipped: SkippedFiles,
-    pub errors: Vec<String>,
+    pub errors: Vec<ListingError>,
     pub s3_stats: Option<Arc<S3Stats>>,
+    /// Connection-log inputs the paths name, before sharding.
+    pub listed: usize,
+}
+
+/// A path that could not be listed or opened at all; the run goes on without it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingError {
+    /// The path or URL, as given.
+    pub input: String,
+    /// What went wrong and what to do about it.
+    pub message: String,
+}
+
+impl std::fmt::Display for ListingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.input, self.message)
+    }
+}
+
+/// What makes two inputs the same, whatever paths named them: a local file by its
+/// canonical path, an S3 object by bucket and key.
+#[derive(PartialEq, Eq, Hash)]
+enum Identity {
+    Stdin,
+    File(PathBuf),
+    Object(String, String),
+    /// A skipped S3 object, by its URL.
+    SkippedObject(String),
+}
+
+impl Identity {
+    fn of_file(path: &std::path::Path) -> Identity {
+        Identity::File(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+    }
 }
 
 /// Which of the inputs a listing finds are read this time. A single run reads them all;
@@ -90,19 +126,36 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
     let mut skipped: Vec<(String, LogFileKind)> = Vec::new();
     let mut errors = Vec::new();
     let mut client: Option<Result<S3Client, String>> = None;
+    // Overlapping paths (a folder and a folder inside it, a file named twice) must not
+    // count an input twice: each is read once, where it is first listed.
+    let mut seen: HashSet<Identity> = HashSet::new();
     for path in &options.paths {
         let text = path.to_string_lossy();
         if !text.starts_with("s3://") {
             let expansion = expand_paths(std::slice::from_ref(path));
-            pending.extend(expansion.inputs.into_iter().filter(|input| selection.keep_local(input)).map(Pending::Local));
-            skipped.extend(expansion.skipped.into_iter().map(|(p, kind)| (p.display().to_string(), kind)));
-            errors.extend(expansion.errors.iter().map(ToString::to_string));
+            for input in expansion.inputs {
+                let identity = match &input {
+                    LocalInput::Stdin => Identity::Stdin,
+                    LocalInput::File(path) => Identity::of_file(path),
+                };
+                if seen.insert(identity) && selection.keep_local(&input) {
+                    pending.push(Pending::Local(input));
+                }
+            }
+            for (path, kind) in expansion.skipped {
+                if seen.insert(Identity::of_file(&path)) {
+                    skipped.push((path.display().to_string(), kind));
+                }
+            }
+            errors.extend(expansion.errors.iter().map(|e| ListingError { input: e.input(), message: e.problem() }));
             continue;
         }
         let location = match S3Location::parse(&text) {
             Ok(location) => location,
             Err(err) => {
-                errors.push(err.to_string());
+                let message = err.to_string();
+                let message = message.strip_prefix(&format!("{text}: ")).map(str::to_owned).unwrap_or(message);
+                errors.push(ListingError { input: text.into_owned(), message });
                 continue;
             }
         };
@@ -114,13 +167,22 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
         match listing {
             Ok(listing) => {
                 tracing::info!(%location, objects = listing.objects.len(), outside_time_range = listing.outside_time_range, "listed");
-                pending.extend(listing.objects.into_iter().filter(|object| selection.keep_s3(object)).map(Pending::S3));
-                skipped.extend(listing.skipped);
+                for object in listing.objects {
+                    if seen.insert(Identity::Object(object.bucket.clone(), object.key.clone())) && selection.keep_s3(&object) {
+                        pending.push(Pending::S3(object));
+                    }
+                }
+                for (url, kind) in listing.skipped {
+                    if seen.insert(Identity::SkippedObject(url.clone())) {
+                        skipped.push((url, kind));
+                    }
+                }
             }
-            Err(err) => errors.push(format!("{location}: {err}")),
+            Err(err) => errors.push(ListingError { input: location.to_string(), message: err }),
         }
     }
 
+    let listed = pending.len();
     let in_shard = |name: &str| options.shard.is_none_or(|shard| shard.includes(name));
     let mut skipped_files = SkippedFiles::default();
     for (name, kind) in &skipped {
@@ -158,5 +220,5 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
             Pending::S3(_) => opened.next().map(|object| (index, Input::S3(object))),
         })
         .collect();
-    Listed { inputs, skipped: skipped_files, errors, s3_stats }
+    Listed { inputs, skipped: skipped_files, errors, s3_stats, listed }
 }

@@ -25,5 +25,6 @@ mod records;
 pub use albmtls_source::MAX_LINE;
 pub use engine::{BlockSink, InputContext, Progress, ScanOutcome, StartError, scan_blocks};
 pub use follow::{FollowEnd, FollowOptions, Poll, follow_blocks};
+pub use inputs::ListingError;
 pub use options::{ScanOptions, Shard, ShardError};
 pub use records::{Sink, follow, read_block, scan};

@@ -21,7 +21,7 @@ pub trait Sink: Send {
     /// A record that passed the filter, from line `line_number` (1-based) of `input`.
     fn record(&mut self, input: &InputContext<'_>, line_number: u64, record: &Record<'_>) -> std::io::Result<()>;
     /// A record that did not pass the filter.
-    fn filtered_out(&mut self);
+    fn filtered_out(&mut self, record: &Record<'_>);
     /// A non-blank line that is not a connection-log record.
     fn malformed(&mut self, input: &InputContext<'_>, line_number: u64, line: &[u8], error: ParseError);
     fn blank(&mut self);
@@ -48,8 +48,8 @@ pub fn scan<S: Sink>(
     let keep_all = options.filter.keeps_everything();
     let filter = &options.filter;
     let outcome = scan_blocks(options, progress, || Lines { sink: new_sink(), simd, filter, keep_all, line_number: 0 })?;
-    let ScanOutcome { sink, skipped_files, listing_errors, output_error } = outcome;
-    Ok(ScanOutcome { sink: sink.sink, skipped_files, listing_errors, output_error })
+    let ScanOutcome { sink, skipped_files, listing_errors, inputs_listed, output_error } = outcome;
+    Ok(ScanOutcome { sink: sink.sink, skipped_files, listing_errors, inputs_listed, output_error })
 }
 
 /// Reads what `options` names now, then every new input as it appears (see
@@ -72,8 +72,12 @@ pub fn follow<S: Sink>(
         || Lines { sink: new_sink(), simd, filter, keep_all, line_number: 0 },
         |poll| {
             let Poll { number, inputs, outcome } = poll;
-            let ScanOutcome { sink, skipped_files, listing_errors, output_error } = outcome;
-            on_poll(Poll { number, inputs, outcome: ScanOutcome { sink: sink.sink, skipped_files, listing_errors, output_error } })
+            let ScanOutcome { sink, skipped_files, listing_errors, inputs_listed, output_error } = outcome;
+            on_poll(Poll {
+                number,
+                inputs,
+                outcome: ScanOutcome { sink: sink.sink, skipped_files, listing_errors, inputs_listed, output_error },
+            })
         },
     )
 }
@@ -179,7 +183,7 @@ impl<S: Sink, const KEEP_ALL: bool> SimdKernel for LineLoop<'_, S, KEEP_ALL> {
             // Matched by reference: binding the record by value copies a few hundred bytes.
             match &Record::parse_with(simd, line) {
                 Ok(record) if KEEP_ALL || filter.matches(record) => sink.record(input, line_number, record)?,
-                Ok(_) => sink.filtered_out(),
+                Ok(record) => sink.filtered_out(record),
                 Err(error) => sink.malformed(input, line_number, line, *error),
             }
         }

@@ -81,14 +81,26 @@ pub enum CommandArgs {
         after_help = "Examples:\n  albmtls completions bash > /etc/bash_completion.d/albmtls\n  albmtls completions zsh > \"${fpath[1]}/_albmtls\"\n  albmtls completions fish > ~/.config/fish/completions/albmtls.fish"
     )]
     Completions { shell: clap_complete::Shell },
-    /// Print the man page (roff).
-    #[command(after_help = "Example:\n  albmtls man > /usr/local/share/man/man1/albmtls.1")]
-    Man,
+    /// Print a man page (roff): albmtls's own, or a subcommand's; or write them all to a folder.
+    #[command(
+        after_help = "Examples:\n  albmtls man > /usr/local/share/man/man1/albmtls.1\n  albmtls man report | man -l -\n  albmtls man --dir /usr/local/share/man/man1"
+    )]
+    Man(ManArgs),
     /// Explain a tls_verify_status code and how to fix it.
     #[command(
         after_help = "Examples:\n  albmtls explain ClientCertExpired\n  albmtls explain Failed:ClientCertCrlHit\n  albmtls explain all"
     )]
     Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (`report`, `bundle check`, ...); none for albmtls's own.
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    pub command: Vec<String>,
+    /// Write every page (albmtls.1, albmtls-report.1, ...) to this folder instead.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -100,7 +112,7 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
     /// Worker threads (default: one per core).
-    #[arg(short = 'j', long, value_name = "N")]
+    #[arg(short = 'j', long, value_name = "N", help_heading = "Performance")]
     pub threads: Option<usize>,
     #[command(flatten)]
     pub s3: S3Args,
@@ -142,11 +154,11 @@ pub struct S3Args {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Filters")]
 pub struct FilterArgs {
-    /// Client address or CIDR network (repeatable).
-    #[arg(long = "ip", value_name = "ADDR|CIDR")]
+    /// Client address or CIDR network (repeatable, or comma-separated).
+    #[arg(long = "ip", value_name = "ADDR|CIDR", value_delimiter = ',')]
     pub ips: Vec<String>,
-    /// Status: a code (ClientCertExpired), `Failed:<code>`, `failed`, `success` or `-` (repeatable).
-    #[arg(long = "status", value_name = "STATUS")]
+    /// Status, any case: a code (ClientCertExpired, also undocumented ones), `Failed:<code>`, `failed`, `success` or `-` (repeatable, or comma-separated).
+    #[arg(long = "status", value_name = "STATUS", value_delimiter = ',')]
     pub statuses: Vec<String>,
     /// Shorthand for `--status failed`.
     #[arg(long)]
@@ -154,14 +166,17 @@ pub struct FilterArgs {
     /// Substring of the client certificate subject.
     #[arg(long, value_name = "TEXT")]
     pub subject: Option<String>,
-    /// Entries at or after this time: RFC 3339 (2026-11-02T10:00:00Z), a date (2026-11-02) or an age (2h, 30m, 1d).
-    #[arg(long, value_name = "TIME")]
+    /// Match --subject ignoring case.
+    #[arg(short = 'i', long, requires = "subject")]
+    pub ignore_case: bool,
+    /// Entries at or after this time: RFC 3339 (2026-11-02T10:00:00Z; no offset means UTC), a date (2026-11-02) or an age (2h or -2h, 30m, 1d).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub since: Option<String>,
     /// Entries before this time (same forms as --since).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub until: Option<String>,
-    /// Listener port (repeatable).
-    #[arg(long = "port", value_name = "PORT")]
+    /// Listener port (repeatable, or comma-separated).
+    #[arg(long = "port", value_name = "PORT", value_delimiter = ',')]
     pub ports: Vec<u16>,
 }
 
@@ -181,6 +196,7 @@ pub struct ReportArgs {
 
 /// How a report is shaped and where it goes; shared by `report` and `merge`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
 pub struct ReportOutputArgs {
     /// Output format (default: from --output's extension, else table).
     #[arg(long, value_enum)]
@@ -219,6 +235,10 @@ pub struct MergeArgs {
     /// or s3://bucket/key objects.
     #[arg(required = true, value_name = "PART")]
     pub parts: Vec<PathBuf>,
+    /// Merge the shards given even if some of a sharded run are missing; the report then
+    /// names the shards it lacks (without it, a gap is an error).
+    #[arg(long)]
+    pub allow_missing: bool,
     #[command(flatten)]
     pub output: ReportOutputArgs,
     #[command(flatten)]
@@ -230,16 +250,16 @@ pub struct GrepArgs {
     #[command(flatten)]
     pub scan: ScanArgs,
     /// Print only these fields, space-separated (names as in the AWS docs: client_ip,tls_verify_status,…).
-    #[arg(long, value_delimiter = ',', value_name = "FIELD,…", conflicts_with_all = ["json", "count"])]
+    #[arg(help_heading = "Output", long, value_delimiter = ',', value_name = "FIELD,…", conflicts_with_all = ["json", "count"])]
     pub fields: Vec<String>,
     /// Print one JSON object per matching record.
-    #[arg(long, conflicts_with = "count")]
+    #[arg(help_heading = "Output", long, conflicts_with = "count")]
     pub json: bool,
     /// Print only the number of matching records.
-    #[arg(short = 'c', long)]
+    #[arg(help_heading = "Output", short = 'c', long)]
     pub count: bool,
     /// Prefix each line with the input name and line number.
-    #[arg(short = 'H', long)]
+    #[arg(help_heading = "Output", short = 'H', long)]
     pub with_filename: bool,
     /// On a terminal, print control characters in lines as they are instead of escaped (`\x1b`); output into a pipe is always byte-exact.
     #[arg(long)]
@@ -423,9 +443,9 @@ pub struct AthenaArgs {
     #[arg(long, value_name = "YYYY-MM-DD", default_value = "2024-01-01")]
     pub start_day: chrono::NaiveDate,
     /// Restrict the report SQL to entries at or after this time (RFC 3339, a date, or an age such as 2h).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub since: Option<String>,
     /// Restrict the report SQL to entries before this time.
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub until: Option<String>,
 }

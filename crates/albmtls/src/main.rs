@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         Command::Doctor(doctor) => commands::doctor::run(doctor, &printer),
         Command::Athena(athena) => commands::athena::run(athena, &printer),
         Command::Completions(shell) => commands::generated::completions(*shell, &printer),
-        Command::Man => commands::generated::man(&printer),
+        Command::Man(man) => commands::generated::man(man, &printer),
     };
     match outcome {
         Ok(exit) => exit.into(),

@@ -15,6 +15,8 @@ use crate::settings::OutputSettings;
 pub struct Printer {
     stdout: Mutex<BufWriter<Stdout>>,
     pub color: bool,
+    /// See [`OutputSettings::table_width`].
+    pub table_width: Option<u16>,
     quiet: bool,
     progress: Option<ProgressBar>,
 }
@@ -24,6 +26,7 @@ impl Printer {
         Printer {
             stdout: Mutex::new(BufWriter::with_capacity(256 * 1024, io::stdout())),
             color: settings.color,
+            table_width: settings.table_width,
             quiet: settings.quiet,
             progress: settings.progress.then(ProgressBar::hidden),
         }
@@ -52,6 +55,14 @@ impl Printer {
         }
     }
 
+    /// Something the user asked to hear about, such as a crossed `--fail-on` threshold
+    /// (suppressed by `--quiet`; the exit status says it too).
+    pub fn notice(&self, message: &str) {
+        if !self.quiet {
+            self.eprint("notice", message);
+        }
+    }
+
     /// An error on stderr (always shown).
     pub fn error(&self, message: &str) {
         self.eprint("error", message);
@@ -63,7 +74,11 @@ impl Printer {
         let message: Vec<_> = message.split('\n').map(albmtls_render::escape::for_people).collect();
         let message = message.join("\n");
         let line = if self.color {
-            let colour = if level == "error" { "31" } else { "33" };
+            let colour = match level {
+                "error" => "31",
+                "warning" => "33",
+                _ => "36",
+            };
             format!("albmtls: \x1b[1;{colour}m{level}\x1b[0m: {message}")
         } else {
             format!("albmtls: {level}: {message}")
@@ -128,8 +143,8 @@ impl Printer {
 }
 
 impl albmtls_scan::Progress for Printer {
-    fn listing_error(&self, message: &str) {
-        self.error(message);
+    fn listing_error(&self, error: &albmtls_scan::ListingError) {
+        self.error(&error.to_string());
     }
 
     fn start(&self, inputs: u64) {

@@ -10,9 +10,10 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
+use albmtls_parse::keys::LogsLocation;
 use albmtls_parse::remediation::{self, Remediation};
 use albmtls_parse::{
-    FailureCode, Field, Filter, Micros, StatusFilter, TimeRange, filter::parse_ip_filter, parse_duration, parse_user_time,
+    FailureCode, Field, Filter, FilterError, Micros, StatusFilter, TimeRange, filter::parse_ip_filter, parse_duration, parse_user_time,
 };
 use albmtls_pki::{CrlFormat, Target};
 use albmtls_render::ReportFormat;
@@ -40,11 +41,13 @@ pub struct OutputSettings {
     pub progress: bool,
     /// 0: none, 1: info, 2 or more: debug.
     pub verbosity: u8,
+    /// The width tables on stdout must fit in; `None` into a pipe (tables keep their width).
+    pub table_width: Option<u16>,
 }
 
 impl OutputSettings {
     /// Plain stderr, for errors found before the settings are known.
-    pub const PLAIN: OutputSettings = OutputSettings { color: false, quiet: false, progress: false, verbosity: 0 };
+    pub const PLAIN: OutputSettings = OutputSettings { color: false, quiet: false, progress: false, verbosity: 0, table_width: None };
 }
 
 pub enum Command {
@@ -55,7 +58,13 @@ pub enum Command {
     Doctor(DoctorSettings),
     Athena(AthenaSettings),
     Completions(clap_complete::Shell),
-    Man,
+    Man(ManSettings),
+}
+
+/// `albmtls man`: one page to stdout (albmtls's own or a subcommand's), or all to a folder.
+pub enum ManSettings {
+    Page(Vec<String>),
+    All(PathBuf),
 }
 
 pub struct ReportSettings {
@@ -78,6 +87,8 @@ pub enum FollowView {
 
 pub struct MergeSettings {
     pub parts: Vec<PathBuf>,
+    /// Merge a sharded run with shards missing (`--allow-missing`).
+    pub allow_missing: bool,
     pub output: ReportOutput,
     /// How to reach S3, used only for `s3://` parts.
     pub s3: S3Options,
@@ -127,6 +138,8 @@ pub struct GrepSettings {
 /// `albmtls explain`: the catalogue entries asked for.
 pub struct ExplainSettings {
     pub entries: Vec<&'static Remediation>,
+    /// Said on stderr first: the code asked about is not documented.
+    pub warning: Option<String>,
     pub json: bool,
 }
 
@@ -193,7 +206,10 @@ impl Settings {
             CommandArgs::Explain(explain) => Command::Explain(explain_settings(explain)?),
             CommandArgs::Athena(athena) => Command::Athena(athena_settings(athena, now_micros)?),
             CommandArgs::Completions { shell } => Command::Completions(shell),
-            CommandArgs::Man => Command::Man,
+            CommandArgs::Man(man) => Command::Man(match man.dir {
+                Some(dir) => ManSettings::All(dir),
+                None => ManSettings::Page(man.command),
+            }),
             CommandArgs::Bundle(command) => Command::Doctor(doctor_settings(DoctorArgsOf::Bundle(command), now)?),
             CommandArgs::Cert(command) => Command::Doctor(doctor_settings(DoctorArgsOf::Cert(command), now)?),
             CommandArgs::Crl(command) => Command::Doctor(doctor_settings(DoctorArgsOf::Crl(command), now)?),
@@ -227,7 +243,23 @@ fn output_settings(global: &GlobalArgs) -> OutputSettings {
         ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
     };
     let progress = !global.quiet && global.verbose == 0 && std::io::stderr().is_terminal();
-    OutputSettings { color, quiet: global.quiet, progress, verbosity: global.verbose }
+    let terminal = std::io::stdout().is_terminal().then(|| terminal_size::terminal_size().map(|(w, _)| w.0));
+    let columns = std::env::var("COLUMNS").ok();
+    let table_width = table_width(terminal, columns.as_deref());
+    OutputSettings { color, quiet: global.quiet, progress, verbosity: global.verbose, table_width }
+}
+
+/// Tables fit a terminal (`terminal`: `Some` when stdout is one, with the width it
+/// reports), or the width `COLUMNS` asks for; a width of 0 (some terminals and CI
+/// runners report 0x0) or an unknown one means the classic 80 columns. Into a pipe
+/// without `COLUMNS`, tables keep their natural width.
+fn table_width(terminal: Option<Option<u16>>, columns: Option<&str>) -> Option<u16> {
+    const FALLBACK: u16 = 80;
+    let nonzero = |w: u16| if w == 0 { FALLBACK } else { w };
+    if let Some(columns) = columns.map(str::trim).filter(|c| !c.is_empty()) {
+        return Some(columns.parse::<u16>().map_or(FALLBACK, nonzero));
+    }
+    terminal.map(|size| size.map_or(FALLBACK, nonzero))
 }
 
 fn report_settings(args: ReportArgs, now: Micros) -> Result<ReportSettings> {
@@ -283,7 +315,12 @@ fn follow_options(args: &ScanArgs) -> Result<Option<FollowOptions>> {
 }
 
 fn merge_settings(args: MergeArgs) -> Result<MergeSettings> {
-    Ok(MergeSettings { parts: args.parts, output: report_output(args.output)?, s3: s3_options(args.s3)? })
+    Ok(MergeSettings {
+        parts: args.parts,
+        allow_missing: args.allow_missing,
+        output: report_output(args.output)?,
+        s3: s3_options(args.s3)?,
+    })
 }
 
 fn report_output(args: ReportOutputArgs) -> Result<ReportOutput> {
@@ -417,8 +454,10 @@ fn filter(args: FilterArgs, now: Micros) -> Result<Filter> {
         time: time_range(args.since.as_deref(), args.until.as_deref(), now)?,
         listener_ports: args.ports,
         subject: None,
+        subject_ignore_case: false,
     };
     Ok(match &args.subject {
+        Some(subject) if args.ignore_case => filter.with_subject_ignoring_case(subject),
         Some(subject) => filter.with_subject(subject),
         None => filter,
     })
@@ -432,41 +471,68 @@ fn time_range(since: Option<&str>, until: Option<&str>, now: Micros) -> Result<T
 }
 
 fn explain_settings(args: ExplainArgs) -> Result<ExplainSettings> {
-    Ok(ExplainSettings { entries: explained(&args.code)?, json: args.json })
+    let (entries, warning) = explained(&args.code)?;
+    Ok(ExplainSettings { entries, warning, json: args.json })
 }
 
-/// The entries `code` names: `all`, `unknown`, or a status as `--status` reads it.
-fn explained(code: &str) -> Result<Vec<&'static Remediation>> {
+/// The entries `code` names: `all`, `unknown`, or a status as `--status` reads it; with
+/// a warning when the code is not one AWS documents.
+fn explained(code: &str) -> Result<(Vec<&'static Remediation>, Option<String>)> {
     let code = code.trim();
     let failures = || FailureCode::ALL.iter().map(|c| remediation::for_code(*c));
     if code.eq_ignore_ascii_case("all") {
         let mut all: Vec<&Remediation> = failures().collect();
         all.extend([remediation::unknown_failure(), remediation::success(), remediation::absent()]);
-        return Ok(all);
+        return Ok((all, None));
     }
     if code.eq_ignore_ascii_case("unknown") {
-        return Ok(vec![remediation::unknown_failure()]);
+        return Ok((vec![remediation::unknown_failure()], None));
     }
-    let status = StatusFilter::parse(code).map_err(|_| {
-        let known: Vec<&str> = FailureCode::ALL.iter().map(|c| c.as_str()).collect();
-        anyhow::anyhow!("unknown code `{code}`; documented codes are: {}; or use `success`, `-`, `unknown` or `all`", known.join(", "))
+    let status = StatusFilter::parse(code).map_err(|err| match err {
+        FilterError::UnknownStatus { nearest, .. } => anyhow::anyhow!(
+            "unknown code `{code}`{}; `albmtls explain all` shows every code, or use `success`, `-` or `unknown`",
+            albmtls_parse::filter::did_you_mean(&nearest)
+        ),
+        other => other.into(),
     })?;
     Ok(match status {
-        StatusFilter::Success => vec![remediation::success()],
-        StatusFilter::Absent => vec![remediation::absent()],
-        StatusFilter::Code(code) => vec![remediation::for_code(code)],
-        StatusFilter::Exact(_) => vec![remediation::unknown_failure()],
-        StatusFilter::AnyFailure => failures().chain([remediation::unknown_failure()]).collect(),
+        StatusFilter::Success => (vec![remediation::success()], None),
+        StatusFilter::Absent => (vec![remediation::absent()], None),
+        StatusFilter::Code(code) => (vec![remediation::for_code(code)], None),
+        StatusFilter::Undocumented(undocumented) => {
+            let nearest = FailureCode::nearest(&undocumented);
+            let warning = format!(
+                "AWS does not document the code {undocumented}{}; what follows holds for any undocumented code",
+                albmtls_parse::filter::did_you_mean(&nearest)
+            );
+            (vec![remediation::unknown_failure()], Some(warning))
+        }
+        StatusFilter::AnyFailure => (failures().chain([remediation::unknown_failure()]).collect(), None),
     })
 }
 
 fn athena_settings(args: AthenaArgs, now: Micros) -> Result<AthenaSettings> {
-    let projection = match (args.account, args.region) {
-        (Some(account), Some(region)) => Some(Projection { account, region, start_day: args.start_day }),
-        _ => None,
-    };
     let range = time_range(args.since.as_deref(), args.until.as_deref(), now)?;
-    Ok(AthenaSettings { table: args.table, location: args.location, projection, range })
+    let (account, region) = match (args.account, args.region) {
+        (Some(account), Some(region)) => (account, region),
+        _ => return Ok(AthenaSettings { table: args.table, location: args.location, projection: None, range }),
+    };
+    // The projection's folders are built below the logging prefix; a location given down
+    // to AWSLogs/<account>/elasticloadbalancing/<region>/ (as `report` takes it) names
+    // the same prefix, and must agree with --account and --region.
+    let logs = LogsLocation::parse(&args.location);
+    for (option, given, in_location) in [("--account", &account, logs.account), ("--region", &region, logs.region)] {
+        if let Some(in_location) = in_location
+            && in_location != given
+        {
+            bail!(
+                "--location {} is under {in_location} but {option} is {given}: give the prefix logging was set up with (the part before AWSLogs/), or matching values",
+                args.location
+            );
+        }
+    }
+    let projection = Some(Projection { account, region, start_day: args.start_day });
+    Ok(AthenaSettings { table: args.table, location: logs.prefix, projection, range })
 }
 
 /// The doctor's subcommands, as clap gives them.
@@ -530,6 +596,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tables_fit_the_terminal_and_a_0x0_terminal_means_80_columns() {
+        assert_eq!(table_width(Some(Some(120)), None), Some(120));
+        assert_eq!(table_width(Some(Some(0)), None), Some(80));
+        assert_eq!(table_width(Some(None), None), Some(80));
+        assert_eq!(table_width(None, None), None);
+        assert_eq!(table_width(None, Some("100")), Some(100));
+        assert_eq!(table_width(Some(Some(120)), Some("0")), Some(80));
+        assert_eq!(table_width(None, Some("wide")), Some(80));
+    }
+
+    #[test]
     fn thresholds_users_type() {
         let t = threshold("failed>100").unwrap();
         assert_eq!((t.status, t.above), (StatusFilter::AnyFailure, 100));
@@ -547,13 +624,19 @@ mod tests {
 
     #[test]
     fn explain_reads_statuses_as_status_filters_do() {
-        let status = |code: &str| explained(code).unwrap().iter().map(|e| e.status).collect::<Vec<_>>();
+        let status = |code: &str| explained(code).unwrap().0.iter().map(|e| e.status).collect::<Vec<_>>();
         assert_eq!(status("clientcertcrlhit"), ["Failed:ClientCertCrlHit"]);
         assert_eq!(status("Failed:ClientCertCrlHit"), ["Failed:ClientCertCrlHit"]);
         assert_eq!(status("Success"), ["Success"]);
         assert_eq!(status("-"), ["-"]);
         assert_eq!(status("Failed:ClientCertRevoked"), [remediation::unknown_failure().status]);
-        assert_eq!(explained("all").unwrap().len(), FailureCode::ALL.len() + 3);
-        assert!(explained("Expired").unwrap_err().to_string().contains("unknown code `Expired`"));
+        assert_eq!(status("ClientCertRevoked"), [remediation::unknown_failure().status]);
+        assert_eq!(status("failed:clientcertcrlhit"), ["Failed:ClientCertCrlHit"]);
+        assert_eq!(explained("all").unwrap().0.len(), FailureCode::ALL.len() + 3);
+        let warning = explained("ClientCertExpird").unwrap().1.unwrap();
+        assert!(warning.contains("did you mean ClientCertExpired?"), "{warning}");
+        let error = explained("Client-Cert-Expired").unwrap_err().to_string();
+        assert!(error.contains("unknown code `Client-Cert-Expired`; did you mean ClientCertExpired?"), "{error}");
+        assert!(error.len() < 200, "the nearest codes, not the catalogue: {error}");
     }
 }

@@ -8,6 +8,9 @@ use crate::printer::Printer;
 use crate::settings::ExplainSettings;
 
 pub fn run(settings: &ExplainSettings, printer: &Printer) -> Result<Exit> {
+    if let Some(warning) = &settings.warning {
+        printer.warn(warning);
+    }
     let written = printer.with_stdout(|out| write_explain(&settings.entries, settings.json, out));
     Ok(match written.and_then(|()| printer.flush()) {
         Ok(()) => Exit::Ok,

@@ -3,13 +3,13 @@
 
 use std::borrow::Cow;
 
-use albmtls_parse::{Field, ParseError, Record, unescape_subject};
+use albmtls_parse::{Field, ParseError, Record, StatusFilter, unescape_subject};
 use albmtls_render::escape::bytes_for_people;
 use albmtls_scan::{FollowOptions, InputContext, Poll, Sink, follow, scan};
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{Exit, output_failed};
+use super::{Exit, Span, no_connection_logs, nothing_in_time_range, output_failed};
 use crate::printer::{InListingOrder, Printer, Spool};
 use crate::settings::{GrepOutput, GrepSettings};
 
@@ -26,6 +26,8 @@ struct GrepSink<'a> {
     malformed: u64,
     overlong: Overlong,
     errors: Vec<String>,
+    /// When the records the filters left out were written, to explain an empty result.
+    filtered_span: Span,
 }
 
 /// Lines skipped for being longer than the reader's limit: how many, and where the first
@@ -109,7 +111,9 @@ impl Sink for GrepSink<'_> {
         self.write_record(input, line_number, record)
     }
 
-    fn filtered_out(&mut self) {}
+    fn filtered_out(&mut self, record: &Record<'_>) {
+        self.filtered_span.add(record.time);
+    }
 
     fn malformed(&mut self, _: &InputContext<'_>, _: u64, _: &[u8], _: ParseError) {
         self.malformed += 1;
@@ -145,6 +149,7 @@ impl Sink for GrepSink<'_> {
         self.malformed += other.malformed;
         self.overlong.merge(other.overlong);
         self.errors.extend(other.errors);
+        self.filtered_span.merge(other.filtered_span);
     }
 }
 
@@ -208,6 +213,7 @@ impl<'a> GrepSink<'a> {
             malformed: 0,
             overlong: Overlong::default(),
             errors: Vec::new(),
+            filtered_span: Span::default(),
         }
     }
 }
@@ -221,7 +227,7 @@ pub fn run(settings: &GrepSettings, printer: &Printer) -> Result<Exit> {
     if let Some(err) = &outcome.output_error {
         return Ok(output_failed(printer, err));
     }
-    let GrepSink { matched, malformed, overlong, errors, .. } = outcome.sink;
+    let GrepSink { matched, malformed, overlong, errors, filtered_span, .. } = outcome.sink;
     let mut totals = Totals { matched, malformed, failed: !errors.is_empty() || !outcome.listing_errors.is_empty(), ..Totals::default() };
     totals.overlong.merge(overlong);
     if let Some(failed) = totals.print_count(settings, printer) {
@@ -231,6 +237,20 @@ pub fn run(settings: &GrepSettings, printer: &Printer) -> Result<Exit> {
         printer.error(error);
     }
     totals.warn_skipped(printer);
+    if matched == 0
+        && let Some(message) = nothing_in_time_range(settings.scan.filter.time, filtered_span)
+    {
+        printer.notice(&message);
+    }
+    if matched == 0 {
+        for warning in settings.scan.filter.statuses.iter().filter_map(StatusFilter::unseen_warning) {
+            printer.warn(&warning);
+        }
+    }
+    if outcome.inputs_listed == 0 {
+        printer.error(&no_connection_logs(&settings.scan.paths, &outcome.skipped_files));
+        return Ok(Exit::Error);
+    }
     Ok(if totals.failed {
         Exit::Error
     } else if matched == 0 {

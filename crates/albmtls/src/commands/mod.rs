@@ -34,3 +34,67 @@ pub fn output_failed(printer: &crate::printer::Printer, err: &std::io::Error) ->
         Exit::Error
     }
 }
+
+/// The earliest and latest time of some records, to say what inputs covered when no
+/// record passed the filters.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Span(Option<(albmtls_parse::Micros, albmtls_parse::Micros)>);
+
+impl Span {
+    #[inline]
+    pub fn add(&mut self, time: albmtls_parse::Micros) {
+        self.0 = Some(match self.0 {
+            Some((first, last)) => (first.min(time), last.max(time)),
+            None => (time, time),
+        });
+    }
+
+    pub fn merge(&mut self, other: Span) {
+        if let Some((first, last)) = other.0 {
+            self.add(first);
+            self.add(last);
+        }
+    }
+
+    pub fn get(self) -> Option<(albmtls_parse::Micros, albmtls_parse::Micros)> {
+        self.0
+    }
+}
+
+/// The error for paths that hold no connection log at all: an empty folder, a wrong
+/// prefix or a tree of access logs must not pass as "0 records".
+pub fn no_connection_logs(paths: &[std::path::PathBuf], skipped: &albmtls_parse::keys::SkippedFiles) -> String {
+    let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let kinds: Vec<String> = [
+        (skipped.access_logs_and_other, "access logs or other files"),
+        (skipped.health_check_logs, "health-check logs"),
+        (skipped.test_files, "ELB test files"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    let skipped_text = if kinds.is_empty() { "no files at all".to_owned() } else { kinds.join(", ") };
+    format!(
+        "no connection logs under {} ({} file{} skipped: {skipped_text}); connection logs are named conn_log_*: check the path or prefix, and that connection logging is on for the load balancer",
+        paths.join(", "),
+        skipped.total(),
+        if skipped.total() == 1 { "" } else { "s" },
+    )
+}
+
+/// Why a run that read records kept none of them, when the time filter is the reason.
+pub fn nothing_in_time_range(time: albmtls_parse::TimeRange, read: Span) -> Option<String> {
+    let (first, last) = read.get()?;
+    if time.is_all() || (time.contains(first) && time.contains(last)) {
+        return None;
+    }
+    let format = albmtls_report::report::format_time;
+    let asked = match (time.since(), time.until()) {
+        (Some(since), Some(until)) => format!("{} to {}", format(since), format(until)),
+        (Some(since), None) => format!("{} on", format(since)),
+        (None, Some(until)) => format!("before {}", format(until)),
+        (None, None) => return None,
+    };
+    Some(format!("no record is in the time range asked for ({asked}): the inputs span {} to {}", format(first), format(last)))
+}

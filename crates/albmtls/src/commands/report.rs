@@ -2,17 +2,18 @@
 //! folding partial files), then render, save and check it against thresholds.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use albmtls_parse::{ParseError, Record};
+use albmtls_parse::{ParseError, Record, StatusFilter};
 use albmtls_render::follow::{FollowFrame, write_json_line, write_screen};
-use albmtls_render::{ReportView, TableStyle, write_report};
+use albmtls_render::{Provenance, ReportView, TableStyle, write_report};
 use albmtls_report::{Aggregate, InputError, Partial, RecentChanges, Report};
 use albmtls_s3::{S3Client, S3Location, S3Object, S3Options};
-use albmtls_scan::{FollowOptions, InputContext, Poll, Sink, follow, scan};
-use anyhow::{Context, Result};
+use albmtls_scan::{FollowOptions, InputContext, ListingError, Poll, Shard, Sink, follow, scan};
+use anyhow::{Context, Result, bail};
 
-use super::{Exit, output_failed};
+use super::{Exit, Span, no_connection_logs, nothing_in_time_range, output_failed};
 use crate::files::{PARTIALS, read_all, read_limited, write_atomically};
 use crate::printer::Printer;
 use crate::settings::{Destination, FollowView, MergeSettings, ReportOutput, ReportSettings, Threshold};
@@ -20,7 +21,9 @@ use crate::settings::{Destination, FollowView, MergeSettings, ReportOutput, Repo
 /// The window of "last N minutes" changes a followed report shows.
 const RECENT_WINDOW: Duration = Duration::from_secs(5 * 60);
 
-struct ReportSink(Aggregate);
+/// The aggregate, and the time span of the records the filters left out (to explain an
+/// empty report; not part of the aggregate, which counts only what passed).
+struct ReportSink(Aggregate, Span);
 
 impl Sink for ReportSink {
     // Counts do not depend on the order; malformed-line samples are ordered by each
@@ -33,7 +36,8 @@ impl Sink for ReportSink {
         Ok(())
     }
 
-    fn filtered_out(&mut self) {
+    fn filtered_out(&mut self, record: &Record<'_>) {
+        self.1.add(record.time);
         self.0.filtered_out += 1;
     }
 
@@ -63,30 +67,77 @@ impl Sink for ReportSink {
 
     fn merge(&mut self, other: ReportSink) {
         self.0.merge(other.0);
+        self.1.merge(other.1);
     }
 }
 
-/// Reads all inputs into one aggregate (also used by tests of the parallel path).
-pub fn aggregate(settings: &ReportSettings, printer: &Printer) -> Result<(Aggregate, Vec<String>)> {
-    let outcome = scan(&settings.scan, printer, || ReportSink(Aggregate::new()))?;
-    let ReportSink(mut total) = outcome.sink;
+/// Reads all inputs into one aggregate. Paths that could not be listed are input errors
+/// of the aggregate (every format lists them), and returned apart as well.
+pub fn aggregate(settings: &ReportSettings, printer: &Printer) -> Result<Scanned> {
+    let outcome = scan(&settings.scan, printer, || ReportSink(Aggregate::new(), Span::default()))?;
+    let ReportSink(mut total, filtered_span) = outcome.sink;
     total.skipped_files.merge(&outcome.skipped_files);
-    Ok((total, outcome.listing_errors))
+    let listing_errors = as_input_errors(outcome.listing_errors);
+    total.input_errors.extend(listing_errors.iter().cloned());
+    total.input_errors.sort();
+    Ok(Scanned { aggregate: total, listing_errors, inputs_listed: outcome.inputs_listed, filtered_span })
+}
+
+/// Paths that could not be listed, as the input errors every report format lists.
+fn as_input_errors(errors: Vec<ListingError>) -> Vec<InputError> {
+    errors.into_iter().map(|e| InputError { input: e.input, after_line: 0, message: e.message }).collect()
+}
+
+/// What reading the inputs of a report gave.
+pub struct Scanned {
+    pub aggregate: Aggregate,
+    /// Paths that could not be listed at all (also in the aggregate's input errors).
+    pub listing_errors: Vec<InputError>,
+    /// Connection-log inputs found before sharding.
+    pub inputs_listed: usize,
+    /// When the records the filters left out were written.
+    pub filtered_span: Span,
 }
 
 pub fn run(settings: &ReportSettings, printer: &Printer) -> Result<Exit> {
     if let Some((options, view)) = &settings.follow {
         return run_followed(settings, options, *view, printer);
     }
-    let (aggregate, listing_errors) = aggregate(settings, printer)?;
+    let Scanned { aggregate, listing_errors, inputs_listed, filtered_span } = aggregate(settings, printer)?;
+    let no_inputs = (inputs_listed == 0).then(|| no_connection_logs(&settings.scan.paths, &aggregate.skipped_files));
+    let mut read = filtered_span;
+    if let Some((first, last)) = aggregate.time_span() {
+        read.add(first);
+        read.add(last);
+    }
+    let empty_because_of_time = if aggregate.records == 0 { nothing_in_time_range(settings.scan.filter.time, read) } else { None };
+    for warning in unseen_statuses(&aggregate, &settings.scan.filter.statuses) {
+        printer.warn(&warning);
+    }
     let shard = settings.scan.shard.map(|s| s.to_string());
-    finish(aggregate, !listing_errors.is_empty(), shard, &settings.output, &settings.scan.s3, printer)
+    let exit = finish(aggregate, &listing_errors, shard, Vec::new(), read, &settings.output, &settings.scan.s3, printer)?;
+    if let Some(message) = empty_because_of_time {
+        printer.notice(&message);
+    }
+    Ok(match no_inputs {
+        Some(message) => {
+            printer.error(&message);
+            Exit::Error
+        }
+        None => exit,
+    })
 }
 
 /// `albmtls merge`: folds partial files into the report a single run would give.
+///
+/// Each partial of a sharded run records its shard; the shards given must be distinct
+/// and, unless `--allow-missing`, complete: a shard counted twice or left out would give
+/// a report that looks whole and is not.
 pub fn merge(settings: &MergeSettings, printer: &Printer) -> Result<Exit> {
     let mut total = Aggregate::new();
     let mut client = None;
+    let mut shards = ShardSet::default();
+    let mut paths_seen: Vec<(PathBuf, String)> = Vec::new();
     for part in &settings.parts {
         let text = part.to_string_lossy();
         let (name, bytes) = if text.starts_with("s3://") {
@@ -96,11 +147,84 @@ pub fn merge(settings: &MergeSettings, printer: &Printer) -> Result<Exit> {
             };
             (text.to_string(), read_s3_object(client, &text)?)
         } else {
+            if let Ok(canonical) = std::fs::canonicalize(part) {
+                if let Some((_, earlier)) = paths_seen.iter().find(|(p, _)| *p == canonical) {
+                    bail!("{} and {earlier} are the same file: each partial may be merged once", part.display());
+                }
+                paths_seen.push((canonical, part.display().to_string()));
+            }
             read_all(part, PARTIALS)?
         };
-        total.merge(Partial::from_json(&name, &bytes)?.aggregate);
+        let partial = Partial::from_json(&name, &bytes)?;
+        shards.add(&name, partial.shard.as_deref())?;
+        total.merge(partial.aggregate);
     }
-    finish(total, false, None, &settings.output, &settings.s3, printer)
+    let missing = shards.missing();
+    if !missing.is_empty() && !settings.allow_missing {
+        bail!(
+            "shard{} {} of the run {} missing: the merge would cover only part of the inputs; pass every shard's partial, or --allow-missing to merge these (the report then names the missing shards)",
+            if missing.len() == 1 { "" } else { "s" },
+            missing.join(", "),
+            if missing.len() == 1 { "is" } else { "are" },
+        );
+    }
+    if !missing.is_empty() {
+        printer.warn(&format!(
+            "merged without shard{} {}: the report covers only the shards given",
+            if missing.len() == 1 { "" } else { "s" },
+            missing.join(", ")
+        ));
+    }
+    let mut span = Span::default();
+    if let Some((first, last)) = total.time_span() {
+        span.add(first);
+        span.add(last);
+    }
+    finish(total, &[], None, missing, span, &settings.output, &settings.s3, printer)
+}
+
+/// The shards of the partials given so far, to refuse duplicates and find gaps.
+#[derive(Default)]
+struct ShardSet {
+    /// The shard count of the run, and each shard seen with the file it came from.
+    sharded: Option<(u32, Vec<(u32, String)>)>,
+    /// A partial of an unsharded run, by name.
+    whole: Option<String>,
+}
+
+impl ShardSet {
+    fn add(&mut self, name: &str, shard: Option<&str>) -> Result<()> {
+        let Some(text) = shard else {
+            if let Some((count, seen)) = &self.sharded {
+                bail!("{name} is from an unsharded run but {} is shard {}/{count}: merge the partials of one run", seen[0].1, seen[0].0);
+            }
+            self.whole = Some(name.to_owned());
+            return Ok(());
+        };
+        let shard = Shard::parse(text).with_context(|| format!("{name}: the shard it records"))?;
+        if let Some(whole) = &self.whole {
+            bail!("{name} is shard {shard} but {whole} is from an unsharded run: merge the partials of one run");
+        }
+        let (count, seen) = self.sharded.get_or_insert_with(|| (shard.count(), Vec::new()));
+        if *count != shard.count() {
+            bail!(
+                "{name} is shard {shard} but {} is shard {}/{count}: merge the partials of one run (one shard count)",
+                seen[0].1,
+                seen[0].0
+            );
+        }
+        if let Some((_, earlier)) = seen.iter().find(|(index, _)| *index == shard.index()) {
+            bail!("shard {shard} is given twice ({earlier} and {name}): its records would be counted twice");
+        }
+        seen.push((shard.index(), name.to_owned()));
+        Ok(())
+    }
+
+    /// The shards of the run that no partial covers, as `I/N`.
+    fn missing(&self) -> Vec<String> {
+        let Some((count, seen)) = &self.sharded else { return Vec::new() };
+        (0..*count).filter(|i| !seen.iter().any(|(index, _)| index == i)).map(|i| format!("{i}/{count}")).collect()
+    }
 }
 
 /// Reads one whole object (a partial file: small) through the same streaming reader
@@ -116,21 +240,28 @@ fn read_s3_object(client: &S3Client, url: &str) -> Result<Vec<u8>> {
 }
 
 /// Renders or saves the aggregate, then applies the alert thresholds.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     aggregate: Aggregate,
-    listing_failed: bool,
+    listing_errors: &[InputError],
     shard: Option<String>,
+    missing_shards: Vec<String>,
+    input_span: Span,
     output: &ReportOutput,
     s3: &S3Options,
     printer: &Printer,
 ) -> Result<Exit> {
-    print_input_errors(&aggregate.input_errors, printer);
-    let report = Report::build(&aggregate, output.options);
-    let view = view(&report, &aggregate, shard.as_deref(), output, printer);
+    // Paths that could not be listed were reported as they were found.
+    let new_errors: Vec<InputError> = aggregate.input_errors.iter().filter(|e| !listing_errors.contains(e)).cloned().collect();
+    print_input_errors(&new_errors, printer);
+    let mut report = Report::build(&aggregate, output.options);
+    report.missing_shards = missing_shards;
+    let made = provenance(input_span);
+    let view = view(&report, &aggregate, shard.as_deref(), &made, output, printer);
     if let Err(err) = store(&view, output, s3, printer)? {
         return Ok(output_failed(printer, &err));
     }
-    Ok(verdict(&report, &aggregate, listing_failed, output, printer))
+    Ok(verdict(&report, &aggregate, output, printer))
 }
 
 /// `report --follow`: the report over everything read so far, shown after every poll.
@@ -140,21 +271,31 @@ fn run_followed(settings: &ReportSettings, options: &FollowOptions, show: Follow
     let following: Vec<String> = settings.scan.paths.iter().map(|p| p.display().to_string()).collect();
     let following = following.join(" ");
     let mut total = Aggregate::new();
+    let mut input_span = Span::default();
     let mut recent = RecentChanges::new(RECENT_WINDOW);
-    let mut listing_failed = false;
     let mut failure: Option<anyhow::Error> = None;
     let mut output_error: Option<std::io::Error> = None;
     follow(
         &settings.scan,
         options,
         printer,
-        || ReportSink(Aggregate::new()),
+        || ReportSink(Aggregate::new(), Span::default()),
         |poll: Poll<ReportSink>| {
             let Poll { number, inputs, outcome } = poll;
-            let ReportSink(mut read) = outcome.sink;
+            let ReportSink(mut read, filtered_span) = outcome.sink;
             read.skipped_files.merge(&outcome.skipped_files);
             print_input_errors(&read.input_errors, printer);
-            listing_failed |= !outcome.listing_errors.is_empty();
+            // A path that cannot be listed fails every poll; the report lists it once.
+            for error in as_input_errors(outcome.listing_errors) {
+                if !total.input_errors.contains(&error) {
+                    read.input_errors.push(error);
+                }
+            }
+            input_span.merge(filtered_span);
+            if let Some((first, last)) = read.time_span() {
+                input_span.add(first);
+                input_span.add(last);
+            }
             total.merge(read);
             let report = Report::build(&total, output.options);
             let frame = FollowFrame {
@@ -166,7 +307,8 @@ fn run_followed(settings: &ReportSettings, options: &FollowOptions, show: Follow
                 recent: &recent.update(Instant::now(), &report),
                 window: recent.window(),
             };
-            let view = view(&report, &total, shard.as_deref(), output, printer);
+            let made = provenance(input_span);
+            let view = view(&report, &total, shard.as_deref(), &made, output, printer);
             let shown = match show {
                 FollowView::Redraw => printer.with_stdout(|out| write_screen(&view, &frame, out)),
                 FollowView::JsonLines => printer.with_stdout(|out| write_json_line(&view, &frame, out)),
@@ -194,7 +336,7 @@ fn run_followed(settings: &ReportSettings, options: &FollowOptions, show: Follow
         return Ok(output_failed(printer, &err));
     }
     let report = Report::build(&total, output.options);
-    Ok(verdict(&report, &total, listing_failed, output, printer))
+    Ok(verdict(&report, &total, output, printer))
 }
 
 fn print_input_errors(errors: &[InputError], printer: &Printer) {
@@ -203,16 +345,27 @@ fn print_input_errors(errors: &[InputError], printer: &Printer) {
     }
 }
 
+/// When, how and by which version the report was made, and what its inputs span.
+fn provenance(input_span: Span) -> Provenance {
+    Provenance {
+        generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        command_line: command_line(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        input_span: input_span.get(),
+    }
+}
+
 fn view<'a>(
     report: &'a Report,
     aggregate: &'a Aggregate,
     shard: Option<&'a str>,
+    made: &'a Provenance,
     output: &ReportOutput,
     printer: &Printer,
 ) -> ReportView<'a> {
     let to_terminal = matches!(output.destination, Destination::Stdout);
-    let style = TableStyle { color: printer.color && to_terminal, width: None };
-    ReportView { report, aggregate, shard, style }
+    let style = TableStyle { color: printer.color && to_terminal, width: if to_terminal { printer.table_width } else { None } };
+    ReportView { report, aggregate, shard, style, made: Some(made) }
 }
 
 /// Writes the report where `output` says. The outer error is a failure to store the
@@ -233,22 +386,38 @@ fn store(view: &ReportView<'_>, output: &ReportOutput, s3: &S3Options, printer: 
 }
 
 /// Warnings about what the report could not cover, and the exit status: 2 when inputs
-/// failed, 1 when a `--fail-on` threshold is crossed, else 0.
-fn verdict(report: &Report, aggregate: &Aggregate, listing_failed: bool, output: &ReportOutput, printer: &Printer) -> Exit {
+/// failed (paths that could not be listed among them), 1 when a `--fail-on` threshold
+/// is crossed, else 0.
+fn verdict(report: &Report, aggregate: &Aggregate, output: &ReportOutput, printer: &Printer) -> Exit {
     if report.records == 0 && aggregate.malformed > 0 {
         printer.warn("no line could be read as a connection-log record: are these access logs rather than connection logs?");
     }
-    let crossed = crossed_thresholds(report, &output.thresholds);
-    for message in &crossed {
-        printer.error(message);
+    let threshold_statuses: Vec<StatusFilter> = output.thresholds.iter().map(|t| t.status.clone()).collect();
+    for warning in unseen_statuses(aggregate, &threshold_statuses) {
+        printer.warn(&format!("--fail-on: {warning}"));
     }
-    if listing_failed || !aggregate.input_errors.is_empty() {
+    let crossed = crossed_thresholds(report, &output.thresholds);
+    // Crossing a threshold is what --fail-on asks to hear about, not a failure of the run.
+    for message in &crossed {
+        printer.notice(message);
+    }
+    if !aggregate.input_errors.is_empty() {
         Exit::Error
     } else if !crossed.is_empty() {
         Exit::NoMatch
     } else {
         Exit::Ok
     }
+}
+
+/// A warning for each undocumented code asked for that no record has: most likely a
+/// typing mistake, which would otherwise give an empty report or a threshold never hit.
+fn unseen_statuses(aggregate: &Aggregate, statuses: &[StatusFilter]) -> Vec<String> {
+    statuses
+        .iter()
+        .filter(|filter| !aggregate.statuses().any(|(status, _)| filter.matches(&status.as_verify_status(), status.text().as_bytes())))
+        .filter_map(StatusFilter::unseen_warning)
+        .collect()
 }
 
 /// A message for every `--fail-on` threshold the report exceeds.
@@ -266,4 +435,20 @@ fn crossed_thresholds(report: &Report, thresholds: &[Threshold]) -> Vec<String> 
                 .then(|| format!("threshold crossed: --fail-on {} ({count} records, more than {})", threshold.text, threshold.above))
         })
         .collect()
+}
+
+/// The command line as typed, quoted where a shell would need it, for the report to say
+/// how it was made.
+fn command_line() -> String {
+    let quote = |arg: String| {
+        if !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c)) {
+            arg
+        } else {
+            format!("'{}'", arg.replace('\'', r"'\''"))
+        }
+    };
+    let mut args = std::env::args_os().map(|a| quote(a.to_string_lossy().into_owned()));
+    // The program as the user would type it, not the path it was found at.
+    let program = args.next().map(|_| "albmtls".to_owned());
+    program.into_iter().chain(args).collect::<Vec<_>>().join(" ")
 }

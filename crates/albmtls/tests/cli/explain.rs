@@ -24,11 +24,23 @@ fn all_lists_every_documented_code_and_json_matches() {
 }
 
 #[test]
-fn unknown_code_lists_the_known_ones() {
+fn an_undocumented_code_is_explained_with_the_nearest_documented_ones() {
     let run = TestDir::new().run(&["explain", "Expired"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("AWS does not document the code Expired; did you mean ClientCertExpired?"), "{}", run.stderr);
+    for typed in ["ClientCertRevoked", "Failed:ClientCertRevoked", "failed:clientcertrevoked"] {
+        let undocumented = TestDir::new().run(&["explain", typed]);
+        assert_eq!(undocumented.code, 0, "{typed}: {}", undocumented.stderr);
+        assert!(undocumented.stdout.contains("not documented") || undocumented.stdout.contains("undocumented"), "{}", undocumented.stdout);
+    }
+    let near = TestDir::new().run(&["explain", "Failed:ClientCertExpird"]);
+    assert!(near.stderr.contains("did you mean ClientCertExpired?"), "{}", near.stderr);
+}
+
+#[test]
+fn a_status_that_cannot_be_a_code_suggests_the_nearest_codes_not_the_catalogue() {
+    let run = TestDir::new().run(&["explain", "Client-Cert-Expired"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("unknown code `Expired`") && run.stderr.contains("ClientCertExpired"), "{}", run.stderr);
-    let undocumented = TestDir::new().run(&["explain", "Failed:ClientCertRevoked"]);
-    assert_eq!(undocumented.code, 0);
-    assert!(undocumented.stdout.contains("not documented") || undocumented.stdout.contains("undocumented"), "{}", undocumented.stdout);
+    assert!(run.stderr.contains("unknown code `Client-Cert-Expired`; did you mean ClientCertExpired?"), "{}", run.stderr);
+    assert!(run.stderr.lines().count() <= 2 && !run.stderr.contains("ClientCertMaxChainDepthExceeded"), "{}", run.stderr);
 }

@@ -116,3 +116,30 @@ fn guide_comparison_catches_a_changed_line() {
     assert!(matches(&shown, &["a 13 bytes".into(), "c!".into()]).is_err());
     assert!(matches(&["x".to_string()], &["x".into(), "extra".into()]).is_err());
 }
+
+#[test]
+fn the_doctor_chapter_says_where_every_input_comes_from() {
+    let guide = std::fs::read_to_string(repository().join("docs/user-guide.md")).unwrap();
+    let start = guide.find("## 3. Bundle and certificate checks").expect("the doctor chapter");
+    let chapter = &guide[start..];
+    for source in [
+        "aws elbv2 describe-trust-stores",
+        "aws elbv2 get-trust-store-ca-certificates-bundle",
+        "aws elbv2 describe-trust-store-revocations",
+        "aws elbv2 get-trust-store-revocation-content",
+        "aws s3 cp",
+        "ncat -l 8080 > request.txt",
+        "X-Amzn-Mtls-Clientcert-Leaf",
+        "sh docs/examples/doctor-pki.sh",
+    ] {
+        assert!(chapter.contains(source), "the doctor chapter shows `{source}`");
+    }
+}
+
+#[test]
+fn the_readme_installs_with_the_locked_dependencies_and_names_the_man_pages() {
+    let readme = std::fs::read_to_string(repository().join("README.md")).unwrap();
+    assert!(readme.contains("\ncargo install --locked --path crates/albmtls\n"), "README install line");
+    assert!(!readme.contains("cargo install --path"), "no unlocked install line is left");
+    assert!(readme.contains("albmtls man --dir"), "README says how to get the man pages");
+}

@@ -14,3 +14,5 @@ mod nightly;
 mod report;
 mod robustness;
 mod s3;
+mod trust;
+mod ux;

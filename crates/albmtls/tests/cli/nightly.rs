@@ -90,3 +90,72 @@ fn merge_refuses_files_that_are_not_partials() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("report.json: not an albmtls partial file"), "{}", run.stderr);
 }
+
+/// Writes the partials of `shards` of a `count`-way sharded run over `corpus`.
+fn shard_partials(t: &TestDir, shards: &[u32], count: u32) -> Vec<String> {
+    shards
+        .iter()
+        .map(|i| {
+            let part = format!("part-{i}.partial.json");
+            let run = t.run(&["report", "--shard", &format!("{i}/{count}"), "-o", &part, "corpus"]);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            part
+        })
+        .collect()
+}
+
+#[test]
+fn merge_refuses_a_shard_given_twice() {
+    let t = TestDir::new();
+    corpus(&t, 6, 200, 4);
+    let parts = shard_partials(&t, &[0, 1, 2], 3);
+    let run = t.run(&["merge", "--format", "json", &parts[0], &parts[0], &parts[1], &parts[2]]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.is_empty(), "no report is written: {}", run.stdout);
+    assert!(run.stderr.contains("part-0.partial.json and part-0.partial.json are the same file"), "{}", run.stderr);
+    // A copy under another name is the same shard.
+    std::fs::copy(t.path().join(&parts[0]), t.path().join("copy.partial.json")).unwrap();
+    let run = t.run(&["merge", "--format", "json", &parts[0], "copy.partial.json", &parts[1], &parts[2]]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("shard 0/3 is given twice (part-0.partial.json and copy.partial.json)"), "{}", run.stderr);
+}
+
+#[test]
+fn merge_refuses_missing_shards_unless_allowed_and_then_names_them() {
+    let t = TestDir::new();
+    corpus(&t, 6, 200, 4);
+    let parts = shard_partials(&t, &[0, 1], 3);
+    let run = t.run(&["merge", "--format", "json", &parts[0], &parts[1]]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("shard 2/3 of the run is missing"), "{}", run.stderr);
+    assert!(run.stderr.contains("--allow-missing"), "{}", run.stderr);
+
+    let run = t.run(&["merge", "--allow-missing", "--format", "json", &parts[0], &parts[1]]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["missing_shards"], serde_json::json!(["2/3"]));
+    assert!(run.stderr.contains("merged without shard 2/3"), "{}", run.stderr);
+    let table = t.run(&["merge", "--allow-missing", &parts[0], &parts[1]]);
+    assert!(table.stdout.contains("Incomplete: shard 2/3 of the run is missing from this merge"), "{}", table.stdout);
+    let html = t.run(&["merge", "--allow-missing", "--format", "html", &parts[0], &parts[1]]);
+    assert!(html.stdout.contains("shard 2/3 of the run is missing"), "{}", html.stdout);
+    let prom = t.run(&["merge", "--allow-missing", "--format", "prom", &parts[0], &parts[1]]);
+    assert!(prom.stdout.contains("albmtls_missing_shards 1\n"), "{}", prom.stdout);
+}
+
+#[test]
+fn merge_refuses_shards_of_different_runs() {
+    let t = TestDir::new();
+    corpus(&t, 6, 200, 4);
+    let three = shard_partials(&t, &[0], 3);
+    let run = t.run(&["report", "--shard", "1/2", "-o", "half.partial.json", "corpus"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = t.run(&["report", "-o", "whole.partial.json", "corpus"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mixed = t.run(&["merge", &three[0], "half.partial.json"]);
+    assert_eq!(mixed.code, 2);
+    assert!(mixed.stderr.contains("half.partial.json is shard 1/2 but part-0.partial.json is shard 0/3"), "{}", mixed.stderr);
+    let mixed = t.run(&["merge", "whole.partial.json", &three[0]]);
+    assert_eq!(mixed.code, 2);
+    assert!(mixed.stderr.contains("whole.partial.json is from an unsharded run"), "{}", mixed.stderr);
+}

@@ -158,9 +158,10 @@ fn missing_path_is_an_error_but_the_rest_is_reported() {
 #[test]
 fn bad_arguments_explain_what_to_type() {
     let t = TestDir::new();
-    let run = t.run(&["report", "--status", "Expired", "x"]);
+    let run = t.run(&["report", "--status", "Client Cert Expird", "x"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("unknown status `Expired`"), "{}", run.stderr);
+    assert!(run.stderr.contains("unknown status `Client Cert Expird`"), "{}", run.stderr);
+    assert!(run.stderr.contains("did you mean ClientCertExpired?"), "{}", run.stderr);
     let run = t.run(&["report", "--since", "yesterday", "x"]);
     assert!(run.stderr.contains("--since") && run.stderr.contains("RFC 3339"), "{}", run.stderr);
     let run = t.run(&["report", "--bucket", "2m", "x"]);
