@@ -93,12 +93,8 @@ impl FailureCode {
         // "Expired" is not a near miss of anything and falls to the substring rule.
         // Only the best and those almost as good: a runner-up far behind is noise.
         let best = scored.first().map_or(0, |(d, _)| *d);
-        let close: Vec<FailureCode> = scored
-            .iter()
-            .filter(|(d, c)| *d <= (c.as_str().len() / 3).max(2) && *d <= best + 1)
-            .map(|(_, c)| *c)
-            .take(3)
-            .collect();
+        let close: Vec<FailureCode> =
+            scored.iter().filter(|(d, c)| *d <= (c.as_str().len() / 3).max(2) && *d <= best + 1).map(|(_, c)| *c).take(3).collect();
         if !close.is_empty() || text.len() < 3 {
             return close;
         }

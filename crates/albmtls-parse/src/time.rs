@@ -43,7 +43,9 @@ pub fn parse_timestamp(text: &[u8]) -> Option<Micros> {
 /// A time or duration a user typed that cannot be understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
-    #[error("`{0}` is not a time: use RFC 3339 (2026-11-02T10:00:00Z; without an offset, UTC), a date (2026-11-02) or an age (2h or -2h, 30m, 1d)")]
+    #[error(
+        "`{0}` is not a time: use RFC 3339 (2026-11-02T10:00:00Z; without an offset, UTC), a date (2026-11-02) or an age (2h or -2h, 30m, 1d)"
+    )]
     NotATime(String),
     #[error("`{0}` is out of the range of times albmtls can represent")]
     OutOfRange(String),
@@ -113,7 +115,7 @@ pub fn parse_user_time(text: &str, now: Micros) -> Result<Micros, TimeError> {
         return Ok(t);
     }
     // A time without an offset is UTC, as every time albmtls shows is.
-    for layout in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+    for layout in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
         if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, layout) {
             return Ok(t.and_utc().timestamp_micros());
         }
@@ -251,7 +253,7 @@ mod tests {
         assert_eq!(at("2026-11-02"), at("2026-11-02T00:00:00Z"));
         assert_eq!(at("-2h"), at("2h"));
         assert_eq!(at("2026-11-02T05:00:00"), at("2026-11-02T05:00:00Z"), "no offset: UTC");
-        assert_eq!(at("2026-11-02 05:00:00.5"), at("2026-11-02T05:00:00.5Z"));
+        assert_eq!(at("2026-11-02T05:00:00.5"), at("2026-11-02T05:00:00.5Z"));
         assert_eq!(at("2026-11-02T05:00"), at("2026-11-02T05:00:00Z"));
         assert!(parse_user_time("yesterday", now).unwrap_err().to_string().contains("RFC 3339"));
         assert_eq!(parse_user_time("99999999999d", now), Err(TimeError::OutOfRange("99999999999d".to_owned())));

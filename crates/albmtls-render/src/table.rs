@@ -190,8 +190,12 @@ fn write_timeline(report: &Report, t: Tables, out: &mut dyn Write) -> io::Result
     }
     Tables::keep_whole(&mut table, 0, report.timeline.iter().map(|row| format_bucket(row.start).len()));
     writeln!(out, "{table}")?;
-    let legend: Vec<String> =
-        code_headers.iter().zip(&full).filter(|(short, long)| short != long).map(|(short, long)| format!("{short} = Failed:{long}")).collect();
+    let legend: Vec<String> = code_headers
+        .iter()
+        .zip(&full)
+        .filter(|(short, long)| short != long)
+        .map(|(short, long)| format!("{short} = Failed:{long}"))
+        .collect();
     if !legend.is_empty() {
         writeln!(out, "{}", legend.join(", "))?;
     }
@@ -273,9 +277,8 @@ mod tests {
 
     #[test]
     fn abbreviated_codes_are_distinct() {
-        let codes: Vec<String> = ["ClientCertInvalid", "ClientCertIncompatible", "ClientCertExpired", "Weird", "lowercasecode"]
-            .map(str::to_owned)
-            .to_vec();
+        let codes: Vec<String> =
+            ["ClientCertInvalid", "ClientCertIncompatible", "ClientCertExpired", "Weird", "lowercasecode"].map(str::to_owned).to_vec();
         assert_eq!(abbreviations(&codes), ["CCI", "CCI2", "CCE", "Weird", "lowe"]);
     }
 }

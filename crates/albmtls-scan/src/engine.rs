@@ -13,7 +13,7 @@ use albmtls_parse::keys::SkippedFiles;
 use albmtls_source::{chunks_in_run, decode};
 use rayon::prelude::*;
 
-use crate::inputs::{Input, ListingError, Listed, list_inputs};
+use crate::inputs::{Input, Listed, ListingError, list_inputs};
 use crate::options::ScanOptions;
 
 /// One input being read: its position in the run and its name for messages.
@@ -152,7 +152,13 @@ pub fn scan_blocks<B: BlockSink>(
     });
     progress.finish();
     tracing::info!(records = sink.records(), elapsed_ms = started.elapsed().as_millis() as u64, "all inputs read");
-    Ok(ScanOutcome { sink, skipped_files, listing_errors, inputs_listed, output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()) })
+    Ok(ScanOutcome {
+        sink,
+        skipped_files,
+        listing_errors,
+        inputs_listed,
+        output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()),
+    })
 }
 
 /// Reads one input to its end (or its first error). Returns `Err` only when output

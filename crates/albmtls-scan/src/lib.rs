@@ -17,7 +17,7 @@ mod inputs;
 mod options;
 mod records;
 
-pub use inputs::ListingError;
 pub use engine::{BlockSink, InputContext, Progress, ScanOutcome, StartError, scan_blocks};
+pub use inputs::ListingError;
 pub use options::{ScanOptions, Shard, ShardError};
 pub use records::{Sink, read_block, scan};

@@ -238,7 +238,12 @@ fn report_settings(args: ReportArgs, now: Micros) -> Result<ReportSettings> {
 }
 
 fn merge_settings(args: MergeArgs) -> Result<MergeSettings> {
-    Ok(MergeSettings { parts: args.parts, allow_missing: args.allow_missing, output: report_output(args.output)?, s3: s3_options(args.s3)? })
+    Ok(MergeSettings {
+        parts: args.parts,
+        allow_missing: args.allow_missing,
+        output: report_output(args.output)?,
+        s3: s3_options(args.s3)?,
+    })
 }
 
 fn report_output(args: ReportOutputArgs) -> Result<ReportOutput> {
@@ -441,7 +446,10 @@ fn athena_settings(args: AthenaArgs, now: Micros) -> Result<AthenaSettings> {
         if let Some(in_location) = in_location
             && in_location != given
         {
-            bail!("--location {} is under {in_location} but {option} is {given}: give the prefix logging was set up with (the part before AWSLogs/), or matching values", args.location);
+            bail!(
+                "--location {} is under {in_location} but {option} is {given}: give the prefix logging was set up with (the part before AWSLogs/), or matching values",
+                args.location
+            );
         }
     }
     let projection = Some(Projection { account, region, start_day: args.start_day });

@@ -85,8 +85,12 @@ fn exit_status(command: &str) -> Option<&'static str> {
             "0 the report was written. 1 a \\-\\-fail\\-on threshold was crossed. 2 a partial could not be read, a shard is given twice or missing (without \\-\\-allow\\-missing). 130 interrupted."
         }
         "grep" => "0 some record matched. 1 none matched. 2 an input could not be read or no connection log was found. 130 interrupted.",
-        "albmtls" => "0 ok. 1 nothing matched (grep), a threshold was crossed (report, merge) or the doctor found a problem. 2 an error. 130 interrupted.",
-        "explain" | "athena" | "completions" | "man" => "0 ok. 2 an error (an argument that cannot be understood, output that cannot be written).",
+        "albmtls" => {
+            "0 ok. 1 nothing matched (grep), a threshold was crossed (report, merge) or the doctor found a problem. 2 an error. 130 interrupted."
+        }
+        "explain" | "athena" | "completions" | "man" => {
+            "0 ok. 2 an error (an argument that cannot be understood, output that cannot be written)."
+        }
         _ => return None,
     })
 }

@@ -72,11 +72,8 @@ pub fn aggregate(settings: &ReportSettings, printer: &Printer) -> Result<Scanned
     let outcome = scan(&settings.scan, printer, || ReportSink(Aggregate::new(), Span::default()))?;
     let ReportSink(mut total, filtered_span) = outcome.sink;
     total.skipped_files.merge(&outcome.skipped_files);
-    let listing_errors: Vec<InputError> = outcome
-        .listing_errors
-        .into_iter()
-        .map(|e| InputError { input: e.input, after_line: 0, message: e.message })
-        .collect();
+    let listing_errors: Vec<InputError> =
+        outcome.listing_errors.into_iter().map(|e| InputError { input: e.input, after_line: 0, message: e.message }).collect();
     total.input_errors.extend(listing_errors.iter().cloned());
     total.input_errors.sort();
     Ok(Scanned { aggregate: total, listing_errors, inputs_listed: outcome.inputs_listed, filtered_span })
@@ -160,7 +157,11 @@ pub fn merge(settings: &MergeSettings, printer: &Printer) -> Result<Exit> {
         );
     }
     if !missing.is_empty() {
-        printer.warn(&format!("merged without shard{} {}: the report covers only the shards given", if missing.len() == 1 { "" } else { "s" }, missing.join(", ")));
+        printer.warn(&format!(
+            "merged without shard{} {}: the report covers only the shards given",
+            if missing.len() == 1 { "" } else { "s" },
+            missing.join(", ")
+        ));
     }
     let mut span = Span::default();
     if let Some((first, last)) = total.time_span() {
@@ -194,7 +195,11 @@ impl ShardSet {
         }
         let (count, seen) = self.sharded.get_or_insert_with(|| (shard.count(), Vec::new()));
         if *count != shard.count() {
-            bail!("{name} is shard {shard} but {} is shard {}/{count}: merge the partials of one run (one shard count)", seen[0].1, seen[0].0);
+            bail!(
+                "{name} is shard {shard} but {} is shard {}/{count}: merge the partials of one run (one shard count)",
+                seen[0].1,
+                seen[0].0
+            );
         }
         if let Some((_, earlier)) = seen.iter().find(|(index, _)| *index == shard.index()) {
             bail!("shard {shard} is given twice ({earlier} and {name}): its records would be counted twice");

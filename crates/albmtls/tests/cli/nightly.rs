@@ -117,11 +117,7 @@ fn merge_refuses_a_shard_given_twice() {
     std::fs::copy(t.path().join(&parts[0]), t.path().join("copy.partial.json")).unwrap();
     let run = t.run(&["merge", "--format", "json", &parts[0], "copy.partial.json", &parts[1], &parts[2]]);
     assert_eq!(run.code, 2, "{}", run.stdout);
-    assert!(
-        run.stderr.contains("shard 0/3 is given twice (part-0.partial.json and copy.partial.json)"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("shard 0/3 is given twice (part-0.partial.json and copy.partial.json)"), "{}", run.stderr);
 }
 
 #[test]

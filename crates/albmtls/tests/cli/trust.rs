@@ -16,7 +16,8 @@ fn records(run: &crate::harness::Run) -> u64 {
     run.json()["records"].as_u64().unwrap()
 }
 
-const LINE: &str = "2026-11-02T10:00:01.000001Z 203.0.113.7 40001 443 TLSv1.3 TLS_AES_128_GCM_SHA256 - \"CN=a\" - 02 Failed:ClientCertExpired\n";
+const LINE: &str =
+    "2026-11-02T10:00:01.000001Z 203.0.113.7 40001 443 TLSv1.3 TLS_AES_128_GCM_SHA256 - \"CN=a\" - 02 Failed:ClientCertExpired\n";
 
 #[test]
 fn overlapping_paths_read_every_input_once() {
@@ -35,7 +36,8 @@ fn overlapping_paths_read_every_input_once() {
     // The same file by two spellings, and through a symbolic link.
     let file = t.write_gz(&conn_log_name("1005"), &[LINE]);
     std::os::unix::fs::symlink(&file, t.path().join("link.log.gz")).unwrap();
-    let run = t.run(&["report", "--format", "json", &conn_log_name("1005"), &format!("./{}", conn_log_name("1005")), "link.log.gz", "AWSLogs"]);
+    let run =
+        t.run(&["report", "--format", "json", &conn_log_name("1005"), &format!("./{}", conn_log_name("1005")), "link.log.gz", "AWSLogs"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!((records(&run), run.json()["inputs_read"].as_u64()), (1, Some(1)));
 
@@ -73,7 +75,10 @@ fn no_connection_log_input_at_all_is_an_error() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("no connection logs under empty (0 files skipped: no files at all)"), "{}", run.stderr);
 
-    t.write_gz(&format!("access/{DAY}/123456789012_elasticloadbalancing_us-east-1_app.my-lb.1_20261102T1005Z_10.0.1.5_x.log.gz"), &["h2 x\n"]);
+    t.write_gz(
+        &format!("access/{DAY}/123456789012_elasticloadbalancing_us-east-1_app.my-lb.1_20261102T1005Z_10.0.1.5_x.log.gz"),
+        &["h2 x\n"],
+    );
     t.write_gz(&format!("access/{DAY}/health_check_log_123456789012_x.log.gz"), &["health\n"]);
     let run = t.run(&["report", "access"]);
     assert_eq!(run.code, 2);
@@ -88,7 +93,8 @@ fn no_connection_log_input_at_all_is_an_error() {
 
     // A shard that happens to get no file is not an error: the run as a whole has inputs.
     t.write_gz(&conn_log_name("1005"), &[LINE]);
-    let name = format!("AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/02/{}", conn_log_name("1005").rsplit('/').next().unwrap());
+    let name =
+        format!("AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/02/{}", conn_log_name("1005").rsplit('/').next().unwrap());
     let other = (0..2).find(|i| !albmtls_scan_includes(&name, *i, 2)).unwrap();
     let run = t.run(&["report", "--shard", &format!("{other}/2"), "--format", "json", "AWSLogs"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

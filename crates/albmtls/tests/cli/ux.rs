@@ -47,7 +47,9 @@ fn a_code_neither_documented_nor_seen_warns_with_the_closest_code() {
     let grep = t.run(&["grep", "--status", "Failed:ClientCertExpird", "conn_log_a.log"]);
     assert_eq!(grep.code, 1);
     assert!(
-        grep.stderr.contains("no record has the status Failed:ClientCertExpird, and AWS does not document that code; did you mean ClientCertExpired?"),
+        grep.stderr.contains(
+            "no record has the status Failed:ClientCertExpird, and AWS does not document that code; did you mean ClientCertExpired?"
+        ),
         "{}",
         grep.stderr
     );
@@ -68,7 +70,7 @@ fn comma_separated_values_hyphenated_ages_utc_times_and_subject_case() {
     assert_eq!(count(&t, &["--status", "ClientCertExpired", "--status", "Success"]), "2");
     assert_eq!(count(&t, &["--port", "443,8443"]), "4");
     assert_eq!(count(&t, &["--since", "2026-11-02T10:01:00"]), "3", "a time without Z is UTC");
-    assert_eq!(count(&t, &["--since", "2026-11-02T10:01:00", "--until", "2026-11-02 10:03"]), "2");
+    assert_eq!(count(&t, &["--since", "2026-11-02T10:01:00", "--until", "2026-11-02T10:03"]), "2");
     // The sample is years old: `--since -1h` keeps nothing, `--until -1h` everything.
     assert_eq!(count(&t, &["--since", "-1h"]), "0");
     assert_eq!(count(&t, &["--until", "-1h"]), "4");
@@ -209,7 +211,8 @@ fn athena_takes_the_logging_prefix_or_the_full_prefix_report_takes() {
     assert!(short.contains("LOCATION 's3://my-logs/prod/AWSLogs/123456789012/elasticloadbalancing/us-east-1/'"), "{short}");
     assert_eq!(full, short);
     assert_eq!(full.matches("AWSLogs/").count(), short.matches("AWSLogs/").count());
-    let other = t.run(&["athena", "--location", "s3://my-logs/prod/AWSLogs/999999999999/", "--account", "123456789012", "--region", "us-east-1"]);
+    let other =
+        t.run(&["athena", "--location", "s3://my-logs/prod/AWSLogs/999999999999/", "--account", "123456789012", "--region", "us-east-1"]);
     assert_eq!(other.code, 2);
     assert!(other.stderr.contains("is under 999999999999 but --account is 123456789012"), "{}", other.stderr);
 }
