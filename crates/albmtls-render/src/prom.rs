@@ -78,11 +78,11 @@ pub fn write_prometheus(report: &Report, out: &mut dyn Write) -> io::Result<()> 
     writeln!(out, "albmtls_missing_shards {}", report.missing_shards.len())?;
     gauge(out, "albmtls_input_errors", "Inputs that could not be opened or were cut short by an error.")?;
     writeln!(out, "albmtls_input_errors {}", report.skipped.input_errors.len())?;
-    if !report.skipped.input_errors.is_empty() {
-        gauge(out, "albmtls_input_error", "1 for each input that could not be opened or was cut short (see the report for why).")?;
-        for error in &report.skipped.input_errors {
-            writeln!(out, "albmtls_input_error{{input=\"{}\"}} 1", label_value(&error.input))?;
-        }
+    // Named in comments, which scrapers ignore: a label per input would be a series per
+    // broken file.
+    for error in &report.skipped.input_errors {
+        let line = format!("{}: {} (after line {})", error.input, error.message, error.after_line);
+        writeln!(out, "# input error: {}", line.replace(['\n', '\r'], " "))?;
     }
     gauge(out, "albmtls_skipped_files", "Files skipped because they are not connection logs, by kind.")?;
     for (kind, n) in [

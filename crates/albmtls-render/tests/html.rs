@@ -138,10 +138,13 @@ fn every_failure_code_has_a_chart() {
     let html = render(&report, "albmtls");
     let page = parse(&html);
 
-    assert_eq!(html.matches("<svg").count(), report.failures.len());
-    assert_eq!(html.matches("</svg>").count(), report.failures.len());
-    assert_eq!(page.chart_titles.len(), report.failures.len());
-    for (failure, title) in report.failures.iter().zip(&page.chart_titles) {
+    // The overall timeline, then one chart per failure code.
+    assert_eq!(html.matches("<svg").count(), report.failures.len() + 1);
+    assert_eq!(html.matches("</svg>").count(), report.failures.len() + 1);
+    assert_eq!(page.chart_titles.len(), report.failures.len() + 1);
+    let total = report.timeline.iter().map(|row| row.total()).max().unwrap();
+    assert!(page.chart_titles[0].starts_with(&format!("All records: records per {} bucket, at most {total}", report.bucket)));
+    for (failure, title) in report.failures.iter().zip(&page.chart_titles[1..]) {
         assert!(title.starts_with(&format!("{}: records per {} bucket", failure.status, report.bucket)), "{title}");
         // Axis labels: the max count and the first and last bucket.
         let max = report.timeline.iter().map(|row| row.count(&failure.status)).max().unwrap();
@@ -151,7 +154,7 @@ fn every_failure_code_has_a_chart() {
     }
     // The expired-certificate chart has one bar per bucket with records.
     let expired = report.failures.iter().position(|f| f.code() == "ClientCertExpired").unwrap();
-    let svg = html.split("<svg").nth(expired + 1).unwrap().split("</svg>").next().unwrap();
+    let svg = html.split("<svg").nth(expired + 2).unwrap().split("</svg>").next().unwrap();
     let buckets = report.timeline.iter().filter(|row| row.count(&StatusKey::Failed(FailureCode::ClientCertExpired)) > 0).count();
     assert_eq!(svg.matches("fill=\"#d1242f\"").count(), buckets);
 }
@@ -227,7 +230,7 @@ fn empty_and_odd_reports_render() {
     odd.skipped.malformed_samples[0].text = "a\u{1b}[31mred\u{0}".to_owned();
     let html = render(&odd, "odd");
     let page = parse(&html);
-    assert_eq!(html.matches("<svg").count(), odd.failures.len());
+    assert_eq!(html.matches("<svg").count(), odd.failures.len() + 1);
     assert!(page.text.contains("a\\x1b[31mred\\x00"));
     assert!(html.contains("width: 120px"), "a share bar never grows past its column");
 }

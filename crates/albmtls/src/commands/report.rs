@@ -115,7 +115,8 @@ pub fn run(settings: &ReportSettings, printer: &Printer) -> Result<Exit> {
         printer.warn(&warning);
     }
     let shard = settings.scan.shard.map(|s| s.to_string());
-    let exit = finish(aggregate, &listing_errors, shard, Vec::new(), read, &settings.output, &settings.scan.s3, printer)?;
+    let built = Built { aggregate, listing_errors: &listing_errors, shard, missing_shards: Vec::new(), input_span: read };
+    let exit = finish(built, &settings.output, &settings.scan.s3, printer)?;
     if let Some(message) = empty_because_of_time {
         printer.notice(&message);
     }
@@ -180,7 +181,8 @@ pub fn merge(settings: &MergeSettings, printer: &Printer) -> Result<Exit> {
         span.add(first);
         span.add(last);
     }
-    finish(total, &[], None, missing, span, &settings.output, &settings.s3, printer)
+    let built = Built { aggregate: total, listing_errors: &[], shard: None, missing_shards: missing, input_span: span };
+    finish(built, &settings.output, &settings.s3, printer)
 }
 
 /// The shards of the partials given so far, to refuse duplicates and find gaps.
@@ -239,18 +241,22 @@ fn read_s3_object(client: &S3Client, url: &str) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Renders or saves the aggregate, then applies the alert thresholds.
-#[allow(clippy::too_many_arguments)]
-fn finish(
+/// An aggregate ready to render, with what its report says about how it was built.
+struct Built<'a> {
     aggregate: Aggregate,
-    listing_errors: &[InputError],
+    /// Paths that could not be listed (already reported as they were found).
+    listing_errors: &'a [InputError],
+    /// The share of the inputs this run read, recorded in partial files.
     shard: Option<String>,
+    /// Shards a merge went without.
     missing_shards: Vec<String>,
+    /// When the records read (kept or not) were written.
     input_span: Span,
-    output: &ReportOutput,
-    s3: &S3Options,
-    printer: &Printer,
-) -> Result<Exit> {
+}
+
+/// Renders or saves the aggregate, then applies the alert thresholds.
+fn finish(built: Built<'_>, output: &ReportOutput, s3: &S3Options, printer: &Printer) -> Result<Exit> {
+    let Built { aggregate, listing_errors, shard, missing_shards, input_span } = built;
     // Paths that could not be listed were reported as they were found.
     let new_errors: Vec<InputError> = aggregate.input_errors.iter().filter(|e| !listing_errors.contains(e)).cloned().collect();
     print_input_errors(&new_errors, printer);

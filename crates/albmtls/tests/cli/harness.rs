@@ -79,7 +79,8 @@ impl TestDir {
 
 pub fn albmtls() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_albmtls"));
-    command.env_remove("NO_COLOR").env("TZ", "UTC");
+    // COLUMNS sets the table width; runs here must not depend on the terminal they start from.
+    command.env_remove("NO_COLOR").env_remove("COLUMNS").env("TZ", "UTC");
     command
 }
 
