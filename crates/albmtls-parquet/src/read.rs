@@ -32,7 +32,8 @@ pub enum ReadError {
 /// Reads every row of `source` into a record and hands it to `on_row` with its 1-based
 /// row number and the record as a classic-shaped line (for grep and for samples of bad
 /// rows). Only the columns of `wanted` are decoded; a delivered column that is not
-/// wanted reads as `-` (so the record still says the field was delivered). Returns the
+/// wanted reads as `-` (`0.0.0.0` and `0` for the address and ports), and the record
+/// still says the field was delivered. Returns the
 /// number of rows read.
 pub fn read_records(
     source: ParquetSource,
@@ -153,7 +154,7 @@ fn read_from<R: ChunkReader + 'static>(
             }
             let mut values: [Option<&[u8]>; 15] = [None; 15];
             for field in delivered.iter() {
-                values[field as usize] = Some(b"-");
+                values[field as usize] = Some(not_decoded(field));
             }
             for &(field, start, end) in &spans {
                 let value = &line[start..end];
@@ -173,6 +174,16 @@ fn read_from<R: ChunkReader + 'static>(
         }
     }
     Ok(())
+}
+
+/// What a delivered column the caller did not want reads as: absent, as `-`, but an
+/// address or port as a value (`-` there would mean "not delivered").
+fn not_decoded(field: Field) -> &'static [u8] {
+    match field {
+        Field::ClientIp => b"0.0.0.0",
+        Field::ClientPort | Field::ListenerPort => b"0",
+        _ => b"-",
+    }
 }
 
 fn read_typed<T: DataType>(

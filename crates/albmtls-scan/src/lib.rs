@@ -18,5 +18,6 @@ mod options;
 mod records;
 
 pub use engine::{BlockSink, InputContext, Progress, ScanOutcome, StartError, scan_blocks};
-pub use options::{ScanOptions, Shard, ShardError};
+pub use albmtls_parquet::ParquetSource;
+pub use options::{ScanOptions, Shard, ShardError, VendedOptions};
 pub use records::{Sink, read_block, scan};

@@ -1,10 +1,12 @@
 //! From blocks of lines to records: the line loop every command runs, compiled for the
 //! CPU's SIMD kind, and the record-level [`Sink`] commands implement.
 
-use albmtls_parse::{Filter, ParseError, Record, Simd, SimdKernel, SimdLevel, is_blank, lines};
+use albmtls_parquet::{ParquetSource, ReadError, read_records};
+use albmtls_parse::vended::{FieldList, Format, Scratch, parse_delimited, parse_json};
+use albmtls_parse::{FieldSet, Filter, ParseError, Problem, Record, Simd, SimdKernel, SimdLevel, is_blank, lines};
 
 use crate::engine::{BlockSink, InputContext, Progress, ScanOutcome, StartError, scan_blocks};
-use crate::options::ScanOptions;
+use crate::options::{ScanOptions, VendedOptions};
 
 /// What a command does with the records of its inputs. Each worker has its own; they are
 /// merged when every input is read.
@@ -17,7 +19,14 @@ pub trait Sink: Send {
         Ok(())
     }
 
-    /// A record that passed the filter, from line `line_number` (1-based) of `input`.
+    /// The fields the sink reads from records. Columnar inputs (Parquet) decode only
+    /// these and the filter's; a delivered field left out reads as `-`.
+    fn fields_needed(&self) -> FieldSet {
+        FieldSet::ALL
+    }
+
+    /// A record that passed the filter, from line `line_number` (1-based) of `input`
+    /// (the row number for Parquet).
     fn record(&mut self, input: &InputContext<'_>, line_number: u64, record: &Record<'_>) -> std::io::Result<()>;
     /// A record that did not pass the filter.
     fn filtered_out(&mut self);
@@ -45,7 +54,18 @@ pub fn scan<S: Sink>(
     tracing::info!(simd = simd.name(), "line loop");
     let keep_all = options.filter.keeps_everything();
     let filter = &options.filter;
-    let outcome = scan_blocks(options, progress, || Lines { sink: new_sink(), simd, filter, keep_all, line_number: 0 })?;
+    let vended = &options.vended;
+    let outcome = scan_blocks(options, progress, || Lines {
+        sink: new_sink(),
+        simd,
+        filter,
+        keep_all,
+        line_number: 0,
+        vended,
+        format: None,
+        header_fields: None,
+        scratch: Scratch::new(),
+    })?;
     let ScanOutcome { sink, skipped_files, listing_errors, output_error } = outcome;
     Ok(ScanOutcome { sink: sink.sink, skipped_files, listing_errors, output_error })
 }
@@ -58,6 +78,52 @@ struct Lines<'a, S> {
     keep_all: bool,
     /// The last line number handed out in the input being read.
     line_number: u64,
+    vended: &'a VendedOptions,
+    /// The input's format, judged from its first non-blank bytes.
+    format: Option<Format>,
+    /// The field list of the input's latest `#Fields:` header.
+    header_fields: Option<FieldList>,
+    scratch: Scratch,
+}
+
+impl<S: Sink> Lines<'_, S> {
+    /// Reads a block of a vended text delivery (JSON or a field list) line by line.
+    fn vended_block(&mut self, input: &InputContext<'_>, bytes: &[u8], format: Format) -> std::io::Result<()> {
+        let delimiter = self.vended.delimiter;
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+            let line = &rest[..end];
+            rest = &rest[end..];
+            self.line_number += 1;
+            if is_blank(line) {
+                self.sink.blank();
+                continue;
+            }
+            let parsed = match format {
+                Format::Json => parse_json(line, &mut self.scratch),
+                _ if line.first() == Some(&b'#') => {
+                    // W3C headers (`#Version:`, `#Fields:`, `#Date:`) describe the rows
+                    // and are neither records nor skipped data, so they are not counted:
+                    // a report on a W3C delivery equals one on the same classic lines.
+                    if let Some(fields) = FieldList::from_header(line, delimiter.unwrap_or(b'\t')) {
+                        self.header_fields = Some(fields);
+                    }
+                    continue;
+                }
+                _ => match self.header_fields.as_ref().or(self.vended.fields.as_ref()) {
+                    Some(fields) => parse_delimited(line, fields, delimiter, &mut self.scratch),
+                    None => Err(ParseError { field: albmtls_parse::Field::Timestamp, problem: Problem::NoFieldList }),
+                },
+            };
+            match &parsed {
+                Ok(record) if self.keep_all || self.filter.matches(record) => self.sink.record(input, self.line_number, record)?,
+                Ok(_) => self.sink.filtered_out(),
+                Err(error) => self.sink.malformed(input, self.line_number, line, *error),
+            }
+        }
+        Ok(())
+    }
 }
 
 impl<S: Sink> BlockSink for Lines<'_, S> {
@@ -65,6 +131,8 @@ impl<S: Sink> BlockSink for Lines<'_, S> {
 
     fn begin_input(&mut self, input: &InputContext<'_>) -> std::io::Result<()> {
         self.line_number = 0;
+        self.format = None;
+        self.header_fields = None;
         self.sink.begin_input(input)
     }
 
@@ -72,6 +140,14 @@ impl<S: Sink> BlockSink for Lines<'_, S> {
         if overlong_before > 0 {
             self.line_number += overlong_before;
             self.sink.overlong(overlong_before);
+        }
+        if self.format.is_none() && !is_blank(bytes) {
+            let format = Format::sniff(bytes, self.vended.fields.is_some());
+            tracing::debug!(input = input.name, format = format.name(), "format");
+            self.format = Some(format);
+        }
+        if let Some(format @ (Format::Json | Format::FieldList)) = self.format {
+            return self.vended_block(input, bytes, format);
         }
         self.line_number = if self.keep_all {
             self.simd.dispatch(LineLoop::<S, true> {
@@ -91,6 +167,30 @@ impl<S: Sink> BlockSink for Lines<'_, S> {
             })?
         };
         Ok(())
+    }
+
+    fn parquet(&mut self, input: &InputContext<'_>, source: ParquetSource) -> std::io::Result<Option<String>> {
+        let wanted = self.sink.fields_needed().union(self.filter.fields());
+        let (sink, filter, keep_all) = (&mut self.sink, self.filter, self.keep_all);
+        let read = read_records(source, wanted, |row, line, record| match record {
+            Ok(record) if keep_all || filter.matches(record) => sink.record(input, row, record),
+            Ok(_) => {
+                sink.filtered_out();
+                Ok(())
+            }
+            Err(error) => {
+                sink.malformed(input, row, line, error);
+                Ok(())
+            }
+        });
+        match read {
+            Ok(rows) => {
+                self.line_number = rows;
+                Ok(None)
+            }
+            Err(ReadError::Output(err)) => Err(err),
+            Err(ReadError::Unreadable(message)) => Ok(Some(message)),
+        }
     }
 
     fn end_input(&mut self, input: &InputContext<'_>, error: Option<String>) -> std::io::Result<()> {

@@ -3,7 +3,7 @@
 
 use std::io::{Read, Write};
 
-use albmtls_parse::{ParseError, Record};
+use albmtls_parse::{Field, FieldSet, ParseError, Record};
 use albmtls_render::{ReportView, TableStyle, write_report};
 use albmtls_report::{Aggregate, InputError, Partial, Report};
 use albmtls_s3::{S3Client, S3Location, S3Object, S3Options};
@@ -21,6 +21,12 @@ impl Sink for ReportSink {
     // Counts do not depend on the order; malformed-line samples are ordered by each
     // input's place in the listing, not by when it was read.
     const OUTPUT_FOLLOWS_LISTING: bool = false;
+
+    /// What `Aggregate::add` reads; the generation (`field_count`) needs only to know
+    /// which fields were delivered, not their values.
+    fn fields_needed(&self) -> FieldSet {
+        [Field::Timestamp, Field::ClientIp, Field::LeafClientCertSubject, Field::TlsVerifyStatus].into_iter().collect()
+    }
 
     #[inline(always)]
     fn record(&mut self, _: &InputContext<'_>, _: u64, record: &Record<'_>) -> std::io::Result<()> {

@@ -12,3 +12,4 @@ mod nightly;
 mod report;
 mod robustness;
 mod s3;
+mod vended;
