@@ -18,8 +18,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut lines = rest.split(|&b| b == b'\n');
     let header = lines.next().unwrap_or_default();
-    let fields = FieldList::from_header(header, delimiter.unwrap_or(b'\t'))
-        .unwrap_or_else(|| FieldList::parse("time,client_ip,client_port,leaf_client_cert_subject,tls_verify_status").expect("a valid list"));
+    let fields = FieldList::from_header(header, delimiter.unwrap_or(b'\t')).unwrap_or_else(|| {
+        FieldList::parse("time,client_ip,client_port,leaf_client_cert_subject,tls_verify_status").expect("a valid list")
+    });
     let mut scratch = Scratch::new();
     for line in lines {
         if let Ok(record) = parse_delimited(line, &fields, delimiter, &mut scratch) {

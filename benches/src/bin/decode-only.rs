@@ -71,7 +71,8 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let options = ScanOptions { paths, filter: Filter::default(), threads, shard: None, s3: S3Options::default(), vended: Default::default() };
+    let options =
+        ScanOptions { paths, filter: Filter::default(), threads, shard: None, s3: S3Options::default(), vended: Default::default() };
     match scan_blocks(&options, &Quiet, Count::default) {
         Ok(outcome) => {
             println!("{} lines, {} bytes", outcome.sink.lines, outcome.sink.bytes);

@@ -203,7 +203,8 @@ fn write_conn_file(
         for _ in 0..n {
             next_line(&mut buf, rng, tally);
         }
-        let bytes = parquet_of(&buf, &job.fields).map_err(|e| CorpusError::Io { path: path.to_owned(), source: std::io::Error::other(e) })?;
+        let bytes =
+            parquet_of(&buf, &job.fields).map_err(|e| CorpusError::Io { path: path.to_owned(), source: std::io::Error::other(e) })?;
         w.write_all(&bytes).map_err(io)?;
     } else if spec.plain {
         for _ in 0..n {

@@ -49,10 +49,9 @@ pub enum VendedLayout {
 /// The folder of a vended object delivered at `end`.
 pub fn vended_folder(layout: VendedLayout, account: &str, region: &str, end: DateTime<Utc>) -> String {
     match layout {
-        VendedLayout::Hive => format!(
-            "AWSLogs/aws-account-id={account}/elasticloadbalancing/region={region}/{}",
-            end.format("year=%Y/month=%m/day=%d")
-        ),
+        VendedLayout::Hive => {
+            format!("AWSLogs/aws-account-id={account}/elasticloadbalancing/region={region}/{}", end.format("year=%Y/month=%m/day=%d"))
+        }
         VendedLayout::Prefix => format!("MyLogPrefix/{region}/{}", end.format("%Y/%m/%d")),
     }
 }

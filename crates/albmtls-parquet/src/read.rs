@@ -85,9 +85,8 @@ fn read_from<R: ChunkReader + 'static>(
     on_row: &mut impl FnMut(u64, &[u8], Result<&Record<'_>, ParseError>) -> io::Result<()>,
     rows: &mut u64,
 ) -> Result<(), ReadError> {
-    let file = SerializedFileReader::new(reader).map_err(|e| {
-        ReadError::Unreadable(format!("not a readable Parquet file ({e}); it may be truncated: re-download it"))
-    })?;
+    let file = SerializedFileReader::new(reader)
+        .map_err(|e| ReadError::Unreadable(format!("not a readable Parquet file ({e}); it may be truncated: re-download it")))?;
     let schema = file.metadata().file_metadata().schema_descr_ptr();
     let mut delivered = FieldSet::EMPTY;
     let mut ignored = 0u16;

@@ -43,7 +43,9 @@ pub fn write_rows(columns: &[Column], rows: &[Vec<Option<String>>], row_group_ro
         .iter()
         .map(|column| {
             let builder = match column.kind {
-                ColumnType::Text => Type::primitive_type_builder(&column.name, PhysicalType::BYTE_ARRAY).with_logical_type(Some(LogicalType::String)),
+                ColumnType::Text => {
+                    Type::primitive_type_builder(&column.name, PhysicalType::BYTE_ARRAY).with_logical_type(Some(LogicalType::String))
+                }
                 ColumnType::Int32 => Type::primitive_type_builder(&column.name, PhysicalType::INT32),
                 ColumnType::TimestampMicros => Type::primitive_type_builder(&column.name, PhysicalType::INT64)
                     .with_logical_type(Some(LogicalType::timestamp(true, TimeUnit::MICROS))),

@@ -19,8 +19,10 @@ fn kind(field: Field) -> ColumnType {
 
 /// The lines as a Parquet file with one column per field in `fields`, in that order.
 fn parquet_of(fields: &[Field], row_group_rows: usize) -> Vec<u8> {
-    let columns: Vec<Column> =
-        fields.iter().map(|&f| Column { name: if f == Field::Timestamp { "time".into() } else { f.name().into() }, kind: kind(f) }).collect();
+    let columns: Vec<Column> = fields
+        .iter()
+        .map(|&f| Column { name: if f == Field::Timestamp { "time".into() } else { f.name().into() }, kind: kind(f) })
+        .collect();
     let rows: Vec<Vec<Option<String>>> = LINES
         .iter()
         .map(|line| {
@@ -29,7 +31,9 @@ fn parquet_of(fields: &[Field], row_group_rows: usize) -> Vec<u8> {
                 .iter()
                 .map(|&f| {
                     let value = match f {
-                        Field::LeafClientCertSubject => r.subject.map(|s| albmtls_parse::unescape_subject(s).into_owned()).unwrap_or(b"-".to_vec()),
+                        Field::LeafClientCertSubject => {
+                            r.subject.map(|s| albmtls_parse::unescape_subject(s).into_owned()).unwrap_or(b"-".to_vec())
+                        }
                         _ => r.field(f).to_vec(),
                     };
                     Some(String::from_utf8(value).unwrap())
@@ -48,7 +52,12 @@ fn read(bytes: Vec<u8>, wanted: FieldSet) -> (Result<u64, ReadError>, Vec<Row>, 
     let mut bad = Vec::new();
     let result = read_records(ParquetSource::Bytes(bytes.into()), wanted, |n, line, record| {
         match record {
-            Ok(r) => rows.push((n, String::from_utf8(line.to_vec()).unwrap(), Field::ALL.iter().map(|&f| r.field(f).to_vec()).collect(), r.missing)),
+            Ok(r) => rows.push((
+                n,
+                String::from_utf8(line.to_vec()).unwrap(),
+                Field::ALL.iter().map(|&f| r.field(f).to_vec()).collect(),
+                r.missing,
+            )),
             Err(e) => bad.push((n, e)),
         }
         Ok(())
@@ -118,15 +127,16 @@ fn a_truncated_file_is_an_error_not_a_panic() {
 
 #[test]
 fn a_column_of_the_wrong_type_makes_its_rows_malformed() {
-    let columns = vec![
-        Column { name: "time".into(), kind: ColumnType::Text },
-        Column { name: "client_port".into(), kind: ColumnType::Int32 },
-    ];
+    let columns =
+        vec![Column { name: "time".into(), kind: ColumnType::Text }, Column { name: "client_port".into(), kind: ColumnType::Int32 }];
     let rows = vec![vec![Some("2024-04-05T18:31:29Z".into()), Some("99999".into())], vec![Some("yesterday".into()), Some("1".into())]];
     let (result, good, bad) = read(write_rows(&columns, &rows, 10).unwrap(), FieldSet::ALL);
     assert_eq!((result.unwrap(), good.len()), (2, 0));
-    assert_eq!(bad, vec![
-        (1, ParseError { field: Field::ClientPort, problem: Problem::NotAPort }),
-        (2, ParseError { field: Field::Timestamp, problem: Problem::NotATimestamp })
-    ]);
+    assert_eq!(
+        bad,
+        vec![
+            (1, ParseError { field: Field::ClientPort, problem: Problem::NotAPort }),
+            (2, ParseError { field: Field::Timestamp, problem: Problem::NotATimestamp })
+        ]
+    );
 }

@@ -184,9 +184,7 @@ impl Problem {
             Problem::TextAfterQuote => "is followed by text other than a space after its closing quote",
             Problem::WrongType => "of the wrong type (expected text or a number)",
             Problem::NotAnObject => "not a JSON object (each line of a JSON delivery must be one {...} object)",
-            Problem::NoFieldList => {
-                "in a row with no field list (the file has no #Fields: header: pass --vended-fields and --delimiter)"
-            }
+            Problem::NoFieldList => "in a row with no field list (the file has no #Fields: header: pass --vended-fields and --delimiter)",
             Problem::Unreadable => "unreadable (the Parquet data is truncated or corrupt; re-download the file)",
         }
     }

@@ -17,7 +17,7 @@ mod inputs;
 mod options;
 mod records;
 
-pub use engine::{BlockSink, InputContext, Progress, ScanOutcome, StartError, scan_blocks};
 pub use albmtls_parquet::ParquetSource;
+pub use engine::{BlockSink, InputContext, Progress, ScanOutcome, StartError, scan_blocks};
 pub use options::{ScanOptions, Shard, ShardError, VendedOptions};
 pub use records::{Sink, read_block, scan};

@@ -8,6 +8,7 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use albmtls_parse::remediation::{self, Remediation};
+use albmtls_parse::vended::FieldList;
 use albmtls_parse::{
     FailureCode, Field, Filter, Micros, StatusFilter, TimeRange, filter::parse_ip_filter, parse_duration, parse_user_time,
 };
@@ -16,7 +17,6 @@ use albmtls_render::ReportFormat;
 use albmtls_render::athena::{Projection, VendedTable};
 use albmtls_report::{Bucket, ReportOptions};
 use albmtls_s3::{S3Location, S3Options};
-use albmtls_parse::vended::FieldList;
 use albmtls_scan::{ScanOptions, Shard, VendedOptions};
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};

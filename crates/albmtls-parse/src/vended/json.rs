@@ -288,7 +288,8 @@ mod tests {
     fn lines_that_are_not_objects_or_values_of_the_wrong_type_are_refused() {
         let mut scratch = Scratch::new();
         let not_object = ParseError { field: Field::Timestamp, problem: Problem::NotAnObject };
-        for line in [&b"[1,2]"[..], b"\"text\"", b"{\"time\":\"x\"", b"{\"time\" 1}", b"{} trailing", b"{\"a\":tru}", b"{\"time\":\"\\q\"}"] {
+        for line in [&b"[1,2]"[..], b"\"text\"", b"{\"time\":\"x\"", b"{\"time\" 1}", b"{} trailing", b"{\"a\":tru}", b"{\"time\":\"\\q\"}"]
+        {
             assert_eq!(parse_json(line, &mut scratch).unwrap_err(), not_object, "{}", String::from_utf8_lossy(line));
         }
         let line = br#"{"time":"2024-04-05T18:31:29Z","client_port":{"n":1}}"#;

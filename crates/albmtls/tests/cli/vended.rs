@@ -247,11 +247,14 @@ fn bad_vended_input_is_counted_and_sampled_never_fatal() {
         .iter()
         .map(|s| (s["input"].as_str().unwrap().to_owned(), s["line"].as_u64().unwrap(), s["problem"].as_str().unwrap().to_owned()))
         .collect();
-    assert_eq!(samples, vec![
-        ("bad.json".to_owned(), 2, "not_an_object".to_owned()),
-        ("bad.json".to_owned(), 3, "wrong_type".to_owned()),
-        ("bad.w3c".to_owned(), 3, "missing".to_owned()),
-    ]);
+    assert_eq!(
+        samples,
+        vec![
+            ("bad.json".to_owned(), 2, "not_an_object".to_owned()),
+            ("bad.json".to_owned(), 3, "wrong_type".to_owned()),
+            ("bad.w3c".to_owned(), 3, "missing".to_owned()),
+        ]
+    );
     let errors = r["skipped"]["input_errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0]["input"], "truncated.parquet");
@@ -260,7 +263,12 @@ fn bad_vended_input_is_counted_and_sampled_never_fatal() {
 }
 
 /// Runs `report --format json` on every file of a corpus written as `delivery`.
-fn corpus_report(delivery: albmtls_corpus::Delivery, layout: albmtls_corpus::VendedLayout, plain: bool, extra: &[&str]) -> serde_json::Value {
+fn corpus_report(
+    delivery: albmtls_corpus::Delivery,
+    layout: albmtls_corpus::VendedLayout,
+    plain: bool,
+    extra: &[&str],
+) -> serde_json::Value {
     use albmtls_corpus::{CorpusSpec, GenerationMix, generate};
     let t = TestDir::new();
     let spec = CorpusSpec {
