@@ -37,6 +37,15 @@ fi
 if [ ! -f "$ROOT-single/truth.json" ]; then
     target/release/albmtls-corpus --out "$ROOT-single" --files "$FILES" --lines "$LINES" --level 6 --no-other-logs --single-file
 fi
+# The same records as vended deliveries (same seed and spec, so the same lines).
+if [ ! -f "$ROOT-json/truth.json" ]; then
+    target/release/albmtls-corpus --out "$ROOT-json" --files "$FILES" --lines "$LINES" --level 6 --no-other-logs --delivery json
+fi
+if [ ! -f "$ROOT-parquet/truth.json" ]; then
+    target/release/albmtls-corpus --out "$ROOT-parquet" --files "$FILES" --lines "$LINES" --no-other-logs --delivery parquet
+fi
+JSON_GZ=$(find "$ROOT-json/AWSLogs" -name '*.json.gz' | sort | tr '\n' ' ')
+PARQUET=$(find "$ROOT-parquet/AWSLogs" -name '*.parquet' | sort | tr '\n' ' ')
 GZ=$(find "$ROOT/AWSLogs" -name '*.log.gz' | sort | tr '\n' ' ')
 SINGLE=$(find "$ROOT-single/AWSLogs" -name '*.log.gz')
 RAW=$(python3 -c "import json;print(json.load(open('$ROOT/truth.json'))['raw_bytes'])")
@@ -82,6 +91,11 @@ else
     echo "DuckDB not installed (pip install duckdb): skipping it"
 fi
 
+for delivery in JSON_GZ PARQUET; do
+    V_RECORDS=$($ALBMTLS report --format json ${!delivery} | python3 -c "import json,sys;print(json.load(sys.stdin)['records'])")
+    [ "$V_RECORDS" = "$TRUTH_RECORDS" ] || { echo "compare.sh: albmtls report counted $V_RECORDS records in $delivery, truth says $TRUTH_RECORDS" >&2; exit 1; }
+done
+
 echo "== report: albmtls vs DuckDB vs decode-only"
 REPORT_CMDS=(-n "decode-only" "$BIN/decode-only $GZ" -n "albmtls report" "$ALBMTLS report --format json $GZ")
 [ $HAVE_DUCKDB = 1 ] && REPORT_CMDS+=(-n "duckdb group by" "python3 benches/duckdb_report.py $GZ")
@@ -98,6 +112,12 @@ hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$OUT/single.json" \
     -n "decode-only (1 file)" "$BIN/decode-only $SINGLE" \
     -n "albmtls report (1 file)" "$ALBMTLS report --format json $SINGLE" >/dev/null
 
+echo "== vended deliveries: the same records as classic gzip, NDJSON gzip and Parquet"
+hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$OUT/vended.json" \
+    -n "report classic (gzip)" "$ALBMTLS report --format json $GZ" \
+    -n "report NDJSON (gzip)" "$ALBMTLS report --format json $JSON_GZ" \
+    -n "report Parquet" "$ALBMTLS report --format json $PARQUET" >/dev/null
+
 echo "== memory (peak RSS)"
 rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 R1=$(rss $ALBMTLS report --format json $GZ)
@@ -109,9 +129,9 @@ import json, sys
 out, r1, r10, rs, raw = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 def medians(name):
     return {r["command"]: r["median"] for r in json.load(open(f"{out}/{name}.json"))["results"]}
-rep, grp, one = medians("report"), medians("grep"), medians("single")
+rep, grp, one, ven = medians("report"), medians("grep"), medians("single"), medians("vended")
 print(f"{'command':28} {'median s':>9} {'MB/s raw':>9}")
-for table in (rep, grp, one):
+for table in (rep, grp, one, ven):
     for cmd, t in table.items():
         size = raw
         print(f"{cmd:28} {t:9.3f} {size / t / 1e6:9.0f}")
@@ -124,5 +144,8 @@ g = grp["albmtls grep"]
 print(f"zcat|awk / albmtls grep             = {grp['zcat | awk'] / g:.2f}x   (target >= 5)")
 print(f"rg -z / albmtls grep                = {grp['rg -z'] / g:.2f}x   (target > 1)")
 print(f"1 file: albmtls report / decode-only = {one['albmtls report (1 file)'] / one['decode-only (1 file)']:.2f}x   (target <= 1.50)")
+c = ven["report classic (gzip)"]
+print(f"NDJSON / classic report, same records = {ven['report NDJSON (gzip)'] / c:.2f}x   (target <= 2)")
+print(f"Parquet / classic report, same records = {ven['report Parquet'] / c:.2f}x   (target < 1)")
 print(f"peak RSS: {r1 / 1024:.0f} MB; 10x the input, same keys: {r10 / 1024:.0f} MB; one large file: {rs / 1024:.0f} MB   (target <= 100 MB)")
 PY

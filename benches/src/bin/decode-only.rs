@@ -31,6 +31,11 @@ impl BlockSink for Count {
         Ok(())
     }
 
+    /// Parquet has no lines; the floor for it is the download, which the engine did.
+    fn parquet(&mut self, _: &InputContext<'_>, _: albmtls_scan::ParquetSource) -> std::io::Result<Option<String>> {
+        Ok(None)
+    }
+
     fn end_input(&mut self, input: &InputContext<'_>, error: Option<String>) -> std::io::Result<()> {
         if let Some(error) = error {
             eprintln!("decode-only: {}: {error}", input.name);
@@ -66,7 +71,8 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let options = ScanOptions { paths, filter: Filter::default(), threads, shard: None, s3: S3Options::default() };
+    let options =
+        ScanOptions { paths, filter: Filter::default(), threads, shard: None, s3: S3Options::default(), vended: Default::default() };
     match scan_blocks(&options, &Quiet, Count::default) {
         Ok(outcome) => {
             println!("{} lines, {} bytes", outcome.sink.lines, outcome.sink.bytes);

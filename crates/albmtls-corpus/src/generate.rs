@@ -16,6 +16,7 @@ use crate::line::{FAILURE_CODES, Generation, LineFields, UNMAPPED, format_timest
 use crate::population::{Population, STATUS_NONE, STATUS_SUCCESS, STATUS_UNKNOWN, code_status};
 use crate::spec::CorpusSpec;
 use crate::truth::{FileTruth, Tally, Truth};
+use crate::vended::{Delivery, VENDED_FIELDS, delivered_fields, vended_folder, write_json_line, write_w3c_header, write_w3c_row};
 
 /// Microseconds in one 5-minute interval.
 const INTERVAL_MICROS: u64 = 300_000_000;
@@ -51,19 +52,23 @@ pub fn generate(spec: &CorpusSpec, out: &Path) -> Result<Generated, CorpusError>
         let interval_end = interval_start + interval();
         let node_ip = node_ip(f % spec.nodes);
         let folder = folder(spec, interval_end);
+        // Vended object names are undocumented; these only need to be unique.
         let name = format!(
-            "conn_log_{acct}_elasticloadbalancing_{region}_{lb}_{end}_{node_ip}_{rand}.log{gz}",
+            "{prefix}{acct}_elasticloadbalancing_{region}_{lb}_{end}_{node_ip}_{rand}.{ext}{gz}",
+            prefix = if spec.delivery == Delivery::Classic { "conn_log_" } else { "" },
             acct = spec.account,
             region = spec.region,
             lb = spec.elb.replace('/', "."),
             end = interval_end.format("%Y%m%dT%H%MZ"),
             rand = random_name(&mut rng),
-            gz = if spec.plain { "" } else { ".gz" },
+            ext = spec.delivery.extension(),
+            gz = if plain_file(spec) { "" } else { ".gz" },
         );
         let path = format!("{folder}/{name}");
         folders.entry(folder).or_insert_with(|| (interval_end, node_ip.clone()));
         let generation = spec.generations.for_file(f, spec.files);
-        let file = FileJob { interval_start, generation, node_ip: &node_ip, lines: spec.lines_per_file };
+        let fields = delivered_fields(generation, spec.vended_fields.as_deref());
+        let file = FileJob { interval_start, generation, node_ip: &node_ip, lines: spec.lines_per_file, fields };
         let written = write_conn_file(spec, &out.join(&path), &gen_ctx, &file, &mut rng, &mut tally)?;
         bytes_on_disk += written.bytes;
         files.push(FileTruth {
@@ -112,6 +117,9 @@ fn node_ip(node: usize) -> String {
 /// The delivery-date folder: the date of the interval's *end*, so a file ending at 00:00
 /// lands in the next day's folder.
 fn folder(spec: &CorpusSpec, end: DateTime<Utc>) -> String {
+    if spec.delivery != Delivery::Classic {
+        return vended_folder(spec.vended_layout, &spec.account, &spec.region, end);
+    }
     format!("AWSLogs/{}/elasticloadbalancing/{}/{}", spec.account, spec.region, end.format("%Y/%m/%d"))
 }
 
@@ -140,6 +148,14 @@ struct FileJob<'a> {
     generation: Generation,
     node_ip: &'a str,
     lines: usize,
+    /// The fields a vended delivery writes, in order.
+    fields: Vec<&'static str>,
+}
+
+/// Whether the files are written uncompressed: when asked, and always for Parquet (it
+/// compresses its own pages).
+fn plain_file(spec: &CorpusSpec) -> bool {
+    spec.plain || spec.delivery == Delivery::Parquet
 }
 
 struct Written {
@@ -160,8 +176,11 @@ fn write_conn_file(
     let io = |source| CorpusError::Io { path: path.to_owned(), source };
     let mut w = create(path)?;
     let n = job.lines as u64;
-    let members = if spec.plain { 0 } else { spec.members_per_file.min(job.lines.max(1)) as u64 };
+    let members = if plain_file(spec) { 0 } else { spec.members_per_file.min(job.lines.max(1)) as u64 };
     let mut buf = Vec::with_capacity(BATCH + 4096);
+    if spec.delivery == Delivery::W3c {
+        write_w3c_header(&mut buf, &job.fields);
+    }
     let mut scratch = Vec::with_capacity(40);
     let (mut first, mut last) = (None, None);
     let mut line_no = 0u64;
@@ -178,7 +197,16 @@ fn write_conn_file(
         gen_ctx.line(buf, &mut scratch, rng, ts, job, tally);
         tally.raw_bytes += (buf.len() - before) as u64;
     };
-    if spec.plain {
+    if spec.delivery == Delivery::Parquet {
+        // Rows are drawn as W3C rows (tab-separated; no generated value holds a tab),
+        // then written as columns.
+        for _ in 0..n {
+            next_line(&mut buf, rng, tally);
+        }
+        let bytes =
+            parquet_of(&buf, &job.fields).map_err(|e| CorpusError::Io { path: path.to_owned(), source: std::io::Error::other(e) })?;
+        w.write_all(&bytes).map_err(io)?;
+    } else if spec.plain {
         for _ in 0..n {
             next_line(&mut buf, rng, tally);
             if buf.len() >= BATCH {
@@ -207,8 +235,33 @@ fn write_conn_file(
     Ok(Written { bytes: finish(path, w)?, members, first, last })
 }
 
+/// The tab-separated rows in `rows` as a Parquet file with a column per field: the time
+/// as a timestamp, ports as integers, the rest as text; row groups of 10,000 rows.
+fn parquet_of(rows: &[u8], fields: &[&str]) -> Result<Vec<u8>, albmtls_parquet::WriteError> {
+    use albmtls_parquet::{Column, ColumnType};
+    let columns: Vec<Column> = fields
+        .iter()
+        .map(|name| Column {
+            name: (*name).to_owned(),
+            kind: match *name {
+                "time" => ColumnType::TimestampMicros,
+                "client_port" | "listener_port" => ColumnType::Int32,
+                _ => ColumnType::Text,
+            },
+        })
+        .collect();
+    let rows: Vec<Vec<Option<String>>> = rows
+        .split(|&b| b == b'\n')
+        .filter(|row| !row.is_empty())
+        .map(|row| row.split(|&b| b == b'\t').map(|v| Some(String::from_utf8_lossy(v).into_owned())).collect())
+        .collect();
+    debug_assert!(fields.iter().all(|f| VENDED_FIELDS.contains(f)));
+    albmtls_parquet::write_rows(&columns, &rows, 10_000)
+}
+
 /// Draws one line's outcome and writes it.
 struct LineGen<'a> {
+    delivery: Delivery,
     pop: &'a Population,
     elb: &'a str,
     plain_http_rate: f64,
@@ -227,6 +280,7 @@ impl<'a> LineGen<'a> {
             code_cdf[c] = total;
         }
         LineGen {
+            delivery: spec.delivery,
             pop,
             elb: &spec.elb,
             plain_http_rate: spec.plain_http_rate,
@@ -316,7 +370,11 @@ impl<'a> LineGen<'a> {
                 cert_written = Some(identity.cert);
             }
         }
-        write_line(buf, &fields);
+        match self.delivery {
+            Delivery::Classic => write_line(buf, &fields),
+            Delivery::Json => write_json_line(buf, &fields, &job.fields),
+            Delivery::W3c | Delivery::Parquet => write_w3c_row(buf, &fields, &job.fields),
+        }
         tally.record(self.pop, status, identity.client, cert_written, job.generation, fields.listener_port);
     }
 }

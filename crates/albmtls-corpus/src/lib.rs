@@ -16,6 +16,7 @@ mod line;
 mod population;
 mod spec;
 mod truth;
+mod vended;
 
 use std::path::PathBuf;
 
@@ -26,6 +27,9 @@ pub use line::{
 };
 pub use spec::{Actor, CorpusSpec, GenerationMix, REALISTIC_FAILURE_WEIGHTS};
 pub use truth::{FileTruth, Truth};
+pub use vended::{
+    Delivery, VENDED_FIELDS, VendedLayout, delivered_fields, vended_folder, vended_value, write_json_line, write_w3c_header, write_w3c_row,
+};
 
 /// Why a corpus could not be written.
 #[derive(Debug, thiserror::Error)]

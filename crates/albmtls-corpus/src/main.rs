@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Parser;
 
-use albmtls_corpus::{CorpusSpec, generate};
+use albmtls_corpus::{CorpusSpec, Delivery, VendedLayout, generate};
 
 /// Write a deterministic synthetic ALB connection-log corpus (S3 layout) and truth.json.
 ///
@@ -50,6 +50,12 @@ struct Args {
     /// Skip access, health-check and test files.
     #[arg(long)]
     no_other_logs: bool,
+    /// Write the files as a vended delivery: json, w3c or parquet (default: classic).
+    #[arg(long, value_parser = ["classic", "json", "w3c", "parquet"])]
+    delivery: Option<String>,
+    /// Key layout of a vended delivery: hive (default) or prefix.
+    #[arg(long, value_parser = ["hive", "prefix"])]
+    vended_layout: Option<String>,
     /// Write the bundled sample tree (the `sample` preset; other flags still override it).
     #[arg(long)]
     sample: bool,
@@ -68,6 +74,15 @@ fn main() -> anyhow::Result<()> {
     spec.compression_level = args.level.unwrap_or(spec.compression_level);
     spec.plain |= args.plain;
     spec.include_other_logs &= !args.no_other_logs;
+    spec.delivery = match args.delivery.as_deref() {
+        Some("json") => Delivery::Json,
+        Some("w3c") => Delivery::W3c,
+        Some("parquet") => Delivery::Parquet,
+        _ => spec.delivery,
+    };
+    if args.vended_layout.as_deref() == Some("prefix") {
+        spec.vended_layout = VendedLayout::Prefix;
+    }
     if args.single_file {
         spec = spec.into_single_file();
     }

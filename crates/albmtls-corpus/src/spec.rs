@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::CorpusError;
 use crate::line::{DEFAULT_ELB, Generation};
+use crate::vended::{Delivery, VendedLayout};
 
 /// Relative weights of the four line generations.
 ///
@@ -129,6 +130,16 @@ pub struct CorpusSpec {
     /// Load balancer resource id as written in field 14, e.g. `app/my-lb/50dc6c495c0c9188`.
     pub elb: String,
     pub actors: Vec<Actor>,
+    /// How the files are written: classic, or as a vended delivery (JSON, W3C, Parquet).
+    #[serde(default)]
+    pub delivery: Delivery,
+    /// The key layout of a vended delivery (ignored for classic files).
+    #[serde(default)]
+    pub vended_layout: VendedLayout,
+    /// The fields a vended delivery chose, in order (`None`: every field of the line's
+    /// generation). Ignored for classic files.
+    #[serde(default)]
+    pub vended_fields: Option<Vec<String>>,
 }
 
 /// Realistic relative frequencies of the documented codes: untrusted and expired clients
@@ -163,6 +174,9 @@ impl Default for CorpusSpec {
             region: "us-east-1".to_owned(),
             elb: DEFAULT_ELB.to_owned(),
             actors: Vec::new(),
+            delivery: Delivery::Classic,
+            vended_layout: VendedLayout::Hive,
+            vended_fields: None,
         }
     }
 }

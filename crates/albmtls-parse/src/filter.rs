@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use memchr::memmem;
 
-use crate::record::{Record, unescape_subject};
+use crate::record::{Field, FieldSet, Record, unescape_subject};
 use crate::status::{FailureCode, VerifyStatus};
 use crate::time::TimeRange;
 
@@ -144,6 +144,24 @@ impl Filter {
             && self.subject.is_none()
             && self.time.is_all()
             && self.listener_ports.is_empty()
+    }
+
+    /// The fields [`Filter::matches`] reads.
+    pub fn fields(&self) -> FieldSet {
+        let mut fields = FieldSet::EMPTY.with(Field::Timestamp);
+        if !self.listener_ports.is_empty() {
+            fields = fields.with(Field::ListenerPort);
+        }
+        if !self.networks.is_empty() {
+            fields = fields.with(Field::ClientIp);
+        }
+        if !self.statuses.is_empty() {
+            fields = fields.with(Field::TlsVerifyStatus);
+        }
+        if self.subject.is_some() {
+            fields = fields.with(Field::LeafClientCertSubject);
+        }
+        fields
     }
 
     pub fn matches(&self, record: &Record<'_>) -> bool {

@@ -155,9 +155,13 @@ impl ConnLogName {
 pub fn delivery_date(path_or_key: &str) -> Option<NaiveDate> {
     let mut parts = path_or_key.rsplit('/');
     parts.next()?;
+    // Vended deliveries with Hive-style keys name each part: `year=2026/month=09/day=10`.
     let day = parts.next()?;
+    let day = day.strip_prefix("day=").unwrap_or(day);
     let month = parts.next()?;
+    let month = month.strip_prefix("month=").unwrap_or(month);
     let year = parts.next()?;
+    let year = year.strip_prefix("year=").unwrap_or(year);
     if year.len() != 4 || month.len() != 2 || day.len() != 2 {
         return None;
     }
@@ -190,6 +194,16 @@ mod tests {
     }
 
     const REAL: &str = "AWSLogs/347414000000/elasticloadbalancing/eu-central-1/2024/02/07/conn_log_347414000000_elasticloadbalancing_eu-central-1_app.my-lb.5ede558f4b0e97a9_20240207T0955Z_10.43.1.2_b38hdhc6.log.gz";
+
+    #[test]
+    fn vended_layouts_are_dated_by_their_folders() {
+        let hive = "AWSLogs/aws-account-id=111122223333/elasticloadbalancing/region=us-east-1/year=2026/month=09/day=10/x.json.gz";
+        assert_eq!(delivery_date(hive), NaiveDate::from_ymd_opt(2026, 9, 10));
+        let suffixed = "AWSLogs/aws-account-id=1/elasticloadbalancing/myFolder/year=2026/month=09/day=10/x.parquet";
+        assert_eq!(delivery_date(suffixed), NaiveDate::from_ymd_opt(2026, 9, 10));
+        assert_eq!(delivery_date("MyLogPrefix/us-east-1/2026/09/10/x.log"), NaiveDate::from_ymd_opt(2026, 9, 10));
+        assert_eq!(delivery_date("p/year=2026/month=13/day=10/x"), None);
+    }
 
     #[test]
     fn classifies_every_kind_of_elb_file() {

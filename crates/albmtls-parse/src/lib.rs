@@ -20,10 +20,11 @@ pub mod simd;
 mod spaces;
 pub mod status;
 pub mod time;
+pub mod vended;
 
 pub use filter::{Filter, FilterError, StatusFilter};
 pub use lines::{Lines, lines};
-pub use record::{Field, MAX_LINE, ParseError, Problem, Record, is_blank, trim_line_end, unescape_subject};
+pub use record::{Field, FieldSet, MAX_LINE, ParseError, Problem, Record, is_blank, trim_line_end, unescape_subject};
 pub use simd::{Simd, SimdKernel, SimdLevel};
 pub use status::{FailureCode, StatusKey, VerifyStatus};
 pub use time::{Micros, TimeError, TimeRange, parse_duration, parse_timestamp, parse_user_time};

@@ -96,6 +96,49 @@ impl fmt::Display for Field {
     }
 }
 
+/// A set of fields, one bit each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct FieldSet(u16);
+
+impl FieldSet {
+    pub const EMPTY: FieldSet = FieldSet(0);
+    pub const ALL: FieldSet = FieldSet((1 << Field::ALL.len()) - 1);
+    /// The eleven fields every classic line carries; the later four are told apart by
+    /// the record's generation ([`Record::field_count`]) instead.
+    pub const CLASSIC_CORE: FieldSet = FieldSet((1 << 11) - 1);
+
+    pub const fn with(self, field: Field) -> FieldSet {
+        FieldSet(self.0 | 1 << field as u16)
+    }
+
+    pub const fn contains(self, field: Field) -> bool {
+        self.0 & (1 << field as u16) != 0
+    }
+
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub const fn union(self, other: FieldSet) -> FieldSet {
+        FieldSet(self.0 | other.0)
+    }
+
+    pub const fn intersection(self, other: FieldSet) -> FieldSet {
+        FieldSet(self.0 & other.0)
+    }
+
+    /// The fields in the set, in line order.
+    pub fn iter(self) -> impl Iterator<Item = Field> {
+        Field::ALL.into_iter().filter(move |f| self.contains(*f))
+    }
+}
+
+impl FromIterator<Field> for FieldSet {
+    fn from_iter<I: IntoIterator<Item = Field>>(iter: I) -> FieldSet {
+        iter.into_iter().fold(FieldSet::EMPTY, FieldSet::with)
+    }
+}
+
 /// Why a line could not be read as a connection-log record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -113,6 +156,19 @@ pub enum Problem {
     UnterminatedQuote,
     /// Something other than a space follows the subject's closing quote.
     TextAfterQuote,
+    /// A vended value of the wrong JSON or Parquet type (an object, array or boolean
+    /// where text or a number belongs).
+    WrongType,
+    /// A line of a JSON delivery that is not one JSON object. Concerns the whole line,
+    /// so it is filed under the first field.
+    NotAnObject,
+    /// A field-list (plain or W3C) row with no field list to read it by: the file has no
+    /// `#Fields:` header and `--vended-fields` was not given. Filed under the first field.
+    NoFieldList,
+    /// A Parquet file or row group that cannot be decoded (truncated, corrupt, or a
+    /// column of a type that cannot hold the field). Filed under the field concerned, or
+    /// the first field when the file as a whole is unreadable.
+    Unreadable,
 }
 
 impl Problem {
@@ -126,7 +182,16 @@ impl Problem {
             Problem::SubjectNotQuoted => "not quoted (expected \"...\" or \"-\")",
             Problem::UnterminatedQuote => "has an opening quote that is never closed",
             Problem::TextAfterQuote => "is followed by text other than a space after its closing quote",
+            Problem::WrongType => "of the wrong type (expected text or a number)",
+            Problem::NotAnObject => "not a JSON object (each line of a JSON delivery must be one {...} object)",
+            Problem::NoFieldList => "in a row with no field list (the file has no #Fields: header: pass --vended-fields and --delimiter)",
+            Problem::Unreadable => "unreadable (the Parquet data is truncated or corrupt; re-download the file)",
         }
+    }
+
+    /// Whether the problem concerns the whole line or file rather than one field.
+    pub fn is_whole_line(self) -> bool {
+        matches!(self, Problem::NotAnObject | Problem::NoFieldList)
     }
 }
 
@@ -139,7 +204,11 @@ pub struct ParseError {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} is {}", self.field, self.problem.describe())
+        if self.problem.is_whole_line() {
+            write!(f, "the line is {}", self.problem.describe())
+        } else {
+            write!(f, "{} is {}", self.field, self.problem.describe())
+        }
     }
 }
 
@@ -178,6 +247,14 @@ pub struct Record<'a> {
     pub tls_keyexchange: Option<&'a [u8]>,
     pub elb: Option<&'a [u8]>,
     pub ip_address: Option<&'a [u8]>,
+    /// Fields the input did not deliver (a vended delivery may choose a subset). Always
+    /// empty for classic lines, whose generations leave out only the trailing fields
+    /// (those read as `None`). A missing field reads as absent (`-`, port 0, address
+    /// `0.0.0.0`); aggregates consult this set instead of counting those values.
+    pub missing: FieldSet,
+    /// Values of undocumented fields the record carried and that were ignored (vended
+    /// records only: classic lines are read up to field 15, as AWS asks).
+    pub ignored_fields: u16,
 }
 
 impl<'a> Record<'a> {
@@ -242,6 +319,91 @@ impl<'a> Record<'a> {
             tls_keyexchange,
             elb,
             ip_address,
+            missing: FieldSet::EMPTY,
+            ignored_fields: 0,
+        })
+    }
+
+    /// Builds a record from the values of a vended delivery, by field (`None`: not
+    /// delivered). `line` is the record as written, for grep. Values are checked as the
+    /// classic tokenizer checks them; the subject must already be in the classic escaped
+    /// form (`\"`, `\\`), without quotes, `-` when absent. The time may also be written
+    /// as a number of seconds, milliseconds or microseconds since the epoch.
+    pub fn from_values(line: &'a [u8], values: &[Option<&'a [u8]>; 15], ignored_fields: u16) -> Result<Record<'a>, ParseError> {
+        let mut missing = FieldSet::EMPTY;
+        for field in Field::ALL {
+            if values[field as usize].is_none() {
+                missing = missing.with(field);
+            }
+        }
+        let value = |field: Field| values[field as usize];
+        let text = |field: Field| -> Result<&'a [u8], ParseError> {
+            match value(field) {
+                Some([]) => Err(not_a_record(field, Problem::Empty)),
+                Some(v) => Ok(v),
+                None => Ok(b"-"),
+            }
+        };
+        let timestamp = value(Field::Timestamp).ok_or_else(|| not_a_record(Field::Timestamp, Problem::Missing))?;
+        let time = parse_timestamp(timestamp)
+            .or_else(|| parse_epoch(timestamp))
+            .ok_or_else(|| not_a_record(Field::Timestamp, Problem::NotATimestamp))?;
+        // An address or port written as `-` (a JSON null) is as good as not delivered.
+        for field in [Field::ClientIp, Field::ClientPort, Field::ListenerPort] {
+            if value(field) == Some(b"-") {
+                missing = missing.with(field);
+            }
+        }
+        let value = |field: Field| values[field as usize].filter(|v| !(missing.contains(field) && *v == b"-"));
+        let (client_ip, client_ip_text) = match value(Field::ClientIp) {
+            None => (IpAddr::from([0, 0, 0, 0]), &b"-"[..]),
+            Some(raw) => {
+                let bare = raw.strip_prefix(b"[").and_then(|t| t.strip_suffix(b"]")).unwrap_or(raw);
+                let ip = std::str::from_utf8(bare)
+                    .ok()
+                    .and_then(|t| t.parse::<IpAddr>().ok())
+                    .ok_or_else(|| not_a_record(Field::ClientIp, Problem::NotAnIpAddress))?;
+                (ip, bare)
+            }
+        };
+        let port = |field: Field| -> Result<(u16, &'a [u8]), ParseError> {
+            match value(field) {
+                None => Ok((0, b"-")),
+                Some(raw) => Ok((parse_port(raw, 0, raw, field)?, raw)),
+            }
+        };
+        let (client_port, client_port_text) = port(Field::ClientPort)?;
+        let (listener_port, listener_port_text) = port(Field::ListenerPort)?;
+        let subject = text(Field::LeafClientCertSubject)?;
+        let optional = |field: Field| -> Result<Option<&'a [u8]>, ParseError> {
+            match value(field) {
+                Some([]) => Err(not_a_record(field, Problem::Empty)),
+                other => Ok(other),
+            }
+        };
+        Ok(Record {
+            line,
+            timestamp,
+            time,
+            client_ip,
+            client_ip_text,
+            client_port,
+            client_port_text,
+            listener_port,
+            listener_port_text,
+            tls_protocol: text(Field::TlsProtocol)?,
+            tls_cipher: text(Field::TlsCipher)?,
+            tls_handshake_latency: text(Field::TlsHandshakeLatency)?,
+            subject: (subject != b"-").then_some(subject),
+            validity: text(Field::LeafClientCertValidity)?,
+            serial: text(Field::LeafClientCertSerialNumber)?,
+            status: text(Field::TlsVerifyStatus)?,
+            conn_trace_id: optional(Field::ConnTraceId)?,
+            tls_keyexchange: optional(Field::TlsKeyexchange)?,
+            elb: optional(Field::Elb)?,
+            ip_address: optional(Field::IpAddress)?,
+            missing,
+            ignored_fields,
         })
     }
 
@@ -382,6 +544,35 @@ impl<'a, M: Simd> Cursor<'a, M> {
         self.spaces.skip_to(self.pos);
         Ok(if value == b"-" { None } else { Some(value) })
     }
+}
+
+/// A time written as a number since the epoch, its unit told by its size: seconds (up to
+/// 11 digits before any fraction), milliseconds (up to 14) or microseconds.
+fn parse_epoch(text: &[u8]) -> Option<Micros> {
+    let (whole, fraction) = match memchr(b'.', text) {
+        Some(dot) => (&text[..dot], &text[dot + 1..]),
+        None => (text, &b""[..]),
+    };
+    if whole.is_empty() || whole.len() > 17 || !whole.iter().chain(fraction).all(u8::is_ascii_digit) {
+        return None;
+    }
+    let whole_value: i64 = std::str::from_utf8(whole).ok()?.parse().ok()?;
+    let scale: i64 = match whole.len() {
+        0..=11 => 1_000_000,
+        12..=14 => 1_000,
+        _ => 1,
+    };
+    let mut micros = whole_value.checked_mul(scale)?;
+    // Fraction digits down to the microsecond.
+    let mut unit = scale / 10;
+    for &digit in fraction {
+        if unit == 0 {
+            break;
+        }
+        micros += i64::from(digit - b'0') * unit;
+        unit /= 10;
+    }
+    Some(micros)
 }
 
 /// A port: 1 to 5 digits, at most 65535. `text` starts at `start` in `line`.

@@ -136,13 +136,23 @@ pub fn ddl(table: &str, location: &str, projection: Option<Projection>) -> Strin
 /// entry time. The timeline bucket is chosen from the range as albmtls chooses it from
 /// the data; it is an hour when the range is open.
 pub fn report_sql(table: &str, range: TimeRange) -> String {
+    report_sql_for(table, range, None)
+}
+
+/// [`report_sql`] for a table from [`vended_ddl`]: every object under the location is a
+/// connection log, and the `day` partition is written the Hive way.
+pub fn vended_report_sql(table: &str, range: TimeRange, format: VendedTable) -> String {
+    report_sql_for(table, range, Some(format))
+}
+
+fn report_sql_for(table: &str, range: TimeRange, vended: Option<VendedTable>) -> String {
     let since = range.since().and_then(DateTime::from_timestamp_micros);
     let until = range.until().and_then(DateTime::from_timestamp_micros);
     let bucket = match (since, until) {
         (Some(s), Some(u)) => Bucket::for_span((u - s).num_microseconds().unwrap_or(Micros::MAX)),
         _ => Bucket::Hour,
     };
-    let ctes = common_table_expressions(table, since, until);
+    let ctes = common_table_expressions(table, since, until, vended);
     let top = ReportOptions::default().top;
     let mut sql = String::new();
 
@@ -201,16 +211,30 @@ pub fn report_sql(table: &str, range: TimeRange) -> String {
 /// `lines`: every line of the connection-log files in the partitions read, with its
 /// parsed time and whether it is a record inside the time range (`counted`); `records`:
 /// the counted lines, with the client address and subject in the form albmtls shows them.
-fn common_table_expressions(table: &str, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> String {
+fn common_table_expressions(
+    table: &str,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    vended: Option<VendedTable>,
+) -> String {
+    let day_format = if vended.is_some() { HIVE_DAY } else { "%Y/%m/%d" };
     let mut partitions = String::new();
     if let Some(s) = since {
-        partitions.push_str(&format!("\n    AND \"day\" >= '{}'", s.format("%Y/%m/%d")));
+        partitions.push_str(&format!("\n    AND \"day\" >= '{}'", s.format(day_format)));
     }
     if let Some(u) = until {
         // The folder is the delivery date: entries of `until`'s day may be in the next folder.
         let last = u.date_naive().checked_add_days(Days::new(1)).unwrap_or(u.date_naive());
-        partitions.push_str(&format!("\n    AND \"day\" <= '{}'", last.format("%Y/%m/%d")));
+        partitions.push_str(&format!("\n    AND \"day\" <= '{}'", last.format(day_format)));
     }
+    let (time, source) = match vended {
+        None => (
+            r#"try(parse_datetime("time", 'yyyy-MM-dd''T''HH:mm:ss.SSSSSS''Z'''))"#.to_owned(),
+            format!(r#"  WHERE regexp_like("$path", '/conn_log[._][^/]*$'){partitions}"#),
+        ),
+        // A vended delivery has a prefix of its own, and its times may carry fewer digits.
+        Some(_) => (r#"try(from_iso8601_timestamp("time"))"#.to_owned(), format!("  WHERE true{partitions}")),
+    };
     let mut range = String::new();
     if let Some(s) = since {
         range.push_str(&format!("\n      AND ts >= from_iso8601_timestamp('{}')", iso(s)));
@@ -224,10 +248,10 @@ fn common_table_expressions(table: &str, since: Option<DateTime<Utc>>, until: Op
         "  SELECT",
         "    *,",
         "    -- Athena compares times to the millisecond.",
-        r#"    try(parse_datetime("time", 'yyyy-MM-dd''T''HH:mm:ss.SSSSSS''Z''')) AS ts"#,
+        &format!("    {time} AS ts"),
         &format!("  FROM {table}"),
         "  -- Only connection logs: access and health-check logs share the date folders.",
-        &format!(r#"  WHERE regexp_like("$path", '/conn_log[._][^/]*$'){partitions}"#),
+        &source,
         "),",
         "lines AS (",
         "  SELECT",
@@ -269,6 +293,80 @@ fn describe_range(since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) ->
         (None, Some(u)) => format!("entries before {}", iso(u)),
         (Some(s), Some(u)) => format!("entries at or after {} and before {}", iso(s), iso(u)),
     }
+}
+
+/// The output format of a vended (CloudWatch) delivery to S3 that Athena can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VendedTable {
+    Json,
+    Parquet,
+}
+
+/// A Hive-style day folder (`year=2026/month=09/day=10`) as chrono writes it.
+const HIVE_DAY: &str = "year=%Y/month=%m/day=%d";
+
+/// The `CREATE EXTERNAL TABLE` statement for a vended delivery of connection logs in
+/// `format`, the same 15 columns as [`ddl`]. With `projection`, `location` is the
+/// delivery's bucket and prefix and the `day` partition is projected over the Hive-style
+/// keys `AWSLogs/aws-account-id=<account>/elasticloadbalancing/region=<region>/year=…/month=…/day=…/`;
+/// without, `location` is read as is. Columns are matched by name, so a delivery of a
+/// subset of fields leaves the others NULL.
+pub fn vended_ddl(table: &str, location: &str, format: VendedTable, projection: Option<Projection>) -> String {
+    let mut sql = String::new();
+    sql.push_str(&format!("CREATE EXTERNAL TABLE IF NOT EXISTS {} (\n", ddl_identifier(table)));
+    sql.push_str("  -- ALB connection logs delivered as CloudWatch vended logs. No real vended record is\n");
+    sql.push_str("  -- public: the names are the documented record fields in lower case, and a delivery that\n");
+    sql.push_str("  -- chose a subset of fields leaves the other columns NULL.\n");
+    let columns: Vec<String> = COLUMNS
+        .iter()
+        .map(|(name, ty)| {
+            // Text in JSON whatever it holds; Parquet keeps the writer's types.
+            let ty = if format == VendedTable::Json || *name == "tls_handshake_latency" { "string" } else { ty };
+            format!("  {name} {ty}")
+        })
+        .collect();
+    sql.push_str(&columns.join(",\n"));
+    sql.push_str("\n)\n");
+    if projection.is_some() {
+        sql.push_str("PARTITIONED BY (\n");
+        sql.push_str("  -- The delivery day folder, year=yyyy/month=MM/day=dd (the day the object was delivered).\n");
+        sql.push_str("  `day` string\n");
+        sql.push_str(")\n");
+    }
+    match format {
+        VendedTable::Json => {
+            sql.push_str("ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'\n");
+            sql.push_str("WITH SERDEPROPERTIES (\n");
+            sql.push_str("  -- Names match in any case, and a line that is not JSON becomes a row of NULLs.\n");
+            sql.push_str("  'case.insensitive' = 'true',\n");
+            sql.push_str("  'ignore.malformed.json' = 'true'\n");
+            sql.push_str(")\n");
+        }
+        VendedTable::Parquet => sql.push_str("STORED AS PARQUET\n"),
+    }
+    match projection {
+        None => sql.push_str(&format!("LOCATION {}", hive_string(&folder(location)))),
+        Some(p) => {
+            let base = format!("{}AWSLogs/aws-account-id={}/elasticloadbalancing/region={}/", folder(location), p.account, p.region);
+            sql.push_str(&format!("LOCATION {}\n", hive_string(&base)));
+            sql.push_str("TBLPROPERTIES (\n");
+            let properties = [
+                ("projection.enabled", "true".to_owned()),
+                ("projection.day.type", "date".to_owned()),
+                ("projection.day.range", format!("{},NOW", p.start_day.format(HIVE_DAY))),
+                ("projection.day.format", "'year='yyyy'/month='MM'/day='dd".to_owned()),
+                ("projection.day.interval", "1".to_owned()),
+                ("projection.day.interval.unit", "DAYS".to_owned()),
+                ("storage.location.template", format!("{base}${{day}}")),
+            ];
+            let properties: Vec<String> =
+                properties.iter().map(|(key, value)| format!("  {} = {}", hive_string(key), hive_string(value))).collect();
+            sql.push_str(&properties.join(",\n"));
+            sql.push_str("\n)");
+        }
+    }
+    sql.push_str(";\n");
+    sql
 }
 
 /// Millisecond precision: what Athena's timestamps hold.

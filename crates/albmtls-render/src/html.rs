@@ -179,8 +179,8 @@ fn write_failures(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             i + 1,
             text(f.status.text()),
             f.count,
-            f.distinct_clients,
-            f.distinct_subjects,
+            crate::distinct_or_not_delivered(f.distinct_clients, f.clients_not_delivered),
+            crate::distinct_or_not_delivered(f.distinct_subjects, f.subjects_not_delivered),
             format_time(f.first_seen),
             format_time(f.last_seen),
         )?;
@@ -224,11 +224,17 @@ fn write_failure(report: &Report, axis: &TimeAxis, f: &Failure, number: usize, o
     for c in &f.top_clients {
         writeln!(out, "<tr><td>{}</td><td class=\"num\">{}</td></tr>", text(&c.ip.to_string()), c.count)?;
     }
+    if f.clients_not_delivered > 0 {
+        writeln!(out, "<tr><td class=\"muted\">{}</td><td class=\"num\">{}</td></tr>", crate::NOT_DELIVERED, f.clients_not_delivered)?;
+    }
     writeln!(out, "</table>")?;
     writeln!(out, "<table>")?;
     writeln!(out, "<tr><th>top subjects</th><th class=\"num\">records</th></tr>")?;
     for s in &f.top_subjects {
         writeln!(out, "<tr><td class=\"subject\">{}</td><td class=\"num\">{}</td></tr>", text(&s.subject), s.count)?;
+    }
+    if f.subjects_not_delivered > 0 {
+        writeln!(out, "<tr><td class=\"muted\">{}</td><td class=\"num\">{}</td></tr>", crate::NOT_DELIVERED, f.subjects_not_delivered)?;
     }
     writeln!(out, "</table>")?;
     writeln!(out, "</div>")?;
@@ -379,6 +385,9 @@ fn write_not_counted(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.skipped;
     writeln!(out, "<section>")?;
     writeln!(out, "<h2>Not counted</h2>")?;
+    if let Some(note) = crate::not_delivered_note(report) {
+        writeln!(out, "<p class=\"note\">{}</p>", text(&note))?;
+    }
     let mut rows: Vec<(String, u64)> = Vec::new();
     for (field, n) in &report.skipped.malformed_by_field {
         rows.push((format!("malformed lines: bad {field}"), *n));

@@ -155,3 +155,21 @@ pub(crate) fn plural(n: u64) -> &'static str {
 pub(crate) fn percent(part: u64, whole: u64) -> String {
     format!("{:.2}", albmtls_report::report::percent(part, whole))
 }
+
+/// What tables show in place of a value the inputs did not deliver.
+pub(crate) const NOT_DELIVERED: &str = "not delivered";
+
+/// A distinct count, or [`NOT_DELIVERED`] when no record delivered the field.
+pub(crate) fn distinct_or_not_delivered(distinct: u64, not_delivered: u64) -> String {
+    if distinct == 0 && not_delivered > 0 { NOT_DELIVERED.to_owned() } else { distinct.to_string() }
+}
+
+/// The sentence naming the fields a vended delivery of a subset of fields lacked, if any.
+pub(crate) fn not_delivered_note(report: &albmtls_report::Report) -> Option<String> {
+    if report.not_delivered.is_empty() {
+        return None;
+    }
+    let fields: Vec<String> =
+        report.not_delivered.iter().map(|(field, n)| format!("{} ({n} record{})", field.name(), plural(*n))).collect();
+    Some(format!("Fields the inputs did not deliver: {}; tables that need them say \"{NOT_DELIVERED}\".", fields.join(", ")))
+}

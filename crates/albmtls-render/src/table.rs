@@ -105,6 +105,9 @@ pub(crate) fn write_tables(report: &Report, t: Tables, out: &mut dyn Write) -> i
     if !report.missing_shards.is_empty() {
         writeln!(out, "{}", crate::missing_shards_note(&report.missing_shards))?;
     }
+    if let Some(note) = crate::not_delivered_note(report) {
+        writeln!(out, "{note}")?;
+    }
 
     t.heading(out, "Verify status")?;
     let mut table = t.new_table(&["status", "count", "share %", "meaning"]);
@@ -127,8 +130,8 @@ pub(crate) fn write_tables(report: &Report, t: Tables, out: &mut dyn Write) -> i
             table.add_row(vec![
                 t.status_cell(&f.status),
                 number(f.count),
-                number(f.distinct_clients),
-                number(f.distinct_subjects),
+                number(crate::distinct_or_not_delivered(f.distinct_clients, f.clients_not_delivered)),
+                number(crate::distinct_or_not_delivered(f.distinct_subjects, f.subjects_not_delivered)),
                 Cell::new(format_time(f.first_seen)),
                 Cell::new(format_time(f.last_seen)),
             ]);
@@ -153,16 +156,20 @@ fn write_failure(f: &Failure, t: Tables, out: &mut dyn Write) -> io::Result<()> 
         writeln!(out, "{}", crate::remediation::NOT_DOCUMENTED)?;
     }
     let mut table = t.new_table(&["top clients", "count", "top subjects", "count"]);
-    let rows = f.top_clients.len().max(f.top_subjects.len());
-    for i in 0..rows {
-        let client = f.top_clients.get(i);
-        let subject = f.top_subjects.get(i);
-        table.add_row(vec![
-            Cell::new(client.map(|c| c.ip.to_string()).unwrap_or_default()),
-            number(client.map(|c| c.count.to_string()).unwrap_or_default()),
-            Cell::new(subject.map(|s| t.text(&s.subject).into_owned()).unwrap_or_default()),
-            number(subject.map(|s| s.count.to_string()).unwrap_or_default()),
-        ]);
+    // Records whose input lacked the field are a row of their own, never a made-up value.
+    let not_delivered = |n: u64| (n > 0).then(|| (crate::NOT_DELIVERED.to_owned(), n.to_string()));
+    let clients: Vec<(String, String)> =
+        f.top_clients.iter().map(|c| (c.ip.to_string(), c.count.to_string())).chain(not_delivered(f.clients_not_delivered)).collect();
+    let subjects: Vec<(String, String)> = f
+        .top_subjects
+        .iter()
+        .map(|s| (t.text(&s.subject).into_owned(), s.count.to_string()))
+        .chain(not_delivered(f.subjects_not_delivered))
+        .collect();
+    for i in 0..clients.len().max(subjects.len()) {
+        let (client, client_count) = clients.get(i).cloned().unwrap_or_default();
+        let (subject, subject_count) = subjects.get(i).cloned().unwrap_or_default();
+        table.add_row(vec![Cell::new(client), number(client_count), Cell::new(subject), number(subject_count)]);
     }
     writeln!(out, "{table}")?;
     crate::remediation::write_steps_text(f.remediation, out)

@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use albmtls_parse::{Field, Record, TimeError, TimeRange, parse_user_time};
-use albmtls_render::athena::{Projection, ddl, report_sql};
+use albmtls_render::athena::{Projection, VendedTable, ddl, report_sql, vended_ddl, vended_report_sql};
 use chrono::NaiveDate;
 use regex::Regex;
 
@@ -248,4 +248,25 @@ fn report_sql_takes_times_as_every_command_does() {
         assert!(matches!(range(Some(bad), None), Err(TimeError::NotATime(_))), "{bad}");
     }
     assert!(matches!(range(Some("2026-11-02"), Some("2026-11-02")), Err(TimeError::EmptyRange { .. })));
+}
+
+#[test]
+fn vended_tables_project_the_hive_day_folders() {
+    for format in [VendedTable::Json, VendedTable::Parquet] {
+        let sql = vended_ddl("t", "s3://b/p", format, Some(projection()));
+        for field in Field::ALL {
+            let column = if field == Field::Timestamp { "`time`" } else { field.name() };
+            assert_eq!(sql.matches(&format!("  {column} ")).count(), 1, "{column}");
+        }
+        assert!(sql.contains("LOCATION 's3://b/p/AWSLogs/aws-account-id=123456789012/elasticloadbalancing/region=us-east-1/'"));
+        assert!(sql.contains("'projection.day.range' = 'year=2026/month=01/day=01,NOW'"));
+        assert!(sql.contains("'projection.day.format' = '\\'year=\\'yyyy\\'/month=\\'MM\\'/day=\\'dd'"), "{sql}");
+        assert!(sql.contains("region=us-east-1/${day}'"));
+        assert_eq!(sql.matches(';').count(), 1);
+        let report = vended_report_sql("t", range(Some("2026-11-01T22:00:00Z"), Some("2026-11-02T08:00:00Z")).unwrap(), format);
+        assert!(report.contains("AND \"day\" >= 'year=2026/month=11/day=01'\n    AND \"day\" <= 'year=2026/month=11/day=03'"));
+        assert!(!report.contains("conn_log"), "vended object names are not documented");
+    }
+    assert!(vended_ddl("t", "s3://b", VendedTable::Json, None).contains("org.openx.data.jsonserde.JsonSerDe"));
+    assert!(vended_ddl("t", "s3://b", VendedTable::Parquet, None).contains("STORED AS PARQUET\nLOCATION 's3://b/';"));
 }

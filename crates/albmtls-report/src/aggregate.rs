@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::ops::Bound::{self, Excluded, Unbounded};
 
 use albmtls_parse::keys::SkippedFiles;
-use albmtls_parse::{FailureCode, Field, Micros, ParseError, Problem, Record, StatusKey, VerifyStatus, time::MICROS_PER_MINUTE};
+use albmtls_parse::{FailureCode, Field, FieldSet, Micros, ParseError, Problem, Record, StatusKey, VerifyStatus, time::MICROS_PER_MINUTE};
 use serde::{Deserialize, Serialize};
 
 use crate::counts::{ByteCounts, ClientCounts};
@@ -57,6 +57,13 @@ pub struct StatusStats {
     pub clients: ClientCounts,
     /// Subjects as written in the log (escapes kept); `-` when absent.
     pub subjects: ByteCounts,
+    /// Failures whose input did not deliver the client address (a vended delivery of a
+    /// subset of fields): counted here, not as a made-up address.
+    #[serde(default)]
+    pub clients_not_delivered: u64,
+    /// Failures whose input did not deliver the subject.
+    #[serde(default)]
+    pub subjects_not_delivered: u64,
 }
 
 impl StatusStats {
@@ -67,8 +74,16 @@ impl StatusStats {
         self.last_seen = Some(self.last_seen.map_or(record.time, |t| t.max(record.time)));
         self.per_minute.add(record.time.div_euclid(MICROS_PER_MINUTE));
         if detailed {
-            self.clients.add(record.client_ip);
-            self.subjects.add(record.subject.unwrap_or(b"-"));
+            if record.missing.contains(Field::ClientIp) {
+                self.clients_not_delivered += 1;
+            } else {
+                self.clients.add(record.client_ip);
+            }
+            if record.missing.contains(Field::LeafClientCertSubject) {
+                self.subjects_not_delivered += 1;
+            } else {
+                self.subjects.add(record.subject.unwrap_or(b"-"));
+            }
         }
     }
 
@@ -79,6 +94,8 @@ impl StatusStats {
         self.per_minute.merge(&other.per_minute);
         self.clients.merge(other.clients);
         self.subjects.merge(other.subjects);
+        self.clients_not_delivered += other.clients_not_delivered;
+        self.subjects_not_delivered += other.subjects_not_delivered;
     }
 }
 
@@ -228,6 +245,13 @@ pub struct Aggregate {
     pub inputs_read: u64,
     pub skipped_files: SkippedFiles,
     pub input_errors: Vec<InputError>,
+    /// Records whose input did not deliver a field every classic line carries (vended
+    /// deliveries of a subset of fields), by field.
+    #[serde(default)]
+    pub not_delivered: BTreeMap<Field, u64>,
+    /// Values of undocumented fields in vended records, ignored.
+    #[serde(default)]
+    pub ignored_fields: u64,
     /// `Success`, `-` and the documented codes, by slot; a fixed size, so a partial file
     /// with any other shape is refused when read.
     known: [StatusStats; KNOWN_SLOTS],
@@ -244,6 +268,9 @@ impl Aggregate {
     pub fn add(&mut self, record: &Record<'_>) {
         self.records += 1;
         self.field_counts.add(record.field_count());
+        if !record.missing.is_empty() || record.ignored_fields > 0 {
+            self.count_vended_gaps(record);
+        }
         let status = record.verify_status();
         let detailed = status.is_failure();
         let stats = match slot(&status) {
@@ -257,6 +284,16 @@ impl Aggregate {
             }
         };
         stats.add(record, detailed);
+    }
+
+    /// What a vended record lacked or carried beyond the documented fields. Out of line:
+    /// classic records never need it.
+    #[cold]
+    fn count_vended_gaps(&mut self, record: &Record<'_>) {
+        for field in record.missing.intersection(FieldSet::CLASSIC_CORE).iter() {
+            *self.not_delivered.entry(field).or_default() += 1;
+        }
+        self.ignored_fields += u64::from(record.ignored_fields);
     }
 
     /// Counts a line that could not be parsed, keeping the first few.
@@ -316,6 +353,10 @@ impl Aggregate {
         self.skipped_files.merge(&other.skipped_files);
         self.input_errors.extend(other.input_errors);
         self.input_errors.sort();
+        for (field, n) in other.not_delivered {
+            *self.not_delivered.entry(field).or_default() += n;
+        }
+        self.ignored_fields += other.ignored_fields;
         for (slot, stats) in other.known.into_iter().enumerate() {
             self.known[slot].merge(stats);
         }

@@ -124,6 +124,10 @@ pub struct Failure {
     pub distinct_subjects: u64,
     pub top_clients: Vec<ClientCount>,
     pub top_subjects: Vec<SubjectCount>,
+    /// Records of this failure whose input did not deliver the client address.
+    pub clients_not_delivered: u64,
+    /// Records of this failure whose input did not deliver the subject.
+    pub subjects_not_delivered: u64,
     pub first_seen: Micros,
     pub last_seen: Micros,
     pub remediation: &'static Remediation,
@@ -152,6 +156,14 @@ impl Serialize for Failure {
         s.serialize_field("distinct_subjects", &self.distinct_subjects)?;
         s.serialize_field("top_clients", &self.top_clients)?;
         s.serialize_field("top_subjects", &self.top_subjects)?;
+        // Only vended deliveries of a subset of fields have these; classic reports keep
+        // their shape.
+        if self.clients_not_delivered > 0 {
+            s.serialize_field("clients_not_delivered", &self.clients_not_delivered)?;
+        }
+        if self.subjects_not_delivered > 0 {
+            s.serialize_field("subjects_not_delivered", &self.subjects_not_delivered)?;
+        }
         s.serialize_field("first_seen", &format_time(self.first_seen))?;
         s.serialize_field("last_seen", &format_time(self.last_seen))?;
         s.serialize_field("remediation", self.remediation)?;
@@ -222,6 +234,13 @@ pub struct Skipped {
     pub health_check_logs: u64,
     pub test_files: u64,
     pub input_errors: Vec<InputError>,
+    /// Values of undocumented fields in vended records, ignored.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub ignored_fields: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The finished report.
@@ -241,6 +260,9 @@ pub struct Report {
     pub timeline: Vec<TimelineRow>,
     /// Records by how many fields their line carried.
     pub field_counts: BTreeMap<usize, u64>,
+    /// Records whose input did not deliver a field classic lines always carry (a vended
+    /// delivery of a subset of fields), by field. Empty for classic inputs.
+    pub not_delivered: BTreeMap<Field, u64>,
     pub skipped: Skipped,
     /// Shards (`2/8`) a merge was told to go without (`albmtls merge --allow-missing`):
     /// the counts cover only the other shards' inputs.
@@ -263,6 +285,9 @@ impl Serialize for Report {
         s.serialize_field("bucket", &self.bucket)?;
         s.serialize_field("timeline", &self.timeline)?;
         s.serialize_field("field_counts", &self.field_counts)?;
+        if !self.not_delivered.is_empty() {
+            s.serialize_field("not_delivered", &self.not_delivered)?;
+        }
         s.serialize_field("skipped", &self.skipped)?;
         s.serialize_field("missing_shards", &self.missing_shards)?;
         s.end()
@@ -294,6 +319,8 @@ impl Report {
                 top_subjects: top(stats.subjects.iter(), options.top)
                     .map(|(subject, count)| SubjectCount { subject: display_subject(subject), count })
                     .collect(),
+                clients_not_delivered: stats.clients_not_delivered,
+                subjects_not_delivered: stats.subjects_not_delivered,
                 first_seen: stats.first_seen.unwrap_or_default(),
                 last_seen: stats.last_seen.unwrap_or_default(),
             })
@@ -331,6 +358,7 @@ impl Report {
                 .map(|(minute, counts)| TimelineRow { start: minute * MICROS_PER_MINUTE, status_counts: counts.into_values().collect() })
                 .collect(),
             field_counts: aggregate.field_counts.iter().collect(),
+            not_delivered: aggregate.not_delivered.clone(),
             skipped: Skipped {
                 blank_lines: aggregate.blank_lines,
                 overlong_lines: aggregate.overlong_lines,
@@ -341,6 +369,7 @@ impl Report {
                 health_check_logs: aggregate.skipped_files.health_check_logs,
                 test_files: aggregate.skipped_files.test_files,
                 input_errors: aggregate.input_errors.clone(),
+                ignored_fields: aggregate.ignored_fields,
             },
             missing_shards: Vec::new(),
         }

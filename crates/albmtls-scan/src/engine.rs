@@ -9,8 +9,12 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
+use std::io::Read;
+
+use albmtls_parquet::ParquetSource;
 use albmtls_parse::keys::SkippedFiles;
-use albmtls_source::{chunks_in_run, decode};
+use albmtls_parse::vended::Format;
+use albmtls_source::{Encoding, LocalInput, chunks_in_run, decode};
 
 use crate::inputs::{Everything, Input, Listed, ListingError, list_inputs};
 use crate::options::ScanOptions;
@@ -39,6 +43,10 @@ pub trait BlockSink: Send {
     /// A block of whole lines (the last line of an input may lack its `\n`), after
     /// `overlong_before` lines that were too long to keep and were skipped unread.
     fn block(&mut self, input: &InputContext<'_>, bytes: &[u8], overlong_before: u64) -> std::io::Result<()>;
+
+    /// A Parquet input: its records come a row group at a time, not in blocks of lines.
+    /// Returns why the input ended early, if it did (`Err` only when output failed).
+    fn parquet(&mut self, input: &InputContext<'_>, source: ParquetSource) -> std::io::Result<Option<String>>;
 
     /// The input is finished; `error` says why when it ended early.
     fn end_input(&mut self, input: &InputContext<'_>, error: Option<String>) -> std::io::Result<()>;
@@ -195,11 +203,32 @@ fn read_input<B: BlockSink>(
     inputs_left: usize,
 ) -> std::io::Result<()> {
     sink.begin_input(context)?;
-    let reader = match input.open().and_then(|raw| decode(context.name, raw)) {
-        Ok((_, reader)) => reader,
+    let local_file = match &input {
+        Input::Local(LocalInput::File(path)) => Some(path.clone()),
+        _ => None,
+    };
+    let (encoding, reader) = match input.open().and_then(|raw| decode(context.name, raw)) {
+        Ok(decoded) => decoded,
         // The report shows the input's name in a column of its own.
         Err(err) => return sink.end_input(context, Some(err.problem())),
     };
+    // Parquet is told from text by its magic, after gzip; it is read whole, not in lines.
+    let (head, reader) = match peek(reader, Format::PARQUET_MAGIC.len()) {
+        Ok(peeked) => peeked,
+        Err(err) => return sink.end_input(context, Some(describe_read_error(&err))),
+    };
+    if head == Format::PARQUET_MAGIC {
+        let source = match (encoding, local_file) {
+            // A plain local file is read by ranges: the footer, then each row group.
+            (Encoding::Plain, Some(path)) => std::fs::File::open(&path).map(ParquetSource::File),
+            _ => download(reader).map(|bytes| ParquetSource::Bytes(bytes.into())),
+        };
+        let error = match source {
+            Ok(source) => sink.parquet(context, source)?,
+            Err(err) => Some(format!("cannot read the Parquet data: {err}")),
+        };
+        return sink.end_input(context, error);
+    }
     let chunks = match chunks_in_run(reader, inputs_left, workers) {
         Ok(chunks) => chunks,
         Err(err) => return sink.end_input(context, Some(format!("cannot start a reader thread: {err}"))),
@@ -222,6 +251,31 @@ fn read_input<B: BlockSink>(
         sink.block(context, chunk.bytes(), chunk.overlong_lines_before)?;
     }
     sink.end_input(context, None)
+}
+
+/// The first `n` bytes of a stream (fewer if it is shorter), and the whole stream again.
+fn peek(mut reader: Box<dyn Read + Send>, n: usize) -> std::io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
+    let mut head = Vec::with_capacity(n);
+    (&mut reader).take(n as u64).read_to_end(&mut head)?;
+    let again = std::io::Cursor::new(head.clone()).chain(reader);
+    Ok((head, Box::new(again)))
+}
+
+/// The most of a Parquet object or compressed file held in memory: Parquet needs its
+/// footer before any row, so a stream is read whole. Vended objects cover minutes of
+/// traffic, far below this.
+const PARQUET_DOWNLOAD_LIMIT: u64 = 2 << 30;
+
+fn download(reader: Box<dyn Read + Send>) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader.take(PARQUET_DOWNLOAD_LIMIT + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > PARQUET_DOWNLOAD_LIMIT {
+        return Err(std::io::Error::other(format!(
+            "it is larger than {} GiB, the most albmtls holds in memory: copy it to a local, uncompressed file and name that",
+            PARQUET_DOWNLOAD_LIMIT >> 30
+        )));
+    }
+    Ok(bytes)
 }
 
 fn describe_read_error(err: &std::io::Error) -> String {

@@ -21,10 +21,11 @@ mod inputs;
 mod options;
 mod records;
 
+pub use albmtls_parquet::ParquetSource;
 /// The longest line read; longer ones are skipped and counted as overlong.
 pub use albmtls_source::MAX_LINE;
 pub use engine::{BlockSink, InputContext, Progress, ScanOutcome, StartError, scan_blocks};
 pub use follow::{FollowEnd, FollowOptions, Poll, follow_blocks};
 pub use inputs::ListingError;
-pub use options::{ScanOptions, Shard, ShardError};
+pub use options::{ScanOptions, Shard, ShardError, VendedOptions};
 pub use records::{Sink, follow, read_block, scan};

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use albmtls_parse::Filter;
+use albmtls_parse::vended::FieldList;
 use albmtls_s3::S3Options;
 
 /// What to read and which records to keep.
@@ -17,6 +18,17 @@ pub struct ScanOptions {
     pub shard: Option<Shard>,
     /// How to reach S3, used only when a path is an `s3://` URL.
     pub s3: S3Options,
+    /// How to read vended deliveries whose files do not say it themselves.
+    pub vended: VendedOptions,
+}
+
+/// What a field-list delivery (W3C or plain) cannot always tell by itself.
+#[derive(Debug, Clone, Default)]
+pub struct VendedOptions {
+    /// The delivery's fields in order, for plain files without a `#Fields:` header.
+    pub fields: Option<FieldList>,
+    /// The byte between values; `None` takes a tab when a row has one, else a space.
+    pub delimiter: Option<u8>,
 }
 
 /// `--shard I/N`: this run reads the inputs whose name hashes to `index` modulo `count`.

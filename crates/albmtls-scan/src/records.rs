@@ -1,11 +1,13 @@
 //! From blocks of lines to records: the line loop every command runs, compiled for the
 //! CPU's SIMD kind, and the record-level [`Sink`] commands implement.
 
-use albmtls_parse::{Filter, ParseError, Record, Simd, SimdKernel, SimdLevel, is_blank, lines};
+use albmtls_parquet::{ParquetSource, ReadError, read_records};
+use albmtls_parse::vended::{FieldList, Format, Scratch, parse_delimited, parse_json};
+use albmtls_parse::{FieldSet, Filter, ParseError, Problem, Record, Simd, SimdKernel, SimdLevel, is_blank, lines};
 
 use crate::engine::{BlockSink, InputContext, Progress, ScanOutcome, StartError, scan_blocks};
 use crate::follow::{FollowEnd, FollowOptions, Poll, follow_blocks};
-use crate::options::ScanOptions;
+use crate::options::{ScanOptions, VendedOptions};
 
 /// What a command does with the records of its inputs. Each worker has its own; they are
 /// merged when every input is read.
@@ -18,7 +20,14 @@ pub trait Sink: Send {
         Ok(())
     }
 
-    /// A record that passed the filter, from line `line_number` (1-based) of `input`.
+    /// The fields the sink reads from records. Columnar inputs (Parquet) decode only
+    /// these and the filter's; a delivered field left out reads as `-`.
+    fn fields_needed(&self) -> FieldSet {
+        FieldSet::ALL
+    }
+
+    /// A record that passed the filter, from line `line_number` (1-based) of `input`
+    /// (the row number for Parquet).
     fn record(&mut self, input: &InputContext<'_>, line_number: u64, record: &Record<'_>) -> std::io::Result<()>;
     /// A record that did not pass the filter.
     fn filtered_out(&mut self, record: &Record<'_>);
@@ -45,9 +54,7 @@ pub fn scan<S: Sink>(
 ) -> Result<ScanOutcome<S>, StartError> {
     let simd = SimdLevel::detect();
     tracing::info!(simd = simd.name(), "line loop");
-    let keep_all = options.filter.keeps_everything();
-    let filter = &options.filter;
-    let outcome = scan_blocks(options, progress, || Lines { sink: new_sink(), simd, filter, keep_all, line_number: 0 })?;
+    let outcome = scan_blocks(options, progress, || Lines::new(new_sink(), simd, options))?;
     let ScanOutcome { sink, skipped_files, listing_errors, inputs_listed, output_error } = outcome;
     Ok(ScanOutcome { sink: sink.sink, skipped_files, listing_errors, inputs_listed, output_error })
 }
@@ -63,13 +70,11 @@ pub fn follow<S: Sink>(
     mut on_poll: impl FnMut(Poll<S>) -> bool,
 ) -> Result<FollowEnd, StartError> {
     let simd = SimdLevel::detect();
-    let keep_all = options.filter.keeps_everything();
-    let filter = &options.filter;
     follow_blocks(
         options,
         follow,
         progress,
-        || Lines { sink: new_sink(), simd, filter, keep_all, line_number: 0 },
+        || Lines::new(new_sink(), simd, options),
         |poll| {
             let Poll { number, inputs, outcome } = poll;
             let ScanOutcome { sink, skipped_files, listing_errors, inputs_listed, output_error } = outcome;
@@ -90,6 +95,66 @@ struct Lines<'a, S> {
     keep_all: bool,
     /// The last line number handed out in the input being read.
     line_number: u64,
+    vended: &'a VendedOptions,
+    /// The input's format, judged from its first non-blank bytes.
+    format: Option<Format>,
+    /// The field list of the input's latest `#Fields:` header.
+    header_fields: Option<FieldList>,
+    scratch: Scratch,
+}
+
+impl<'a, S: Sink> Lines<'a, S> {
+    fn new(sink: S, simd: SimdLevel, options: &'a ScanOptions) -> Lines<'a, S> {
+        Lines {
+            sink,
+            simd,
+            filter: &options.filter,
+            keep_all: options.filter.keeps_everything(),
+            line_number: 0,
+            vended: &options.vended,
+            format: None,
+            header_fields: None,
+            scratch: Scratch::new(),
+        }
+    }
+
+    /// Reads a block of a vended text delivery (JSON or a field list) line by line.
+    fn vended_block(&mut self, input: &InputContext<'_>, bytes: &[u8], format: Format) -> std::io::Result<()> {
+        let delimiter = self.vended.delimiter;
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+            let line = &rest[..end];
+            rest = &rest[end..];
+            self.line_number += 1;
+            if is_blank(line) {
+                self.sink.blank();
+                continue;
+            }
+            let parsed = match format {
+                Format::Json => parse_json(line, &mut self.scratch),
+                _ if line.first() == Some(&b'#') => {
+                    // W3C headers (`#Version:`, `#Fields:`, `#Date:`) describe the rows
+                    // and are neither records nor skipped data, so they are not counted:
+                    // a report on a W3C delivery equals one on the same classic lines.
+                    if let Some(fields) = FieldList::from_header(line, delimiter.unwrap_or(b'\t')) {
+                        self.header_fields = Some(fields);
+                    }
+                    continue;
+                }
+                _ => match self.header_fields.as_ref().or(self.vended.fields.as_ref()) {
+                    Some(fields) => parse_delimited(line, fields, delimiter, &mut self.scratch),
+                    None => Err(ParseError { field: albmtls_parse::Field::Timestamp, problem: Problem::NoFieldList }),
+                },
+            };
+            match &parsed {
+                Ok(record) if self.keep_all || self.filter.matches(record) => self.sink.record(input, self.line_number, record)?,
+                Ok(record) => self.sink.filtered_out(record),
+                Err(error) => self.sink.malformed(input, self.line_number, line, *error),
+            }
+        }
+        Ok(())
+    }
 }
 
 impl<S: Sink> BlockSink for Lines<'_, S> {
@@ -97,6 +162,8 @@ impl<S: Sink> BlockSink for Lines<'_, S> {
 
     fn begin_input(&mut self, input: &InputContext<'_>) -> std::io::Result<()> {
         self.line_number = 0;
+        self.format = None;
+        self.header_fields = None;
         self.sink.begin_input(input)
     }
 
@@ -104,6 +171,14 @@ impl<S: Sink> BlockSink for Lines<'_, S> {
         if overlong_before > 0 {
             self.sink.overlong(input, self.line_number + 1, overlong_before);
             self.line_number += overlong_before;
+        }
+        if self.format.is_none() && !is_blank(bytes) {
+            let format = Format::sniff(bytes, self.vended.fields.is_some());
+            tracing::debug!(input = input.name, format = format.name(), "format");
+            self.format = Some(format);
+        }
+        if let Some(format @ (Format::Json | Format::FieldList)) = self.format {
+            return self.vended_block(input, bytes, format);
         }
         self.line_number = if self.keep_all {
             self.simd.dispatch(LineLoop::<S, true> {
@@ -123,6 +198,30 @@ impl<S: Sink> BlockSink for Lines<'_, S> {
             })?
         };
         Ok(())
+    }
+
+    fn parquet(&mut self, input: &InputContext<'_>, source: ParquetSource) -> std::io::Result<Option<String>> {
+        let wanted = self.sink.fields_needed().union(self.filter.fields());
+        let (sink, filter, keep_all) = (&mut self.sink, self.filter, self.keep_all);
+        let read = read_records(source, wanted, |row, line, record| match record {
+            Ok(record) if keep_all || filter.matches(record) => sink.record(input, row, record),
+            Ok(record) => {
+                sink.filtered_out(record);
+                Ok(())
+            }
+            Err(error) => {
+                sink.malformed(input, row, line, error);
+                Ok(())
+            }
+        });
+        match read {
+            Ok(rows) => {
+                self.line_number = rows;
+                Ok(None)
+            }
+            Err(ReadError::Output(err)) => Err(err),
+            Err(ReadError::Unreadable(message)) => Ok(Some(message)),
+        }
     }
 
     fn end_input(&mut self, input: &InputContext<'_>, error: Option<String>) -> std::io::Result<()> {

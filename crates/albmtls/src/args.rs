@@ -118,6 +118,8 @@ pub struct ScanArgs {
     pub s3: S3Args,
     #[command(flatten)]
     pub follow: FollowArgs,
+    #[command(flatten)]
+    pub vended: VendedArgs,
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +134,19 @@ pub struct FollowArgs {
     /// Stop following after this long (e.g. 2h).
     #[arg(long, value_name = "DURATION", requires = "follow")]
     pub follow_for: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Vended deliveries")]
+pub struct VendedArgs {
+    /// Field list of plain (header-less) vended files, in order, comma-separated, e.g.
+    /// time,client_ip,tls_verify_status. W3C files name theirs in a #Fields: header.
+    #[arg(long, value_name = "FIELDS")]
+    pub vended_fields: Option<String>,
+    /// Byte between values in plain and W3C files: one character, or `tab`, `space`
+    /// (default: a tab when a row has one, else a space).
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -442,6 +457,10 @@ pub struct AthenaArgs {
     /// First day the projection covers.
     #[arg(long, value_name = "YYYY-MM-DD", default_value = "2024-01-01")]
     pub start_day: chrono::NaiveDate,
+    /// The table of a CloudWatch vended delivery in this format (json or parquet), whose
+    /// keys are Hive-style (aws-account-id=…/region=…/year=…/month=…/day=…).
+    #[arg(long, value_name = "FORMAT", value_parser = ["json", "parquet"])]
+    pub vended: Option<String>,
     /// Restrict the report SQL to entries at or after this time (RFC 3339, a date, or an age such as 2h).
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub since: Option<String>,

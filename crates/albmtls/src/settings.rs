@@ -12,22 +12,23 @@ use std::time::Duration;
 
 use albmtls_parse::keys::LogsLocation;
 use albmtls_parse::remediation::{self, Remediation};
+use albmtls_parse::vended::FieldList;
 use albmtls_parse::{
     FailureCode, Field, Filter, FilterError, Micros, StatusFilter, TimeRange, filter::parse_ip_filter, parse_duration, parse_user_time,
 };
 use albmtls_pki::{CrlFormat, Target};
 use albmtls_render::ReportFormat;
-use albmtls_render::athena::Projection;
+use albmtls_render::athena::{Projection, VendedTable};
 use albmtls_report::{Bucket, ReportOptions};
 use albmtls_s3::{S3Location, S3Options};
-use albmtls_scan::{FollowOptions, ScanOptions, Shard};
+use albmtls_scan::{FollowOptions, ScanOptions, Shard, VendedOptions};
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 
 use crate::args::{
     AthenaArgs, BundleCommand, CertCommand, ColorChoice, CommandArgs, CrlCommand, CrlEncoding, DoctorArgs, DoctorFormat, ExplainArgs,
     FilterArgs, GlobalArgs, GrepArgs, HeadersCommand, LowArgs, MergeArgs, OutputFormatArg, ReportArgs, ReportOutputArgs, S3Args, ScanArgs,
-    TargetArg,
+    TargetArg, VendedArgs,
 };
 
 pub struct Settings {
@@ -149,6 +150,8 @@ pub struct AthenaSettings {
     pub location: String,
     pub projection: Option<Projection>,
     pub range: TimeRange,
+    /// The table of a vended delivery in this format, rather than of classic files.
+    pub vended: Option<VendedTable>,
 }
 
 /// A doctor command with its validity time resolved.
@@ -426,7 +429,26 @@ fn scan_options(args: ScanArgs, now: Micros) -> Result<ScanOptions> {
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
     };
-    Ok(ScanOptions { paths: args.paths, filter: filter(args.filter, now)?, threads, shard: None, s3: s3_options(args.s3)? })
+    Ok(ScanOptions {
+        paths: args.paths,
+        filter: filter(args.filter, now)?,
+        threads,
+        shard: None,
+        s3: s3_options(args.s3)?,
+        vended: vended_options(args.vended)?,
+    })
+}
+
+fn vended_options(args: VendedArgs) -> Result<VendedOptions> {
+    let fields = args.vended_fields.map(|text| FieldList::parse(&text).with_context(|| "--vended-fields")).transpose()?;
+    let delimiter = match args.delimiter.as_deref() {
+        None => None,
+        Some("tab" | "\\t") => Some(b'\t'),
+        Some("space") => Some(b' '),
+        Some(one) if one.len() == 1 && one != "\"" && one != "\n" => Some(one.as_bytes()[0]),
+        Some(other) => bail!("--delimiter `{other}`: give one ASCII character (other than a quote), `tab` or `space`"),
+    };
+    Ok(VendedOptions { fields, delimiter })
 }
 
 fn s3_options(args: S3Args) -> Result<S3Options> {
@@ -513,9 +535,14 @@ fn explained(code: &str) -> Result<(Vec<&'static Remediation>, Option<String>)> 
 
 fn athena_settings(args: AthenaArgs, now: Micros) -> Result<AthenaSettings> {
     let range = time_range(args.since.as_deref(), args.until.as_deref(), now)?;
+    let vended = match args.vended.as_deref() {
+        Some("json") => Some(VendedTable::Json),
+        Some("parquet") => Some(VendedTable::Parquet),
+        _ => None,
+    };
     let (account, region) = match (args.account, args.region) {
         (Some(account), Some(region)) => (account, region),
-        _ => return Ok(AthenaSettings { table: args.table, location: args.location, projection: None, range }),
+        _ => return Ok(AthenaSettings { table: args.table, location: args.location, projection: None, range, vended }),
     };
     // The projection's folders are built below the logging prefix; a location given down
     // to AWSLogs/<account>/elasticloadbalancing/<region>/ (as `report` takes it) names
@@ -532,7 +559,7 @@ fn athena_settings(args: AthenaArgs, now: Micros) -> Result<AthenaSettings> {
         }
     }
     let projection = Some(Projection { account, region, start_day: args.start_day });
-    Ok(AthenaSettings { table: args.table, location: logs.prefix, projection, range })
+    Ok(AthenaSettings { table: args.table, location: logs.prefix, projection, range, vended })
 }
 
 /// The doctor's subcommands, as clap gives them.

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use albmtls_parse::{ParseError, Record, StatusFilter};
+use albmtls_parse::{Field, FieldSet, ParseError, Record, StatusFilter};
 use albmtls_render::follow::{FollowFrame, write_json_line, write_screen};
 use albmtls_render::{Provenance, ReportView, TableStyle, write_report};
 use albmtls_report::{Aggregate, InputError, Partial, RecentChanges, Report};
@@ -29,6 +29,12 @@ impl Sink for ReportSink {
     // Counts do not depend on the order; malformed-line samples are ordered by each
     // input's place in the listing, not by when it was read.
     const OUTPUT_FOLLOWS_LISTING: bool = false;
+
+    /// What `Aggregate::add` reads; the generation (`field_count`) needs only to know
+    /// which fields were delivered, not their values.
+    fn fields_needed(&self) -> FieldSet {
+        [Field::Timestamp, Field::ClientIp, Field::LeafClientCertSubject, Field::TlsVerifyStatus].into_iter().collect()
+    }
 
     #[inline(always)]
     fn record(&mut self, _: &InputContext<'_>, _: u64, record: &Record<'_>) -> std::io::Result<()> {

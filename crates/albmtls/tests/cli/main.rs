@@ -16,3 +16,4 @@ mod robustness;
 mod s3;
 mod trust;
 mod ux;
+mod vended;

@@ -1,0 +1,254 @@
+//! Reading a Parquet file row group by row group into records.
+
+use std::fs::File;
+use std::io;
+
+use albmtls_parse::vended::{field_for_name, push_classic_value};
+use albmtls_parse::{Field, FieldSet, ParseError, Problem, Record};
+use bytes::Bytes;
+use parquet::basic::{LogicalType, TimeUnit};
+use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
+use parquet::data_type::{ByteArray, DataType, FixedLenByteArray, Int96};
+use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
+
+/// Where a Parquet file's bytes are: a local file (read by ranges, as the format is
+/// meant to be) or a buffer (an S3 object or a compressed file, downloaded whole).
+pub enum ParquetSource {
+    File(File),
+    Bytes(Bytes),
+}
+
+/// Why reading a Parquet file stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The caller's handler failed (output could not be written).
+    #[error(transparent)]
+    Output(io::Error),
+    /// The file, or one of its row groups, cannot be decoded. Rows before it were read.
+    #[error("{0}")]
+    Unreadable(String),
+}
+
+/// Reads every row of `source` into a record and hands it to `on_row` with its 1-based
+/// row number and the record as a classic-shaped line (for grep and for samples of bad
+/// rows). Only the columns of `wanted` are decoded; a delivered column that is not
+/// wanted reads as `-` (`0.0.0.0` and `0` for the address and ports), and the record
+/// still says the field was delivered. Returns the
+/// number of rows read.
+pub fn read_records(
+    source: ParquetSource,
+    wanted: FieldSet,
+    mut on_row: impl FnMut(u64, &[u8], Result<&Record<'_>, ParseError>) -> io::Result<()>,
+) -> Result<u64, ReadError> {
+    let mut rows = 0;
+    match source {
+        ParquetSource::File(file) => read_from(file, wanted, &mut on_row, &mut rows),
+        ParquetSource::Bytes(bytes) => read_from(bytes, wanted, &mut on_row, &mut rows),
+    }?;
+    Ok(rows)
+}
+
+/// How a column's values become a field's text.
+#[derive(Debug, Clone, Copy)]
+enum Shape {
+    Plain,
+    /// An INT64 timestamp in this unit, written as ALB writes times.
+    Timestamp(TimeUnit),
+}
+
+/// One decoded column chunk: its definition levels and its non-null values.
+struct Chunk {
+    field: Field,
+    shape: Shape,
+    max_def: i16,
+    defs: Vec<i16>,
+    values: Values,
+    /// The next value to hand out.
+    next: usize,
+}
+
+enum Values {
+    Bytes(Vec<ByteArray>),
+    Fixed(Vec<FixedLenByteArray>),
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+    I96(Vec<Int96>),
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+    /// Booleans hold no field's value; every row reads as of the wrong type.
+    Bool,
+}
+
+fn read_from<R: ChunkReader + 'static>(
+    reader: R,
+    wanted: FieldSet,
+    on_row: &mut impl FnMut(u64, &[u8], Result<&Record<'_>, ParseError>) -> io::Result<()>,
+    rows: &mut u64,
+) -> Result<(), ReadError> {
+    let file = SerializedFileReader::new(reader)
+        .map_err(|e| ReadError::Unreadable(format!("not a readable Parquet file ({e}); it may be truncated: re-download it")))?;
+    let schema = file.metadata().file_metadata().schema_descr_ptr();
+    let mut delivered = FieldSet::EMPTY;
+    let mut ignored = 0u16;
+    let mut projected = Vec::new();
+    for (index, column) in schema.columns().iter().enumerate() {
+        let top_level = column.path().parts().len() == 1 && column.max_rep_level() == 0;
+        match field_for_name(column.name().as_bytes()).filter(|_| top_level) {
+            Some(field) if !delivered.contains(field) => {
+                delivered = delivered.with(field);
+                if wanted.contains(field) {
+                    let shape = match column.logical_type_ref() {
+                        Some(LogicalType::Timestamp(t)) => Shape::Timestamp(t.unit),
+                        _ => Shape::Plain,
+                    };
+                    projected.push((index, field, shape, column.max_def_level()));
+                }
+            }
+            _ => ignored = ignored.saturating_add(1),
+        }
+    }
+    // The classic line's field order, whatever order the file's columns are in.
+    projected.sort_by_key(|&(_, field, _, _)| field);
+    let mut line = Vec::with_capacity(512);
+    let mut text = Vec::with_capacity(256);
+    let mut spans = Vec::with_capacity(Field::ALL.len());
+    for group_index in 0..file.num_row_groups() {
+        let unreadable = |e: parquet::errors::ParquetError| {
+            ReadError::Unreadable(format!("row group {group_index} cannot be decoded ({e}); the rows before it were read"))
+        };
+        let group = file.get_row_group(group_index).map_err(unreadable)?;
+        let group_rows = usize::try_from(group.metadata().num_rows()).unwrap_or(0);
+        let mut chunks = Vec::with_capacity(projected.len());
+        for &(index, field, shape, max_def) in &projected {
+            let reader = group.get_column_reader(index).map_err(unreadable)?;
+            let mut defs = Vec::new();
+            let values = read_column(reader, group_rows, max_def, &mut defs).map_err(unreadable)?;
+            if max_def > 0 && defs.len() != group_rows {
+                return Err(unreadable(parquet::errors::ParquetError::General(format!(
+                    "column {} holds {} values for {group_rows} rows",
+                    field.name(),
+                    defs.len()
+                ))));
+            }
+            chunks.push(Chunk { field, shape, max_def, defs, values, next: 0 });
+        }
+        for row in 0..group_rows {
+            *rows += 1;
+            line.clear();
+            spans.clear();
+            let mut problem = None;
+            for chunk in &mut chunks {
+                let start = line.len() + usize::from(!line.is_empty());
+                let present = chunk.max_def == 0 || chunk.defs[row] == chunk.max_def;
+                text.clear();
+                if present {
+                    if let Err(p) = chunk.write(&mut text) {
+                        problem.get_or_insert(ParseError { field: chunk.field, problem: p });
+                    }
+                } else {
+                    text.push(b'-');
+                }
+                push_classic_value(&mut line, chunk.field, &text);
+                spans.push((chunk.field, start, line.len()));
+            }
+            let mut values: [Option<&[u8]>; 15] = [None; 15];
+            for field in delivered.iter() {
+                values[field as usize] = Some(not_decoded(field));
+            }
+            for &(field, start, end) in &spans {
+                let value = &line[start..end];
+                // The classic line quotes the subject; the record keeps it without.
+                let value = if field == Field::LeafClientCertSubject && value.len() >= 2 && value[0] == b'"' {
+                    &value[1..value.len() - 1]
+                } else {
+                    value
+                };
+                values[field as usize] = Some(value);
+            }
+            let parsed = match problem {
+                Some(error) => Err(error),
+                None => Record::from_values(&line, &values, ignored),
+            };
+            on_row(*rows, &line, parsed.as_ref().map_err(|e| *e)).map_err(ReadError::Output)?;
+        }
+    }
+    Ok(())
+}
+
+/// What a delivered column the caller did not want reads as: absent, as `-`, but an
+/// address or port as a value (`-` there would mean "not delivered").
+fn not_decoded(field: Field) -> &'static [u8] {
+    match field {
+        Field::ClientIp => b"0.0.0.0",
+        Field::ClientPort | Field::ListenerPort => b"0",
+        _ => b"-",
+    }
+}
+
+fn read_typed<T: DataType>(
+    mut reader: ColumnReaderImpl<T>,
+    rows: usize,
+    max_def: i16,
+    defs: &mut Vec<i16>,
+) -> parquet::errors::Result<Vec<T::T>> {
+    let mut values = Vec::new();
+    let levels = if max_def > 0 { Some(defs) } else { None };
+    reader.read_records(rows, levels, None, &mut values)?;
+    Ok(values)
+}
+
+fn read_column(reader: ColumnReader, rows: usize, max_def: i16, defs: &mut Vec<i16>) -> parquet::errors::Result<Values> {
+    Ok(match reader {
+        ColumnReader::ByteArrayColumnReader(r) => Values::Bytes(read_typed(r, rows, max_def, defs)?),
+        ColumnReader::FixedLenByteArrayColumnReader(r) => Values::Fixed(read_typed(r, rows, max_def, defs)?),
+        ColumnReader::Int32ColumnReader(r) => Values::I32(read_typed(r, rows, max_def, defs)?),
+        ColumnReader::Int64ColumnReader(r) => Values::I64(read_typed(r, rows, max_def, defs)?),
+        ColumnReader::Int96ColumnReader(r) => Values::I96(read_typed(r, rows, max_def, defs)?),
+        ColumnReader::FloatColumnReader(r) => Values::F32(read_typed(r, rows, max_def, defs)?),
+        ColumnReader::DoubleColumnReader(r) => Values::F64(read_typed(r, rows, max_def, defs)?),
+        ColumnReader::BoolColumnReader(r) => {
+            read_typed(r, rows, max_def, defs)?;
+            Values::Bool
+        }
+    })
+}
+
+impl Chunk {
+    /// Appends the next value's text to `out`.
+    fn write(&mut self, out: &mut Vec<u8>) -> Result<(), Problem> {
+        let index = self.next;
+        self.next += 1;
+        let missing = || Problem::Unreadable;
+        match &self.values {
+            Values::Bytes(v) => out.extend_from_slice(v.get(index).ok_or_else(missing)?.data()),
+            Values::Fixed(v) => out.extend_from_slice(v.get(index).ok_or_else(missing)?.data()),
+            Values::I32(v) => out.extend_from_slice(v.get(index).ok_or_else(missing)?.to_string().as_bytes()),
+            Values::I64(v) => {
+                let value = *v.get(index).ok_or_else(missing)?;
+                match self.shape {
+                    Shape::Timestamp(unit) => {
+                        let micros = match unit {
+                            TimeUnit::MILLIS => value.checked_mul(1_000),
+                            TimeUnit::MICROS => Some(value),
+                            TimeUnit::NANOS => Some(value.div_euclid(1_000)),
+                        };
+                        write_time(micros, out)?;
+                    }
+                    Shape::Plain => out.extend_from_slice(value.to_string().as_bytes()),
+                }
+            }
+            Values::I96(v) => write_time(Some(v.get(index).ok_or_else(missing)?.to_micros()), out)?,
+            Values::F32(v) => out.extend_from_slice(v.get(index).ok_or_else(missing)?.to_string().as_bytes()),
+            Values::F64(v) => out.extend_from_slice(v.get(index).ok_or_else(missing)?.to_string().as_bytes()),
+            Values::Bool => return Err(Problem::WrongType),
+        }
+        Ok(())
+    }
+}
+
+/// A time as ALB writes it: `2024-04-05T18:31:29.268987Z`.
+fn write_time(micros: Option<i64>, out: &mut Vec<u8>) -> Result<(), Problem> {
+    let time = micros.and_then(chrono::DateTime::from_timestamp_micros).ok_or(Problem::NotATimestamp)?;
+    out.extend_from_slice(time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string().as_bytes());
+    Ok(())
+}
