@@ -315,7 +315,7 @@ pub fn vended_ddl(table: &str, location: &str, format: VendedTable, projection: 
     let mut sql = String::new();
     sql.push_str(&format!("CREATE EXTERNAL TABLE IF NOT EXISTS {} (\n", ddl_identifier(table)));
     sql.push_str("  -- ALB connection logs delivered as CloudWatch vended logs. No real vended record is\n");
-    sql.push_str("  -- public: the names are the documented record fields in lower case; a delivery that\n");
+    sql.push_str("  -- public: the names are the documented record fields in lower case, and a delivery that\n");
     sql.push_str("  -- chose a subset of fields leaves the other columns NULL.\n");
     let columns: Vec<String> = COLUMNS
         .iter()
@@ -337,7 +337,7 @@ pub fn vended_ddl(table: &str, location: &str, format: VendedTable, projection: 
         VendedTable::Json => {
             sql.push_str("ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'\n");
             sql.push_str("WITH SERDEPROPERTIES (\n");
-            sql.push_str("  -- Names match in any case; a line that is not JSON becomes a row of NULLs.\n");
+            sql.push_str("  -- Names match in any case, and a line that is not JSON becomes a row of NULLs.\n");
             sql.push_str("  'case.insensitive' = 'true',\n");
             sql.push_str("  'ignore.malformed.json' = 'true'\n");
             sql.push_str(")\n");
