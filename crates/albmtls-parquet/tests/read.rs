@@ -47,7 +47,10 @@ fn parquet_of(fields: &[Field], row_group_rows: usize) -> Vec<u8> {
 /// Every row as (row number, classic-shaped line, each field's text, missing fields).
 type Row = (u64, String, Vec<Vec<u8>>, FieldSet);
 
-fn read(bytes: Vec<u8>, wanted: FieldSet) -> (Result<u64, ReadError>, Vec<Row>, Vec<(u64, ParseError)>) {
+/// What reading a file gave: the outcome, the good rows, the bad rows with their number.
+type Read = (Result<u64, ReadError>, Vec<Row>, Vec<(u64, ParseError)>);
+
+fn read(bytes: Vec<u8>, wanted: FieldSet) -> Read {
     let mut rows = Vec::new();
     let mut bad = Vec::new();
     let result = read_records(ParquetSource::Bytes(bytes.into()), wanted, |n, line, record| {

@@ -108,7 +108,7 @@ impl FieldSet {
     pub const CLASSIC_CORE: FieldSet = FieldSet((1 << 11) - 1);
 
     pub const fn with(self, field: Field) -> FieldSet {
-        FieldSet(self.0 | 1 << field as u16)
+        FieldSet(self.0 | (1 << field as u16))
     }
 
     pub const fn contains(self, field: Field) -> bool {
