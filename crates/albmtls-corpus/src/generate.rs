@@ -283,7 +283,15 @@ impl<'a> LineGen<'a> {
     }
 
     /// Writes the line at `(ts, corpus_line)`: its time, and its place in the corpus.
-    fn line(&self, buf: &mut Vec<u8>, scratch: &mut Vec<u8>, rng: &mut Rng, (ts, corpus_line): (DateTime<Utc>, u64), job: &FileJob<'_>, tally: &mut Tally) {
+    fn line(
+        &self,
+        buf: &mut Vec<u8>,
+        scratch: &mut Vec<u8>,
+        rng: &mut Rng,
+        (ts, corpus_line): (DateTime<Utc>, u64),
+        job: &FileJob<'_>,
+        tally: &mut Tally,
+    ) {
         let (id, status, plain_http) = self.outcome(rng, corpus_line);
         let identity = &self.pop.identities[id as usize];
         let client_ip = &self.pop.clients[identity.client as usize];

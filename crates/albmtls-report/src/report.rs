@@ -284,9 +284,7 @@ impl Report {
                 count: stats.count,
                 distinct_clients: stats.clients.len() as u64,
                 distinct_subjects: stats.subjects.len() as u64,
-                top_clients: top(stats.clients.iter(), options.top)
-                    .map(|(ip, count)| ClientCount { ip, count })
-                    .collect(),
+                top_clients: top(stats.clients.iter(), options.top).map(|(ip, count)| ClientCount { ip, count }).collect(),
                 top_subjects: top(stats.subjects.iter(), options.top)
                     .map(|(subject, count)| SubjectCount { subject: display_subject(subject), count })
                     .collect(),

@@ -154,10 +154,8 @@ impl<R: BufRead> MultiGzipReader<R> {
         loop {
             let input = fill_buf(&mut self.input)?;
             let at_end_of_input = input.is_empty();
-            let step = self
-                .inflate
-                .step(input, out)
-                .map_err(|err| invalid(format!("gzip member {member} holds invalid deflate data: {err}")))?;
+            let step =
+                self.inflate.step(input, out).map_err(|err| invalid(format!("gzip member {member} holds invalid deflate data: {err}")))?;
             let (consumed, produced) = (step.consumed, step.produced);
             self.input.consume(consumed);
             self.crc.update(&out[..produced]);
