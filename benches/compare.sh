@@ -108,17 +108,19 @@ PY
 
 rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 
-# local_shape NAME [DUCKDB_FLAG]: report and grep on the shape's local files.
+# local_shape NAME [DUCKDB_FLAG]: report and grep on the shape's local files. Commands
+# name the folder, not the files: 2,000 paths in one argument pass the kernel's limit.
 local_shape() {
-    local name=$1 duck_flag=${2:-} list="$OUT/$1.files" gz ip ip_re truth_records records
+    local name=$1 duck_flag=${2:-} list="$OUT/$1.files" dir="$CORPUS/$1/AWSLogs" ip ip_re truth_records records
     files_of "$name" >"$list"
-    gz=$(tr '\n' ' ' <"$list")
     ip=$(busiest_failing_client "$name" "$list")
     ip_re=${ip//./\\.}
-    echo "== $name: $(wc -l <"$list") files, $(($(truth "$name" "['raw_bytes']") / 1000000)) MB raw, $(($(cat $gz | wc -c) / 1000000)) MB gzip; client $ip"
+    local gz_bytes
+    gz_bytes=$(xargs -a "$list" cat | wc -c)
+    echo "== $name: $(wc -l <"$list") files, $(($(truth "$name" "['raw_bytes']") / 1000000)) MB raw, $((gz_bytes / 1000000)) MB gzip; client $ip"
 
     truth_records=$(truth "$name" "['records']")
-    records=$($ALBMTLS report --format json $gz | python3 -c "
+    records=$($ALBMTLS report --format json "$dir" | python3 -c "
 import json, sys
 r = json.load(sys.stdin)
 t = json.load(open('$CORPUS/$name/truth.json'))
@@ -129,29 +131,34 @@ for f in r['failures']:
         assert f['distinct_subjects'] == t['distinct_subjects_by_status'][s], (s, 'subjects')
 print(r['records'])")
     [ "$records" = "$truth_records" ] || { echo "compare.sh: $name: albmtls report counted $records records, truth says $truth_records" >&2; exit 1; }
+    local zcat_awk="xargs -a $list zcat | gawk -v ip=$ip '(\$2 == ip && \$11 ~ \"Failed\")'"
+    local rg_z="rg -z --no-filename '^[^ ]+ \\[?$ip_re\\]? .*Failed:' $dir"
     local a_grep awk rg
-    a_grep=$($ALBMTLS grep --ip "$ip" --status failed --count $gz)
-    awk=$(zcat $gz | gawk -v ip="$ip" '($2 == ip && $11 ~ "Failed")' | wc -l)
-    rg=$(rg -z --no-filename -c "^[^ ]+ \\[?$ip_re\\]? .*Failed:" $gz | gawk '{s+=$1} END {print s+0}')
+    a_grep=$($ALBMTLS grep --ip "$ip" --status failed --count "$dir")
+    awk=$(sh -c "$zcat_awk" | wc -l)
+    rg=$(sh -c "$rg_z" | wc -l)
     echo "   records: albmtls = truth ($records); distinct clients and subjects per failure = truth; client $ip failing: albmtls=$a_grep zcat|awk=$awk rg -z=$rg"
     if [ $HAVE_DUCKDB = 1 ]; then
         local d_counts a_counts
-        d_counts=$(python3 benches/duckdb_report.py $duck_flag $gz)
-        a_counts=$($ALBMTLS report --format json $gz | python3 -c "import json,sys;print(json.dumps(dict(sorted(json.load(sys.stdin)['status_counts'].items()))))")
+        d_counts=$(python3 benches/duckdb_report.py $duck_flag "$dir")
+        a_counts=$($ALBMTLS report --format json "$dir" | python3 -c "import json,sys;print(json.dumps(dict(sorted(json.load(sys.stdin)['status_counts'].items()))))")
         [ "$d_counts" = "$a_counts" ] || { echo "compare.sh: $name: DuckDB and albmtls status counts differ" >&2; exit 1; }
         echo "   status counts: albmtls = DuckDB"
     fi
 
-    local cmds=(-n "decode-only" "$BIN/decode-only $gz" -n "albmtls report" "$ALBMTLS report --format json $gz"
+    local cmds=(-n "decode-only" "$BIN/decode-only $dir" -n "albmtls report" "$ALBMTLS report --format json $dir"
         -n "igzip -d (2 processes)" "$(igzip_two "$list")")
-    [ -n "$ISAL_BIN" ] && cmds+=(-n "decode-only (isal)" "$ISAL_BIN/decode-only $gz" -n "albmtls report (isal)" "$ISAL_BIN/albmtls report --format json $gz")
-    [ $HAVE_DUCKDB = 1 ] && cmds+=(-n "duckdb" "python3 benches/duckdb_report.py $duck_flag $gz")
+    [ -n "$ISAL_BIN" ] && cmds+=(-n "decode-only (isal)" "$ISAL_BIN/decode-only $dir" -n "albmtls report (isal)" "$ISAL_BIN/albmtls report --format json $dir")
+    [ $HAVE_DUCKDB = 1 ] && cmds+=(-n "duckdb" "python3 benches/duckdb_report.py $duck_flag $dir")
     hyperfine --warmup 1 --runs "$RUNS" --export-json "$OUT/$name-report.json" "${cmds[@]}" >/dev/null
     hyperfine --warmup 1 --runs "$RUNS" --export-json "$OUT/$name-grep.json" \
-        -n "albmtls grep" "$ALBMTLS grep --ip $ip --status failed $gz > /dev/null" \
-        -n "zcat | awk" "zcat $gz | gawk -v ip=$ip '(\$2 == ip && \$11 ~ \"Failed\")' > /dev/null" \
-        -n "rg -z" "rg -z --no-filename '^[^ ]+ \\[?$ip_re\\]? .*Failed:' $gz > /dev/null" >/dev/null
-    echo "$(rss $ALBMTLS report --format json $gz)" >"$OUT/$name-rss.txt"
+        -n "albmtls grep" "$ALBMTLS grep --ip $ip --status failed $dir > /dev/null" \
+        -n "zcat | awk" "$zcat_awk > /dev/null" \
+        -n "rg -z" "$rg_z > /dev/null" >/dev/null
+    rss $ALBMTLS report --format json "$dir" >"$OUT/$name-rss.txt"
+    # Memory must not follow the input's size: the same files ten times over.
+    [ "$name" = base ] && rss $ALBMTLS report --format json $(for _ in $(seq 10); do echo "$dir"; done) >"$OUT/$name-rss10.txt"
+    return 0
 }
 
 # s3_shape NAME LOCAL_SHAPE: the local shape's files as objects of a local S3 server,
@@ -172,14 +179,13 @@ s3_shape() {
         trap 'kill $S3_PID 2>/dev/null || true' EXIT
         for _ in $(seq 100); do [ -s "$env_file" ] && break; sleep 0.1; done
     fi
-    local env gz records truth_records
+    local env dir="$CORPUS/$from/AWSLogs" records truth_records
     env=$(tr '\n' ' ' <"$env_file")
-    gz=$(files_of "$from" | tr '\n' ' ')
     truth_records=$(truth "$from" "['records']")
     records=$(env $env $ALBMTLS report --format json "s3://$from/AWSLogs/" | python3 -c "import json,sys;print(json.load(sys.stdin)['records'])")
     [ "$records" = "$truth_records" ] || { echo "compare.sh: $name: albmtls report counted $records records from S3, truth says $truth_records" >&2; exit 1; }
     echo "== $name: $(files_of "$from" | wc -l) objects from $(sed -n 's/^AWS_ENDPOINT_URL=//p' "$env_file"); records: albmtls = truth ($records)"
-    local cmds=(-n "albmtls report (local files)" "$ALBMTLS report --format json $gz"
+    local cmds=(-n "albmtls report (local files)" "$ALBMTLS report --format json $dir"
         -n "albmtls report s3:// (default concurrency)" "env $env $ALBMTLS report --format json s3://$from/AWSLogs/")
     for c in 4 16 64; do
         cmds+=(-n "albmtls report s3:// --concurrency $c" "env $env $ALBMTLS report --format json --concurrency $c s3://$from/AWSLogs/")
@@ -197,7 +203,7 @@ corpus_for() {
     esac
 }
 
-echo "== build: $BIN $([ "${PGO:-0}" = 1 ] && echo '(profile-guided)' || echo '(cargo build --release)')$([ -n "$ISAL_BIN" ] && echo " and $ISAL_BIN (--features isal)"); cores: $(nproc); runs: $RUNS"
+echo "== build: $BIN $([ "${PGO:-0}" = 1 ] && echo '(profile-guided)' || echo '(release)')$([ -n "$ISAL_BIN" ] && echo " and $ISAL_BIN (--features isal)"); cores: $(nproc); runs: $RUNS"
 [ $HAVE_DUCKDB = 1 ] || echo "DuckDB not installed (pip install duckdb): skipping it"
 for shape in "${SHAPES[@]}"; do
     case $shape in
@@ -245,4 +251,6 @@ for shape in shapes:
     if os.path.exists(rss):
         limit = "400" if shape == "fleet" else "100"
         print(f"  peak RSS of the report                       = {int(open(rss).read()) / 1024:6.0f} MB  (target <= {limit} MB)")
+    if os.path.exists(f"{out}/{shape}-rss10.txt"):
+        print(f"  peak RSS, the same files 10 times            = {int(open(f'{out}/{shape}-rss10.txt').read()) / 1024:6.0f} MB  (flat)")
 PY

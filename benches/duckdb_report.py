@@ -2,12 +2,13 @@
 gzip files, with DuckDB's CSV reader (space-delimited, one quoted field, 11-15 fields).
 Prints the status counts as JSON so compare.sh can check they agree with albmtls.
 
-    duckdb_report.py [--subjects] FILE...
+    duckdb_report.py [--subjects] FILE|DIR...
 
 --subjects computes what the report shows where clients and subjects are many: per
 status its count and distinct clients and subjects, and per failure its top 10 clients
 and top 10 subjects, all inside DuckDB (only those small results reach Python)."""
 import json
+import os
 import sys
 from collections import Counter
 
@@ -15,7 +16,9 @@ import duckdb
 
 args = sys.argv[1:]
 subjects = bool(args) and args[0] == "--subjects"
-files = args[1:] if subjects else args
+# A folder stands for the .log.gz files under it (thousands of paths do not fit in one
+# command line).
+files = [f"{a}/**/*.log.gz" if os.path.isdir(a) else a for a in (args[1:] if subjects else args)]
 columns = "{" + ",".join(f"'c{i:02}':'VARCHAR'" for i in range(15)) + "}"
 source = (
     f"read_csv({files!r}, delim=' ', quote='\"', "
