@@ -16,8 +16,8 @@
 #   single    the same lines in one file
 #   fleet     one file of 3,000,000 lines, every line a new client and a new subject, all
 #             failing (a large IoT fleet)
-#   flat      48 files x 50,000 lines, 20,000 clients of equal popularity, 200-byte
-#             subjects: less compressible (~4.3:1)
+#   flat      48 files x 50,000 lines, 20,000 clients and 20,000 subjects of equal
+#             popularity: less compressible (4.2:1)
 #   small     2,000 files x 1,200 lines
 #   s3-small  the small shape's 2,000 objects from a local S3 server (s3s-fs on loopback)
 #   s3-large  the base shape's 48 objects from the same server
@@ -198,7 +198,7 @@ corpus_for() {
         base) corpus base --files 48 --lines 50000 ;;
         single) corpus single --files 48 --lines 50000 --single-file ;;
         fleet) corpus fleet --files 1 --lines 3000000 --fleet ;;
-        flat) corpus flat --files 48 --lines 50000 --clients 20000 --subjects 20000 --client-skew 0 --subject-length 200 ;;
+        flat) corpus flat --files 48 --lines 50000 --clients 20000 --subjects 20000 --client-skew 0 ;;
         small) corpus small --files 2000 --lines 1200 ;;
     esac
 }
