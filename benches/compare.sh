@@ -1,27 +1,58 @@
 #!/usr/bin/env bash
-# Times albmtls against the tools an operator would otherwise use, on the same files in
-# one run, checks that they agree on counts, and prints medians and ratios.
+# Times albmtls against the tools an operator would otherwise use, on every shape of
+# input in issue 19, on the same files in one run; checks that they agree on counts and
+# prints medians and every ratio.
 #
-#   benches/compare.sh [FILES] [LINES_PER_FILE]     (default: 48 x 50000, ~700 MB raw)
-#   PGO=1 benches/compare.sh                         (albmtls and decode-only built by benches/pgo.sh)
+#   benches/compare.sh [SHAPE...]     (default: every shape)
+#   RUNS=7 benches/compare.sh base    (hyperfine runs per command; default 5)
+#   PGO=1 benches/compare.sh          (albmtls and decode-only built by benches/pgo.sh)
+#   ISAL=1 benches/compare.sh         (also albmtls and decode-only built with the ISA-L
+#                                      inflate backend: --features isal, needs libisal-dev)
+#   BUILD=0 benches/compare.sh        (use the binaries already in target/ as they are)
 #
-# Needs: hyperfine, gawk, ripgrep (apt-get install hyperfine gawk ripgrep), python3;
-# DuckDB is used when `python3 -c "import duckdb"` works (pip install duckdb).
-# Results go to benches/results/ (JSON from hyperfine, plus summary.txt).
+# Shapes (corpora are generated once by albmtls-corpus, deterministically, and cached
+# under benches/corpus/, which git ignores):
+#   base      48 files x 50,000 lines, 5,000 skewed clients (~700 MB raw, gzip level 6)
+#   single    the same lines in one file
+#   fleet     one file of 3,000,000 lines, every line a new client and a new subject, all
+#             failing (a large IoT fleet)
+#   flat      48 files x 50,000 lines, 20,000 clients and 20,000 subjects of equal
+#             popularity: less compressible (4.2:1)
+#   small     2,000 files x 1,200 lines
+#   s3-small  the small shape's 2,000 objects from a local S3 server (s3s-fs on loopback)
+#   s3-large  the base shape's 48 objects from the same server
+#
+# Needs: hyperfine, gawk, ripgrep, igzip (apt-get install hyperfine gawk ripgrep isal),
+# python3; DuckDB is used when `python3 -c "import duckdb"` works (pip install duckdb).
+# Results go to benches/results/ (hyperfine JSON per shape, plus summary.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FILES=${1:-48}
-LINES=${2:-50000}
 RUNS=${RUNS:-5}
-ROOT=benches/corpus/${FILES}x${LINES}
+CORPUS=benches/corpus
 OUT=benches/results
-mkdir -p "$OUT"
-
-for tool in hyperfine gawk rg python3; do
-    command -v "$tool" >/dev/null || { echo "compare.sh: $tool is missing (apt-get install hyperfine gawk ripgrep)" >&2; exit 2; }
+mkdir -p "$OUT" "$CORPUS"
+ALL_SHAPES=(base single fleet flat small s3-small s3-large)
+SHAPES=("$@")
+[ ${#SHAPES[@]} -gt 0 ] || SHAPES=("${ALL_SHAPES[@]}")
+for shape in "${SHAPES[@]}"; do
+    [[ " ${ALL_SHAPES[*]} " == *" $shape "* ]] || { echo "compare.sh: unknown shape $shape (one of: ${ALL_SHAPES[*]})" >&2; exit 2; }
 done
 
-cargo build --release --locked -p albmtls -p albmtls-corpus -p albmtls-benches --bins
+for tool in hyperfine gawk rg igzip python3; do
+    command -v "$tool" >/dev/null || { echo "compare.sh: $tool is missing (apt-get install hyperfine gawk ripgrep isal)" >&2; exit 2; }
+done
+HAVE_DUCKDB=0
+python3 -c "import duckdb" 2>/dev/null && HAVE_DUCKDB=1
+
+ISAL_BIN=
+if [ "${BUILD:-1}" = 1 ] && [ "${ISAL:-0}" = 1 ]; then
+    # Built first and copied aside: the plain build below then leaves target/release as usual.
+    cargo build --release --locked -p albmtls -p albmtls-benches --bin albmtls --bin decode-only --features isal
+    mkdir -p target/isal
+    cp target/release/albmtls target/release/decode-only target/isal/
+fi
+[ "${ISAL:-0}" = 1 ] && ISAL_BIN=target/isal
+[ "${BUILD:-1}" = 1 ] && cargo build --release --locked -p albmtls -p albmtls-corpus -p albmtls-benches --bins
 BIN=target/release
 # albmtls and decode-only always come from the same build, so their ratio compares like with like.
 if [ "${PGO:-0}" = 1 ]; then
@@ -29,123 +60,197 @@ if [ "${PGO:-0}" = 1 ]; then
     BIN=target/pgo/release
 fi
 ALBMTLS=$BIN/albmtls
+GEN=target/release/albmtls-corpus
 
-if [ ! -f "$ROOT/truth.json" ]; then
-    # Level 6 compresses like ALB's own files (~4.5:1); the generator's default level 1 is for speed.
-    target/release/albmtls-corpus --out "$ROOT" --files "$FILES" --lines "$LINES" --level 6 --no-other-logs
-fi
-if [ ! -f "$ROOT-single/truth.json" ]; then
-    target/release/albmtls-corpus --out "$ROOT-single" --files "$FILES" --lines "$LINES" --level 6 --no-other-logs --single-file
-fi
-# The same records as vended deliveries (same seed and spec, so the same lines).
-if [ ! -f "$ROOT-json/truth.json" ]; then
-    target/release/albmtls-corpus --out "$ROOT-json" --files "$FILES" --lines "$LINES" --level 6 --no-other-logs --delivery json
-fi
-if [ ! -f "$ROOT-parquet/truth.json" ]; then
-    target/release/albmtls-corpus --out "$ROOT-parquet" --files "$FILES" --lines "$LINES" --no-other-logs --delivery parquet
-fi
-JSON_GZ=$(find "$ROOT-json/AWSLogs" -name '*.json.gz' | sort | tr '\n' ' ')
-PARQUET=$(find "$ROOT-parquet/AWSLogs" -name '*.parquet' | sort | tr '\n' ' ')
-GZ=$(find "$ROOT/AWSLogs" -name '*.log.gz' | sort | tr '\n' ' ')
-SINGLE=$(find "$ROOT-single/AWSLogs" -name '*.log.gz')
-RAW=$(python3 -c "import json;print(json.load(open('$ROOT/truth.json'))['raw_bytes'])")
-GZBYTES=$(cat $GZ | wc -c)
-# The client with the most failures: the one an operator would be chasing.
-IP=$(python3 - "$ROOT/truth.json" <<'PY'
-import json, sys
+# corpus NAME ARGS...: generates benches/corpus/NAME once.
+corpus() {
+    local name=$1
+    shift
+    if [ ! -f "$CORPUS/$name/truth.json" ]; then
+        rm -rf "${CORPUS:?}/$name"
+        # Level 6 compresses like ALB's own files; the generator's default level 1 is for speed.
+        "$GEN" --out "$CORPUS/$name" --level 6 --no-other-logs "$@"
+    fi
+}
+files_of() { find "$CORPUS/$1/AWSLogs" -name '*.log.gz' | sort; }
+truth() { python3 -c "import json,sys; print(json.load(open('$CORPUS/$1/truth.json'))$2)"; }
+
+# igzip in two processes, each on half the files (one process for one file): the
+# hardware floor of decompression on two cores.
+igzip_two() {
+    local list=$1 n
+    n=$(wc -l <"$list")
+    echo "xargs -a $list -P 2 -n $(((n + 1) / 2)) igzip -dc > /dev/null"
+}
+
+# The IP of the client with the most failures (from the truth when it lists clients, else
+# the first failing line's client).
+busiest_failing_client() {
+    python3 - "$CORPUS/$1/truth.json" "$2" <<'PY'
+import gzip, json, sys
 t = json.load(open(sys.argv[1]))
 per = {}
 for status, clients in t["clients_by_status"].items():
     if status.startswith("Failed:"):
         for ip, n in clients.items():
             per[ip] = per.get(ip, 0) + n
-print(max(per, key=per.get).strip("[]"))
+if per:
+    print(max(sorted(per), key=per.get).strip("[]"))
+else:
+    with gzip.open(open(sys.argv[2]).readline().strip(), "rt") as f:
+        for line in f:
+            fields = line.split(" ")
+            if "Failed:" in line:
+                print(fields[1].strip("[]"))
+                break
 PY
-)
-IP_RE=${IP//./\\.}
+}
 
-HAVE_DUCKDB=0
-python3 -c "import duckdb" 2>/dev/null && HAVE_DUCKDB=1
+rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 
-echo "== build: $BIN $([ "${PGO:-0}" = 1 ] && echo '(profile-guided)' || echo '(cargo build --release)')"
-echo "== corpus: $FILES files x $LINES lines, $((RAW / 1000000)) MB raw, $((GZBYTES / 1000000)) MB gzip; cores: $(nproc); client: $IP"
+# local_shape NAME [DUCKDB_FLAG]: report and grep on the shape's local files. Commands
+# name the folder, not the files: 2,000 paths in one argument pass the kernel's limit.
+local_shape() {
+    local name=$1 duck_flag=${2:-} list="$OUT/$1.files" dir="$CORPUS/$1/AWSLogs" ip ip_re truth_records records
+    files_of "$name" >"$list"
+    ip=$(busiest_failing_client "$name" "$list")
+    ip_re=${ip//./\\.}
+    local gz_bytes
+    gz_bytes=$(xargs -a "$list" cat | wc -c)
+    echo "== $name: $(wc -l <"$list") files, $(($(truth "$name" "['raw_bytes']") / 1000000)) MB raw, $((gz_bytes / 1000000)) MB gzip; client $ip"
 
-echo "== agreement (counts for client $IP with a Failed status; report totals)"
-TRUTH_IP=$(python3 -c "
-import json; t=json.load(open('$ROOT/truth.json'))
-print(sum(n for s,c in t['clients_by_status'].items() if s.startswith('Failed:') for ip,n in c.items() if ip.strip('[]')=='$IP'))")
-A_GREP=$($ALBMTLS grep --ip "$IP" --status failed --count $GZ)
-AWK=$(zcat $GZ | gawk -v ip="$IP" '($2 == ip && $11 ~ "Failed")' | wc -l)
-RG=$(rg -z --no-filename -c "^[^ ]+ $IP_RE .*Failed:" $GZ | gawk '{s+=$1} END {print s+0}')
-echo "truth=$TRUTH_IP albmtls=$A_GREP zcat|awk=$AWK rg -z=$RG"
-[ "$A_GREP" = "$TRUTH_IP" ] || { echo "compare.sh: albmtls grep disagrees with the generator's truth" >&2; exit 1; }
-TRUTH_RECORDS=$(python3 -c "import json;print(json.load(open('$ROOT/truth.json'))['records'])")
-A_RECORDS=$($ALBMTLS report --format json $GZ | python3 -c "import json,sys;print(json.load(sys.stdin)['records'])")
-[ "$A_RECORDS" = "$TRUTH_RECORDS" ] || { echo "compare.sh: albmtls report counted $A_RECORDS records, truth says $TRUTH_RECORDS" >&2; exit 1; }
-if [ $HAVE_DUCKDB = 1 ]; then
-    D_COUNTS=$(python3 benches/duckdb_report.py $GZ)
-    A_COUNTS=$($ALBMTLS report --format json $GZ | python3 -c "import json,sys;print(json.dumps(dict(sorted(json.load(sys.stdin)['status_counts'].items()))))")
-    [ "$D_COUNTS" = "$A_COUNTS" ] || { echo "compare.sh: DuckDB and albmtls status counts differ" >&2; exit 1; }
-    echo "status counts: albmtls = DuckDB ($TRUTH_RECORDS records)"
-else
-    echo "DuckDB not installed (pip install duckdb): skipping it"
-fi
+    truth_records=$(truth "$name" "['records']")
+    records=$($ALBMTLS report --format json "$dir" | python3 -c "
+import json, sys
+r = json.load(sys.stdin)
+t = json.load(open('$CORPUS/$name/truth.json'))
+for f in r['failures']:
+    s = f['status']
+    assert f['distinct_clients'] == t['distinct_clients_by_status'][s], (s, 'clients')
+    if t.get('distinct_subjects_by_status'):
+        assert f['distinct_subjects'] == t['distinct_subjects_by_status'][s], (s, 'subjects')
+print(r['records'])")
+    [ "$records" = "$truth_records" ] || { echo "compare.sh: $name: albmtls report counted $records records, truth says $truth_records" >&2; exit 1; }
+    local zcat_awk="xargs -a $list zcat | gawk -v ip=$ip '(\$2 == ip && \$11 ~ \"Failed\")'"
+    local rg_z="rg -z --no-filename '^[^ ]+ \\[?$ip_re\\]? .*Failed:' $dir"
+    local a_grep awk rg
+    a_grep=$($ALBMTLS grep --ip "$ip" --status failed --count "$dir")
+    awk=$(sh -c "$zcat_awk" | wc -l)
+    rg=$(sh -c "$rg_z" | wc -l)
+    echo "   records: albmtls = truth ($records); distinct clients and subjects per failure = truth; client $ip failing: albmtls=$a_grep zcat|awk=$awk rg -z=$rg"
+    if [ $HAVE_DUCKDB = 1 ]; then
+        local d_counts a_counts
+        d_counts=$(python3 benches/duckdb_report.py $duck_flag "$dir")
+        a_counts=$($ALBMTLS report --format json "$dir" | python3 -c "import json,sys;print(json.dumps(dict(sorted(json.load(sys.stdin)['status_counts'].items()))))")
+        [ "$d_counts" = "$a_counts" ] || { echo "compare.sh: $name: DuckDB and albmtls status counts differ" >&2; exit 1; }
+        echo "   status counts: albmtls = DuckDB"
+    fi
 
-for delivery in JSON_GZ PARQUET; do
-    V_RECORDS=$($ALBMTLS report --format json ${!delivery} | python3 -c "import json,sys;print(json.load(sys.stdin)['records'])")
-    [ "$V_RECORDS" = "$TRUTH_RECORDS" ] || { echo "compare.sh: albmtls report counted $V_RECORDS records in $delivery, truth says $TRUTH_RECORDS" >&2; exit 1; }
+    local cmds=(-n "decode-only" "$BIN/decode-only $dir" -n "albmtls report" "$ALBMTLS report --format json $dir"
+        -n "igzip -d (2 processes)" "$(igzip_two "$list")")
+    [ -n "$ISAL_BIN" ] && cmds+=(-n "decode-only (isal)" "$ISAL_BIN/decode-only $dir" -n "albmtls report (isal)" "$ISAL_BIN/albmtls report --format json $dir")
+    [ $HAVE_DUCKDB = 1 ] && cmds+=(-n "duckdb" "python3 benches/duckdb_report.py $duck_flag $dir")
+    hyperfine --warmup 1 --runs "$RUNS" --export-json "$OUT/$name-report.json" "${cmds[@]}" >/dev/null
+    hyperfine --warmup 1 --runs "$RUNS" --export-json "$OUT/$name-grep.json" \
+        -n "albmtls grep" "$ALBMTLS grep --ip $ip --status failed $dir > /dev/null" \
+        -n "zcat | awk" "$zcat_awk > /dev/null" \
+        -n "rg -z" "$rg_z > /dev/null" >/dev/null
+    rss $ALBMTLS report --format json "$dir" >"$OUT/$name-rss.txt"
+    # Memory must not follow the input's size: the same files ten times over.
+    [ "$name" = base ] && rss $ALBMTLS report --format json $(for _ in $(seq 10); do echo "$dir"; done) >"$OUT/$name-rss10.txt"
+    return 0
+}
+
+# s3_shape NAME LOCAL_SHAPE: the local shape's files as objects of a local S3 server,
+# against the same report on the local files.
+S3_PID=
+s3_shape() {
+    local name=$1 from=$2 root="$CORPUS/s3" env_file="$OUT/s3-serve.env"
+    corpus_for "$from"
+    if [ ! -d "$root/$from" ]; then
+        mkdir -p "$root"
+        # Hard links: the server reads the same files without a second copy on disk.
+        cp -al "$CORPUS/$from" "$root/$from.tmp" && mv "$root/$from.tmp" "$root/$from"
+        rm -f "$root/$from/truth.json"
+    fi
+    if [ -z "$S3_PID" ]; then
+        target/release/s3-serve "$root" >"$env_file" &
+        S3_PID=$!
+        trap 'kill $S3_PID 2>/dev/null || true' EXIT
+        for _ in $(seq 100); do [ -s "$env_file" ] && break; sleep 0.1; done
+    fi
+    local env dir="$CORPUS/$from/AWSLogs" records truth_records
+    env=$(tr '\n' ' ' <"$env_file")
+    truth_records=$(truth "$from" "['records']")
+    records=$(env $env $ALBMTLS report --format json "s3://$from/AWSLogs/" | python3 -c "import json,sys;print(json.load(sys.stdin)['records'])")
+    [ "$records" = "$truth_records" ] || { echo "compare.sh: $name: albmtls report counted $records records from S3, truth says $truth_records" >&2; exit 1; }
+    echo "== $name: $(files_of "$from" | wc -l) objects from $(sed -n 's/^AWS_ENDPOINT_URL=//p' "$env_file"); records: albmtls = truth ($records)"
+    local cmds=(-n "albmtls report (local files)" "$ALBMTLS report --format json $dir"
+        -n "albmtls report s3:// (default concurrency)" "env $env $ALBMTLS report --format json s3://$from/AWSLogs/")
+    for c in 4 16 64; do
+        cmds+=(-n "albmtls report s3:// --concurrency $c" "env $env $ALBMTLS report --format json --concurrency $c s3://$from/AWSLogs/")
+    done
+    hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$OUT/$name-report.json" "${cmds[@]}" >/dev/null
+}
+
+corpus_for() {
+    case $1 in
+        base) corpus base --files 48 --lines 50000 ;;
+        single) corpus single --files 48 --lines 50000 --single-file ;;
+        fleet) corpus fleet --files 1 --lines 3000000 --fleet ;;
+        flat) corpus flat --files 48 --lines 50000 --clients 20000 --subjects 20000 --client-skew 0 ;;
+        small) corpus small --files 2000 --lines 1200 ;;
+    esac
+}
+
+echo "== build: $BIN $([ "${PGO:-0}" = 1 ] && echo '(profile-guided)' || echo '(release)')$([ -n "$ISAL_BIN" ] && echo " and $ISAL_BIN (--features isal)"); cores: $(nproc); runs: $RUNS"
+[ $HAVE_DUCKDB = 1 ] || echo "DuckDB not installed (pip install duckdb): skipping it"
+for shape in "${SHAPES[@]}"; do
+    case $shape in
+        fleet) corpus_for fleet && local_shape fleet --subjects ;;
+        s3-small) s3_shape s3-small small ;;
+        s3-large) s3_shape s3-large base ;;
+        *) corpus_for "$shape" && local_shape "$shape" ;;
+    esac
 done
 
-echo "== report: albmtls vs DuckDB vs decode-only"
-REPORT_CMDS=(-n "decode-only" "$BIN/decode-only $GZ" -n "albmtls report" "$ALBMTLS report --format json $GZ")
-[ $HAVE_DUCKDB = 1 ] && REPORT_CMDS+=(-n "duckdb group by" "python3 benches/duckdb_report.py $GZ")
-hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$OUT/report.json" "${REPORT_CMDS[@]}" >/dev/null
-
-echo "== grep: albmtls vs zcat|awk vs rg -z"
-hyperfine --warmup 1 --runs "$RUNS" --export-json "$OUT/grep.json" \
-    -n "albmtls grep" "$ALBMTLS grep --ip $IP --status failed $GZ > /dev/null" \
-    -n "zcat | awk" "zcat $GZ | gawk -v ip=$IP '(\$2 == ip && \$11 ~ \"Failed\")' > /dev/null" \
-    -n "rg -z" "rg -z --no-filename '^[^ ]+ $IP_RE .*Failed:' $GZ > /dev/null" >/dev/null
-
-echo "== one large file: albmtls vs decode-only"
-hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$OUT/single.json" \
-    -n "decode-only (1 file)" "$BIN/decode-only $SINGLE" \
-    -n "albmtls report (1 file)" "$ALBMTLS report --format json $SINGLE" >/dev/null
-
-echo "== vended deliveries: the same records as classic gzip, NDJSON gzip and Parquet"
-hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$OUT/vended.json" \
-    -n "report classic (gzip)" "$ALBMTLS report --format json $GZ" \
-    -n "report NDJSON (gzip)" "$ALBMTLS report --format json $JSON_GZ" \
-    -n "report Parquet" "$ALBMTLS report --format json $PARQUET" >/dev/null
-
-echo "== memory (peak RSS)"
-rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
-R1=$(rss $ALBMTLS report --format json $GZ)
-R10=$(rss $ALBMTLS report --format json $GZ $GZ $GZ $GZ $GZ $GZ $GZ $GZ $GZ $GZ)
-RS=$(rss $ALBMTLS report --format json $SINGLE)
-
-python3 - "$OUT" "$R1" "$R10" "$RS" "$RAW" <<'PY' | tee "$OUT/summary.txt"
-import json, sys
-out, r1, r10, rs, raw = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+python3 - "$OUT" "${SHAPES[@]}" <<'PY' | tee "$OUT/summary.txt"
+import json, os, sys
+out, shapes = sys.argv[1], sys.argv[2:]
 def medians(name):
-    return {r["command"]: r["median"] for r in json.load(open(f"{out}/{name}.json"))["results"]}
-rep, grp, one, ven = medians("report"), medians("grep"), medians("single"), medians("vended")
-print(f"{'command':28} {'median s':>9} {'MB/s raw':>9}")
-for table in (rep, grp, one, ven):
-    for cmd, t in table.items():
-        size = raw
-        print(f"{cmd:28} {t:9.3f} {size / t / 1e6:9.0f}")
-a = rep["albmtls report"]
+    path = f"{out}/{name}.json"
+    if not os.path.exists(path):
+        return {}
+    return {r["command"]: r["median"] for r in json.load(open(path))["results"]}
+def ratio(label, a, b, target):
+    if a is not None and b is not None:
+        print(f"  {label:44} = {a / b:6.2f}x   ({target})")
 print()
-print(f"albmtls report / decode-only        = {a / rep['decode-only']:.3f}x  (target <= 1.300)")
-if "duckdb group by" in rep:
-    print(f"duckdb / albmtls report             = {rep['duckdb group by'] / a:.2f}x   (target >= 3)")
-g = grp["albmtls grep"]
-print(f"zcat|awk / albmtls grep             = {grp['zcat | awk'] / g:.2f}x   (target >= 5)")
-print(f"rg -z / albmtls grep                = {grp['rg -z'] / g:.2f}x   (target > 1)")
-print(f"1 file: albmtls report / decode-only = {one['albmtls report (1 file)'] / one['decode-only (1 file)']:.2f}x   (target <= 1.50)")
-c = ven["report classic (gzip)"]
-print(f"NDJSON / classic report, same records = {ven['report NDJSON (gzip)'] / c:.2f}x   (target <= 2)")
-print(f"Parquet / classic report, same records = {ven['report Parquet'] / c:.2f}x   (target < 1)")
-print(f"peak RSS: {r1 / 1024:.0f} MB; 10x the input, same keys: {r10 / 1024:.0f} MB; one large file: {rs / 1024:.0f} MB   (target <= 100 MB)")
+for shape in shapes:
+    rep, grp = medians(f"{shape}-report"), medians(f"{shape}-grep")
+    print(f"{shape}:")
+    for table in (rep, grp):
+        for cmd, t in table.items():
+            print(f"  {cmd:44} {t:8.3f} s")
+    if shape.startswith("s3-"):
+        local = rep.get("albmtls report (local files)")
+        for cmd, t in rep.items():
+            if cmd.startswith("albmtls report s3://"):
+                ratio(f"{cmd[len('albmtls report '):]} / local", t, local, "target <= 1.3 at the default")
+        continue
+    a = rep.get("albmtls report")
+    ratio("report / decode-only", a, rep.get("decode-only"), "target <= 1.3; fleet <= 3")
+    ratio("duckdb / report", rep.get("duckdb"), a, "target >= 3")
+    ratio("report / igzip -d (2 processes)", a, rep.get("igzip -d (2 processes)"), "isal target <= 1.25")
+    ratio("decode-only / igzip -d (2 processes)", rep.get("decode-only"), rep.get("igzip -d (2 processes)"), "the floor")
+    ratio("report (isal) / igzip -d (2 processes)", rep.get("albmtls report (isal)"), rep.get("igzip -d (2 processes)"), "target <= 1.25")
+    ratio("report (isal) / decode-only (isal)", rep.get("albmtls report (isal)"), rep.get("decode-only (isal)"), "target <= 1.3")
+    ratio("zcat|awk / grep", grp.get("zcat | awk"), grp.get("albmtls grep"), "target >= 5")
+    ratio("rg -z / grep", grp.get("rg -z"), grp.get("albmtls grep"), "target > 1")
+    rss = f"{out}/{shape}-rss.txt"
+    if os.path.exists(rss):
+        limit = "400" if shape == "fleet" else "100"
+        print(f"  peak RSS of the report                       = {int(open(rss).read()) / 1024:6.0f} MB  (target <= {limit} MB)")
+    if os.path.exists(f"{out}/{shape}-rss10.txt"):
+        print(f"  peak RSS, the same files 10 times            = {int(open(f'{out}/{shape}-rss10.txt').read()) / 1024:6.0f} MB  (flat)")
 PY

@@ -67,8 +67,9 @@ pub fn generate(spec: &CorpusSpec, out: &Path) -> Result<Generated, CorpusError>
         let path = format!("{folder}/{name}");
         folders.entry(folder).or_insert_with(|| (interval_end, node_ip.clone()));
         let generation = spec.generations.for_file(f, spec.files);
+        let first_line = f as u64 * spec.lines_per_file as u64;
         let fields = delivered_fields(generation, spec.vended_fields.as_deref());
-        let file = FileJob { interval_start, generation, node_ip: &node_ip, lines: spec.lines_per_file, fields };
+        let file = FileJob { interval_start, generation, node_ip: &node_ip, lines: spec.lines_per_file, first_line, fields };
         let written = write_conn_file(spec, &out.join(&path), &gen_ctx, &file, &mut rng, &mut tally)?;
         bytes_on_disk += written.bytes;
         files.push(FileTruth {
@@ -148,6 +149,8 @@ struct FileJob<'a> {
     generation: Generation,
     node_ip: &'a str,
     lines: usize,
+    /// Lines written before this file, in the whole corpus.
+    first_line: u64,
     /// The fields a vended delivery writes, in order.
     fields: Vec<&'static str>,
 }
@@ -192,9 +195,10 @@ fn write_conn_file(
         let ts = job.interval_start + Duration::microseconds(offset as i64);
         first.get_or_insert(ts);
         last = Some(ts);
+        let corpus_line = job.first_line + line_no;
         line_no += 1;
         let before = buf.len();
-        gen_ctx.line(buf, &mut scratch, rng, ts, job, tally);
+        gen_ctx.line(buf, &mut scratch, rng, (ts, corpus_line), job, tally);
         tally.raw_bytes += (buf.len() - before) as u64;
     };
     if spec.delivery == Delivery::Parquet {
@@ -269,6 +273,7 @@ struct LineGen<'a> {
     failure_rate: f64,
     /// Cumulative failure weights in [`FAILURE_CODES`] order.
     code_cdf: [u32; 13],
+    unique_identities: bool,
 }
 
 impl<'a> LineGen<'a> {
@@ -287,6 +292,7 @@ impl<'a> LineGen<'a> {
             unknown_code_rate: spec.unknown_code_rate,
             failure_rate: spec.failure_rate,
             code_cdf,
+            unique_identities: spec.unique_identities,
         }
     }
 
@@ -295,8 +301,14 @@ impl<'a> LineGen<'a> {
         self.code_cdf.partition_point(|&c| c <= u).min(FAILURE_CODES.len() - 1)
     }
 
-    /// (identity, status id, whether the line is plain HTTP)
-    fn outcome(&self, rng: &mut Rng) -> (u32, u16, bool) {
+    /// (identity, status id, whether the line is plain HTTP) of line `corpus_line`.
+    fn outcome(&self, rng: &mut Rng, corpus_line: u64) -> (u32, u16, bool) {
+        if self.unique_identities {
+            let id = (corpus_line % self.pop.identities.len() as u64) as u32;
+            let cert = self.pop.identities[id as usize].cert as usize;
+            let status = self.pop.fates[cert].map_or(STATUS_SUCCESS, code_status);
+            return (id, status, false);
+        }
         let mut r = rng.f64();
         for actor in &self.pop.actors {
             if r < actor.share {
@@ -324,8 +336,17 @@ impl<'a> LineGen<'a> {
         (good(rng), STATUS_SUCCESS, false)
     }
 
-    fn line(&self, buf: &mut Vec<u8>, scratch: &mut Vec<u8>, rng: &mut Rng, ts: DateTime<Utc>, job: &FileJob<'_>, tally: &mut Tally) {
-        let (id, status, plain_http) = self.outcome(rng);
+    /// Writes the line at `(ts, corpus_line)`: its time, and its place in the corpus.
+    fn line(
+        &self,
+        buf: &mut Vec<u8>,
+        scratch: &mut Vec<u8>,
+        rng: &mut Rng,
+        (ts, corpus_line): (DateTime<Utc>, u64),
+        job: &FileJob<'_>,
+        tally: &mut Tally,
+    ) {
+        let (id, status, plain_http) = self.outcome(rng, corpus_line);
         let identity = &self.pop.identities[id as usize];
         let client_ip = &self.pop.clients[identity.client as usize];
         let client_port = rng.u16(1024..=65535);

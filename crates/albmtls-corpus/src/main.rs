@@ -32,6 +32,18 @@ struct Args {
     /// Distinct certificate subjects.
     #[arg(long)]
     subjects: Option<usize>,
+    /// Zipf exponent of client popularity: 0 = uniform, 1 = classic Zipf (default 1.1).
+    /// Flatter popularity makes files less compressible.
+    #[arg(long)]
+    client_skew: Option<f64>,
+    /// Pad certificate subjects to at least this many bytes.
+    #[arg(long)]
+    subject_length: Option<usize>,
+    /// Every line a new client and a new subject, all but one subject failing (a large
+    /// IoT fleet); --clients and --subjects follow the number of lines. The truth keeps
+    /// distinct counts only.
+    #[arg(long)]
+    fleet: bool,
     /// Gzip members per file.
     #[arg(long)]
     members: Option<usize>,
@@ -83,8 +95,13 @@ fn main() -> anyhow::Result<()> {
     if args.vended_layout.as_deref() == Some("prefix") {
         spec.vended_layout = VendedLayout::Prefix;
     }
+    spec.client_skew = args.client_skew.unwrap_or(spec.client_skew);
+    spec.subject_length = args.subject_length.or(spec.subject_length);
     if args.single_file {
         spec = spec.into_single_file();
+    }
+    if args.fleet {
+        spec = spec.into_fleet();
     }
     let started = Instant::now();
     let done = generate(&spec, &args.out).with_context(|| format!("writing corpus to {}", args.out.display()))?;

@@ -95,6 +95,8 @@ pub(crate) struct Population {
     /// Status text by status id: `-`, `Success`, the 13 codes, the unknown code, then any
     /// other status an actor uses.
     pub statuses: Vec<String>,
+    /// The failure code each ordinary certificate is bound to, `None` for a good one.
+    pub fates: Vec<Option<usize>>,
 }
 
 const TLS13: [(&str, u32); 3] = [("TLS_AES_128_GCM_SHA256", 6), ("TLS_AES_256_GCM_SHA384", 3), ("TLS_CHACHA20_POLY1305_SHA256", 1)];
@@ -187,6 +189,23 @@ fn subject_dn(j: usize, rng: &mut Rng) -> String {
     dn
 }
 
+/// Appends a `UID=` attribute of hex digits (a function of `j`, so reproducible and
+/// different per subject) until `dn` is at least `length` bytes.
+fn pad_subject(dn: &mut String, j: usize, length: usize) {
+    if dn.len() >= length {
+        return;
+    }
+    dn.push_str(",UID=");
+    let mut state = j as u64 ^ 0x2545_f491_4f6c_dd1d;
+    while dn.len() < length {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let digits = format!("{state:016x}");
+        dn.push_str(&digits[..digits.len().min(length - dn.len())]);
+    }
+}
+
 /// Uppercase hex with leading zeros kept: a few one-byte serials (`02`), most 8 or 16 bytes,
 /// some starting with a zero nibble.
 fn serial(rng: &mut Rng) -> String {
@@ -251,10 +270,10 @@ impl Population {
             })
             .collect();
 
-        // Fates: about 8% of subjects are bad (at least one per code that needs a
-        // certificate), the rest good; a spec with very few subjects keeps one good.
+        // Fates: `bad_subject_share` of subjects are bad (at least one per code that needs
+        // a certificate), the rest good; one subject always stays good.
         let cert_codes: Vec<usize> = (0..FAILURE_CODES.len()).filter(|&c| c != UNMAPPED).collect();
-        let bad = ((spec.subjects as f64 * 0.08).round() as usize).max(cert_codes.len()).min(spec.subjects - 1);
+        let bad = ((spec.subjects as f64 * spec.bad_subject_share).round() as usize).max(cert_codes.len()).min(spec.subjects - 1);
         let mut order: Vec<usize> = (0..spec.subjects).collect();
         rng.shuffle(&mut order);
         let mut fate: Vec<Option<usize>> = vec![None; spec.subjects];
@@ -263,7 +282,10 @@ impl Population {
         }
         let mut certs: Vec<Cert> = (0..spec.subjects)
             .map(|j| {
-                let dn = subject_dn(j, &mut rng);
+                let mut dn = subject_dn(j, &mut rng);
+                if let Some(length) = spec.subject_length {
+                    pad_subject(&mut dn, j, length);
+                }
                 Cert { escaped: escape_subject(&dn), dn, validity: validity(fate[j], spec.start, end, &mut rng), serial: serial(&mut rng) }
             })
             .collect();
@@ -326,7 +348,7 @@ impl Population {
             })
             .collect();
 
-        Population { clients, certs, identities, good, by_code, actors, statuses }
+        Population { clients, certs, identities, good, by_code, actors, statuses, fates: fate }
     }
 
     pub fn cert(&self, identity: &Identity) -> Option<&Cert> {

@@ -140,6 +140,33 @@ pub struct CorpusSpec {
     /// generation). Ignored for classic files.
     #[serde(default)]
     pub vended_fields: Option<Vec<String>>,
+    /// Line `k` of the corpus comes from identity `k` (client `k`, certificate `k`) and has
+    /// that certificate's fate as its status, instead of popular identities being drawn
+    /// again and again: with `clients` and `subjects` at the number of lines, every line is
+    /// a new client and a new subject (a large IoT fleet). No actors, plain-HTTP or unknown
+    /// codes are written in this mode.
+    #[serde(default)]
+    pub unique_identities: bool,
+    /// Fraction of subjects whose certificate fails (each with one documented code).
+    #[serde(default = "default_bad_subject_share")]
+    pub bad_subject_share: f64,
+    /// Subjects are padded with a pseudo-random `UID=` attribute to at least this many
+    /// bytes (unescaped).
+    #[serde(default)]
+    pub subject_length: Option<usize>,
+    /// Whether the truth lists lines per client and per subject for every status; without
+    /// them it keeps the distinct counts only (a corpus of millions of clients would
+    /// otherwise write a truth file larger than its logs).
+    #[serde(default = "default_true")]
+    pub per_key_truth: bool,
+}
+
+fn default_bad_subject_share() -> f64 {
+    0.08
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// Realistic relative frequencies of the documented codes: untrusted and expired clients
@@ -177,6 +204,10 @@ impl Default for CorpusSpec {
             delivery: Delivery::Classic,
             vended_layout: VendedLayout::Hive,
             vended_fields: None,
+            unique_identities: false,
+            bad_subject_share: default_bad_subject_share(),
+            subject_length: None,
+            per_key_truth: true,
         }
     }
 }
@@ -263,6 +294,22 @@ impl CorpusSpec {
         CorpusSpec { lines_per_file: self.files.saturating_mul(self.lines_per_file), files: 1, ..self }
     }
 
+    /// The large-fleet shape: every line a new client and a new certificate subject, all
+    /// but one subject failing (see [`CorpusSpec::unique_identities`]); the truth keeps
+    /// distinct counts only.
+    pub fn into_fleet(self) -> CorpusSpec {
+        let lines = usize::try_from(self.total_lines()).unwrap_or(usize::MAX);
+        CorpusSpec {
+            unique_identities: true,
+            clients: lines,
+            subjects: lines,
+            bad_subject_share: 1.0,
+            actors: Vec::new(),
+            per_key_truth: false,
+            ..self
+        }
+    }
+
     /// Total connection-log lines the spec produces.
     pub fn total_lines(&self) -> u64 {
         self.files as u64 * self.lines_per_file as u64
@@ -281,7 +328,7 @@ impl CorpusSpec {
             return fail("clients and subjects must be at least 1 (clients at most 20,000,000)");
         }
         let actor_share: f64 = self.actors.iter().map(|a| a.share).sum();
-        let rates = [self.failure_rate, self.unknown_code_rate, self.plain_http_rate, self.ipv6_share];
+        let rates = [self.failure_rate, self.unknown_code_rate, self.plain_http_rate, self.ipv6_share, self.bad_subject_share];
         if !rates.iter().all(|&r| rate_ok(r)) || self.actors.iter().any(|a| !rate_ok(a.share)) {
             return fail("rates and shares must lie in 0..=1");
         }
@@ -296,6 +343,9 @@ impl CorpusSpec {
         }
         if self.generations.total() == 0 {
             return fail("at least one generation needs a non-zero weight");
+        }
+        if self.subject_length.is_some_and(|n| n > 65_536) {
+            return fail("subject_length must be at most 65,536 bytes");
         }
         if self.compression_level > 9 {
             return fail("compression_level must be 0..=9");

@@ -45,6 +45,9 @@ pub struct Truth {
     /// For every status except `Success` and `-`: lines per subject DN (unescaped; `-` when
     /// the line had none).
     pub subjects_by_status: BTreeMap<String, BTreeMap<String, u64>>,
+    /// For every status except `Success` and `-`: how many distinct subjects had it.
+    #[serde(default)]
+    pub distinct_subjects_by_status: BTreeMap<String, u64>,
     /// Lines per field count (11, 12, 13, 15).
     pub lines_by_generation: BTreeMap<u8, u64>,
     pub lines_by_listener: BTreeMap<u16, u64>,
@@ -129,25 +132,31 @@ impl Tally {
         let mut clients_by_status = BTreeMap::new();
         let mut distinct_clients_by_status = BTreeMap::new();
         let mut subjects_by_status = BTreeMap::new();
+        let mut distinct_subjects_by_status = BTreeMap::new();
+        let owned = |map: BTreeMap<&str, u64>| map.into_iter().map(|(k, n)| (k.to_owned(), n)).collect::<BTreeMap<String, u64>>();
         for (s, &count) in self.status.iter().enumerate() {
             if count == 0 {
                 continue;
             }
             let text = pop.statuses[s].clone();
             status_counts.insert(text.clone(), count);
-            let mut per_client: BTreeMap<String, u64> = BTreeMap::new();
+            // Actors may share an ordinary client's address (or subject): keys are merged by text.
+            let mut per_client: BTreeMap<&str, u64> = BTreeMap::new();
             for (c, &n) in self.by_client[s].iter().enumerate().filter(|(_, n)| **n > 0) {
-                *per_client.entry(pop.clients[c].clone()).or_default() += n;
+                *per_client.entry(&pop.clients[c]).or_default() += n;
             }
             distinct_clients_by_status.insert(text.clone(), per_client.len() as u64);
             if s != usize::from(STATUS_SUCCESS) && s != usize::from(STATUS_NONE) {
-                clients_by_status.insert(text.clone(), per_client);
-                let mut per_subject: BTreeMap<String, u64> = BTreeMap::new();
+                let mut per_subject: BTreeMap<&str, u64> = BTreeMap::new();
                 for (c, &n) in self.by_subject[s].iter().enumerate().filter(|(_, n)| **n > 0) {
-                    let dn = if c == 0 { "-".to_owned() } else { pop.certs[c - 1].dn.clone() };
+                    let dn = if c == 0 { "-" } else { pop.certs[c - 1].dn.as_str() };
                     *per_subject.entry(dn).or_default() += n;
                 }
-                subjects_by_status.insert(text, per_subject);
+                distinct_subjects_by_status.insert(text.clone(), per_subject.len() as u64);
+                if spec.per_key_truth {
+                    clients_by_status.insert(text.clone(), owned(per_client));
+                    subjects_by_status.insert(text, owned(per_subject));
+                }
             }
         }
         let lines_by_generation =
@@ -162,6 +171,7 @@ impl Tally {
             clients_by_status,
             distinct_clients_by_status,
             subjects_by_status,
+            distinct_subjects_by_status,
             lines_by_generation,
             lines_by_listener: self.listeners.into_iter().collect(),
             ipv6_lines: self.ipv6_lines,

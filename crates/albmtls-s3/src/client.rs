@@ -17,6 +17,13 @@ use crate::credentials::CredentialSource;
 use crate::error::{Operation, Request};
 use crate::stats::S3Stats;
 
+/// Objects downloaded at once unless told otherwise. S3 takes 20-50 ms to a GET's first
+/// byte; two cores read ~4,000 small (1,200-line) objects a second, so fewer than ~100
+/// requests in flight leave them waiting on 10,000 small objects. 128 keep them busy up
+/// to ~30 ms and cost ~0.3 MB each at most (an object's buffered chunks): ~60 MB in all
+/// on small objects (measured), less on large ones, where fewer are in flight per byte.
+pub const DEFAULT_CONCURRENCY: usize = 128;
+
 /// How to reach S3. [`Default`] uses the standard AWS chain for everything.
 #[derive(Debug, Clone)]
 pub struct S3Options {
@@ -46,7 +53,7 @@ impl Default for S3Options {
             region: None,
             endpoint_url: None,
             force_path_style: None,
-            concurrency: 16,
+            concurrency: DEFAULT_CONCURRENCY,
             max_attempts: 5,
             credentials: None,
         }

@@ -36,7 +36,7 @@ mod put;
 mod stats;
 mod stream;
 
-pub use client::{S3Client, S3Options, StaticCredentials};
+pub use client::{DEFAULT_CONCURRENCY, S3Client, S3Options, StaticCredentials};
 pub use error::S3Error;
 pub use list::{Listing, S3Object};
 pub use location::S3Location;

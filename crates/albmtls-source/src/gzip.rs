@@ -9,9 +9,11 @@
 
 use std::io::{self, BufRead, Read};
 
-use flate2::{Decompress, FlushDecompress, Status};
-
 use crate::fill_buf;
+#[cfg(not(feature = "isal"))]
+use crate::inflate::flate2::Inflater;
+#[cfg(feature = "isal")]
+use crate::inflate::isal::Inflater;
 
 /// The two bytes every gzip member starts with.
 pub(crate) const MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -31,13 +33,15 @@ const FLAGS_RESERVED: u8 = 0xe0;
 /// the member it belongs to is only checked once that member ends.
 pub(crate) struct MultiGzipReader<R> {
     input: R,
-    inflate: Decompress,
+    inflate: Inflater,
     crc: crc32fast::Hasher,
     /// Bytes decoded from the current member so far.
     member_size: u64,
     /// Members finished and checked.
     members: u64,
     state: State,
+    /// Trailer bytes the inflater took before the member's deflate data ended.
+    read_ahead: crate::inflate::ReadAhead,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -54,11 +58,12 @@ impl<R: BufRead> MultiGzipReader<R> {
     pub(crate) fn new(input: R) -> MultiGzipReader<R> {
         MultiGzipReader {
             input,
-            inflate: Decompress::new(false),
+            inflate: Inflater::new(),
             crc: crc32fast::Hasher::new(),
             member_size: 0,
             members: 0,
             state: State::Header,
+            read_ahead: Default::default(),
         }
     }
 
@@ -118,7 +123,9 @@ impl<R: BufRead> MultiGzipReader<R> {
     fn read_trailer(&mut self) -> io::Result<()> {
         let member = self.member();
         let mut trailer = [0u8; 8];
-        self.input.read_exact(&mut trailer)?;
+        let taken = std::mem::take(&mut self.read_ahead);
+        trailer[..taken.len].copy_from_slice(taken.as_slice());
+        self.input.read_exact(&mut trailer[taken.len..])?;
         let crc = std::mem::take(&mut self.crc).finalize();
         let written_crc = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
         if crc != written_crc {
@@ -136,7 +143,7 @@ impl<R: BufRead> MultiGzipReader<R> {
         }
         self.member_size = 0;
         self.members += 1;
-        self.inflate.reset(false);
+        self.inflate.reset();
         Ok(())
     }
 
@@ -147,17 +154,14 @@ impl<R: BufRead> MultiGzipReader<R> {
         loop {
             let input = fill_buf(&mut self.input)?;
             let at_end_of_input = input.is_empty();
-            let (in_before, out_before) = (self.inflate.total_in(), self.inflate.total_out());
-            let status = self
-                .inflate
-                .decompress(input, out, FlushDecompress::None)
-                .map_err(|err| invalid(format!("gzip member {member} holds invalid deflate data: {err}")))?;
-            let consumed = (self.inflate.total_in() - in_before) as usize;
-            let produced = (self.inflate.total_out() - out_before) as usize;
+            let step =
+                self.inflate.step(input, out).map_err(|err| invalid(format!("gzip member {member} holds invalid deflate data: {err}")))?;
+            let (consumed, produced) = (step.consumed, step.produced);
             self.input.consume(consumed);
             self.crc.update(&out[..produced]);
             self.member_size += produced as u64;
-            if status == Status::StreamEnd {
+            if step.ended {
+                self.read_ahead = step.read_ahead;
                 self.state = State::Trailer;
                 return Ok(produced);
             }

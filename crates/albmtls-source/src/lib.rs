@@ -8,6 +8,7 @@
 
 pub mod chunks;
 mod gzip;
+mod inflate;
 pub mod input;
 
 use std::io;

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::future::Future as _;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -48,16 +49,28 @@ pub struct TestServer {
     /// Uploads, deletes and bucket creation go through a plain SDK client.
     admin: aws_sdk_s3::Client,
     runtime: tokio::runtime::Runtime,
-    root: tempfile::TempDir,
+    /// Where objects live, as `<root>/<bucket>/<key>` files.
+    root: PathBuf,
+    /// The temporary directory behind `root`, removed with the server.
+    _temporary: Option<tempfile::TempDir>,
 }
 
 impl TestServer {
     pub fn start() -> TestServer {
-        let root = tempfile::tempdir().unwrap();
+        let temporary = tempfile::tempdir().unwrap();
+        let mut server = TestServer::serve(temporary.path());
+        server._temporary = Some(temporary);
+        server
+    }
+
+    /// A server over an existing directory: each folder of `root` is a bucket, each file
+    /// under it an object (benchmarks serve generated corpora this way). The directory
+    /// is left as it is when the server stops.
+    pub fn serve(root: &Path) -> TestServer {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let state = Arc::new(State::default());
         let service = {
-            let mut builder = S3ServiceBuilder::new(s3s_fs::FileSystem::new(root.path()).unwrap());
+            let mut builder = S3ServiceBuilder::new(s3s_fs::FileSystem::new(root).unwrap());
             builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
             builder.set_access(DenyPrivate);
             builder.build()
@@ -70,6 +83,10 @@ impl TestServer {
                 let Ok((socket, _)) = listener.accept().await else {
                     continue;
                 };
+                // Without TCP_NODELAY a response written in several small pieces (head,
+                // then body) waits for the client's delayed ACK of the first piece, ~40 ms
+                // on Linux: every small object then costs that much on loopback.
+                let _ = socket.set_nodelay(true);
                 let (service, state) = (service.clone(), Arc::clone(&served));
                 let handler = service_fn(move |request: hyper::Request<Incoming>| {
                     let (service, state) = (service.clone(), Arc::clone(&state));
@@ -98,7 +115,7 @@ impl TestServer {
             .credentials_provider(Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "test"))
             .build();
         let admin = aws_sdk_s3::Client::from_conf(config);
-        TestServer { endpoint, state, admin, runtime, root }
+        TestServer { endpoint, state, admin, runtime, root: root.to_owned(), _temporary: None }
     }
 
     /// Options reaching this server with the given credentials, independent of the
@@ -139,7 +156,7 @@ impl TestServer {
     /// all the same (computing its ETag from the content).
     pub fn put_all(&self, bucket: &str, objects: &[(String, Vec<u8>)]) {
         for (key, body) in objects {
-            let path = self.root.path().join(bucket).join(key);
+            let path = self.root.join(bucket).join(key);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, body).unwrap();
         }

@@ -161,8 +161,9 @@ pub struct S3Args {
     /// S3-compatible endpoint (path-style addressing), e.g. http://127.0.0.1:9000.
     #[arg(long, value_name = "URL", env = "AWS_ENDPOINT_URL")]
     pub endpoint_url: Option<String>,
-    /// Objects downloaded at once.
-    #[arg(long, value_name = "N", default_value_t = 16)]
+    /// Objects downloaded at once. The default covers S3's 20-50 ms to first byte for
+    /// small objects: at 128 in flight, ~2,500-6,000 objects a second.
+    #[arg(long, value_name = "N", default_value_t = albmtls_s3::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
 }
 

@@ -94,3 +94,33 @@ fn parallel_run_equals_single_threaded_run() {
         one.json()["failures"].as_array().unwrap().iter().map(|f| f["count"].as_u64().unwrap()).sum::<u64>()
     );
 }
+
+/// A fleet where every line is a new client and a new subject: the counts that grow with
+/// the input (distinct clients and subjects, their top lists) are exact against the
+/// generator, and the parallel run equals the single-threaded one byte for byte.
+#[test]
+fn every_line_a_new_client_and_subject_is_counted_exactly_on_one_and_many_threads() {
+    let t = TestDir::new();
+    let mut spec = CorpusSpec::realistic();
+    spec.seed = 19;
+    spec.files = 5;
+    spec.lines_per_file = 6_000;
+    spec.subject_length = Some(120);
+    let mut spec = spec.into_fleet();
+    spec.per_key_truth = true;
+    let truth = generate(&spec, &t.path().join("corpus")).unwrap().truth;
+    let failed: u64 = truth.distinct_clients_by_status.iter().filter(|(s, _)| s.starts_with("Failed:")).map(|(_, n)| n).sum();
+    assert!(failed >= 29_000, "nearly every line is a new failing client: {failed}");
+    let one = t.run(&["report", "--format", "json", "--top", "20", "-j", "1", "corpus"]);
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    let report = one.json();
+    assert_report_matches_truth(&report, &truth);
+    for failure in report["failures"].as_array().unwrap() {
+        let status = failure["status"].as_str().unwrap();
+        assert_eq!(failure["distinct_subjects"].as_u64(), truth.distinct_subjects_by_status.get(status).copied(), "{status}");
+    }
+    for threads in ["2", "3"] {
+        let many = t.run(&["report", "--format", "json", "--top", "20", "-j", threads, "corpus"]);
+        assert!(one.stdout == many.stdout, "reports differ between -j1 and -j{threads}");
+    }
+}
