@@ -68,6 +68,24 @@ impl Tables {
         }
     }
 
+    /// A sentence, wrapped at spaces to the terminal's width when there is one.
+    fn prose(self, text: &str) -> String {
+        let Some(width) = self.style.width.filter(|_| !self.markdown).map(usize::from) else { return text.to_owned() };
+        let mut lines: Vec<String> = Vec::new();
+        let mut line = String::new();
+        for word in text.split(' ') {
+            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        lines.push(line);
+        lines.join("\n")
+    }
+
     fn heading(self, out: &mut dyn Write, text: &str) -> io::Result<()> {
         if self.markdown {
             writeln!(out, "\n## {text}\n")
@@ -91,8 +109,7 @@ pub(crate) fn write_tables(report: &Report, t: Tables, out: &mut dyn Write) -> i
         Some((first, last)) => format!(", {} to {}", format_time(first), format_time(last)),
         None => String::new(),
     };
-    writeln!(
-        out,
+    let summary = format!(
         "{} records from {} input{}{}; {} failed ({}%).",
         report.records,
         report.inputs_read,
@@ -100,10 +117,11 @@ pub(crate) fn write_tables(report: &Report, t: Tables, out: &mut dyn Write) -> i
         range,
         report.failed_records(),
         percent(report.failed_records(), report.records),
-    )?;
-    write_skipped_summary(report, out)?;
+    );
+    writeln!(out, "{}", t.prose(&summary))?;
+    write_skipped_summary(report, t, out)?;
     if !report.missing_shards.is_empty() {
-        writeln!(out, "{}", crate::missing_shards_note(&report.missing_shards))?;
+        writeln!(out, "{}", t.prose(&crate::missing_shards_note(&report.missing_shards)))?;
     }
     if let Some(note) = crate::not_delivered_note(report) {
         writeln!(out, "{note}")?;
@@ -211,7 +229,7 @@ fn write_timeline(report: &Report, t: Tables, out: &mut dyn Write) -> io::Result
         .map(|(short, long)| format!("{short} = Failed:{long}"))
         .collect();
     if !legend.is_empty() {
-        writeln!(out, "{}", legend.join(", "))?;
+        writeln!(out, "{}", t.prose(&legend.join(", ")))?;
     }
     Ok(())
 }
@@ -241,7 +259,7 @@ fn abbreviations(codes: &[String]) -> Vec<String> {
     taken
 }
 
-fn write_skipped_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn write_skipped_summary(report: &Report, t: Tables, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.skipped;
     let mut parts = Vec::new();
     if report.malformed > 0 {
@@ -260,7 +278,7 @@ fn write_skipped_summary(report: &Report, out: &mut dyn Write) -> io::Result<()>
     if !s.input_errors.is_empty() {
         parts.push(format!("{} input{} with errors", s.input_errors.len(), plural(s.input_errors.len() as u64)));
     }
-    if parts.is_empty() { Ok(()) } else { writeln!(out, "Not counted: {}.", parts.join(", ")) }
+    if parts.is_empty() { Ok(()) } else { writeln!(out, "{}", t.prose(&format!("Not counted: {}.", parts.join(", ")))) }
 }
 
 fn write_skipped_details(report: &Report, t: Tables, out: &mut dyn Write) -> io::Result<()> {
@@ -304,6 +322,14 @@ fn write_skipped_details(report: &Report, t: Tables, out: &mut dyn Write) -> io:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prose_wraps_at_spaces_only_in_a_terminal_of_known_width() {
+        let t = |width| Tables { markdown: false, style: TableStyle { color: false, width } };
+        assert_eq!(t(Some(10)).prose("one two three four"), "one two\nthree four");
+        assert_eq!(t(Some(3)).prose("unsplittable word"), "unsplittable\nword");
+        assert_eq!(t(None).prose("one two three four"), "one two three four");
+    }
 
     #[test]
     fn abbreviated_codes_are_distinct() {

@@ -16,6 +16,9 @@ use serde::{Serialize, Serializer};
 
 use crate::aggregate::{Aggregate, InputError, MalformedSample, OverlongSample};
 
+/// Timelines longer than this (in buckets) are not filled with empty buckets.
+const MAX_FILLED_BUCKETS: i128 = 100_000;
+
 /// Width of one timeline bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Bucket {
@@ -335,8 +338,12 @@ impl Report {
             }
         }
         // Every bucket from the first to the last, empty ones included: a bucket left out
-        // would make an outage look like steady traffic.
-        if let (Some(&first), Some(&last)) = (timeline.keys().next(), timeline.keys().next_back()) {
+        // would make an outage look like steady traffic. A span of more buckets than
+        // anyone reads (a stray timestamp decades away, a hand-made partial file) keeps
+        // only the buckets with records rather than filling memory.
+        if let (Some(&first), Some(&last)) = (timeline.keys().next(), timeline.keys().next_back())
+            && (i128::from(last) - i128::from(first)) / i128::from(bucket.minutes()) <= MAX_FILLED_BUCKETS
+        {
             let mut start = first;
             while start < last {
                 timeline.entry(start).or_default();

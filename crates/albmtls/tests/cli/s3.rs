@@ -185,3 +185,40 @@ fn an_s3_output_that_cannot_be_written_is_an_error_naming_it() {
     assert!(denied.stderr.contains("s3://private/report.json") && denied.stderr.contains("s3:PutObject"), "{}", denied.stderr);
     assert!(server.get("private", "report.json").is_none());
 }
+
+#[test]
+fn overlapping_s3_prefixes_read_every_object_once() {
+    let t = TestDir::new();
+    let server = server_with_corpus(&t);
+    let local = t.run(&["report", "--format", "json", "corpus"]).json();
+    // The first file's folder, as a deeper prefix of the same objects.
+    let first = walk(&t.path().join("corpus")).into_iter().min().unwrap();
+    let folder = first.parent().unwrap().strip_prefix(t.path().join("corpus")).unwrap().display().to_string();
+    let run = run_s3(
+        &t,
+        &server,
+        SECRET_KEY,
+        &[
+            "report",
+            "--format",
+            "json",
+            &format!("s3://{BUCKET}/prod/"),
+            &format!("s3://{BUCKET}/prod"),
+            &format!("s3://{BUCKET}/prod/{folder}/"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let r = run.json();
+    assert_eq!(r["records"], local["records"], "each object is read once, by bucket and key");
+    assert_eq!(r["inputs_read"], local["inputs_read"]);
+}
+
+#[test]
+fn a_wrong_prefix_is_an_error_not_an_empty_report() {
+    let t = TestDir::new();
+    let server = server_with_corpus(&t);
+    let url = format!("s3://{BUCKET}/prdo/");
+    let run = run_s3(&t, &server, SECRET_KEY, &["report", "-o", "r.prom", &url]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("no connection logs under {url} (0 files skipped")), "{}", run.stderr);
+}

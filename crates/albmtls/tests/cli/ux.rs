@@ -147,8 +147,9 @@ fn tables_fit_80_columns_without_splitting_a_status_name() {
         let run = crate::harness::Run::from(run);
         assert_eq!(run.code, 0, "{}", run.stderr);
         for line in run.stdout.lines() {
-            let table_row = line.starts_with(['┌', '│', '╞', '├', '└']);
-            assert!(!table_row || line.chars().count() <= 80, "COLUMNS={columns}: a row of {} columns:\n{line}", line.chars().count());
+            // Tables and the summary fit; the remediation steps are prose of their own.
+            let fits = line.starts_with(['┌', '│', '╞', '├', '└']) || line.contains("records from") || line.starts_with("Not counted");
+            assert!(!fits || line.chars().count() <= 80, "COLUMNS={columns}: a line of {} columns:\n{line}", line.chars().count());
             for (i, _) in line.match_indices("Failed:") {
                 let word: String = line[i..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == ':').collect();
                 assert!(names.contains(&word), "COLUMNS={columns}: `{word}` is a split status name:\n{line}");
