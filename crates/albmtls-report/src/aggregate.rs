@@ -400,7 +400,12 @@ impl Aggregate {
             let in_range = |t: Micros| (FIRST_MINUTE * MICROS_PER_MINUTE..(LAST_MINUTE + 1) * MICROS_PER_MINUTE).contains(&t);
             match (stats.first_seen, stats.last_seen) {
                 (None, None) if stats.count == 0 => {}
-                (Some(first), Some(last)) if stats.count > 0 && first <= last && in_range(first) && in_range(last) => {}
+                (Some(first), Some(last)) if stats.count > 0 && first <= last && in_range(first) && in_range(last) => {
+                    let seen = first.div_euclid(MICROS_PER_MINUTE)..=last.div_euclid(MICROS_PER_MINUTE);
+                    if let Some((minute, _)) = stats.per_minute.iter().find(|(minute, _)| !seen.contains(minute)) {
+                        return Err(format!("{name}: minute {minute} lies outside its first and last seen times"));
+                    }
+                }
                 _ => return Err(format!("{name}: first and last seen times do not fit its {} records", stats.count)),
             }
             let clients: u64 = stats.clients.iter().map(|(_, n)| n).fold(0, u64::saturating_add);

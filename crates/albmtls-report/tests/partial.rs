@@ -105,3 +105,20 @@ fn a_partial_whose_counts_do_not_add_up_is_refused() {
     }
     assert!(edited_partial(|_| {}).is_ok(), "the file as written is accepted");
 }
+
+/// The fuzzer's second find (partial_files, an out-of-memory): a minute years after the
+/// status's last-seen time stretched the contiguous timeline over those years.
+#[test]
+fn a_partial_whose_minutes_leave_its_first_and_last_seen_is_refused_not_an_out_of_memory() {
+    let err = edited_partial(|json| {
+        let status = first_counted(json);
+        let per_minute = status["per_minute"].as_object_mut().unwrap();
+        let (minute, n) = per_minute.iter().next().map(|(m, n)| (m.clone(), n.clone())).unwrap();
+        per_minute.remove(&minute);
+        let years_later = minute.parse::<i64>().unwrap() + 10_000_000;
+        per_minute.insert(years_later.to_string(), n);
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("lies outside its first and last seen times"), "{err}");
+}
