@@ -20,8 +20,9 @@ pub mod simd;
 mod spaces;
 pub mod status;
 pub mod time;
+pub mod tls;
 
-pub use filter::{Filter, StatusFilter};
+pub use filter::{Filter, KeyExchangeFilter, LoadBalancerFilter, StatusFilter};
 pub use lines::{Lines, lines};
 pub use record::{Field, MAX_LINE, ParseError, Problem, Record, is_blank, trim_line_end, unescape_subject};
 pub use simd::{Simd, SimdKernel, SimdLevel};
