@@ -34,11 +34,15 @@ pub enum FilterError {
     UnknownStatus(String),
     #[error("`{0}` is not an IP address or CIDR network (examples: 203.0.113.7, 2001:db8::1, 10.0.0.0/8)")]
     BadIp(String),
-    #[error("`{0}` is not a load balancer: give its name (my-lb), its id (50dc6c495c0c9188) or both as field 14 writes them (app/my-lb/50dc6c495c0c9188)")]
+    #[error(
+        "`{0}` is not a load balancer: give its name (my-lb), its id (50dc6c495c0c9188) or both as field 14 writes them (app/my-lb/50dc6c495c0c9188)"
+    )]
     BadLoadBalancer(String),
     #[error("`{0}` is not a TLS protocol: give one as the log writes it (TLSv1, TLSv1.1, TLSv1.2, TLSv1.3) or its version (1.2)")]
     BadProtocol(String),
-    #[error("`{0}` is not a key exchange: give a group as field 13 writes it (X25519MLKEM768, secp256r1), `pq` for any ML-KEM group or `classic` for any other")]
+    #[error(
+        "`{0}` is not a key exchange: give a group as field 13 writes it (X25519MLKEM768, secp256r1), `pq` for any ML-KEM group or `classic` for any other"
+    )]
     BadKeyExchange(String),
 }
 

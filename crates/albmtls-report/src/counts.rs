@@ -336,7 +336,11 @@ mod tests {
             .map(|_| {
                 state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
                 let id = if state >> 62 == 0 { state >> 20 } else { (state >> 33) % 50 };
-                if state & 7 == 0 { IpAddr::V6(Ipv6Addr::from_bits(0x2001_0db8 << 96 | u128::from(id))) } else { IpAddr::V4(Ipv4Addr::from_bits(id as u32)) }
+                if state & 7 == 0 {
+                    IpAddr::V6(Ipv6Addr::from_bits(0x2001_0db8 << 96 | u128::from(id)))
+                } else {
+                    IpAddr::V4(Ipv4Addr::from_bits(id as u32))
+                }
             })
             .collect()
     }

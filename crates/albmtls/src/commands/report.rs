@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 use super::{Exit, output_failed};
 use crate::files::{PARTIALS, read_all, read_limited, write_atomically};
 use crate::printer::Printer;
-use crate::settings::{Destination, FollowView, MergeSettings, ReportOutput, ReportSettings, Threshold};
+use crate::settings::{Counted, Destination, FollowView, MergeSettings, ReportOutput, ReportSettings, Threshold};
 
 /// The window of "last N minutes" changes a followed report shows.
 const RECENT_WINDOW: Duration = Duration::from_secs(5 * 60);
@@ -28,8 +28,8 @@ impl Sink for ReportSink {
     const OUTPUT_FOLLOWS_LISTING: bool = false;
 
     #[inline(always)]
-    fn record(&mut self, _: &InputContext<'_>, _: u64, record: &Record<'_>) -> std::io::Result<()> {
-        self.0.add(record);
+    fn record(&mut self, input: &InputContext<'_>, _: u64, record: &Record<'_>) -> std::io::Result<()> {
+        self.0.add_from(record, input.load_balancer);
         Ok(())
     }
 
@@ -212,7 +212,7 @@ fn view<'a>(
 ) -> ReportView<'a> {
     let to_terminal = matches!(output.destination, Destination::Stdout);
     let style = TableStyle { color: printer.color && to_terminal, width: None };
-    ReportView { report, aggregate, shard, style }
+    ReportView { report, aggregate, shard, style, csv_section: output.csv_section }
 }
 
 /// Writes the report where `output` says. The outer error is a failure to store the
@@ -256,14 +256,21 @@ fn crossed_thresholds(report: &Report, thresholds: &[Threshold]) -> Vec<String> 
     thresholds
         .iter()
         .filter_map(|threshold| {
-            let count: u64 = report
-                .statuses
-                .iter()
-                .filter(|s| threshold.status.matches(&s.status.as_verify_status(), s.status.text().as_bytes()))
-                .map(|s| s.count)
-                .sum();
+            let (count, unit) = match &threshold.what {
+                Counted::Status(status) => (
+                    report
+                        .statuses
+                        .iter()
+                        .filter(|s| status.matches(&s.status.as_verify_status(), s.status.text().as_bytes()))
+                        .map(|s| s.count)
+                        .sum(),
+                    "records",
+                ),
+                Counted::Expiring => (report.expiring.certificates.len() as u64, "certificates expiring"),
+                Counted::LegacyTls => (report.tls.legacy_records, "records on TLS 1.0/1.1"),
+            };
             (count > threshold.above)
-                .then(|| format!("threshold crossed: --fail-on {} ({count} records, more than {})", threshold.text, threshold.above))
+                .then(|| format!("threshold crossed: --fail-on {} ({count} {unit}, more than {})", threshold.text, threshold.above))
         })
         .collect()
 }
