@@ -98,7 +98,7 @@ fn tokenize_lines(bencher: Bencher, data: &[u8]) {
     let expected = memchr::memchr_iter(b'\n', data).count() as u64;
     let simd = SimdLevel::detect();
     let filter = Filter::default();
-    let input = InputContext { index: 0, name: "bench" };
+    let input = InputContext { index: 0, name: "bench", load_balancer: None };
     bencher.counter(BytesCount::of_slice(data)).bench(|| {
         let mut sink = Parsed::default();
         read_block(simd, divan::black_box(data), 0, &input, &filter, &mut sink).expect("nothing is written");

@@ -1,5 +1,5 @@
 //! Which records a command keeps: by client address or network, verify status, subject
-//! text, time range and listener port. Every condition given must hold; within one
+//! text, time range, listener port, load balancer, TLS protocol and key exchange. Every condition given must hold; within one
 //! condition (several `--ip`, several `--status`) any value may match.
 
 use std::net::IpAddr;
@@ -35,6 +35,78 @@ pub enum FilterError {
     UnknownStatus { text: String, nearest: Vec<FailureCode> },
     #[error("`{0}` is not an IP address or CIDR network (examples: 203.0.113.7, 2001:db8::1, 10.0.0.0/8)")]
     BadIp(String),
+    #[error(
+        "`{0}` is not a load balancer: give its name (my-lb), its id (50dc6c495c0c9188) or both as field 14 writes them (app/my-lb/50dc6c495c0c9188)"
+    )]
+    BadLoadBalancer(String),
+    #[error("`{0}` is not a TLS protocol: give one as the log writes it (TLSv1, TLSv1.1, TLSv1.2, TLSv1.3) or its version (1.2)")]
+    BadProtocol(String),
+    #[error(
+        "`{0}` is not a key exchange: give a group as field 13 writes it (X25519MLKEM768, secp256r1), `pq` for any ML-KEM group or `classic` for any other"
+    )]
+    BadKeyExchange(String),
+}
+
+/// A `--lb` value: a load balancer's name, its id, or the whole `app/NAME/ID`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadBalancerFilter(Vec<u8>);
+
+impl LoadBalancerFilter {
+    pub fn parse(text: &str) -> Result<LoadBalancerFilter, FilterError> {
+        let ok = !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'/' | b'.'));
+        if ok { Ok(LoadBalancerFilter(text.as_bytes().to_vec())) } else { Err(FilterError::BadLoadBalancer(text.to_owned())) }
+    }
+
+    /// Whether `elb` (`app/NAME/ID` as field 14 writes it) is this load balancer.
+    pub fn matches(&self, elb: &[u8]) -> bool {
+        let wanted = self.0.as_slice();
+        elb == wanted || elb.split(|&b| b == b'/').skip(1).any(|part| part == wanted)
+    }
+}
+
+/// A `--protocol` value: a protocol as the log writes it, matched exactly.
+pub fn parse_protocol_filter(text: &str) -> Result<Vec<u8>, FilterError> {
+    let version = text.strip_prefix("TLSv").or_else(|| text.strip_prefix("tlsv")).unwrap_or(text);
+    match version {
+        "1" | "1.0" => Ok(b"TLSv1".to_vec()),
+        "1.1" | "1.2" | "1.3" => Ok(format!("TLSv{version}").into_bytes()),
+        _ => Err(FilterError::BadProtocol(text.to_owned())),
+    }
+}
+
+/// A `--key-exchange` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyExchangeFilter {
+    /// Any hybrid ML-KEM group.
+    PostQuantum,
+    /// Any group that is not post-quantum (records without field 13 do not match).
+    Classic,
+    /// One group, compared without regard to case.
+    Exact(Vec<u8>),
+}
+
+impl KeyExchangeFilter {
+    pub fn parse(text: &str) -> Result<KeyExchangeFilter, FilterError> {
+        if text.eq_ignore_ascii_case("pq") || text.eq_ignore_ascii_case("post-quantum") {
+            Ok(KeyExchangeFilter::PostQuantum)
+        } else if text.eq_ignore_ascii_case("classic") {
+            Ok(KeyExchangeFilter::Classic)
+        } else if crate::tls::is_key_exchange_name(text.as_bytes()) && text != "-" {
+            Ok(KeyExchangeFilter::Exact(text.as_bytes().to_vec()))
+        } else {
+            Err(FilterError::BadKeyExchange(text.to_owned()))
+        }
+    }
+
+    /// Whether a record's field 13 (`None` when the line has none, or `-`) matches.
+    pub fn matches(&self, key_exchange: Option<&[u8]>) -> bool {
+        let Some(group) = key_exchange.filter(|g| *g != b"-") else { return false };
+        match self {
+            KeyExchangeFilter::PostQuantum => crate::tls::is_post_quantum(group),
+            KeyExchangeFilter::Classic => !crate::tls::is_post_quantum(group),
+            KeyExchangeFilter::Exact(wanted) => group.eq_ignore_ascii_case(wanted),
+        }
+    }
 }
 
 /// `; did you mean A or B?`, or nothing when no code is close.
@@ -120,6 +192,10 @@ pub struct Filter {
     /// Entry times to keep.
     pub time: TimeRange,
     pub listener_ports: Vec<u16>,
+    pub load_balancers: Vec<LoadBalancerFilter>,
+    /// `tls_protocol` values, exact.
+    pub protocols: Vec<Vec<u8>>,
+    pub key_exchanges: Vec<KeyExchangeFilter>,
 }
 
 impl Filter {
@@ -144,6 +220,9 @@ impl Filter {
             && self.subject.is_none()
             && self.time.is_all()
             && self.listener_ports.is_empty()
+            && self.load_balancers.is_empty()
+            && self.protocols.is_empty()
+            && self.key_exchanges.is_empty()
     }
 
     /// The fields [`Filter::matches`] reads.
@@ -164,7 +243,15 @@ impl Filter {
         fields
     }
 
+    /// [`Filter::matches_in`] for a record whose input names no load balancer.
     pub fn matches(&self, record: &Record<'_>) -> bool {
+        self.matches_in(record, None)
+    }
+
+    /// Whether `record` is kept. `input_load_balancer` is the load balancer the input's
+    /// name gives (see [`crate::keys::load_balancer_of_name`]), used when the line has no
+    /// field 14.
+    pub fn matches_in(&self, record: &Record<'_>, input_load_balancer: Option<&[u8]>) -> bool {
         if !self.time.contains(record.time) {
             return false;
         }
@@ -191,6 +278,18 @@ impl Filter {
             if !found {
                 return false;
             }
+        }
+        if !self.load_balancers.is_empty() {
+            let elb = record.elb.or(input_load_balancer).unwrap_or(b"-");
+            if !self.load_balancers.iter().any(|lb| lb.matches(elb)) {
+                return false;
+            }
+        }
+        if !self.protocols.is_empty() && !self.protocols.iter().any(|p| p.as_slice() == record.tls_protocol) {
+            return false;
+        }
+        if !self.key_exchanges.is_empty() && !self.key_exchanges.iter().any(|k| k.matches(record.tls_keyexchange)) {
+            return false;
         }
         true
     }
@@ -261,6 +360,33 @@ mod tests {
         assert!(f.matches(&expired) && !f.matches(&unknown));
         let f = Filter { time: TimeRange::new(None, Some(at)).unwrap(), ..Filter::default() };
         assert!(!f.matches(&expired));
+    }
+
+    #[test]
+    fn load_balancer_protocol_and_key_exchange_conditions() {
+        let line = format!("{EXPIRED} X25519MLKEM768 app/edge-lb/50dc6c495c0c9188 10.0.0.1");
+        let (with_elb, without) = (rec(&line), rec(EXPIRED));
+        let lb = |v: &str| Filter { load_balancers: vec![LoadBalancerFilter::parse(v).unwrap()], ..Filter::default() };
+        for value in ["edge-lb", "50dc6c495c0c9188", "app/edge-lb/50dc6c495c0c9188"] {
+            assert!(lb(value).matches(&with_elb), "{value}");
+        }
+        assert!(!lb("edge").matches(&with_elb) && !lb("app").matches(&with_elb));
+        // A line without field 14 takes its load balancer from the input's name.
+        assert!(!lb("edge-lb").matches(&without));
+        assert!(lb("edge-lb").matches_in(&without, Some(b"app/edge-lb/1")));
+        assert!(lb("edge-lb").matches_in(&with_elb, Some(b"app/other/1")));
+        assert!(LoadBalancerFilter::parse("a b").is_err());
+
+        let protocol = |v: &str| Filter { protocols: vec![parse_protocol_filter(v).unwrap()], ..Filter::default() };
+        assert!(protocol("1.3").matches(&with_elb) && protocol("TLSv1.3").matches(&with_elb) && !protocol("1.2").matches(&with_elb));
+        assert_eq!(parse_protocol_filter("1.0").unwrap(), b"TLSv1");
+        assert!(parse_protocol_filter("SSLv2").unwrap_err().to_string().contains("TLSv1.2"));
+
+        let kx = |v: &str| Filter { key_exchanges: vec![KeyExchangeFilter::parse(v).unwrap()], ..Filter::default() };
+        assert!(kx("pq").matches(&with_elb) && kx("x25519mlkem768").matches(&with_elb));
+        assert!(!kx("classic").matches(&with_elb) && !kx("pq").matches(&without) && !kx("classic").matches(&without));
+        assert!(KeyExchangeFilter::parse("-").is_err() && KeyExchangeFilter::parse("a;b").is_err());
+        assert!(!lb("x").keeps_everything() && Filter::default().keeps_everything());
     }
 
     #[test]

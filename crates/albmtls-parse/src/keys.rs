@@ -148,6 +148,20 @@ impl ConnLogName {
     }
 }
 
+/// The load balancer a connection-log file name or S3 key names, as field 14 (`elb`)
+/// writes it: `…_app.my-lb.50dc6c495c0c9188_…` gives `app/my-lb/50dc6c495c0c9188`. Lines
+/// of older generations carry no `elb` field; this is where their load balancer comes
+/// from. Looks for a `_`-separated part of the base name of the form `app.NAME.ID`, so it
+/// also works on names that do not follow the rest of the layout.
+pub fn load_balancer_of_name(path_or_key: &str) -> Option<String> {
+    base_name(path_or_key).split('_').find_map(|part| {
+        let mut pieces = part.split('.');
+        let (kind, name, id) = (pieces.next()?, pieces.next()?, pieces.next()?);
+        let plausible = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        (kind == "app" && pieces.next().is_none() && plausible(name) && plausible(id)).then(|| format!("{kind}/{name}/{id}"))
+    })
+}
+
 /// The delivery date of a key laid out as `…/elasticloadbalancing/<region>/yyyy/mm/dd/<file>`.
 ///
 /// This is when ELB *delivered* the file: entries from just before midnight can land in
@@ -230,6 +244,15 @@ mod tests {
         assert_eq!(n.end_time.to_rfc3339(), "2024-02-07T09:55:00+00:00");
         assert_eq!(n.interval().0.to_rfc3339(), "2024-02-07T09:50:00+00:00");
         assert!(ConnLogName::parse("conn_log_garbage.log.gz").is_none());
+    }
+
+    #[test]
+    fn load_balancer_comes_from_the_name() {
+        assert_eq!(load_balancer_of_name(REAL).as_deref(), Some("app/my-lb/5ede558f4b0e97a9"));
+        assert_eq!(load_balancer_of_name("logs/x_app.other-lb.0123abcd_y.log").as_deref(), Some("app/other-lb/0123abcd"));
+        assert_eq!(load_balancer_of_name("app.my-lb.1/conn_log.gz"), None);
+        assert_eq!(load_balancer_of_name("conn_log_1_elasticloadbalancing_eu-west-1_app.a.b.c_x"), None);
+        assert_eq!(load_balancer_of_name("-"), None);
     }
 
     #[test]

@@ -20,9 +20,10 @@ pub mod simd;
 mod spaces;
 pub mod status;
 pub mod time;
+pub mod tls;
 pub mod vended;
 
-pub use filter::{Filter, FilterError, StatusFilter};
+pub use filter::{Filter, FilterError, KeyExchangeFilter, LoadBalancerFilter, StatusFilter};
 pub use lines::{Lines, lines};
 pub use record::{Field, FieldSet, MAX_LINE, ParseError, Problem, Record, is_blank, trim_line_end, unescape_subject};
 pub use simd::{Simd, SimdKernel, SimdLevel};

@@ -11,13 +11,16 @@
 
 pub mod athena;
 mod csv;
+pub use csv::CsvSection;
 pub mod doctor;
 pub mod escape;
 pub mod follow;
 pub mod html;
+mod html_sections;
 pub mod prom;
 pub mod remediation;
 mod table;
+mod table_sections;
 
 use std::io::{self, Write};
 
@@ -102,6 +105,8 @@ pub struct ReportView<'a> {
     /// The share of the inputs this run read (`2/8`), recorded in partial files.
     pub shard: Option<&'a str>,
     pub style: TableStyle,
+    /// Which section CSV writes: one table per file.
+    pub csv_section: CsvSection,
     /// How the report was made, for formats that state it (HTML).
     pub made: Option<&'a Provenance>,
 }
@@ -125,7 +130,7 @@ pub fn write_report(view: &ReportView<'_>, format: ReportFormat, out: &mut dyn W
     match format {
         ReportFormat::Table => table::write_tables(view.report, table::Tables { markdown: false, style: view.style }, out),
         ReportFormat::Markdown => table::write_tables(view.report, table::Tables { markdown: true, style: TableStyle::default() }, out),
-        ReportFormat::Csv => csv::write_csv(view.report, out),
+        ReportFormat::Csv => csv::write_csv(view.report, view.csv_section, out),
         ReportFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, view.report)?;
             writeln!(out)

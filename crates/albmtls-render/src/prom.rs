@@ -66,6 +66,8 @@ pub fn write_prometheus(report: &Report, out: &mut dyn Write) -> io::Result<()> 
         }
     }
 
+    write_posture(report, out)?;
+
     gauge(out, "albmtls_malformed_lines", "Non-blank lines that are not connection-log records (not counted).")?;
     writeln!(out, "albmtls_malformed_lines {}", report.malformed)?;
     gauge(out, "albmtls_overlong_lines", "Lines longer than the reader's limit, skipped unread.")?;
@@ -104,6 +106,86 @@ pub fn write_prometheus(report: &Report, out: &mut dyn Write) -> io::Result<()> 
     if let Some(last) = last {
         gauge(out, "albmtls_last_record_timestamp_seconds", "Time of the latest record read, in Unix seconds.")?;
         writeln!(out, "albmtls_last_record_timestamp_seconds {last}")?;
+    }
+    Ok(())
+}
+
+/// Per load balancer and listener, TLS protocols and key exchanges, handshake latency and
+/// expiring certificates. Load balancers, ports, protocols and groups are few per
+/// account, so they may be labels; subjects and clients stay out, as above.
+fn write_posture(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if !report.load_balancers.is_empty() {
+        gauge(out, "albmtls_lb_connections", "Records by load balancer (field 14, else the file name, else \"-\") and tls_verify_status.")?;
+        for lb in &report.load_balancers {
+            for (status, n) in &lb.traffic.status_counts {
+                writeln!(out, "albmtls_lb_connections{{elb=\"{}\",status=\"{}\"}} {n}", label_value(&lb.elb), label_value(status.text()))?;
+            }
+        }
+    }
+    if !report.listeners.is_empty() {
+        gauge(out, "albmtls_listener_connections", "Records by listener port and tls_verify_status.")?;
+        for listener in &report.listeners {
+            for (status, n) in &listener.traffic.status_counts {
+                writeln!(out, "albmtls_listener_connections{{port=\"{}\",status=\"{}\"}} {n}", listener.port, label_value(status.text()))?;
+            }
+        }
+    }
+    let tls = &report.tls;
+    if !tls.protocols.is_empty() {
+        gauge(out, "albmtls_tls_protocol_connections", "Records by negotiated TLS protocol.")?;
+        for (protocol, n) in &tls.protocols {
+            writeln!(out, "albmtls_tls_protocol_connections{{protocol=\"{}\"}} {n}", label_value(protocol))?;
+        }
+    }
+    if !tls.key_exchanges.is_empty() {
+        gauge(out, "albmtls_tls_key_exchange_connections", "Records by key exchange group (field 13), as written.")?;
+        for (group, n) in &tls.key_exchanges {
+            let pq = albmtls_parse::tls::is_post_quantum(group.as_bytes());
+            writeln!(out, "albmtls_tls_key_exchange_connections{{group=\"{}\",post_quantum=\"{pq}\"}} {n}", label_value(group))?;
+        }
+    }
+    gauge(out, "albmtls_tls_post_quantum_ratio", "Share of records naming a key exchange whose group is a hybrid ML-KEM one (0 to 1).")?;
+    let ratio = if tls.key_exchange_records == 0 { 0.0 } else { tls.post_quantum_records as f64 / tls.key_exchange_records as f64 };
+    writeln!(out, "albmtls_tls_post_quantum_ratio {ratio}")?;
+    gauge(out, "albmtls_tls_legacy_connections", "Records on TLS 1.0 or 1.1.")?;
+    writeln!(out, "albmtls_tls_legacy_connections {}", tls.legacy_records)?;
+
+    let latency = &report.handshake_latency;
+    if latency.overall.records > 0 {
+        gauge(
+            out,
+            "albmtls_handshake_latency_seconds",
+            "Handshake latency percentiles (exact, from millisecond values) by protocol; protocol=\"all\" for every record; stat is p50, p90, p99 or max.",
+        )?;
+        let mut rows = vec![("all", &latency.overall)];
+        rows.extend(latency.by_protocol.iter().map(|(p, s)| (p.as_str(), s)));
+        for (protocol, s) in rows {
+            // `stat`, not `quantile`: that label belongs to summaries, which are counters.
+            for (stat, value) in [("p50", s.p50), ("p90", s.p90), ("p99", s.p99), ("max", s.max)] {
+                if let Some(value) = value {
+                    writeln!(out, "albmtls_handshake_latency_seconds{{protocol=\"{}\",stat=\"{stat}\"}} {value}", label_value(protocol))?;
+                }
+            }
+        }
+    }
+    gauge(
+        out,
+        "albmtls_expiring_certificates",
+        "Client certificates of successful connections whose NotAfter falls within the expiry window after the latest record.",
+    )?;
+    writeln!(
+        out,
+        "albmtls_expiring_certificates{{within_days=\"{}\"}} {}",
+        report.expiring.within_days,
+        report.expiring.certificates.len()
+    )?;
+    if let Some(soonest) = report.expiring.certificates.first() {
+        gauge(
+            out,
+            "albmtls_expiring_certificate_soonest_timestamp_seconds",
+            "NotAfter of the certificate in the window that expires first, in Unix seconds.",
+        )?;
+        writeln!(out, "albmtls_expiring_certificate_soonest_timestamp_seconds {}", seconds(soonest.not_after))?;
     }
     Ok(())
 }

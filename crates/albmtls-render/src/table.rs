@@ -20,7 +20,7 @@ pub(crate) struct Tables {
 }
 
 impl Tables {
-    fn new_table(self, header: &[&str]) -> Table {
+    pub(crate) fn new_table(self, header: &[&str]) -> Table {
         let mut table = Table::new();
         table.load_preset(if self.markdown { presets::ASCII_MARKDOWN } else { presets::UTF8_FULL_CONDENSED });
         if self.style.color {
@@ -40,7 +40,7 @@ impl Tables {
     }
 
     /// Text from the inputs, escaped for where it is shown.
-    fn text(self, text: &str) -> Cow<'_, str> {
+    pub(crate) fn text(self, text: &str) -> Cow<'_, str> {
         if self.markdown { for_markdown(text) } else { for_people(text) }
     }
 
@@ -86,7 +86,7 @@ impl Tables {
         lines.join("\n")
     }
 
-    fn heading(self, out: &mut dyn Write, text: &str) -> io::Result<()> {
+    pub(crate) fn heading(self, out: &mut dyn Write, text: &str) -> io::Result<()> {
         if self.markdown {
             writeln!(out, "\n## {text}\n")
         } else if self.style.color {
@@ -97,7 +97,7 @@ impl Tables {
     }
 }
 
-fn number(cell: impl ToString) -> Cell {
+pub(crate) fn number(cell: impl ToString) -> Cell {
     Cell::new(cell).set_alignment(CellAlignment::Right)
 }
 
@@ -165,6 +165,7 @@ pub(crate) fn write_tables(report: &Report, t: Tables, out: &mut dyn Write) -> i
         t.heading(out, &format!("Timeline ({} buckets)", report.bucket))?;
         write_timeline(report, t, out)?;
     }
+    crate::table_sections::write_sections(report, t, out)?;
     write_skipped_details(report, t, out)
 }
 
@@ -274,6 +275,9 @@ fn write_skipped_summary(report: &Report, t: Tables, out: &mut dyn Write) -> io:
     let other_files = s.files_not_connection_logs + s.health_check_logs + s.test_files;
     if other_files > 0 {
         parts.push(format!("{other_files} file{} that are not connection logs", plural(other_files)));
+    }
+    for (field, n) in &s.malformed_values {
+        parts.push(format!("{n} malformed {} value{}", field.name(), plural(*n)));
     }
     if !s.input_errors.is_empty() {
         parts.push(format!("{} input{} with errors", s.input_errors.len(), plural(s.input_errors.len() as u64)));

@@ -234,7 +234,8 @@ fn label_values_are_escaped() {
 fn no_clients_or_subjects_in_labels() {
     let report = render_fixture::report();
     let samples = parse(&render(&report));
-    let allowed: BTreeSet<&str> = ["status", "code", "documented", "kind"].into();
+    let allowed: BTreeSet<&str> =
+        ["status", "code", "documented", "kind", "elb", "port", "protocol", "group", "post_quantum", "stat", "within_days"].into();
     let mut private = BTreeSet::new();
     for f in &report.failures {
         private.extend(f.top_clients.iter().map(|c| c.ip.to_string()));
@@ -276,5 +277,67 @@ fn the_checker_refuses_broken_exposition() {
     ] {
         let refused = std::panic::catch_unwind(|| parse(bad)).is_err();
         assert!(refused, "accepted: {bad:?}");
+    }
+}
+
+/// The report with every posture section filled: load balancers, listeners, TLS
+/// protocols and key exchanges, latency and a certificate in the expiry window.
+fn posture_report() -> Report {
+    let mut aggregate = render_fixture::aggregate();
+    let soon = "NotBefore=2026-01-01T00:00:00Z;NotAfter=2026-11-20T00:00:00Z";
+    for (i, (protocol, group)) in [("TLSv1.3", "X25519MLKEM768"), ("TLSv1.2", "secp256r1"), ("TLSv1", "secp256r1")].iter().enumerate() {
+        let line = format!(
+            "2026-11-02T09:5{i}:00.000000Z 198.51.100.{i} 1 8443 {protocol} AES128-SHA 0.10{i} \"CN=soon\\\"{i}\" {soon} 0{i} Success TID_p{i} {group} app/other-lb/1234abcd 10.0.0.{i}"
+        );
+        aggregate.add(&albmtls_parse::Record::parse(line.as_bytes()).unwrap());
+    }
+    Report::build(&aggregate, ReportOptions::default())
+}
+
+#[test]
+fn posture_metrics_per_lb_listener_protocol_key_exchange_and_expiry() {
+    let report = posture_report();
+    let text = render(&report);
+    let samples = parse(&text);
+    let value = |name: &str, labels: &[(&str, &str)]| {
+        let labels: BTreeMap<String, String> = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        samples.iter().find(|s| s.name == name && s.labels == labels).map(|s| s.value.clone())
+    };
+    assert_eq!(
+        value("albmtls_lb_connections", &[("elb", "app/my-lb/50dc6c495c0c9188"), ("status", "Failed:ClientCertExpired")]).as_deref(),
+        Some("6")
+    );
+    assert_eq!(value("albmtls_lb_connections", &[("elb", "app/other-lb/1234abcd"), ("status", "Success")]).as_deref(), Some("3"));
+    assert_eq!(value("albmtls_listener_connections", &[("port", "8443"), ("status", "Success")]).as_deref(), Some("3"));
+    assert_eq!(value("albmtls_tls_protocol_connections", &[("protocol", "TLSv1")]).as_deref(), Some("1"));
+    assert_eq!(
+        value("albmtls_tls_key_exchange_connections", &[("group", "X25519MLKEM768"), ("post_quantum", "true")]).as_deref(),
+        Some("2")
+    );
+    assert_eq!(value("albmtls_tls_legacy_connections", &[]).as_deref(), Some("1"));
+    assert_eq!(value("albmtls_expiring_certificates", &[("within_days", "30")]).as_deref(), Some("3"));
+    assert_eq!(value("albmtls_handshake_latency_seconds", &[("protocol", "all"), ("stat", "max")]).as_deref(), Some("0.102"));
+}
+
+/// promtool is the reference checker of the exposition format; the test fails when it is
+/// missing (`.ci/run` installs it with the `prometheus` package).
+#[test]
+fn promtool_accepts_the_exposition() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    for report in [posture_report(), render_fixture::report(), Report::build(&Aggregate::new(), ReportOptions::default())] {
+        let text = render(&report);
+        let mut child = Command::new("promtool")
+            .args(["check", "metrics"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("promtool is needed for this test: apt-get install prometheus (.ci/run does)");
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        let output = child.wait_with_output().unwrap();
+        let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        // Format errors and lint findings (naming, help text) both fail the check.
+        assert!(output.status.success(), "promtool check metrics failed:\n{said}\n---\n{text}");
     }
 }

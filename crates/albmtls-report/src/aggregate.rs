@@ -9,7 +9,11 @@ use albmtls_parse::keys::SkippedFiles;
 use albmtls_parse::{FailureCode, Field, FieldSet, Micros, ParseError, Problem, Record, StatusKey, VerifyStatus, time::MICROS_PER_MINUTE};
 use serde::{Deserialize, Serialize};
 
+use crate::by_lb::{Listeners, LoadBalancers};
 use crate::counts::{ByteCounts, ClientCounts};
+use crate::expiring::Certificates;
+use crate::latency::Latencies;
+use crate::tls::TlsCounts;
 
 /// More records than any run counts (a million a second for eight years); a partial file
 /// claiming more was not written by albmtls.
@@ -25,7 +29,7 @@ const SAMPLE_TEXT: usize = 300;
 
 /// The aggregate slot of a documented status: `Success`, `-`, then the failure codes in
 /// [`FailureCode::ALL`] order. Undocumented statuses have none; they are kept by text.
-fn slot(status: &VerifyStatus<'_>) -> Option<usize> {
+pub(crate) fn slot(status: &VerifyStatus<'_>) -> Option<usize> {
     match status {
         VerifyStatus::Success => Some(0),
         VerifyStatus::Absent => Some(1),
@@ -35,7 +39,7 @@ fn slot(status: &VerifyStatus<'_>) -> Option<usize> {
 }
 
 /// The status a slot holds; the inverse of [`slot`].
-fn status_of_slot(slot: usize) -> StatusKey {
+pub(crate) fn status_of_slot(slot: usize) -> StatusKey {
     match slot {
         0 => StatusKey::Success,
         1 => StatusKey::Absent,
@@ -43,7 +47,7 @@ fn status_of_slot(slot: usize) -> StatusKey {
     }
 }
 
-const KNOWN_SLOTS: usize = 2 + FailureCode::ALL.len();
+pub(crate) const KNOWN_SLOTS: usize = 2 + FailureCode::ALL.len();
 
 /// Everything counted for one status.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -256,6 +260,15 @@ pub struct Aggregate {
     /// with any other shape is refused when read.
     known: [StatusStats; KNOWN_SLOTS],
     others: BTreeMap<String, StatusStats>,
+    /// Statuses per load balancer (field 14, else the input's name, else `-`).
+    pub load_balancers: LoadBalancers,
+    /// Statuses per listener port.
+    pub listeners: Listeners,
+    pub tls: TlsCounts,
+    /// Handshake latencies per protocol.
+    pub latency: Latencies,
+    /// Certificates of successful handshakes, for the expiry list.
+    pub certificates: Certificates,
 }
 
 impl Aggregate {
@@ -263,9 +276,17 @@ impl Aggregate {
         Aggregate::default()
     }
 
-    /// Counts a record that passed the filters.
+    /// Counts a record that passed the filters, from an input whose name gives no load
+    /// balancer.
     #[inline(always)]
     pub fn add(&mut self, record: &Record<'_>) {
+        self.add_from(record, None);
+    }
+
+    /// Counts a record that passed the filters. `input_load_balancer` is the load
+    /// balancer the input's name gives, for lines without field 14.
+    #[inline(always)]
+    pub fn add_from(&mut self, record: &Record<'_>, input_load_balancer: Option<&[u8]>) {
         self.records += 1;
         self.field_counts.add(record.field_count());
         if !record.missing.is_empty() || record.ignored_fields > 0 {
@@ -273,7 +294,14 @@ impl Aggregate {
         }
         let status = record.verify_status();
         let detailed = status.is_failure();
-        let stats = match slot(&status) {
+        let slot = slot(&status);
+        let elb = record.elb.or(input_load_balancer).unwrap_or(b"-");
+        self.load_balancers.entry(elb).add(slot, record.status);
+        self.listeners.entry(&record.listener_port).add(slot, record.status);
+        self.tls.add(record);
+        self.latency.add(record.tls_handshake_latency, record.tls_protocol);
+        self.certificates.add(record, status == VerifyStatus::Success);
+        let stats = match slot {
             Some(slot) => &mut self.known[slot],
             None => {
                 let text = String::from_utf8_lossy(record.status);
@@ -363,6 +391,11 @@ impl Aggregate {
         for (text, stats) in other.others {
             self.others.entry(text).or_default().merge(stats);
         }
+        self.load_balancers.merge(other.load_balancers);
+        self.listeners.merge(other.listeners);
+        self.tls.merge(other.tls);
+        self.latency.merge(other.latency);
+        self.certificates.merge(other.certificates);
     }
 
     /// Checks what no aggregate albmtls builds can break, for one read from a file that

@@ -7,10 +7,16 @@
 //! (that is `albmtls-render`).
 
 pub mod aggregate;
+pub mod by_lb;
 pub mod counts;
+pub mod expiring;
+pub mod keyed;
+pub mod latency;
 pub mod partial;
 pub mod recent;
 pub mod report;
+pub mod sections;
+pub mod tls;
 
 pub use aggregate::{Aggregate, InputError, MalformedSample, OverlongSample, StatusStats};
 pub use counts::{ByteCounts, ClientCounts};

@@ -33,7 +33,8 @@ pub enum PartialError {
 }
 
 impl Partial {
-    pub const VERSION: u32 = 1;
+    /// 2: load balancers, listeners, TLS, latency and certificates were added.
+    pub const VERSION: u32 = 2;
 
     pub fn new(aggregate: Aggregate, shard: Option<String>) -> Partial {
         Partial { albmtls_partial: Partial::VERSION, shard, aggregate }

@@ -15,6 +15,7 @@ use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
 
 use crate::aggregate::{Aggregate, InputError, MalformedSample, OverlongSample};
+use crate::sections::{self, Expiring, HandshakeLatency, ListenerRow, LoadBalancerRow, TlsPosture};
 
 /// Timelines longer than this (in buckets) are not filled with empty buckets.
 const MAX_FILLED_BUCKETS: i128 = 100_000;
@@ -88,11 +89,17 @@ pub struct ReportOptions {
     pub top: usize,
     /// Timeline bucket; `None` picks one from the time span.
     pub bucket: Option<Bucket>,
+    /// The expiry window after the latest record, in days.
+    pub expiring_within_days: u32,
+}
+
+impl ReportOptions {
+    pub const EXPIRING_WITHIN_DAYS: u32 = 30;
 }
 
 impl Default for ReportOptions {
     fn default() -> Self {
-        ReportOptions { top: 10, bucket: None }
+        ReportOptions { top: 10, bucket: None, expiring_within_days: ReportOptions::EXPIRING_WITHIN_DAYS }
     }
 }
 
@@ -209,7 +216,7 @@ impl Serialize for TimelineRow {
 }
 
 /// `(status, count)` pairs as a JSON object keyed by the status text, in text order.
-struct StatusMap<'a>(&'a [(StatusKey, u64)]);
+pub(crate) struct StatusMap<'a>(pub(crate) &'a [(StatusKey, u64)]);
 
 impl Serialize for StatusMap<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -233,6 +240,9 @@ pub struct Skipped {
     /// Malformed lines by the first field found wrong.
     pub malformed_by_field: BTreeMap<Field, u64>,
     pub malformed_samples: Vec<MalformedSample>,
+    /// Values of records that were counted anyway (the record counts everywhere else;
+    /// the value is left out of its own section): latency, validity, key exchange.
+    pub malformed_values: BTreeMap<Field, u64>,
     pub files_not_connection_logs: u64,
     pub health_check_logs: u64,
     pub test_files: u64,
@@ -266,6 +276,13 @@ pub struct Report {
     /// Records whose input did not deliver a field classic lines always carry (a vended
     /// delivery of a subset of fields), by field. Empty for classic inputs.
     pub not_delivered: BTreeMap<Field, u64>,
+    /// Per load balancer, most failed first.
+    pub load_balancers: Vec<LoadBalancerRow>,
+    /// Per listener port, most failed first.
+    pub listeners: Vec<ListenerRow>,
+    pub tls: TlsPosture,
+    pub handshake_latency: HandshakeLatency,
+    pub expiring: Expiring,
     pub skipped: Skipped,
     /// Shards (`2/8`) a merge was told to go without (`albmtls merge --allow-missing`):
     /// the counts cover only the other shards' inputs.
@@ -275,7 +292,7 @@ pub struct Report {
 impl Serialize for Report {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let counts: Vec<(StatusKey, u64)> = self.statuses.iter().map(|s| (s.status.clone(), s.count)).collect();
-        let mut s = serializer.serialize_struct("Report", 14)?;
+        let mut s = serializer.serialize_struct("Report", 19)?;
         s.serialize_field("records", &self.records)?;
         s.serialize_field("malformed", &self.malformed)?;
         s.serialize_field("filtered_out", &self.filtered_out)?;
@@ -291,6 +308,11 @@ impl Serialize for Report {
         if !self.not_delivered.is_empty() {
             s.serialize_field("not_delivered", &self.not_delivered)?;
         }
+        s.serialize_field("load_balancers", &self.load_balancers)?;
+        s.serialize_field("listeners", &self.listeners)?;
+        s.serialize_field("tls", &self.tls)?;
+        s.serialize_field("handshake_latency", &self.handshake_latency)?;
+        s.serialize_field("expiring", &self.expiring)?;
         s.serialize_field("skipped", &self.skipped)?;
         s.serialize_field("missing_shards", &self.missing_shards)?;
         s.end()
@@ -366,7 +388,13 @@ impl Report {
                 .collect(),
             field_counts: aggregate.field_counts.iter().collect(),
             not_delivered: aggregate.not_delivered.clone(),
+            load_balancers: sections::load_balancers(aggregate),
+            listeners: sections::listeners(aggregate),
+            tls: sections::tls(aggregate, options.top),
+            handshake_latency: sections::handshake_latency(aggregate),
+            expiring: sections::expiring(aggregate, span.map(|(_, last)| last), options.expiring_within_days),
             skipped: Skipped {
+                malformed_values: sections::malformed_values(aggregate),
                 blank_lines: aggregate.blank_lines,
                 overlong_lines: aggregate.overlong_lines,
                 overlong_samples: aggregate.overlong_samples.clone(),

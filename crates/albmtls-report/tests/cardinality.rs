@@ -32,7 +32,7 @@ fn aggregate(lines: &[String]) -> Aggregate {
 }
 
 fn report_json(aggregate: &Aggregate) -> String {
-    serde_json::to_string(&Report::build(aggregate, ReportOptions { top: 25, bucket: None })).unwrap()
+    serde_json::to_string(&Report::build(aggregate, ReportOptions { top: 25, ..ReportOptions::default() })).unwrap()
 }
 
 #[test]

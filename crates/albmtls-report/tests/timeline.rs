@@ -9,7 +9,7 @@ fn report(lines: &[&str], bucket: Bucket) -> Report {
     for line in lines {
         aggregate.add(&Record::parse(line.as_bytes()).unwrap());
     }
-    Report::build(&aggregate, ReportOptions { top: 10, bucket: Some(bucket) })
+    Report::build(&aggregate, ReportOptions { bucket: Some(bucket), ..ReportOptions::default() })
 }
 
 fn line(time: &str) -> String {

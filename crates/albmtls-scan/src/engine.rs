@@ -26,6 +26,9 @@ pub struct InputContext<'a> {
     /// is not always the order inputs are read in.
     pub index: usize,
     pub name: &'a str,
+    /// The load balancer the input's name gives (`app/NAME/ID`), for lines without
+    /// field 14.
+    pub load_balancer: Option<&'a [u8]>,
 }
 
 /// What a command does with the decoded blocks of its inputs. Each worker has its own;
@@ -156,7 +159,8 @@ pub(crate) fn read_listed<B: BlockSink>(
                 continue;
             }
             let name = input.display_name();
-            let context = InputContext { index, name: &name };
+            let load_balancer = albmtls_parse::keys::load_balancer_of_name(&name);
+            let context = InputContext { index, name: &name, load_balancer: load_balancer.as_deref().map(str::as_bytes) };
             let before = sink.records();
             let input_started = Instant::now();
             let inputs_left = total_inputs - started_inputs.fetch_add(1, Ordering::Relaxed);

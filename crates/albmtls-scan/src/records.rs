@@ -281,7 +281,7 @@ impl<S: Sink, const KEEP_ALL: bool> SimdKernel for LineLoop<'_, S, KEEP_ALL> {
             }
             // Matched by reference: binding the record by value copies a few hundred bytes.
             match &Record::parse_with(simd, line) {
-                Ok(record) if KEEP_ALL || filter.matches(record) => sink.record(input, line_number, record)?,
+                Ok(record) if KEEP_ALL || filter.matches_in(record, input.load_balancer) => sink.record(input, line_number, record)?,
                 Ok(record) => sink.filtered_out(record),
                 Err(error) => sink.malformed(input, line_number, line, *error),
             }

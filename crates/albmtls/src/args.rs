@@ -194,6 +194,15 @@ pub struct FilterArgs {
     /// Listener port (repeatable, or comma-separated).
     #[arg(long = "port", value_name = "PORT", value_delimiter = ',')]
     pub ports: Vec<u16>,
+    /// Load balancer: its name (my-lb), id (50dc6c495c0c9188) or app/NAME/ID; from field 14, else the file name (repeatable).
+    #[arg(long = "lb", value_name = "NAME|ID")]
+    pub load_balancers: Vec<String>,
+    /// TLS protocol: TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 or just 1.2 (repeatable).
+    #[arg(long = "protocol", value_name = "PROTOCOL")]
+    pub protocols: Vec<String>,
+    /// Key exchange (field 13): a group such as X25519MLKEM768, `pq` for any ML-KEM group or `classic` (repeatable).
+    #[arg(long = "key-exchange", value_name = "GROUP")]
+    pub key_exchanges: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -226,9 +235,25 @@ pub struct ReportOutputArgs {
     /// Timeline bucket: 1m, 5m, 15m, 1h or 1d (default: from the time span).
     #[arg(long, value_name = "WIDTH")]
     pub bucket: Option<String>,
-    /// Exit 1 when a status occurs more than N times (default 0): `ClientCertExpired`, `failed>100` (repeatable).
-    #[arg(long = "fail-on", value_name = "STATUS[>N]")]
+    /// Exit 1 when a status occurs more than N times (default 0): `ClientCertExpired`, `failed>100`; or `expiring>N` (certificates in the expiry window), `legacy-tls>N` (records on TLS 1.0/1.1) (repeatable).
+    #[arg(long = "fail-on", value_name = "WHAT[>N]")]
     pub fail_on: Vec<String>,
+    /// The expiry window after the latest record for the expiring-certificates section, in days (14d or 14).
+    #[arg(long = "expiring-within", value_name = "DAYS", default_value = "30d")]
+    pub expiring_within: String,
+    /// The section CSV output holds (one table per file).
+    #[arg(long, value_enum, default_value_t = CsvSectionArg::Statuses)]
+    pub section: CsvSectionArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CsvSectionArg {
+    Statuses,
+    LoadBalancers,
+    Listeners,
+    Tls,
+    Latency,
+    Expiring,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

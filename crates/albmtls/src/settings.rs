@@ -14,11 +14,13 @@ use albmtls_parse::keys::LogsLocation;
 use albmtls_parse::remediation::{self, Remediation};
 use albmtls_parse::vended::FieldList;
 use albmtls_parse::{
-    FailureCode, Field, Filter, FilterError, Micros, StatusFilter, TimeRange, filter::parse_ip_filter, parse_duration, parse_user_time,
+    FailureCode, Field, Filter, FilterError, KeyExchangeFilter, LoadBalancerFilter, Micros, StatusFilter, TimeRange,
+    filter::{parse_ip_filter, parse_protocol_filter},
+    parse_duration, parse_user_time,
 };
 use albmtls_pki::{CrlFormat, Target};
-use albmtls_render::ReportFormat;
 use albmtls_render::athena::{Projection, VendedTable};
+use albmtls_render::{CsvSection, ReportFormat};
 use albmtls_report::{Bucket, ReportOptions};
 use albmtls_s3::{S3Location, S3Options};
 use albmtls_scan::{FollowOptions, ScanOptions, Shard, VendedOptions};
@@ -26,9 +28,9 @@ use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 
 use crate::args::{
-    AthenaArgs, BundleCommand, CertCommand, ColorChoice, CommandArgs, CrlCommand, CrlEncoding, DoctorArgs, DoctorFormat, ExplainArgs,
-    FilterArgs, GlobalArgs, GrepArgs, HeadersCommand, LowArgs, MergeArgs, OutputFormatArg, ReportArgs, ReportOutputArgs, S3Args, ScanArgs,
-    TargetArg, VendedArgs,
+    AthenaArgs, BundleCommand, CertCommand, ColorChoice, CommandArgs, CrlCommand, CrlEncoding, CsvSectionArg, DoctorArgs, DoctorFormat,
+    ExplainArgs, FilterArgs, GlobalArgs, GrepArgs, HeadersCommand, LowArgs, MergeArgs, OutputFormatArg, ReportArgs, ReportOutputArgs,
+    S3Args, ScanArgs, TargetArg, VendedArgs,
 };
 
 pub struct Settings {
@@ -101,6 +103,7 @@ pub struct ReportOutput {
     pub destination: Destination,
     pub options: ReportOptions,
     pub thresholds: Vec<Threshold>,
+    pub csv_section: CsvSection,
 }
 
 /// Where a finished report goes.
@@ -112,11 +115,21 @@ pub enum Destination {
     S3(S3Location),
 }
 
-/// `--fail-on STATUS[>N]`: the run exits 1 when more than `above` records have `status`.
+/// `--fail-on WHAT[>N]`: the run exits 1 when more than `above` of `what` are counted.
 pub struct Threshold {
     pub text: String,
-    pub status: StatusFilter,
+    pub what: Counted,
     pub above: u64,
+}
+
+/// What a threshold counts.
+pub enum Counted {
+    /// Records with a status.
+    Status(StatusFilter),
+    /// Certificates in the expiry window.
+    Expiring,
+    /// Records on TLS 1.0 or 1.1.
+    LegacyTls,
 }
 
 pub enum GrepOutput {
@@ -355,7 +368,25 @@ fn report_output(args: ReportOutputArgs) -> Result<ReportOutput> {
         (None, None) => ReportFormat::Table,
     };
     let thresholds = args.fail_on.iter().map(|t| threshold(t)).collect::<Result<_>>().context("--fail-on")?;
-    Ok(ReportOutput { format, destination, options: ReportOptions { top: args.top, bucket }, thresholds })
+    let expiring_within_days = expiring_within(&args.expiring_within)?;
+    let csv_section = match args.section {
+        CsvSectionArg::Statuses => CsvSection::Statuses,
+        CsvSectionArg::LoadBalancers => CsvSection::LoadBalancers,
+        CsvSectionArg::Listeners => CsvSection::Listeners,
+        CsvSectionArg::Tls => CsvSection::Tls,
+        CsvSectionArg::Latency => CsvSection::Latency,
+        CsvSectionArg::Expiring => CsvSection::Expiring,
+    };
+    if csv_section != CsvSection::Statuses && format != ReportFormat::Csv {
+        bail!("--section chooses the table of CSV output; add --format csv (or an .csv --output)");
+    }
+    Ok(ReportOutput {
+        format,
+        destination,
+        options: ReportOptions { top: args.top, bucket, expiring_within_days },
+        thresholds,
+        csv_section,
+    })
 }
 
 impl From<OutputFormatArg> for ReportFormat {
@@ -384,7 +415,25 @@ fn threshold(text: &str) -> Result<Threshold> {
         Some((status, n)) => (status, n.trim().parse::<u64>().with_context(|| format!("`{text}`: `{n}` is not a whole number"))?),
         None => (text, 0),
     };
-    Ok(Threshold { text: text.to_owned(), status: StatusFilter::parse(status.trim())?, above })
+    let what = match status.trim() {
+        "expiring" => Counted::Expiring,
+        "legacy-tls" => Counted::LegacyTls,
+        status => Counted::Status(StatusFilter::parse(status).context("give a status, `expiring` or `legacy-tls`")?),
+    };
+    Ok(Threshold { text: text.to_owned(), what, above })
+}
+
+/// `--expiring-within`: `14d`, `14` (days) or any whole number of days as a duration.
+fn expiring_within(text: &str) -> Result<u32> {
+    const DAY: u64 = 86_400;
+    let seconds = match text.trim().parse::<u32>() {
+        Ok(days) => u64::from(days) * DAY,
+        Err(_) => parse_duration(text)?.as_secs(),
+    };
+    if seconds % DAY != 0 {
+        bail!("--expiring-within {text}: give whole days, such as 14d or 30");
+    }
+    u32::try_from(seconds / DAY).with_context(|| format!("--expiring-within {text}: too many days"))
 }
 
 /// AWS Batch array jobs set AWS_BATCH_JOB_ARRAY_INDEX; Kubernetes Indexed Jobs set
@@ -475,6 +524,14 @@ fn filter(args: FilterArgs, now: Micros) -> Result<Filter> {
         statuses,
         time: time_range(args.since.as_deref(), args.until.as_deref(), now)?,
         listener_ports: args.ports,
+        load_balancers: args.load_balancers.iter().map(|lb| LoadBalancerFilter::parse(lb)).collect::<Result<_, _>>().context("--lb")?,
+        protocols: args.protocols.iter().map(|p| parse_protocol_filter(p)).collect::<Result<_, _>>().context("--protocol")?,
+        key_exchanges: args
+            .key_exchanges
+            .iter()
+            .map(|k| KeyExchangeFilter::parse(k))
+            .collect::<Result<_, _>>()
+            .context("--key-exchange")?,
         subject: None,
         subject_ignore_case: false,
     };
@@ -636,7 +693,8 @@ mod tests {
     #[test]
     fn thresholds_users_type() {
         let t = threshold("failed>100").unwrap();
-        assert_eq!((t.status, t.above), (StatusFilter::AnyFailure, 100));
+        assert!(matches!(t.what, Counted::Status(StatusFilter::AnyFailure)));
+        assert_eq!(t.above, 100);
         assert_eq!(threshold("ClientCertExpired").unwrap().above, 0);
         assert!(threshold("failed>lots").is_err());
     }

@@ -16,7 +16,7 @@ use anyhow::{Context, Result, bail};
 use super::{Exit, Span, no_connection_logs, nothing_in_time_range, output_failed};
 use crate::files::{PARTIALS, read_all, read_limited, write_atomically};
 use crate::printer::Printer;
-use crate::settings::{Destination, FollowView, MergeSettings, ReportOutput, ReportSettings, Threshold};
+use crate::settings::{Counted, Destination, FollowView, MergeSettings, ReportOutput, ReportSettings, Threshold};
 
 /// The window of "last N minutes" changes a followed report shows.
 const RECENT_WINDOW: Duration = Duration::from_secs(5 * 60);
@@ -37,8 +37,8 @@ impl Sink for ReportSink {
     }
 
     #[inline(always)]
-    fn record(&mut self, _: &InputContext<'_>, _: u64, record: &Record<'_>) -> std::io::Result<()> {
-        self.0.add(record);
+    fn record(&mut self, input: &InputContext<'_>, _: u64, record: &Record<'_>) -> std::io::Result<()> {
+        self.0.add_from(record, input.load_balancer);
         Ok(())
     }
 
@@ -377,7 +377,7 @@ fn view<'a>(
 ) -> ReportView<'a> {
     let to_terminal = matches!(output.destination, Destination::Stdout);
     let style = TableStyle { color: printer.color && to_terminal, width: if to_terminal { printer.table_width } else { None } };
-    ReportView { report, aggregate, shard, style, made: Some(made) }
+    ReportView { report, aggregate, shard, style, made: Some(made), csv_section: output.csv_section }
 }
 
 /// Writes the report where `output` says. The outer error is a failure to store the
@@ -404,7 +404,14 @@ fn verdict(report: &Report, aggregate: &Aggregate, output: &ReportOutput, printe
     if report.records == 0 && aggregate.malformed > 0 {
         printer.warn("no line could be read as a connection-log record: are these access logs rather than connection logs?");
     }
-    let threshold_statuses: Vec<StatusFilter> = output.thresholds.iter().map(|t| t.status.clone()).collect();
+    let threshold_statuses: Vec<StatusFilter> = output
+        .thresholds
+        .iter()
+        .filter_map(|t| match &t.what {
+            Counted::Status(status) => Some(status.clone()),
+            _ => None,
+        })
+        .collect();
     for warning in unseen_statuses(aggregate, &threshold_statuses) {
         printer.warn(&format!("--fail-on: {warning}"));
     }
@@ -437,14 +444,21 @@ fn crossed_thresholds(report: &Report, thresholds: &[Threshold]) -> Vec<String> 
     thresholds
         .iter()
         .filter_map(|threshold| {
-            let count: u64 = report
-                .statuses
-                .iter()
-                .filter(|s| threshold.status.matches(&s.status.as_verify_status(), s.status.text().as_bytes()))
-                .map(|s| s.count)
-                .sum();
+            let (count, unit) = match &threshold.what {
+                Counted::Status(status) => (
+                    report
+                        .statuses
+                        .iter()
+                        .filter(|s| status.matches(&s.status.as_verify_status(), s.status.text().as_bytes()))
+                        .map(|s| s.count)
+                        .sum(),
+                    "records",
+                ),
+                Counted::Expiring => (report.expiring.certificates.len() as u64, "certificates expiring"),
+                Counted::LegacyTls => (report.tls.legacy_records, "records on TLS 1.0/1.1"),
+            };
             (count > threshold.above)
-                .then(|| format!("threshold crossed: --fail-on {} ({count} records, more than {})", threshold.text, threshold.above))
+                .then(|| format!("threshold crossed: --fail-on {} ({count} {unit}, more than {})", threshold.text, threshold.above))
         })
         .collect()
 }

@@ -11,6 +11,7 @@ mod grep;
 mod guide;
 mod hostile;
 mod nightly;
+mod posture;
 mod report;
 mod robustness;
 mod s3;

@@ -1,0 +1,167 @@
+//! The HTML sections per load balancer (failures as stacked bars), listener, TLS posture
+//! (the post-quantum share), handshake latency and the expiry timeline.
+
+use std::io::{self, Write};
+
+use albmtls_parse::StatusKey;
+use albmtls_report::Report;
+use albmtls_report::report::format_time;
+use albmtls_report::sections::{LatencySummary, Traffic};
+
+use crate::html::text;
+use crate::percent;
+
+/// Width in pixels of the largest bar.
+const BAR_WIDTH: u64 = 320;
+
+/// A bar of `traffic` split into successes, failures and the rest, scaled to `largest`.
+fn stacked_bar(traffic: &Traffic, largest: u64, out: &mut dyn Write) -> io::Result<()> {
+    let success = traffic.count(&StatusKey::Success);
+    let other = traffic.records - success - traffic.failed;
+    for (class, n, label) in [("success", success, "Success"), ("failed", traffic.failed, "failed"), ("other", other, "other")] {
+        let width = if largest == 0 { 0 } else { n * BAR_WIDTH / largest };
+        if n > 0 {
+            write!(out, "<span class=\"bar {class}\" style=\"width: {}px\" title=\"{label}: {n}\"></span>", width.max(1))?;
+        }
+    }
+    Ok(())
+}
+
+fn traffic_rows<'a>(rows: impl Iterator<Item = (String, &'a Traffic)>, first: &str, out: &mut dyn Write) -> io::Result<()> {
+    let rows: Vec<(String, &Traffic)> = rows.collect();
+    let largest = rows.iter().map(|(_, t)| t.records).max().unwrap_or(0);
+    writeln!(out, "<table>")?;
+    writeln!(
+        out,
+        "<tr><th>{first}</th><th class=\"num\">records</th><th class=\"num\">failed</th><th class=\"num\">failed %</th><th>Success / failed / other</th></tr>"
+    )?;
+    for (name, traffic) in rows {
+        write!(
+            out,
+            "<tr><td class=\"text\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"bars\">",
+            text(&name),
+            traffic.records,
+            traffic.failed,
+            percent(traffic.failed, traffic.records)
+        )?;
+        stacked_bar(traffic, largest, out)?;
+        writeln!(out, "</td></tr>")?;
+    }
+    writeln!(out, "</table>")
+}
+
+fn counts_table(title: &str, counts: &std::collections::BTreeMap<String, u64>, out: &mut dyn Write) -> io::Result<()> {
+    let total: u64 = counts.values().sum();
+    let mut rows: Vec<_> = counts.iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    writeln!(out, "<table>")?;
+    writeln!(out, "<tr><th>{title}</th><th class=\"num\">records</th><th class=\"num\">share %</th></tr>")?;
+    for (name, n) in rows {
+        writeln!(
+            out,
+            "<tr><td class=\"text\">{}</td><td class=\"num\">{n}</td><td class=\"num\">{}</td></tr>",
+            text(name),
+            percent(*n, total)
+        )?;
+    }
+    writeln!(out, "</table>")
+}
+
+pub(crate) fn write_sections(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if !report.load_balancers.is_empty() {
+        writeln!(out, "<section>\n<h2>Load balancers</h2>")?;
+        traffic_rows(report.load_balancers.iter().map(|lb| (lb.elb.clone(), &lb.traffic)), "load balancer", out)?;
+        writeln!(out, "</section>")?;
+    }
+    if !report.listeners.is_empty() {
+        writeln!(out, "<section>\n<h2>Listeners</h2>")?;
+        traffic_rows(report.listeners.iter().map(|l| (l.port.to_string(), &l.traffic)), "port", out)?;
+        writeln!(out, "</section>")?;
+    }
+    let tls = &report.tls;
+    if !tls.protocols.is_empty() || !tls.key_exchanges.is_empty() {
+        writeln!(out, "<section>\n<h2>TLS</h2>")?;
+        if tls.key_exchange_records > 0 {
+            let width = tls.post_quantum_records * BAR_WIDTH / tls.key_exchange_records;
+            writeln!(
+                out,
+                "<p class=\"lead\">Post-quantum key exchange: <strong>{}%</strong> of {} handshakes that name one (field 13). \
+                 <span class=\"bar success\" style=\"width: {}px\"></span><span class=\"bar other\" style=\"width: {}px\"></span></p>",
+                tls.post_quantum_share,
+                tls.key_exchange_records,
+                width,
+                BAR_WIDTH - width
+            )?;
+        }
+        counts_table("protocol", &tls.protocols, out)?;
+        counts_table("cipher", &tls.ciphers, out)?;
+        if !tls.key_exchanges.is_empty() {
+            counts_table("key exchange", &tls.key_exchanges, out)?;
+        }
+        if !tls.legacy_clients.is_empty() {
+            writeln!(out, "<h3>Clients on TLS 1.0/1.1 ({} records)</h3>", tls.legacy_records)?;
+            writeln!(out, "<table>\n<tr><th>client</th><th>protocol</th><th class=\"num\">records</th></tr>")?;
+            for c in &tls.legacy_clients {
+                writeln!(out, "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>", c.ip, text(&c.protocol), c.count)?;
+            }
+            writeln!(out, "</table>")?;
+        }
+        writeln!(out, "</section>")?;
+    }
+    let latency = &report.handshake_latency;
+    if latency.overall.records > 0 {
+        writeln!(out, "<section>\n<h2>Handshake latency (seconds)</h2>\n<table>")?;
+        writeln!(
+            out,
+            "<tr><th>protocol</th><th class=\"num\">records</th><th class=\"num\">p50</th><th class=\"num\">p90</th><th class=\"num\">p99</th><th class=\"num\">max</th></tr>"
+        )?;
+        let mut rows = vec![("all", &latency.overall)];
+        rows.extend(latency.by_protocol.iter().map(|(p, s)| (p.as_str(), s)));
+        for (protocol, s) in rows {
+            let seconds = |v: Option<f64>| v.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
+            let LatencySummary { records, p50, p90, p99, max } = s;
+            writeln!(
+                out,
+                "<tr><td>{}</td><td class=\"num\">{records}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                text(protocol),
+                seconds(*p50),
+                seconds(*p90),
+                seconds(*p99),
+                seconds(*max)
+            )?;
+        }
+        writeln!(out, "</table>\n</section>")?;
+    }
+    let expiring = &report.expiring;
+    if let Some(as_of) = expiring.as_of {
+        writeln!(out, "<section>\n<h2>Certificates expiring within {} days of {}</h2>", expiring.within_days, format_time(as_of))?;
+        if expiring.certificates.is_empty() {
+            writeln!(out, "<p class=\"muted\">None of the certificates of successful connections.</p>")?;
+        } else {
+            // The timeline: one bar per certificate, its length the days left in the window.
+            let window = u64::from(expiring.within_days.max(1));
+            writeln!(out, "<table class=\"timeline\">")?;
+            writeln!(
+                out,
+                "<tr><th>not after</th><th class=\"num\">days left</th><th>in the window</th><th>subject</th><th>serial</th><th class=\"num\">connections</th><th>last seen</th><th>last client</th></tr>"
+            )?;
+            for c in &expiring.certificates {
+                let width = (c.days_left.max(0) as u64 * BAR_WIDTH / window).max(1);
+                writeln!(
+                    out,
+                    "<tr><td class=\"when\">{}</td><td class=\"num\">{}</td><td class=\"bars\"><span class=\"bar failed\" style=\"width: {width}px\"></span></td><td class=\"subject\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"when\">{}</td><td>{}</td></tr>",
+                    format_time(c.not_after),
+                    c.days_left,
+                    text(&c.subject),
+                    text(&c.serial),
+                    c.connections,
+                    format_time(c.last_seen),
+                    c.last_client_ip
+                )?;
+            }
+            writeln!(out, "</table>")?;
+        }
+        writeln!(out, "</section>")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,161 @@
+//! Client certificates seen in successful handshakes, with their NotAfter, so that a
+//! report can list those that expire soon after its last record.
+//!
+//! Which certificates are "soon" depends on the latest record of the whole run, known
+//! only when every input is read, so every certificate still valid at the time of the
+//! record it was seen in is kept (one entry per distinct certificate); one that had
+//! already expired then cannot be valid at the report's time and is not kept.
+
+use std::hash::BuildHasher;
+use std::net::IpAddr;
+
+use albmtls_parse::{Micros, Record, tls};
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// One certificate (subject + serial) and its use.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SeenCertificate {
+    /// As written in the log (escapes kept).
+    pub subject: Vec<u8>,
+    pub serial: Vec<u8>,
+    /// The latest NotAfter the certificate was seen with (a subject and serial are one
+    /// certificate; a log that disagrees with itself gets one answer whatever the order).
+    pub not_after: Micros,
+    /// Successful connections with it.
+    pub connections: u64,
+    pub last_seen: Micros,
+    /// The client of the last connection (the highest address among equal times).
+    pub last_client_ip: IpAddr,
+}
+
+impl SeenCertificate {
+    fn merge(&mut self, other: &SeenCertificate) {
+        self.not_after = self.not_after.max(other.not_after);
+        self.connections += other.connections;
+        if (other.last_seen, other.last_client_ip) > (self.last_seen, self.last_client_ip) {
+            self.last_seen = other.last_seen;
+            self.last_client_ip = other.last_client_ip;
+        }
+    }
+}
+
+#[derive(Clone, Default)]
+pub struct Certificates {
+    entries: Vec<SeenCertificate>,
+    table: HashTable<usize>,
+    /// Validity values that are neither `-` nor `NotBefore=…;NotAfter=…`.
+    pub malformed: u64,
+}
+
+fn hash(subject: &[u8], serial: &[u8]) -> u64 {
+    FxBuildHasher.hash_one((subject, serial))
+}
+
+impl Certificates {
+    /// Reads the validity of every record (to count malformed ones) and keeps the
+    /// certificate of a successful one. `success` is whether the record's status is `Success`.
+    #[inline(always)]
+    pub fn add(&mut self, record: &Record<'_>, success: bool) {
+        if record.validity == b"-" {
+            return;
+        }
+        match tls::not_after(record.validity) {
+            Ok(Some(not_after)) if success && not_after > record.time => self.keep(record, not_after),
+            Ok(_) => {}
+            Err(tls::Malformed) => self.malformed += 1,
+        }
+    }
+
+    fn keep(&mut self, record: &Record<'_>, not_after: Micros) {
+        let seen = SeenCertificate {
+            subject: Vec::new(),
+            serial: Vec::new(),
+            not_after,
+            connections: 1,
+            last_seen: record.time,
+            last_client_ip: record.client_ip,
+        };
+        self.insert(record.subject.unwrap_or(b"-"), record.serial, seen);
+    }
+
+    /// Folds `seen` into the entry of (`subject`, `serial`), copying the key only when new.
+    fn insert(&mut self, subject: &[u8], serial: &[u8], seen: SeenCertificate) {
+        let entries = &mut self.entries;
+        let found = self.table.find(hash(subject, serial), |&i| entries[i].subject == subject && entries[i].serial == serial).copied();
+        match found {
+            Some(i) => entries[i].merge(&seen),
+            None => {
+                let i = entries.len();
+                entries.push(SeenCertificate { subject: subject.to_vec(), serial: serial.to_vec(), ..seen });
+                self.table.insert_unique(hash(subject, serial), i, |&j| hash(&entries[j].subject, &entries[j].serial));
+            }
+        }
+    }
+
+    pub fn merge(&mut self, other: Certificates) {
+        self.malformed += other.malformed;
+        for seen in other.entries {
+            let (subject, serial) = (seen.subject.clone(), seen.serial.clone());
+            self.insert(&subject, &serial, seen);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &SeenCertificate> {
+        self.entries.iter()
+    }
+
+    fn sorted(&self) -> Vec<&SeenCertificate> {
+        let mut all: Vec<&SeenCertificate> = self.entries.iter().collect();
+        all.sort_unstable();
+        all
+    }
+}
+
+impl PartialEq for Certificates {
+    fn eq(&self, other: &Certificates) -> bool {
+        self.malformed == other.malformed && self.sorted() == other.sorted()
+    }
+}
+
+impl Eq for Certificates {}
+
+impl std::fmt::Debug for Certificates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Certificates").field("entries", &self.sorted()).field("malformed", &self.malformed).finish()
+    }
+}
+
+/// The on-disk form: the certificates in order, and the malformed count.
+#[derive(Serialize, Deserialize)]
+struct CertificatesOnDisk<T> {
+    seen: T,
+    malformed: u64,
+}
+
+impl Serialize for Certificates {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        CertificatesOnDisk { seen: self.sorted(), malformed: self.malformed }.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Certificates {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Certificates, D::Error> {
+        let disk = CertificatesOnDisk::<Vec<SeenCertificate>>::deserialize(deserializer)?;
+        let mut certificates = Certificates { malformed: disk.malformed, ..Certificates::default() };
+        for seen in disk.seen {
+            let (subject, serial) = (seen.subject.clone(), seen.serial.clone());
+            certificates.insert(&subject, &serial, seen);
+        }
+        Ok(certificates)
+    }
+}

@@ -1,0 +1,152 @@
+//! A small map from a key to a mergeable value, for the dimensions with few keys per
+//! run (load balancers, listener ports, TLS protocols, ciphers, key exchanges).
+//!
+//! Consecutive lines of a file mostly share the key (one file is one load balancer, most
+//! clients of a fleet use the same protocol), so the entry used last is tried first: a
+//! record then costs one compare instead of a hash. On disk it is a list of
+//! `[key, value]` pairs in key order.
+
+use std::borrow::Borrow;
+use std::hash::Hash;
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::counts::ClientCounts;
+
+/// A value that folds another of its kind into itself exactly.
+pub trait Merge: Default {
+    fn merge(&mut self, other: Self);
+}
+
+impl Merge for u64 {
+    fn merge(&mut self, other: u64) {
+        *self += other;
+    }
+}
+
+impl Merge for ClientCounts {
+    fn merge(&mut self, other: ClientCounts) {
+        ClientCounts::merge(self, other);
+    }
+}
+
+#[derive(Clone)]
+pub struct Keyed<K, V> {
+    entries: Vec<(K, V)>,
+    index: FxHashMap<K, usize>,
+    last: usize,
+}
+
+impl<K, V> Default for Keyed<K, V> {
+    fn default() -> Self {
+        Keyed { entries: Vec::new(), index: FxHashMap::default(), last: 0 }
+    }
+}
+
+impl<K: Hash + Eq + Ord + Clone, V: Merge> Keyed<K, V> {
+    /// The value of `key`, made empty when the key is new.
+    #[inline(always)]
+    pub fn entry<Q>(&mut self, key: &Q) -> &mut V
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized + ToOwned<Owned = K>,
+    {
+        if self.entries.get(self.last).is_none_or(|(k, _)| k.borrow() != key) {
+            self.last = self.find_or_insert(key);
+        }
+        &mut self.entries[self.last].1
+    }
+
+    #[inline(never)]
+    fn find_or_insert<Q>(&mut self, key: &Q) -> usize
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized + ToOwned<Owned = K>,
+    {
+        if let Some(&i) = self.index.get(key) {
+            return i;
+        }
+        let i = self.entries.len();
+        self.entries.push((key.to_owned(), V::default()));
+        self.index.insert(key.to_owned(), i);
+        i
+    }
+
+    pub fn merge(&mut self, other: Keyed<K, V>) {
+        for (key, value) in other.entries {
+            let i = self.find_or_insert(&key);
+            self.entries[i].1.merge(value);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entries in key order.
+    pub fn sorted(&self) -> Vec<(&K, &V)> {
+        let mut all: Vec<(&K, &V)> = self.entries.iter().map(|(k, v)| (k, v)).collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        all
+    }
+}
+
+impl<K: Hash + Eq + Ord + Clone, V: Merge + PartialEq> PartialEq for Keyed<K, V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.sorted() == other.sorted()
+    }
+}
+
+impl<K: Hash + Eq + Ord + Clone, V: Merge + Eq> Eq for Keyed<K, V> {}
+
+impl<K: Hash + Eq + Ord + Clone + std::fmt::Debug, V: Merge + std::fmt::Debug> std::fmt::Debug for Keyed<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.sorted()).finish()
+    }
+}
+
+impl<K: Hash + Eq + Ord + Clone + Serialize, V: Merge + Serialize> Serialize for Keyed<K, V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.sorted())
+    }
+}
+
+impl<'de, K: Hash + Eq + Ord + Clone + Deserialize<'de>, V: Merge + Deserialize<'de>> Deserialize<'de> for Keyed<K, V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut keyed = Keyed::<K, V>::default();
+        for (key, value) in Vec::<(K, V)>::deserialize(deserializer)? {
+            let i = keyed.find_or_insert(&key);
+            keyed.entries[i].1.merge(value);
+        }
+        Ok(keyed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_by_key_whatever_the_order_and_merges_exactly() {
+        let keys: Vec<&[u8]> = vec![b"a", b"a", b"b", b"a", b"c", b"c", b"b"];
+        let count = |keys: &[&[u8]]| {
+            let mut k = Keyed::<Vec<u8>, u64>::default();
+            keys.iter().for_each(|key| *k.entry(*key) += 1);
+            k
+        };
+        let all = count(&keys);
+        assert_eq!(all.sorted(), vec![(&b"a".to_vec(), &3), (&b"b".to_vec(), &2), (&b"c".to_vec(), &2)]);
+        for split in 0..=keys.len() {
+            let mut merged = count(&keys[..split]);
+            merged.merge(count(&keys[split..]));
+            assert_eq!(merged, all, "split at {split}");
+        }
+        let json = serde_json::to_string(&all).unwrap();
+        assert_eq!(serde_json::from_str::<Keyed<Vec<u8>, u64>>(&json).unwrap(), all);
+    }
+}

@@ -1,0 +1,206 @@
+//! Handshake latency as an exact histogram in milliseconds, per TLS protocol.
+//!
+//! ALB writes the latency in seconds with millisecond precision, so counting records per
+//! millisecond loses nothing: percentiles of merged histograms are exactly those of one
+//! pass, whatever the split across threads, shards and partial files.
+
+use std::collections::BTreeMap;
+
+use albmtls_parse::tls;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::keyed::{Keyed, Merge};
+
+/// Latencies up to this many milliseconds are counted in an array grown on demand; the
+/// rare longer ones (timeouts, hostile input) in a map, so memory follows the values seen.
+const DENSE_MS: usize = 10_000;
+
+/// Records per handshake latency in milliseconds.
+#[derive(Clone, Default)]
+pub struct Histogram {
+    dense: Vec<u64>,
+    sparse: BTreeMap<u32, u64>,
+    count: u64,
+}
+
+impl Histogram {
+    #[inline(always)]
+    pub fn add(&mut self, ms: u32) {
+        self.add_n(ms, 1);
+    }
+
+    fn add_n(&mut self, ms: u32, n: u64) {
+        self.count += n;
+        let i = ms as usize;
+        if i < DENSE_MS {
+            if i >= self.dense.len() {
+                self.dense.resize(i + 1, 0);
+            }
+            self.dense[i] += n;
+        } else {
+            *self.sparse.entry(ms).or_default() += n;
+        }
+    }
+
+    /// Records counted.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// `(milliseconds, records)` in ascending order, for the values seen.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
+        let dense = self.dense.iter().enumerate().filter(|(_, n)| **n > 0).map(|(ms, &n)| (ms as u32, n));
+        dense.chain(self.sparse.iter().map(|(&ms, &n)| (ms, n)))
+    }
+
+    /// The smallest latency that at least `p` percent of the records do not exceed (the
+    /// nearest-rank percentile); `None` when empty.
+    pub fn percentile(&self, p: f64) -> Option<u32> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = ((p / 100.0 * self.count as f64).ceil() as u64).clamp(1, self.count);
+        let mut seen = 0;
+        self.iter()
+            .find(|&(_, n)| {
+                seen += n;
+                seen >= rank
+            })
+            .map(|(ms, _)| ms)
+    }
+
+    pub fn max(&self) -> Option<u32> {
+        self.sparse.keys().next_back().copied().or_else(|| self.iter().last().map(|(ms, _)| ms))
+    }
+}
+
+impl Merge for Histogram {
+    fn merge(&mut self, other: Histogram) {
+        for (ms, n) in other.iter() {
+            self.add_n(ms, n);
+        }
+    }
+}
+
+impl PartialEq for Histogram {
+    fn eq(&self, other: &Histogram) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Histogram {}
+
+impl std::fmt::Debug for Histogram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Histogram {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Histogram {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Histogram, D::Error> {
+        let mut histogram = Histogram::default();
+        for (ms, n) in Vec::<(u32, u64)>::deserialize(deserializer)? {
+            histogram.add_n(ms, n);
+        }
+        Ok(histogram)
+    }
+}
+
+/// Handshake latencies per TLS protocol (as written; `-` when the line has none).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Latencies {
+    pub by_protocol: Keyed<Vec<u8>, Histogram>,
+    /// Latency values that are neither `-` nor seconds with up to three decimals.
+    pub malformed: u64,
+}
+
+impl Latencies {
+    #[inline(always)]
+    pub fn add(&mut self, latency: &[u8], protocol: &[u8]) {
+        // `-` (no handshake) is the common case for failures: one compare.
+        if latency == b"-" {
+            return;
+        }
+        match tls::latency_ms(latency) {
+            Ok(Some(ms)) => self.by_protocol.entry(protocol).add(ms),
+            Ok(None) => {}
+            Err(tls::Malformed) => self.malformed += 1,
+        }
+    }
+
+    pub fn merge(&mut self, other: Latencies) {
+        self.by_protocol.merge(other.by_protocol);
+        self.malformed += other.malformed;
+    }
+
+    /// Every protocol's latencies together.
+    pub fn overall(&self) -> Histogram {
+        let mut all = Histogram::default();
+        for (_, histogram) in self.by_protocol.sorted() {
+            all.merge(histogram.clone());
+        }
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values() -> Vec<u32> {
+        let mut state = 11u64;
+        (0..20_000)
+            .map(|_| {
+                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                let v = (state >> 33) as u32;
+                if v % 97 == 0 { 10_000 + v % 90_000 } else { v % 3_000 }
+            })
+            .collect()
+    }
+
+    fn nearest_rank(sorted: &[u32], p: f64) -> u32 {
+        let rank = ((p / 100.0 * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+        sorted[rank - 1]
+    }
+
+    #[test]
+    fn percentiles_are_exact_and_survive_any_split() {
+        let values = values();
+        let mut sorted = values.clone();
+        sorted.sort_unstable();
+        let build = |vs: &[u32]| {
+            let mut h = Histogram::default();
+            vs.iter().for_each(|&v| h.add(v));
+            h
+        };
+        let whole = build(&values);
+        for p in [50.0, 90.0, 99.0, 100.0, 0.0] {
+            assert_eq!(whole.percentile(p), Some(nearest_rank(&sorted, p)), "p{p}");
+        }
+        assert_eq!(whole.max(), sorted.last().copied());
+        for split in [0, 1, 7_777, values.len()] {
+            let mut merged = build(&values[..split]);
+            merged.merge(build(&values[split..]));
+            assert_eq!(merged, whole, "split at {split}");
+        }
+        let json = serde_json::to_string(&whole).unwrap();
+        assert_eq!(serde_json::from_str::<Histogram>(&json).unwrap(), whole);
+        assert_eq!(Histogram::default().percentile(50.0), None);
+    }
+
+    #[test]
+    fn malformed_latencies_are_counted_not_kept() {
+        let mut l = Latencies::default();
+        for (latency, protocol) in [("0.337", "TLSv1.3"), ("-", "TLSv1.3"), ("abc", "TLSv1.2"), ("4.036", "TLSv1.2")] {
+            l.add(latency.as_bytes(), protocol.as_bytes());
+        }
+        assert_eq!((l.overall().count(), l.malformed), (2, 1));
+        assert_eq!(l.by_protocol.sorted().len(), 2);
+    }
+}
