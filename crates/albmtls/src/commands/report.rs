@@ -30,10 +30,10 @@ impl Sink for ReportSink {
     // input's place in the listing, not by when it was read.
     const OUTPUT_FOLLOWS_LISTING: bool = false;
 
-    /// What `Aggregate::add` reads; the generation (`field_count`) needs only to know
-    /// which fields were delivered, not their values.
+    /// What `Aggregate::add` reads: with the load-balancer, listener, TLS, latency and
+    /// expiry sections, every field but the client port, trace id and target address.
     fn fields_needed(&self) -> FieldSet {
-        [Field::Timestamp, Field::ClientIp, Field::LeafClientCertSubject, Field::TlsVerifyStatus].into_iter().collect()
+        Field::ALL.into_iter().filter(|f| !matches!(f, Field::ClientPort | Field::ConnTraceId | Field::IpAddress)).collect()
     }
 
     #[inline(always)]
