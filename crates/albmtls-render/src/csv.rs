@@ -33,7 +33,7 @@ pub(crate) fn write_csv(report: &Report, section: CsvSection, out: &mut dyn Writ
     match section {
         CsvSection::Statuses => {}
         CsvSection::LoadBalancers | CsvSection::Listeners => {
-            write(&["load_balancer_or_port", "records", "failed", "status", "count"].map(String::from).to_vec())?;
+            write(&["load_balancer_or_port", "records", "failed", "status", "count"].map(String::from))?;
             let rows: Vec<(String, &albmtls_report::sections::Traffic)> = if section == CsvSection::LoadBalancers {
                 report.load_balancers.iter().map(|lb| (lb.elb.clone(), &lb.traffic)).collect()
             } else {
@@ -53,7 +53,7 @@ pub(crate) fn write_csv(report: &Report, section: CsvSection, out: &mut dyn Writ
             return csv.flush();
         }
         CsvSection::Tls => {
-            write(&["kind", "value", "records", "post_quantum"].map(String::from).to_vec())?;
+            write(&["kind", "value", "records", "post_quantum"].map(String::from))?;
             let tls = &report.tls;
             for (kind, counts) in [("protocol", &tls.protocols), ("cipher", &tls.ciphers), ("key_exchange", &tls.key_exchanges)] {
                 for (value, n) in counts {
@@ -71,7 +71,7 @@ pub(crate) fn write_csv(report: &Report, section: CsvSection, out: &mut dyn Writ
             return csv.flush();
         }
         CsvSection::Latency => {
-            write(&["protocol", "records", "p50_seconds", "p90_seconds", "p99_seconds", "max_seconds"].map(String::from).to_vec())?;
+            write(&["protocol", "records", "p50_seconds", "p90_seconds", "p99_seconds", "max_seconds"].map(String::from))?;
             let latency = &report.handshake_latency;
             let mut rows = vec![("all", &latency.overall)];
             rows.extend(latency.by_protocol.iter().map(|(p, s)| (p.as_str(), s)));
@@ -82,9 +82,7 @@ pub(crate) fn write_csv(report: &Report, section: CsvSection, out: &mut dyn Writ
             return csv.flush();
         }
         CsvSection::Expiring => {
-            write(
-                &["subject", "serial", "not_after", "days_left", "connections", "last_seen", "last_client_ip"].map(String::from).to_vec(),
-            )?;
+            write(&["subject", "serial", "not_after", "days_left", "connections", "last_seen", "last_client_ip"].map(String::from))?;
             for c in &report.expiring.certificates {
                 write(&[
                     c.subject.clone(),

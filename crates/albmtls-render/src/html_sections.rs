@@ -19,7 +19,7 @@ fn stacked_bar(traffic: &Traffic, largest: u64, out: &mut dyn Write) -> io::Resu
     let success = traffic.count(&StatusKey::Success);
     let other = traffic.records - success - traffic.failed;
     for (class, n, label) in [("success", success, "Success"), ("failed", traffic.failed, "failed"), ("other", other, "other")] {
-        let width = if largest == 0 { 0 } else { n * BAR_WIDTH / largest };
+        let width = (n * BAR_WIDTH).checked_div(largest).unwrap_or(0);
         if n > 0 {
             write!(out, "<span class=\"bar {class}\" style=\"width: {}px\" title=\"{label}: {n}\"></span>", width.max(1))?;
         }
@@ -82,7 +82,7 @@ pub(crate) fn write_sections(report: &Report, out: &mut dyn Write) -> io::Result
     if !tls.protocols.is_empty() || !tls.key_exchanges.is_empty() {
         writeln!(out, "<section>\n<h2>TLS</h2>")?;
         if tls.key_exchange_records > 0 {
-            let width = tls.post_quantum_records * BAR_WIDTH / tls.key_exchange_records;
+            let width = (tls.post_quantum_records * BAR_WIDTH).checked_div(tls.key_exchange_records).unwrap_or(0);
             writeln!(
                 out,
                 "<p class=\"lead\">Post-quantum key exchange: <strong>{}%</strong> of {} handshakes that name one (field 13). \

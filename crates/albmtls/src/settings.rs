@@ -693,10 +693,13 @@ mod tests {
     #[test]
     fn thresholds_users_type() {
         let t = threshold("failed>100").unwrap();
-        assert!(matches!(t.what, Counted::Status(StatusFilter::AnyFailure)));
-        assert_eq!(t.above, 100);
+        assert!(matches!(t.what, Counted::Status(StatusFilter::AnyFailure)) && t.above == 100);
         assert_eq!(threshold("ClientCertExpired").unwrap().above, 0);
         assert!(threshold("failed>lots").is_err());
+        assert!(matches!(threshold("expiring>3").unwrap(), Threshold { what: Counted::Expiring, above: 3, .. }));
+        assert!(matches!(threshold("legacy-tls").unwrap(), Threshold { what: Counted::LegacyTls, above: 0, .. }));
+        assert_eq!((expiring_within("14d").unwrap(), expiring_within("30").unwrap()), (14, 30));
+        assert!(expiring_within("36h").is_err());
     }
 
     #[test]
