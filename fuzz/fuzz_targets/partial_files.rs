@@ -3,7 +3,7 @@
 //! in every format without a panic.
 #![no_main]
 
-use albmtls_render::{ReportFormat, ReportView, TableStyle, write_report};
+use albmtls_render::{CsvSection, ReportFormat, ReportView, TableStyle, write_report};
 use albmtls_report::{Aggregate, Partial, Report, ReportOptions};
 use libfuzzer_sys::fuzz_target;
 
@@ -25,7 +25,16 @@ fuzz_target!(|data: &[u8]| {
         ReportFormat::Prometheus,
         ReportFormat::Partial,
     ] {
-        let view = ReportView { report: &report, aggregate: &twice, shard: None, style: TableStyle::default(), made: None };
-        write_report(&view, format, &mut std::io::sink()).expect("writing to a sink cannot fail");
+        for csv_section in [
+            CsvSection::Statuses,
+            CsvSection::LoadBalancers,
+            CsvSection::Listeners,
+            CsvSection::Tls,
+            CsvSection::Latency,
+            CsvSection::Expiring,
+        ] {
+            let view = ReportView { report: &report, aggregate: &twice, shard: None, style: TableStyle::default(), made: None, csv_section };
+            write_report(&view, format, &mut std::io::sink()).expect("writing to a sink cannot fail");
+        }
     }
 });
