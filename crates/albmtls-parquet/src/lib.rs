@@ -1,5 +1,5 @@
 //! Parquet deliveries of ALB connection logs (CloudWatch vended logs to S3), read into
-//! the same [`Record`]s classic lines give.
+//! the same [`Record`](albmtls_parse::Record)s classic lines give.
 //!
 //! Its own crate so that the record model stays light: the `parquet` crate (arrow-rs,
 //! without arrow) is needed here only. Only the columns a command needs are decoded, one
