@@ -48,7 +48,7 @@ fn lines() -> Vec<(String, Option<&'static str>)> {
         // 12 fields: no field 14, so the load balancer comes from the input's name.
         (format!("2026-11-02T10:00:06.000000Z 198.51.100.2 1 443 TLSv1 AES128-SHA abc \"CN=edge\" {V_EDGE} 0E Success TID_6"), Some(lb_a)),
         (
-            "2026-11-02T10:00:07.000000Z 198.51.100.2 1 443 TLSv1 AES128-SHA 0.001 \"CN=bad\" NotBefore=x 0F Success TID_7 a<b".to_string(),
+            "2026-11-02T10:00:07.000000Z 198.51.100.2 1 443 TLSv1 AES128-SHA 0.001 \"CN=bad\" NotBefore=x 0F Success TID_7 a<b".to_owned(),
             None,
         ),
         ("2026-11-02T10:05:00.000000Z 192.0.2.1 1 80 - - - \"-\" - - - TID_8".to_owned(), None),
