@@ -120,6 +120,17 @@ fn read_from<R: ChunkReader + 'static>(
         let group_rows = usize::try_from(group.metadata().num_rows()).unwrap_or(0);
         let mut chunks = Vec::with_capacity(projected.len());
         for &(index, field, shape, max_def) in &projected {
+            // The parquet crate asserts (panics) on a chunk whose byte range is negative;
+            // a hostile footer can say so, and that is an unreadable row group here.
+            let meta = group.metadata().column(index);
+            let start = meta.dictionary_page_offset().unwrap_or_else(|| meta.data_page_offset());
+            if start < 0 || meta.compressed_size() < 0 || start.checked_add(meta.compressed_size()).is_none() {
+                return Err(unreadable(parquet::errors::ParquetError::General(format!(
+                    "column {} claims the impossible byte range {start}+{}",
+                    field.name(),
+                    meta.compressed_size()
+                ))));
+            }
             let reader = group.get_column_reader(index).map_err(unreadable)?;
             let mut defs = Vec::new();
             let values = read_column(reader, group_rows, max_def, &mut defs).map_err(unreadable)?;
