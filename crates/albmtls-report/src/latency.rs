@@ -159,7 +159,7 @@ mod tests {
             .map(|_| {
                 state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
                 let v = (state >> 33) as u32;
-                if v % 97 == 0 { 10_000 + v % 90_000 } else { v % 3_000 }
+                if v.is_multiple_of(97) { 10_000 + v % 90_000 } else { v % 3_000 }
             })
             .collect()
     }
