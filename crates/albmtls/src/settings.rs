@@ -430,7 +430,7 @@ fn expiring_within(text: &str) -> Result<u32> {
         Ok(days) => u64::from(days) * DAY,
         Err(_) => parse_duration(text)?.as_secs(),
     };
-    if seconds % DAY != 0 {
+    if !seconds.is_multiple_of(DAY) {
         bail!("--expiring-within {text}: give whole days, such as 14d or 30");
     }
     u32::try_from(seconds / DAY).with_context(|| format!("--expiring-within {text}: too many days"))
