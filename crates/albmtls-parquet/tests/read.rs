@@ -150,7 +150,11 @@ fn a_column_of_the_wrong_type_makes_its_rows_malformed() {
 #[test]
 fn a_column_chunk_with_a_negative_byte_range_is_unreadable_not_a_panic() {
     let bytes = include_bytes!("../../../fuzz/corpus/vended_parquet/regression-negative-column-range.parquet");
-    let read = albmtls_parquet::read_records(albmtls_parquet::ParquetSource::Bytes(bytes.to_vec().into()), albmtls_parse::FieldSet::ALL, |_, _, _| Ok(()));
+    let read = albmtls_parquet::read_records(
+        albmtls_parquet::ParquetSource::Bytes(bytes.to_vec().into()),
+        albmtls_parse::FieldSet::ALL,
+        |_, _, _| Ok(()),
+    );
     let err = read.expect_err("the file cannot be read");
     assert!(err.to_string().contains("impossible byte range"), "{err}");
 }

@@ -105,21 +105,7 @@ pub fn ddl(table: &str, location: &str, projection: Option<Projection>) -> Strin
         None => sql.push_str(&format!("LOCATION {}", hive_string(&folder(location)))),
         Some(p) => {
             let base = format!("{}AWSLogs/{}/elasticloadbalancing/{}/", folder(location), p.account, p.region);
-            sql.push_str(&format!("LOCATION {}\n", hive_string(&base)));
-            sql.push_str("TBLPROPERTIES (\n");
-            let properties = [
-                ("projection.enabled", "true".to_owned()),
-                ("projection.day.type", "date".to_owned()),
-                ("projection.day.range", format!("{},NOW", p.start_day.format("%Y/%m/%d"))),
-                ("projection.day.format", "yyyy/MM/dd".to_owned()),
-                ("projection.day.interval", "1".to_owned()),
-                ("projection.day.interval.unit", "DAYS".to_owned()),
-                ("storage.location.template", format!("{base}${{day}}")),
-            ];
-            let properties: Vec<String> =
-                properties.iter().map(|(key, value)| format!("  {} = {}", hive_string(key), hive_string(value))).collect();
-            sql.push_str(&properties.join(",\n"));
-            sql.push_str("\n)");
+            write_day_projection(&mut sql, &base, &p.start_day.format("%Y/%m/%d").to_string(), "yyyy/MM/dd");
         }
     }
     sql.push_str(";\n");
@@ -348,25 +334,31 @@ pub fn vended_ddl(table: &str, location: &str, format: VendedTable, projection: 
         None => sql.push_str(&format!("LOCATION {}", hive_string(&folder(location)))),
         Some(p) => {
             let base = format!("{}AWSLogs/aws-account-id={}/elasticloadbalancing/region={}/", folder(location), p.account, p.region);
-            sql.push_str(&format!("LOCATION {}\n", hive_string(&base)));
-            sql.push_str("TBLPROPERTIES (\n");
-            let properties = [
-                ("projection.enabled", "true".to_owned()),
-                ("projection.day.type", "date".to_owned()),
-                ("projection.day.range", format!("{},NOW", p.start_day.format(HIVE_DAY))),
-                ("projection.day.format", "'year='yyyy'/month='MM'/day='dd".to_owned()),
-                ("projection.day.interval", "1".to_owned()),
-                ("projection.day.interval.unit", "DAYS".to_owned()),
-                ("storage.location.template", format!("{base}${{day}}")),
-            ];
-            let properties: Vec<String> =
-                properties.iter().map(|(key, value)| format!("  {} = {}", hive_string(key), hive_string(value))).collect();
-            sql.push_str(&properties.join(",\n"));
-            sql.push_str("\n)");
+            write_day_projection(&mut sql, &base, &p.start_day.format(HIVE_DAY).to_string(), "'year='yyyy'/month='MM'/day='dd");
         }
     }
     sql.push_str(";\n");
     sql
+}
+
+/// `LOCATION` and the partition projection of a `day` column over the day folders under
+/// `base`, from `first_day` (written as the folders are) to now.
+fn write_day_projection(sql: &mut String, base: &str, first_day: &str, day_format: &str) {
+    sql.push_str(&format!("LOCATION {}\n", hive_string(base)));
+    sql.push_str("TBLPROPERTIES (\n");
+    let properties = [
+        ("projection.enabled", "true".to_owned()),
+        ("projection.day.type", "date".to_owned()),
+        ("projection.day.range", format!("{first_day},NOW")),
+        ("projection.day.format", day_format.to_owned()),
+        ("projection.day.interval", "1".to_owned()),
+        ("projection.day.interval.unit", "DAYS".to_owned()),
+        ("storage.location.template", format!("{base}${{day}}")),
+    ];
+    let properties: Vec<String> =
+        properties.iter().map(|(key, value)| format!("  {} = {}", hive_string(key), hive_string(value))).collect();
+    sql.push_str(&properties.join(",\n"));
+    sql.push_str("\n)");
 }
 
 /// Millisecond precision: what Athena's timestamps hold.
