@@ -41,10 +41,23 @@ pub fn read_records(
     mut on_row: impl FnMut(u64, &[u8], Result<&Record<'_>, ParseError>) -> io::Result<()>,
 ) -> Result<u64, ReadError> {
     let mut rows = 0;
-    match source {
+    // The parquet crate panics on some malformed files (a dictionary-encoded page without
+    // its dictionary page, found by fuzzing) instead of returning an error. A file is
+    // anyone's bytes: such a panic ends this file as unreadable, never the run.
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match source {
         ParquetSource::File(file) => read_from(file, wanted, &mut on_row, &mut rows),
         ParquetSource::Bytes(bytes) => read_from(bytes, wanted, &mut on_row, &mut rows),
-    }?;
+    }));
+    match read {
+        Ok(read) => read?,
+        Err(panic) => {
+            let what =
+                panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
+            return Err(ReadError::Unreadable(format!(
+                "the file cannot be decoded (the Parquet reader failed: {what}); the {rows} rows before it were read"
+            )));
+        }
+    }
     Ok(rows)
 }
 

@@ -158,3 +158,18 @@ fn a_column_chunk_with_a_negative_byte_range_is_unreadable_not_a_panic() {
     let err = read.expect_err("the file cannot be read");
     assert!(err.to_string().contains("impossible byte range"), "{err}");
 }
+
+/// The vended_parquet fuzz target's second find: a dictionary-encoded page without its
+/// dictionary page makes the parquet crate panic ("Decoder for dict should have been
+/// set"); the file is unreadable, the run goes on.
+#[test]
+fn a_page_without_its_dictionary_is_unreadable_not_a_panic() {
+    let bytes = include_bytes!("../../../fuzz/corpus/vended_parquet/regression-dictionary-page-missing.parquet");
+    let read = albmtls_parquet::read_records(
+        albmtls_parquet::ParquetSource::Bytes(bytes.to_vec().into()),
+        albmtls_parse::FieldSet::ALL,
+        |_, _, _| Ok(()),
+    );
+    let err = read.expect_err("the file cannot be read");
+    assert!(err.to_string().contains("cannot be decoded"), "{err}");
+}
