@@ -90,6 +90,14 @@ pub struct ScanOutcome<S> {
     pub output_error: Option<std::io::Error>,
 }
 
+impl<S> ScanOutcome<S> {
+    /// The same outcome around what `f` makes of the sink.
+    pub fn map_sink<T>(self, f: impl FnOnce(S) -> T) -> ScanOutcome<T> {
+        let ScanOutcome { sink, skipped_files, listing_errors, inputs_listed, output_error } = self;
+        ScanOutcome { sink: f(sink), skipped_files, listing_errors, inputs_listed, output_error }
+    }
+}
+
 /// Why a run could not start at all.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot start {threads} worker threads: {source}")]

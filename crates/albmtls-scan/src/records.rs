@@ -55,8 +55,7 @@ pub fn scan<S: Sink>(
     let simd = SimdLevel::detect();
     tracing::info!(simd = simd.name(), "line loop");
     let outcome = scan_blocks(options, progress, || Lines::new(new_sink(), simd, options))?;
-    let ScanOutcome { sink, skipped_files, listing_errors, inputs_listed, output_error } = outcome;
-    Ok(ScanOutcome { sink: sink.sink, skipped_files, listing_errors, inputs_listed, output_error })
+    Ok(outcome.map_sink(|lines| lines.sink))
 }
 
 /// Reads what `options` names now, then every new input as it appears (see
@@ -77,12 +76,7 @@ pub fn follow<S: Sink>(
         || Lines::new(new_sink(), simd, options),
         |poll| {
             let Poll { number, inputs, outcome } = poll;
-            let ScanOutcome { sink, skipped_files, listing_errors, inputs_listed, output_error } = outcome;
-            on_poll(Poll {
-                number,
-                inputs,
-                outcome: ScanOutcome { sink: sink.sink, skipped_files, listing_errors, inputs_listed, output_error },
-            })
+            on_poll(Poll { number, inputs, outcome: outcome.map_sink(|lines| lines.sink) })
         },
     )
 }
