@@ -61,6 +61,21 @@ pub fn read_records(
     Ok(rows)
 }
 
+/// Whether a panic was raised inside the parquet crate itself, which [`read_records`]
+/// catches and reports as an unreadable file.
+///
+/// The panic hook runs before the unwinding reaches that catch, so a program that
+/// reads Parquet installs a hook that stays quiet for these panics (the file's error
+/// says what happened) and handles every other panic as the bug it is.
+pub fn panic_raised_by_parquet_crate(info: &std::panic::PanicHookInfo<'_>) -> bool {
+    info.location().is_some_and(|at| {
+        let file = at.file().replace('\\', "/");
+        // `.../parquet-60.1.0/src/...` from a registry, `.../parquet/src/...` when vendored;
+        // never this crate (`albmtls-parquet/src/...`).
+        (file.contains("/parquet-") || file.contains("/parquet/src/")) && !file.contains("albmtls-parquet")
+    })
+}
+
 /// How a column's values become a field's text.
 #[derive(Debug, Clone, Copy)]
 enum Shape {

@@ -9,6 +9,7 @@
 mod args;
 mod commands;
 mod files;
+mod generated;
 mod printer;
 mod settings;
 
@@ -21,6 +22,7 @@ use crate::printer::Printer;
 use crate::settings::{Command, OutputSettings, Settings};
 
 fn main() -> ExitCode {
+    quiet_parquet_crate_panics();
     let args = args::LowArgs::parse();
     let settings = match Settings::from_args(args, chrono::Utc::now()) {
         Ok(settings) => settings,
@@ -50,4 +52,17 @@ fn main() -> ExitCode {
             Exit::Error.into()
         }
     }
+}
+
+/// The parquet crate panics on some malformed files; albmtls-parquet catches those panics
+/// and reports the file as an unreadable input, so the default hook's "thread panicked"
+/// text would only repeat that error in a form that looks like a crash of albmtls.
+/// Every other panic still reaches the default hook.
+fn quiet_parquet_crate_panics() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !albmtls_parquet::panic_raised_by_parquet_crate(info) {
+            default_hook(info);
+        }
+    }));
 }

@@ -262,6 +262,28 @@ fn bad_vended_input_is_counted_and_sampled_never_fatal() {
     assert!(run.stderr.contains("truncated.parquet"), "{}", run.stderr);
 }
 
+/// The vended_parquet fuzz target's find: a page that is dictionary-encoded without its
+/// dictionary page makes the parquet crate panic. The report counts the file as an
+/// unreadable input, reads the others, and the panic's own text never reaches stderr as
+/// if albmtls had crashed.
+#[test]
+fn a_parquet_file_that_panics_the_parquet_crate_is_an_input_error_without_crash_text() {
+    let t = TestDir::new();
+    t.write("hostile.parquet", include_bytes!("../../../../fuzz/corpus/vended_parquet/regression-dictionary-page-missing.parquet"));
+    t.write("good.parquet", &as_parquet(15));
+    let run = t.run(&["report", "--format", "json", "hostile.parquet", "good.parquet"]);
+    assert_eq!(run.code, 2, "an unreadable input is an error: {}", run.stderr);
+    let r = run.json();
+    let generation_15 = records().iter().filter(|r| r.len() == 15).count() as u64;
+    assert_eq!(r["records"].as_u64(), Some(generation_15), "the good file is read whole");
+    let errors = r["skipped"]["input_errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["input"], "hostile.parquet");
+    assert!(errors[0]["message"].as_str().unwrap().contains("cannot be decoded"), "{}", errors[0]);
+    assert!(run.stderr.contains("hostile.parquet"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
 /// Runs `report --format json` on every file of a corpus written as `delivery`.
 fn corpus_report(
     delivery: albmtls_corpus::Delivery,
