@@ -92,17 +92,18 @@ macro_rules! simd_kind {
 }
 
 simd_kind!(
-    /// An x86-64-v3 CPU: AVX2, BMI1, BMI2, LZCNT and POPCNT (and SSSE3, which they imply).
+    /// An x86-64-v3 CPU: AVX2, BMI1, BMI2, LZCNT and POPCNT, and SSSE3 for the IPv4
+    /// reader (every AVX2 CPU has it, but the proof checks rather than assumes).
     Avx2,
     run_avx2,
-    ["avx2", "bmi1", "bmi2", "lzcnt", "popcnt"]
+    ["avx2", "bmi1", "bmi2", "lzcnt", "popcnt", "ssse3"]
 );
 
 simd_kind!(
     /// Everything [`Avx2`] stands for plus AVX-512F and AVX-512BW.
     Avx512,
     run_avx512,
-    ["avx2", "bmi1", "bmi2", "lzcnt", "popcnt", "avx512f", "avx512bw"]
+    ["avx2", "bmi1", "bmi2", "lzcnt", "popcnt", "ssse3", "avx512f", "avx512bw"]
 );
 
 #[cfg(target_arch = "x86_64")]
@@ -115,6 +116,7 @@ impl Simd for Avx2 {
 
     #[inline(always)]
     fn has_ssse3(self) -> bool {
+        // An `Avx2` exists only when the CPU has SSSE3 (`Avx2::FEATURES`).
         true
     }
 }
@@ -129,6 +131,7 @@ impl Simd for Avx512 {
 
     #[inline(always)]
     fn has_ssse3(self) -> bool {
+        // An `Avx512` exists only when the CPU has SSSE3 (`Avx512::FEATURES`).
         true
     }
 }
@@ -319,6 +322,7 @@ mod tests {
                 "bmi2" => is_x86_feature_detected!("bmi2"),
                 "lzcnt" => is_x86_feature_detected!("lzcnt"),
                 "popcnt" => is_x86_feature_detected!("popcnt"),
+                "ssse3" => is_x86_feature_detected!("ssse3"),
                 "avx512f" => is_x86_feature_detected!("avx512f"),
                 "avx512bw" => is_x86_feature_detected!("avx512bw"),
                 other => panic!("a kind names a feature this test does not know: {other}"),
@@ -328,6 +332,26 @@ mod tests {
                 assert_eq!(features.iter().all(|f| cpu_has(f)), detected, "{features:?}");
             }
         }
+    }
+
+    /// The features each `unsafe` call made on the strength of a kind is compiled for
+    /// (`eq_mask_avx2`, `eq_mask_avx512`, and the IPv4 reader's `octets_ssse3` whenever
+    /// `has_ssse3` says so), which that kind's proof must therefore check.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn every_kind_proves_the_features_its_unsafe_calls_are_compiled_for() {
+        let unsafe_calls_need: [(&str, &[&str], &[&str]); 2] =
+            [("Avx2", Avx2::FEATURES, &["avx2", "ssse3"]), ("Avx512", Avx512::FEATURES, &["avx512f", "avx512bw", "ssse3"])];
+        for (kind, proven, needed) in unsafe_calls_need {
+            for feature in needed {
+                assert!(proven.contains(feature), "{kind} is used for `{feature}` code but its proof does not check `{feature}`");
+            }
+        }
+        // What `has_ssse3` answers is what the CPU says, for every kind it has.
+        fn check(simd: impl Simd) {
+            assert_eq!(simd.has_ssse3(), is_x86_feature_detected!("ssse3"), "{simd:?}");
+        }
+        for_each_simd!(check);
     }
 
     #[test]
