@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufWriter, Seek, Stdout, Write};
+use std::io::{self, BufWriter, Read, Seek, Stdout, Write};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -160,43 +160,88 @@ impl albmtls_scan::Progress for Printer {
     }
 }
 
-/// Output held in memory up to this size per input, then in a temporary file.
+/// Output held in memory up to this size per input, then spilled to disk.
 const SPOOL_IN_MEMORY: usize = 8 * 1024 * 1024;
+/// Output held in memory by all waiting inputs together: many small inputs that finish
+/// while a large one ahead of them is read must not add up to unbounded memory.
+const SPOOLS_IN_MEMORY: usize = 64 * 1024 * 1024;
 
 /// The output of one input that cannot be printed yet: inputs listed before it are still
-/// being read.
+/// being read. Its bytes are in memory while the budgets allow, then in the run's spill
+/// file; once spilled, every later byte of the input goes there too, so order is kept.
 pub struct Spool {
     memory: Vec<u8>,
-    file: Option<File>,
+    /// Ranges of the spill file, in order.
+    spilled: Vec<(u64, u64)>,
 }
 
 impl Spool {
     fn new() -> Spool {
-        Spool { memory: Vec::new(), file: None }
+        Spool { memory: Vec::new(), spilled: Vec::new() }
+    }
+}
+
+/// The waiting inputs' output, kept within memory budgets.
+struct Waiting {
+    per_input: usize,
+    total: usize,
+    /// Bytes all spools hold in memory now.
+    in_memory: usize,
+    /// One anonymous file for the whole run (the OS removes it when it is closed, or if
+    /// albmtls dies), so spilling inputs do not each hold a file open.
+    spill: Option<File>,
+    spill_len: u64,
+}
+
+impl Waiting {
+    fn new(per_input: usize, total: usize) -> Waiting {
+        Waiting { per_input, total, in_memory: 0, spill: None, spill_len: 0 }
     }
 
-    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        if let Some(file) = &mut self.file {
-            return file.write_all(bytes);
-        }
-        if self.memory.len() + bytes.len() <= SPOOL_IN_MEMORY {
-            self.memory.extend_from_slice(bytes);
+    fn hold(&mut self, spool: &mut Spool, bytes: &[u8]) -> io::Result<()> {
+        let fits =
+            spool.spilled.is_empty() && spool.memory.len() + bytes.len() <= self.per_input && self.in_memory + bytes.len() <= self.total;
+        if fits {
+            spool.memory.extend_from_slice(bytes);
+            self.in_memory += bytes.len();
             return Ok(());
         }
-        // An anonymous file: the OS removes it when it is closed, or if albmtls dies.
-        let mut file = tempfile::tempfile()?;
-        file.write_all(&self.memory)?;
+        let memory = std::mem::take(&mut spool.memory);
+        self.in_memory -= memory.len();
+        self.spill_out(spool, &memory)?;
+        self.spill_out(spool, bytes)
+    }
+
+    fn spill_out(&mut self, spool: &mut Spool, bytes: &[u8]) -> io::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let file = match &mut self.spill {
+            Some(file) => file,
+            None => self.spill.insert(tempfile::tempfile()?),
+        };
+        let start = self.spill_len;
+        file.seek(io::SeekFrom::Start(start))?;
         file.write_all(bytes)?;
-        self.memory = Vec::new();
-        self.file = Some(file);
+        self.spill_len += bytes.len() as u64;
+        match spool.spilled.last_mut() {
+            Some((_, end)) if *end == start => *end = self.spill_len,
+            _ => spool.spilled.push((start, self.spill_len)),
+        }
         Ok(())
     }
 
-    fn copy_to(mut self, out: &mut dyn Write) -> io::Result<()> {
-        out.write_all(&self.memory)?;
-        if let Some(file) = &mut self.file {
-            file.rewind()?;
-            io::copy(file, out)?;
+    /// Writes out what `spool` holds and lets go of its memory.
+    fn release(&mut self, spool: Spool, out: &mut dyn Write) -> io::Result<()> {
+        self.in_memory -= spool.memory.len();
+        out.write_all(&spool.memory)?;
+        if spool.spilled.is_empty() {
+            return Ok(());
+        }
+        let file = self.spill.as_mut().expect("a spool with spilled ranges has a spill file");
+        for (start, end) in spool.spilled {
+            file.seek(io::SeekFrom::Start(start))?;
+            io::copy(&mut Read::by_ref(file).take(end - start), out)?;
         }
         Ok(())
     }
@@ -205,8 +250,8 @@ impl Spool {
 /// Stdout for inputs read in parallel whose output must follow the listing (grep): each
 /// input's output is printed whole, inputs in listing order, whatever order they finish
 /// in and however many workers read them. The input next in line writes straight
-/// through; the others spool until their turn (in memory, then in a temporary file, so
-/// memory stays bounded).
+/// through; the others wait in memory up to [`SPOOL_IN_MEMORY`] each and
+/// [`SPOOLS_IN_MEMORY`] together, and on disk past that, so memory stays bounded.
 pub struct InListingOrder<'p> {
     printer: &'p Printer,
     state: Mutex<Order>,
@@ -217,11 +262,13 @@ struct Order {
     next: usize,
     /// Inputs finished before their turn.
     finished: BTreeMap<usize, Spool>,
+    waiting: Waiting,
 }
 
 impl<'p> InListingOrder<'p> {
     pub fn new(printer: &'p Printer) -> InListingOrder<'p> {
-        InListingOrder { printer, state: Mutex::new(Order { next: 0, finished: BTreeMap::new() }) }
+        let order = Order { next: 0, finished: BTreeMap::new(), waiting: Waiting::new(SPOOL_IN_MEMORY, SPOOLS_IN_MEMORY) };
+        InListingOrder { printer, state: Mutex::new(order) }
     }
 
     /// A new listing begins (a followed run's next poll): its inputs are numbered from 0
@@ -241,13 +288,14 @@ impl<'p> InListingOrder<'p> {
     /// Output of input `index`: printed now if its turn has come (with what it spooled
     /// before), else added to its spool.
     pub fn write(&self, index: usize, spool: &mut Spool, bytes: &[u8]) -> io::Result<()> {
-        let state = self.lock();
+        let mut state = self.lock();
         if state.next != index {
-            return spool.write(bytes);
+            return state.waiting.hold(spool, bytes);
         }
         let spooled = std::mem::replace(spool, Spool::new());
+        let waiting = &mut state.waiting;
         self.printer.with_stdout(|out| {
-            spooled.copy_to(out)?;
+            waiting.release(spooled, out)?;
             out.write_all(bytes)
         })
     }
@@ -260,14 +308,15 @@ impl<'p> InListingOrder<'p> {
             state.finished.insert(index, spool);
             return Ok(());
         }
-        state.next += 1;
-        let mut ready = vec![spool];
         let order = &mut *state;
+        order.next += 1;
+        let mut ready = vec![spool];
         while let Some(next) = order.finished.remove(&order.next) {
             ready.push(next);
             order.next += 1;
         }
-        self.printer.with_stdout(|out| ready.into_iter().try_for_each(|spool| spool.copy_to(out)))?;
+        let waiting = &mut order.waiting;
+        self.printer.with_stdout(|out| ready.into_iter().try_for_each(|spool| waiting.release(spool, out)))?;
         self.printer.flush()
     }
 
@@ -280,18 +329,49 @@ impl<'p> InListingOrder<'p> {
 mod tests {
     use super::*;
 
+    fn pattern(seed: usize, len: usize) -> Vec<u8> {
+        (0..len).map(|i| ((i * 31 + seed * 7) % 251) as u8).collect()
+    }
+
     #[test]
     fn a_spool_gives_back_what_it_was_given_in_memory_and_past_it_on_disk() {
         for total in [0, 1000, SPOOL_IN_MEMORY, SPOOL_IN_MEMORY + 1, 3 * SPOOL_IN_MEMORY] {
-            let written: Vec<u8> = (0..total).map(|i| (i % 251) as u8).collect();
+            let written = pattern(total, total);
+            let mut waiting = Waiting::new(SPOOL_IN_MEMORY, SPOOLS_IN_MEMORY);
             let mut spool = Spool::new();
             for piece in written.chunks(64 * 1024 + 7) {
-                spool.write(piece).unwrap();
+                waiting.hold(&mut spool, piece).unwrap();
             }
-            assert_eq!(spool.file.is_some(), total > SPOOL_IN_MEMORY, "{total} bytes");
+            assert_eq!(!spool.spilled.is_empty(), total > SPOOL_IN_MEMORY, "{total} bytes");
             let mut read = Vec::new();
-            spool.copy_to(&mut read).unwrap();
+            waiting.release(spool, &mut read).unwrap();
             assert!(read == written, "{total} bytes come back as written");
+            assert_eq!(waiting.in_memory, 0);
         }
+    }
+
+    /// Many inputs waiting behind a slow first one: together they never hold more memory
+    /// than the shared budget, share one spill file, and each comes back exactly.
+    #[test]
+    fn waiting_inputs_share_one_memory_budget_and_one_spill_file() {
+        let (per_input, total) = (4000, 10_000);
+        let mut waiting = Waiting::new(per_input, total);
+        let mut spools: Vec<(Spool, Vec<u8>)> = Vec::new();
+        for input in 0..200 {
+            let written = pattern(input, 50 + input * 37 % 6000);
+            let mut spool = Spool::new();
+            for piece in written.chunks(333) {
+                waiting.hold(&mut spool, piece).unwrap();
+                assert!(waiting.in_memory <= total, "{} bytes in memory", waiting.in_memory);
+            }
+            spools.push((spool, written));
+        }
+        assert!(waiting.spill.is_some() && waiting.in_memory > total / 2, "the budget is used, then the spill file");
+        for (spool, written) in spools {
+            let mut read = Vec::new();
+            waiting.release(spool, &mut read).unwrap();
+            assert!(read == written);
+        }
+        assert_eq!(waiting.in_memory, 0);
     }
 }
