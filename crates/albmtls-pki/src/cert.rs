@@ -10,8 +10,8 @@ use x509_parser::signature_algorithm::RsaSsaPssParams;
 use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo};
 
 use crate::Target;
-use crate::crl::SerialNumber;
 use crate::error::PkiError;
+use crate::serial::SerialNumber;
 
 /// A certificate as the reports show it. Field names are stable: they are the JSON output.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

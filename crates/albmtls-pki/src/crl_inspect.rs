@@ -13,8 +13,9 @@ use x509_parser::prelude::{CertificateRevocationList, FromDer, X509Certificate};
 
 use crate::Severity;
 use crate::cert::{asn1_to_utc, rfc2253, rfc3339, signature_name};
-use crate::crl::{Crl, CrlFormat, MAX_CRL_FILE_SIZE, MAX_REVOCATION_ENTRIES, SerialNumber};
+use crate::crl::{Crl, CrlFormat, MAX_CRL_FILE_SIZE, MAX_REVOCATION_ENTRIES};
 use crate::error::PkiError;
+use crate::serial::SerialNumber;
 use crate::trust_store::TrustStore;
 
 /// Which rule a CRL finding is about. Serialized in snake_case; stable for JSON consumers.

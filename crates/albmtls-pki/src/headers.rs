@@ -16,8 +16,8 @@ use serde::Serialize;
 
 use crate::Severity;
 use crate::cert::{CertInfo, describe_certificate, rfc3339};
-use crate::crl::SerialNumber;
 use crate::error::PkiError;
+use crate::serial::SerialNumber;
 use crate::trust_store::TrustStore;
 use crate::verify::{CertCheckReport, CheckOptions, check_client_chain};
 

@@ -1,7 +1,7 @@
 //! The mTLS doctor: explains what an AWS Application Load Balancer will say about
 //! certificates before a client ever connects.
 //!
-//! This crate owns four things:
+//! This crate owns five things:
 //! - **CA bundles** ([`bundle`]): lint a trust-store bundle against the ALB upload rules
 //!   (file format, X.509 version, key and signature algorithms, CA flag, quotas).
 //! - **Client certificates** ([`verify`]): build the chain against a bundle and give the
@@ -16,8 +16,9 @@
 //! Where AWS does not document what a service does, the finding says so ("not
 //! documented; likely ...") instead of stating a guess as fact.
 //!
-//! [`cert`] is the one place that describes a certificate and [`trust_store`] the one
-//! that holds a bundle with its CRLs; every check uses them.
+//! [`cert`] is the one place that describes a certificate, [`serial`] the one that reads
+//! and shows serial numbers, and [`trust_store`] the one that holds a bundle with its
+//! CRLs; every check uses them.
 //!
 //! It must not parse connection logs (that is `albmtls-parse`), format results for
 //! people (every result is a plain value with a `serde` form; `albmtls-render` writes
@@ -31,6 +32,7 @@ pub mod crl_inspect;
 pub mod error;
 pub mod headers;
 pub mod keymatch;
+pub mod serial;
 pub mod trust_store;
 pub mod verify;
 
@@ -38,11 +40,12 @@ pub use albmtls_parse::FailureCode;
 pub use api_gateway::{ApiGatewayReport, check_client_api_gateway};
 pub use bundle::{BundleFinding, BundleFix, BundleReport, BundleRule, DroppedCertificate, check_bundle, check_bundle_for, fix_bundle};
 pub use cert::{CertInfo, KeyAlgorithm, KeyInfo, describe_certificate, read_certificates};
-pub use crl::{Crl, CrlContainsReport, CrlFormat, SerialNumber, convert_crl, crl_contains};
+pub use crl::{Crl, CrlContainsReport, CrlFormat, convert_crl, crl_contains};
 pub use crl_inspect::{CrlFinding, CrlReport, CrlRule, CrlSignature, CrlSignatureStatus, inspect_crl};
 pub use error::PkiError;
 pub use headers::{ChainOrder, HeaderNames, HeaderProblem, HeadersReport, ValidityHeader, decode_headers};
 pub use keymatch::{KeyMatchItem, KeyMatchReport, check_key_match};
+pub use serial::SerialNumber;
 pub use trust_store::TrustStore;
 pub use verify::{CertCheckReport, CheckOptions, PathEntry, check_client, check_client_chain};
 

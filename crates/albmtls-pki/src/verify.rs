@@ -29,9 +29,9 @@ use webpki::{
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::cert::{CertInfo, describe_certificate, read_certificates, rfc3339};
-use crate::crl::SerialNumber;
 use crate::crl_inspect::{CrlRule, SignerCandidate, content_findings, no_crl_sign_message, signer_findings};
 use crate::error::PkiError;
+use crate::serial::SerialNumber;
 use crate::trust_store::{StoreCa, TrustStore};
 use crate::{FailureCode, Finding, Severity, Target};
 

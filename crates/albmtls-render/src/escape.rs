@@ -5,8 +5,9 @@
 //! retitle or clear the operator's terminal, or (OSC 52) write their clipboard; a bidi
 //! override can make a subject read as another. Every human-readable renderer passes
 //! such text through [`for_people`] ([`bytes_for_people`] for log lines, which need not
-//! be UTF-8; [`for_markdown`] adds Markdown's own escapes); machine formats (JSON, CSV,
-//! Prometheus) keep the exact value and escape by their own rules.
+//! be UTF-8; [`for_markdown`] adds Markdown's own escapes, [`html_text`] and [`html_attr`]
+//! HTML's); machine formats (JSON, CSV, Prometheus) keep the exact value and escape by
+//! their own rules.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -71,6 +72,18 @@ pub fn for_markdown(text: &str) -> Cow<'_, str> {
 
 fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// [`for_people`], then HTML's escapes for text content. Control characters (a malformed
+/// line may hold any byte) are shown escaped: browsers would hide them and XML forbids
+/// most of them.
+pub fn html_text(text: &str) -> String {
+    html_escape::encode_text(&for_people(text)).into_owned()
+}
+
+/// A double-quoted HTML attribute value, escaped like [`html_text`].
+pub fn html_attr(text: &str) -> String {
+    html_escape::encode_double_quoted_attribute(&for_people(text)).into_owned()
 }
 
 #[cfg(test)]

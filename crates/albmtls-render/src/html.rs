@@ -17,7 +17,7 @@ use albmtls_report::Report;
 use albmtls_report::report::{Failure, format_bucket, format_time};
 
 use crate::Provenance;
-use crate::escape::for_people;
+use crate::escape::{html_attr, html_text};
 use crate::{percent, plural};
 
 /// Writes `report` as a complete HTML document titled `title`.
@@ -32,7 +32,7 @@ pub fn write_html(report: &Report, title: &str, made: Option<&Provenance>, out: 
     writeln!(out, "<head>")?;
     writeln!(out, "<meta charset=\"utf-8\"/>")?;
     writeln!(out, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>")?;
-    writeln!(out, "<title>{}</title>", text(title))?;
+    writeln!(out, "<title>{}</title>", html_text(title))?;
     writeln!(out, "<style>{STYLE}</style>")?;
     writeln!(out, "</head>")?;
     writeln!(out, "<body>")?;
@@ -90,7 +90,7 @@ footer { margin-top: 2em; color: #59636e; font-size: 0.85em; }
 fn write_header(report: &Report, title: &str, made: Option<&Provenance>, out: &mut dyn Write) -> io::Result<()> {
     let failed = report.failed_records();
     writeln!(out, "<header>")?;
-    writeln!(out, "<h1>{}</h1>", text(title))?;
+    writeln!(out, "<h1>{}</h1>", html_text(title))?;
     let range = match report.span {
         Some((first, last)) => format!("from {} to {}", format_time(first), format_time(last)),
         _ => "no records".to_owned(),
@@ -113,13 +113,13 @@ fn write_header(report: &Report, title: &str, made: Option<&Provenance>, out: &m
         writeln!(
             out,
             "<p class=\"muted made\">Made {} by albmtls {} with <code>{}</code>; {span}.</p>",
-            text(&made.generated_at),
-            text(&made.version),
-            text(&made.command_line),
+            html_text(&made.generated_at),
+            html_text(&made.version),
+            html_text(&made.command_line),
         )?;
     }
     if !report.missing_shards.is_empty() {
-        writeln!(out, "<p class=\"note\">{}</p>", text(&crate::missing_shards_note(&report.missing_shards)))?;
+        writeln!(out, "<p class=\"note\">{}</p>", html_text(&crate::missing_shards_note(&report.missing_shards)))?;
     }
     writeln!(out, "<table class=\"totals\"><tr>")?;
     let not_counted = report.malformed + report.skipped.overlong_lines;
@@ -161,10 +161,10 @@ fn write_statuses(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "<tr><td class=\"{class}\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2}%</td><td><span class=\"share {class}\" style=\"width: {width}px\"></span></td><td>{}</td></tr>",
-            text(status.status.text()),
+            html_text(status.status.text()),
             status.count,
             status.share,
-            text(summary),
+            html_text(summary),
         )?;
     }
     writeln!(out, "</table>")?;
@@ -184,7 +184,7 @@ fn write_failures(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             out,
             "<tr><td><a href=\"#failure-{}\">{}</a></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
             i + 1,
-            text(f.status.text()),
+            html_text(f.status.text()),
             f.count,
             crate::distinct_or_not_delivered(f.distinct_clients, f.clients_not_delivered),
             crate::distinct_or_not_delivered(f.distinct_subjects, f.subjects_not_delivered),
@@ -205,13 +205,13 @@ fn write_failure(report: &Report, axis: &TimeAxis, f: &Failure, number: usize, o
     writeln!(
         out,
         "<h3><span class=\"failed\">{}</span> <span class=\"muted\">{} record{}, {}% of all</span></h3>",
-        text(f.status.text()),
+        html_text(f.status.text()),
         f.count,
         plural(f.count),
         percent(f.count, report.records),
     )?;
     if !f.documented() {
-        writeln!(out, "<p class=\"note\">{}</p>", text(crate::remediation::NOT_DOCUMENTED))?;
+        writeln!(out, "<p class=\"note\">{}</p>", html_text(crate::remediation::NOT_DOCUMENTED))?;
     }
     writeln!(
         out,
@@ -229,7 +229,7 @@ fn write_failure(report: &Report, axis: &TimeAxis, f: &Failure, number: usize, o
     writeln!(out, "<table>")?;
     writeln!(out, "<tr><th>top clients</th><th class=\"num\">records</th></tr>")?;
     for c in &f.top_clients {
-        writeln!(out, "<tr><td>{}</td><td class=\"num\">{}</td></tr>", text(&c.ip.to_string()), c.count)?;
+        writeln!(out, "<tr><td>{}</td><td class=\"num\">{}</td></tr>", html_text(&c.ip.to_string()), c.count)?;
     }
     if f.clients_not_delivered > 0 {
         writeln!(out, "<tr><td class=\"muted\">{}</td><td class=\"num\">{}</td></tr>", crate::NOT_DELIVERED, f.clients_not_delivered)?;
@@ -238,7 +238,7 @@ fn write_failure(report: &Report, axis: &TimeAxis, f: &Failure, number: usize, o
     writeln!(out, "<table>")?;
     writeln!(out, "<tr><th>top subjects</th><th class=\"num\">records</th></tr>")?;
     for s in &f.top_subjects {
-        writeln!(out, "<tr><td class=\"subject\">{}</td><td class=\"num\">{}</td></tr>", text(&s.subject), s.count)?;
+        writeln!(out, "<tr><td class=\"subject\">{}</td><td class=\"num\">{}</td></tr>", html_text(&s.subject), s.count)?;
     }
     if f.subjects_not_delivered > 0 {
         writeln!(out, "<tr><td class=\"muted\">{}</td><td class=\"num\">{}</td></tr>", crate::NOT_DELIVERED, f.subjects_not_delivered)?;
@@ -252,7 +252,7 @@ fn write_failure(report: &Report, axis: &TimeAxis, f: &Failure, number: usize, o
 
 /// The same steps as HTML: a heading, an ordered list with the commands in `<code>`.
 pub fn write_steps_html(entry: &Remediation, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "<h4>What to do ({})</h4>", text(entry.summary))?;
+    writeln!(out, "<h4>What to do ({})</h4>", html_text(entry.summary))?;
     writeln!(out, "<ol>")?;
     for step in entry.steps {
         write!(out, "<li>")?;
@@ -260,20 +260,20 @@ pub fn write_steps_html(entry: &Remediation, out: &mut dyn Write) -> io::Result<
         writeln!(out, "</li>")?;
     }
     writeln!(out, "</ol>")?;
-    writeln!(out, "<p class=\"muted\">Causes and commands: <code>{}</code></p>", text(&crate::remediation::explain_command(entry)))
+    writeln!(out, "<p class=\"muted\">Causes and commands: <code>{}</code></p>", html_text(&crate::remediation::explain_command(entry)))
 }
 
 /// Remediation steps mark commands with backticks, as in Markdown; they become `<code>`.
 fn write_with_code(step: &str, out: &mut dyn Write) -> io::Result<()> {
     // An odd number of backticks has no clear pairing: show the text as written.
     if step.matches('`').count() % 2 == 1 {
-        return write!(out, "{}", text(step));
+        return write!(out, "{}", html_text(step));
     }
     for (i, piece) in step.split('`').enumerate() {
         if i % 2 == 1 {
-            write!(out, "<code>{}</code>", text(piece))?;
+            write!(out, "<code>{}</code>", html_text(piece))?;
         } else {
-            write!(out, "{}", text(piece))?;
+            write!(out, "{}", html_text(piece))?;
         }
     }
     Ok(())
@@ -352,9 +352,9 @@ fn write_bars(report: &Report, axis: &TimeAxis, what: &str, series: &[(&[u64], &
     writeln!(
         out,
         "<svg viewBox=\"0 0 {CHART_WIDTH} {CHART_HEIGHT}\" width=\"{CHART_WIDTH}\" height=\"{CHART_HEIGHT}\" role=\"img\" aria-label=\"{}\" font-family=\"sans-serif\" font-size=\"11\">",
-        attr(&label),
+        html_attr(&label),
     )?;
-    writeln!(out, "<title>{}</title>", text(&label))?;
+    writeln!(out, "<title>{}</title>", html_text(&label))?;
     writeln!(out, "<rect x=\"{PLOT_LEFT}\" y=\"{PLOT_TOP}\" width=\"{plot_width}\" height=\"{plot_height}\" fill=\"#f6f8fa\"/>")?;
     writeln!(out, "<line x1=\"{PLOT_LEFT}\" y1=\"{PLOT_TOP}\" x2=\"{}\" y2=\"{PLOT_TOP}\" stroke=\"#d0d7de\"/>", PLOT_LEFT + plot_width)?;
     writeln!(out, "<line x1=\"{PLOT_LEFT}\" y1=\"{baseline}\" x2=\"{}\" y2=\"{baseline}\" stroke=\"#8c959f\"/>", PLOT_LEFT + plot_width)?;
@@ -376,13 +376,13 @@ fn write_bars(report: &Report, axis: &TimeAxis, what: &str, series: &[(&[u64], &
     }
     writeln!(out, "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#59636e\">{max}</text>", PLOT_LEFT - 6.0, PLOT_TOP + 4.0)?;
     writeln!(out, "<text x=\"{}\" y=\"{baseline}\" text-anchor=\"end\" fill=\"#59636e\">0</text>", PLOT_LEFT - 6.0)?;
-    writeln!(out, "<text x=\"{PLOT_LEFT}\" y=\"{}\" text-anchor=\"start\" fill=\"#59636e\">{}</text>", baseline + 18.0, text(&first))?;
+    writeln!(out, "<text x=\"{PLOT_LEFT}\" y=\"{}\" text-anchor=\"start\" fill=\"#59636e\">{}</text>", baseline + 18.0, html_text(&first))?;
     writeln!(
         out,
         "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#59636e\">{}</text>",
         PLOT_LEFT + plot_width,
         baseline + 18.0,
-        text(&last)
+        html_text(&last)
     )?;
     writeln!(out, "</svg>")?;
     writeln!(out, "</div>")
@@ -393,7 +393,7 @@ fn write_not_counted(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "<section>")?;
     writeln!(out, "<h2>Not counted</h2>")?;
     if let Some(note) = crate::not_delivered_note(report) {
-        writeln!(out, "<p class=\"note\">{}</p>", text(&note))?;
+        writeln!(out, "<p class=\"note\">{}</p>", html_text(&note))?;
     }
     let mut rows: Vec<(String, u64)> = Vec::new();
     for (field, n) in &report.skipped.malformed_by_field {
@@ -419,7 +419,7 @@ fn write_not_counted(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "<table>")?;
     writeln!(out, "<tr><th>what</th><th class=\"num\">count</th></tr>")?;
     for (what, n) in &rows {
-        writeln!(out, "<tr><td>{}</td><td class=\"num\">{n}</td></tr>", text(what))?;
+        writeln!(out, "<tr><td>{}</td><td class=\"num\">{n}</td></tr>", html_text(what))?;
     }
     writeln!(out, "</table>")?;
 
@@ -431,10 +431,10 @@ fn write_not_counted(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 out,
                 "<tr><td class=\"text\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"text\"><code>{}</code></td></tr>",
-                text(&m.input),
+                html_text(&m.input),
                 m.line,
-                text(&m.reason()),
-                text(&m.text),
+                html_text(&m.reason()),
+                html_text(&m.text),
             )?;
         }
         writeln!(out, "</table>")?;
@@ -448,23 +448,12 @@ fn write_not_counted(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 out,
                 "<tr><td class=\"text\">{}</td><td class=\"num\">{}</td><td class=\"text\">{}</td></tr>",
-                text(&e.input),
+                html_text(&e.input),
                 e.after_line,
-                text(&e.message),
+                html_text(&e.message),
             )?;
         }
         writeln!(out, "</table>")?;
     }
     writeln!(out, "</section>")
-}
-
-/// Text content, escaped. Control characters (a malformed line may hold any byte) are
-/// shown escaped as for people: browsers would hide them and XML forbids most of them.
-pub(crate) fn text(s: &str) -> String {
-    html_escape::encode_text(&for_people(s)).into_owned()
-}
-
-/// A double-quoted attribute value, escaped like [`text`].
-fn attr(s: &str) -> String {
-    html_escape::encode_double_quoted_attribute(&for_people(s)).into_owned()
 }

@@ -8,7 +8,7 @@ use albmtls_report::Report;
 use albmtls_report::report::format_time;
 use albmtls_report::sections::{LatencySummary, Traffic};
 
-use crate::html::text;
+use crate::escape::html_text;
 use crate::percent;
 
 /// Width in pixels of the largest bar.
@@ -39,7 +39,7 @@ fn traffic_rows<'a>(rows: impl Iterator<Item = (String, &'a Traffic)>, first: &s
         write!(
             out,
             "<tr><td class=\"text\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"bars\">",
-            text(&name),
+            html_text(&name),
             traffic.records,
             traffic.failed,
             percent(traffic.failed, traffic.records)
@@ -60,7 +60,7 @@ fn counts_table(title: &str, counts: &std::collections::BTreeMap<String, u64>, o
         writeln!(
             out,
             "<tr><td class=\"text\">{}</td><td class=\"num\">{n}</td><td class=\"num\">{}</td></tr>",
-            text(name),
+            html_text(name),
             percent(*n, total)
         )?;
     }
@@ -102,7 +102,7 @@ pub(crate) fn write_sections(report: &Report, out: &mut dyn Write) -> io::Result
             writeln!(out, "<h3>Clients on TLS 1.0/1.1 ({} records)</h3>", tls.legacy_records)?;
             writeln!(out, "<table>\n<tr><th>client</th><th>protocol</th><th class=\"num\">records</th></tr>")?;
             for c in &tls.legacy_clients {
-                writeln!(out, "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>", c.ip, text(&c.protocol), c.count)?;
+                writeln!(out, "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>", c.ip, html_text(&c.protocol), c.count)?;
             }
             writeln!(out, "</table>")?;
         }
@@ -123,7 +123,7 @@ pub(crate) fn write_sections(report: &Report, out: &mut dyn Write) -> io::Result
             writeln!(
                 out,
                 "<tr><td>{}</td><td class=\"num\">{records}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                text(protocol),
+                html_text(protocol),
                 seconds(*p50),
                 seconds(*p90),
                 seconds(*p99),
@@ -152,8 +152,8 @@ pub(crate) fn write_sections(report: &Report, out: &mut dyn Write) -> io::Result
                     "<tr><td class=\"when\">{}</td><td class=\"num\">{}</td><td class=\"bars\"><span class=\"bar failed\" style=\"width: {width}px\"></span></td><td class=\"subject\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"when\">{}</td><td>{}</td></tr>",
                     format_time(c.not_after),
                     c.days_left,
-                    text(&c.subject),
-                    text(&c.serial),
+                    html_text(&c.subject),
+                    html_text(&c.serial),
                     c.connections,
                     format_time(c.last_seen),
                     c.last_client_ip

@@ -15,6 +15,7 @@ pub use csv::CsvSection;
 pub mod doctor;
 pub mod escape;
 pub mod follow;
+mod grid;
 pub mod html;
 mod html_sections;
 pub mod prom;
@@ -128,8 +129,8 @@ pub struct Provenance {
 /// Writes the report in `format`.
 pub fn write_report(view: &ReportView<'_>, format: ReportFormat, out: &mut dyn Write) -> io::Result<()> {
     match format {
-        ReportFormat::Table => table::write_tables(view.report, table::Tables { markdown: false, style: view.style }, out),
-        ReportFormat::Markdown => table::write_tables(view.report, table::Tables { markdown: true, style: TableStyle::default() }, out),
+        ReportFormat::Table => table::write_tables(view.report, grid::Tables { markdown: false, style: view.style }, out),
+        ReportFormat::Markdown => table::write_tables(view.report, grid::Tables { markdown: true, style: TableStyle::default() }, out),
         ReportFormat::Csv => csv::write_csv(view.report, view.csv_section, out),
         ReportFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, view.report)?;

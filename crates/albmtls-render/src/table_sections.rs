@@ -8,7 +8,7 @@ use albmtls_report::report::format_time;
 use albmtls_report::sections::{LatencySummary, Traffic};
 use comfy_table::Cell;
 
-use crate::table::{Tables, number};
+use crate::grid::{Tables, number};
 use crate::{percent, plural};
 
 /// Status columns of the per-LB and per-listener tables: the most frequent failures.

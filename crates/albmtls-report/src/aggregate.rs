@@ -6,13 +6,14 @@ use std::collections::BTreeMap;
 use std::ops::Bound::{self, Excluded, Unbounded};
 
 use albmtls_parse::keys::SkippedFiles;
-use albmtls_parse::{FailureCode, Field, FieldSet, Micros, ParseError, Problem, Record, StatusKey, VerifyStatus, time::MICROS_PER_MINUTE};
+use albmtls_parse::{Field, FieldSet, Micros, ParseError, Problem, Record, StatusKey, VerifyStatus, time::MICROS_PER_MINUTE};
 use serde::{Deserialize, Serialize};
 
 use crate::by_lb::{Listeners, LoadBalancers};
 use crate::counts::{ByteCounts, ClientCounts};
 use crate::expiring::Certificates;
 use crate::latency::Latencies;
+use crate::slots::{KNOWN_SLOTS, slot, status_of_slot};
 use crate::tls::TlsCounts;
 
 /// More records than any run counts (a million a second for eight years); a partial file
@@ -26,28 +27,6 @@ const LAST_MINUTE: i64 = 253_402_300_740 / 60;
 pub const MALFORMED_SAMPLES: usize = 10;
 /// How much of a malformed line is kept.
 const SAMPLE_TEXT: usize = 300;
-
-/// The aggregate slot of a documented status: `Success`, `-`, then the failure codes in
-/// [`FailureCode::ALL`] order. Undocumented statuses have none; they are kept by text.
-pub(crate) fn slot(status: &VerifyStatus<'_>) -> Option<usize> {
-    match status {
-        VerifyStatus::Success => Some(0),
-        VerifyStatus::Absent => Some(1),
-        VerifyStatus::Failed(code) => Some(2 + *code as usize),
-        VerifyStatus::FailedUnknown(_) | VerifyStatus::Other(_) => None,
-    }
-}
-
-/// The status a slot holds; the inverse of [`slot`].
-pub(crate) fn status_of_slot(slot: usize) -> StatusKey {
-    match slot {
-        0 => StatusKey::Success,
-        1 => StatusKey::Absent,
-        n => StatusKey::Failed(FailureCode::ALL[n - 2]),
-    }
-}
-
-pub(crate) const KNOWN_SLOTS: usize = 2 + FailureCode::ALL.len();
 
 /// Everything counted for one status.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -563,18 +542,6 @@ mod tests {
             more.push(3);
             assert_eq!(merged.iter().collect::<Vec<_>>(), expected(&more), "split at {split}");
         }
-    }
-
-    #[test]
-    fn every_documented_status_has_its_own_slot() {
-        let mut statuses = vec![VerifyStatus::Success, VerifyStatus::Absent];
-        statuses.extend(FailureCode::ALL.into_iter().map(VerifyStatus::Failed));
-        assert_eq!(statuses.len(), KNOWN_SLOTS);
-        for (i, status) in statuses.iter().enumerate() {
-            assert_eq!(slot(status), Some(i), "{status:?}");
-            assert_eq!(status_of_slot(i).as_verify_status(), *status);
-        }
-        assert_eq!(slot(&VerifyStatus::parse(b"Failed:ClientCertRevoked")), None);
     }
 
     #[test]

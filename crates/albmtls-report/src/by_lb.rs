@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use albmtls_parse::StatusKey;
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::{KNOWN_SLOTS, status_of_slot};
 use crate::keyed::{Keyed, Merge};
+use crate::slots::{KNOWN_SLOTS, status_of_slot};
 
 /// Records per status: the documented ones by slot (as [`crate::Aggregate`] numbers
 /// them), any other by its text.

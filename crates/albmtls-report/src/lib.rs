@@ -16,7 +16,9 @@ pub mod partial;
 pub mod recent;
 pub mod report;
 pub mod sections;
+mod slots;
 pub mod tls;
+pub mod values;
 
 pub use aggregate::{Aggregate, InputError, MalformedSample, OverlongSample, StatusStats};
 pub use counts::{ByteCounts, ClientCounts};

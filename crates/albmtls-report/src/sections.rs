@@ -11,7 +11,7 @@ use serde::{Serialize, Serializer};
 use crate::aggregate::Aggregate;
 use crate::by_lb::StatusTally;
 use crate::latency::Histogram;
-use crate::report::{StatusMap, display_subject, format_time, percent};
+use crate::values::{StatusMap, display_subject, format_time, percent};
 
 pub const MICROS_PER_DAY: Micros = 86_400 * 1_000_000;
 
