@@ -68,6 +68,11 @@ struct Args {
     /// Key layout of a vended delivery: hive (default) or prefix.
     #[arg(long, value_parser = ["hive", "prefix"])]
     vended_layout: Option<String>,
+    /// The fields a vended delivery chose, in order, comma-separated (a delivery of a
+    /// subset of fields), e.g. time,client_ip,tls_verify_status. Default: every field of
+    /// each line's format.
+    #[arg(long, value_delimiter = ',')]
+    vended_fields: Option<Vec<String>>,
     /// Write the bundled sample tree (the `sample` preset; other flags still override it).
     #[arg(long)]
     sample: bool,
@@ -94,6 +99,10 @@ fn main() -> anyhow::Result<()> {
     };
     if args.vended_layout.as_deref() == Some("prefix") {
         spec.vended_layout = VendedLayout::Prefix;
+    }
+    if args.vended_fields.is_some() {
+        anyhow::ensure!(spec.delivery != Delivery::Classic, "--vended-fields needs --delivery json, w3c or parquet");
+        spec.vended_fields = args.vended_fields;
     }
     spec.client_skew = args.client_skew.unwrap_or(spec.client_skew);
     spec.subject_length = args.subject_length.or(spec.subject_length);

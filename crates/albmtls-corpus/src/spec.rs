@@ -356,6 +356,17 @@ impl CorpusSpec {
         if self.actors.iter().any(|a| a.client_ip.contains(' ') || a.status.contains(' ') || a.serial.contains(' ')) {
             return fail("actor ip, status and serial must not contain spaces");
         }
+        if let Some(fields) = &self.vended_fields {
+            if let Some(unknown) = fields.iter().find(|f| !crate::vended::VENDED_FIELDS.contains(&f.as_str())) {
+                return fail(&format!(
+                    "vended field `{unknown}` is not a connection-log field (one of {})",
+                    crate::vended::VENDED_FIELDS.join(", ")
+                ));
+            }
+            if !fields.iter().any(|f| f == "time") {
+                return fail("a vended delivery of a subset of fields still needs `time`");
+            }
+        }
         Ok(())
     }
 }

@@ -297,3 +297,40 @@ fn bundled_sample_logs_are_up_to_date() {
     };
     assert!(listing(&bundled) == listing(fresh.path()), "sample-logs/AWSLogs is stale");
 }
+
+/// `--vended-fields` writes a delivery of a subset of the fields: each record carries
+/// those, in that order, and nothing else; a list without `time` or with a name that is
+/// no field is refused.
+#[test]
+fn the_vended_fields_flag_writes_a_delivery_of_a_subset_of_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = |out: &str, extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_albmtls-corpus"))
+            .args(["--out", &dir.path().join(out).display().to_string(), "--files", "2", "--lines", "50", "--no-other-logs", "--plain"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let written = corpus("subset", &["--delivery", "json", "--vended-fields", "tls_verify_status,time,client_ip"]);
+    assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+    let files: Vec<PathBuf> = files_under(&dir.path().join("subset/AWSLogs"));
+    assert_eq!(files.len(), 2);
+    for file in files {
+        for line in std::fs::read_to_string(&file).unwrap().lines() {
+            let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line).unwrap();
+            let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            assert_eq!(keys, ["client_ip", "time", "tls_verify_status"], "{line}");
+            assert!(line.starts_with("{\"tls_verify_status\":"), "in the order given: {line}");
+        }
+    }
+    for (extra, problem) in [
+        (&["--delivery", "json", "--vended-fields", "client_ip"][..], "still needs `time`"),
+        (&["--delivery", "w3c", "--vended-fields", "time,nope"][..], "`nope` is not a connection-log field"),
+        (&["--vended-fields", "time"][..], "--vended-fields needs --delivery"),
+    ] {
+        let refused = corpus("refused", extra);
+        assert!(!refused.status.success());
+        assert!(String::from_utf8_lossy(&refused.stderr).contains(problem), "{extra:?}: {}", String::from_utf8_lossy(&refused.stderr));
+    }
+}

@@ -3,8 +3,11 @@
 
 use std::io::{self, Write};
 
+use albmtls_parse::Field;
 use albmtls_report::Report;
 use albmtls_report::report::format_time;
+
+use crate::NOT_DELIVERED;
 
 /// The `status` of a row that names an input with an error rather than a status.
 const INPUT_ERROR: &str = "(input error)";
@@ -40,22 +43,27 @@ pub(crate) fn write_csv(report: &Report, section: CsvSection, out: &mut dyn Writ
                 report.listeners.iter().map(|l| (l.port.to_string(), &l.traffic)).collect()
             };
             for (key, traffic) in rows {
-                for (status, n) in &traffic.status_counts {
-                    write(&[
-                        key.clone(),
-                        traffic.records.to_string(),
-                        traffic.failed.to_string(),
-                        status.text().to_owned(),
-                        n.to_string(),
-                    ])?;
+                let statuses = traffic.status_counts.iter().map(|(status, n)| (status.text(), *n));
+                let not_delivered = (traffic.status_not_delivered > 0).then_some((NOT_DELIVERED, traffic.status_not_delivered));
+                for (status, n) in statuses.chain(not_delivered) {
+                    write(&[key.clone(), traffic.records.to_string(), traffic.failed.to_string(), status.to_owned(), n.to_string()])?;
                 }
+            }
+            if section == CsvSection::Listeners
+                && let Some(n) = crate::not_delivered(report, Field::ListenerPort)
+            {
+                write(&[NOT_DELIVERED.to_owned(), n.to_string(), String::new(), String::new(), String::new()])?;
             }
             return csv.flush();
         }
         CsvSection::Tls => {
             write(&["kind", "value", "records", "post_quantum"].map(String::from))?;
             let tls = &report.tls;
-            for (kind, counts) in [("protocol", &tls.protocols), ("cipher", &tls.ciphers), ("key_exchange", &tls.key_exchanges)] {
+            for (kind, counts, field) in [
+                ("protocol", &tls.protocols, Some(Field::TlsProtocol)),
+                ("cipher", &tls.ciphers, Some(Field::TlsCipher)),
+                ("key_exchange", &tls.key_exchanges, None),
+            ] {
                 for (value, n) in counts {
                     let pq = if kind == "key_exchange" {
                         albmtls_parse::tls::is_post_quantum(value.as_bytes()).to_string()
@@ -63,6 +71,9 @@ pub(crate) fn write_csv(report: &Report, section: CsvSection, out: &mut dyn Writ
                         String::new()
                     };
                     write(&[kind.to_owned(), value.clone(), n.to_string(), pq])?;
+                }
+                if let Some(n) = field.and_then(|field| crate::not_delivered(report, field)) {
+                    write(&[kind.to_owned(), NOT_DELIVERED.to_owned(), n.to_string(), String::new()])?;
                 }
             }
             for c in &tls.legacy_clients {
@@ -75,6 +86,7 @@ pub(crate) fn write_csv(report: &Report, section: CsvSection, out: &mut dyn Writ
             let latency = &report.handshake_latency;
             let mut rows = vec![("all", &latency.overall)];
             rows.extend(latency.by_protocol.iter().map(|(p, s)| (p.as_str(), s)));
+            rows.extend(latency.protocol_not_delivered.as_ref().map(|s| (NOT_DELIVERED, s)));
             let value = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
             for (protocol, s) in rows {
                 write(&[protocol.to_owned(), s.records.to_string(), value(s.p50), value(s.p90), value(s.p99), value(s.max)])?;
@@ -85,8 +97,8 @@ pub(crate) fn write_csv(report: &Report, section: CsvSection, out: &mut dyn Writ
             write(&["subject", "serial", "not_after", "days_left", "connections", "last_seen", "last_client_ip"].map(String::from))?;
             for c in &report.expiring.certificates {
                 write(&[
-                    c.subject.clone(),
-                    c.serial.clone(),
+                    c.subject.clone().unwrap_or_else(|| NOT_DELIVERED.to_owned()),
+                    c.serial.clone().unwrap_or_else(|| NOT_DELIVERED.to_owned()),
                     format_time(c.not_after),
                     c.days_left.to_string(),
                     c.connections.to_string(),
@@ -126,6 +138,14 @@ pub(crate) fn write_csv(report: &Report, section: CsvSection, out: &mut dyn Writ
             failure.and_then(|f| f.top_subjects.first()).map(|s| s.subject.clone()).unwrap_or_default(),
             failure.map(|f| f.remediation.summary.to_owned()).unwrap_or_default(),
         ];
+        csv.write_record(&row).map_err(io::Error::other)?;
+    }
+    if let Some(n) = crate::not_delivered(report, Field::TlsVerifyStatus) {
+        let mut row: Vec<String> = vec![String::new(); header.len()];
+        row[0] = NOT_DELIVERED.to_owned();
+        row[1] = n.to_string();
+        row[2] = crate::percent(n, report.records);
+        row[header.len() - 1] = crate::STATUS_NOT_DELIVERED.to_owned();
         csv.write_record(&row).map_err(io::Error::other)?;
     }
     // Inputs that could not be read (or not to the end) follow the statuses, one row

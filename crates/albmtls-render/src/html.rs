@@ -147,7 +147,7 @@ fn status_class(status: &StatusKey) -> &'static str {
 fn write_statuses(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "<section>")?;
     writeln!(out, "<h2>Verify status</h2>")?;
-    if report.statuses.is_empty() {
+    if report.records == 0 {
         return writeln!(out, "<p class=\"muted\">No records.</p>\n</section>");
     }
     writeln!(out, "<table>")?;
@@ -165,6 +165,15 @@ fn write_statuses(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             status.count,
             status.share,
             html_text(summary),
+        )?;
+    }
+    if let Some(n) = crate::not_delivered(report, albmtls_parse::Field::TlsVerifyStatus) {
+        writeln!(
+            out,
+            "<tr><td class=\"muted\">{}</td><td class=\"num\">{n}</td><td class=\"num\">{}%</td><td></td><td>{}</td></tr>",
+            crate::NOT_DELIVERED,
+            percent(n, report.records),
+            crate::STATUS_NOT_DELIVERED,
         )?;
     }
     writeln!(out, "</table>")?;
@@ -403,6 +412,7 @@ fn write_not_counted(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         ("lines longer than the reader's limit", s.overlong_lines),
         ("blank lines", s.blank_lines),
         ("records outside the filters", report.filtered_out),
+        ("values of undocumented fields in vended records, ignored", s.ignored_fields),
         ("access logs and other files that are not connection logs", s.files_not_connection_logs),
         ("health-check logs", s.health_check_logs),
         ("ELB test files", s.test_files),

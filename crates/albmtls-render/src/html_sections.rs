@@ -8,8 +8,10 @@ use albmtls_report::Report;
 use albmtls_report::report::format_time;
 use albmtls_report::sections::{LatencySummary, Traffic};
 
+use albmtls_parse::Field;
+
 use crate::escape::html_text;
-use crate::percent;
+use crate::{NOT_DELIVERED, percent};
 
 /// Width in pixels of the largest bar.
 const BAR_WIDTH: u64 = 320;
@@ -27,7 +29,14 @@ fn stacked_bar(traffic: &Traffic, largest: u64, out: &mut dyn Write) -> io::Resu
     Ok(())
 }
 
-fn traffic_rows<'a>(rows: impl Iterator<Item = (String, &'a Traffic)>, first: &str, out: &mut dyn Write) -> io::Result<()> {
+/// A table of traffic per load balancer or listener; `not_delivered` adds a row for the
+/// records whose input did not deliver the column's field.
+fn traffic_rows<'a>(
+    rows: impl Iterator<Item = (String, &'a Traffic)>,
+    first: &str,
+    not_delivered: Option<u64>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let rows: Vec<(String, &Traffic)> = rows.collect();
     let largest = rows.iter().map(|(_, t)| t.records).max().unwrap_or(0);
     writeln!(out, "<table>")?;
@@ -47,10 +56,18 @@ fn traffic_rows<'a>(rows: impl Iterator<Item = (String, &'a Traffic)>, first: &s
         stacked_bar(traffic, largest, out)?;
         writeln!(out, "</td></tr>")?;
     }
+    if let Some(n) = not_delivered {
+        writeln!(out, "<tr><td class=\"muted\">{NOT_DELIVERED}</td><td class=\"num\">{n}</td><td></td><td></td><td></td></tr>")?;
+    }
     writeln!(out, "</table>")
 }
 
-fn counts_table(title: &str, counts: &std::collections::BTreeMap<String, u64>, out: &mut dyn Write) -> io::Result<()> {
+fn counts_table(
+    title: &str,
+    counts: &std::collections::BTreeMap<String, u64>,
+    not_delivered: Option<u64>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let total: u64 = counts.values().sum();
     let mut rows: Vec<_> = counts.iter().collect();
     rows.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
@@ -64,22 +81,28 @@ fn counts_table(title: &str, counts: &std::collections::BTreeMap<String, u64>, o
             percent(*n, total)
         )?;
     }
+    if let Some(n) = not_delivered {
+        writeln!(out, "<tr><td class=\"muted\">{NOT_DELIVERED}</td><td class=\"num\">{n}</td><td></td></tr>")?;
+    }
     writeln!(out, "</table>")
 }
 
 pub(crate) fn write_sections(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if !report.load_balancers.is_empty() {
         writeln!(out, "<section>\n<h2>Load balancers</h2>")?;
-        traffic_rows(report.load_balancers.iter().map(|lb| (lb.elb.clone(), &lb.traffic)), "load balancer", out)?;
+        traffic_rows(report.load_balancers.iter().map(|lb| (lb.elb.clone(), &lb.traffic)), "load balancer", None, out)?;
         writeln!(out, "</section>")?;
     }
-    if !report.listeners.is_empty() {
+    let ports_not_delivered = crate::not_delivered(report, Field::ListenerPort);
+    if !report.listeners.is_empty() || ports_not_delivered.is_some() {
         writeln!(out, "<section>\n<h2>Listeners</h2>")?;
-        traffic_rows(report.listeners.iter().map(|l| (l.port.to_string(), &l.traffic)), "port", out)?;
+        traffic_rows(report.listeners.iter().map(|l| (l.port.to_string(), &l.traffic)), "port", ports_not_delivered, out)?;
         writeln!(out, "</section>")?;
     }
     let tls = &report.tls;
-    if !tls.protocols.is_empty() || !tls.key_exchanges.is_empty() {
+    let protocols_not_delivered = crate::not_delivered(report, Field::TlsProtocol);
+    let ciphers_not_delivered = crate::not_delivered(report, Field::TlsCipher);
+    if !tls.protocols.is_empty() || !tls.key_exchanges.is_empty() || protocols_not_delivered.is_some() || ciphers_not_delivered.is_some() {
         writeln!(out, "<section>\n<h2>TLS</h2>")?;
         if tls.key_exchange_records > 0 {
             let width = (tls.post_quantum_records * BAR_WIDTH).checked_div(tls.key_exchange_records).unwrap_or(0);
@@ -93,10 +116,10 @@ pub(crate) fn write_sections(report: &Report, out: &mut dyn Write) -> io::Result
                 BAR_WIDTH - width
             )?;
         }
-        counts_table("protocol", &tls.protocols, out)?;
-        counts_table("cipher", &tls.ciphers, out)?;
+        counts_table("protocol", &tls.protocols, protocols_not_delivered, out)?;
+        counts_table("cipher", &tls.ciphers, ciphers_not_delivered, out)?;
         if !tls.key_exchanges.is_empty() {
-            counts_table("key exchange", &tls.key_exchanges, out)?;
+            counts_table("key exchange", &tls.key_exchanges, None, out)?;
         }
         if !tls.legacy_clients.is_empty() {
             writeln!(out, "<h3>Clients on TLS 1.0/1.1 ({} records)</h3>", tls.legacy_records)?;
@@ -117,6 +140,7 @@ pub(crate) fn write_sections(report: &Report, out: &mut dyn Write) -> io::Result
         )?;
         let mut rows = vec![("all", &latency.overall)];
         rows.extend(latency.by_protocol.iter().map(|(p, s)| (p.as_str(), s)));
+        rows.extend(latency.protocol_not_delivered.as_ref().map(|s| (NOT_DELIVERED, s)));
         for (protocol, s) in rows {
             let seconds = |v: Option<f64>| v.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
             let LatencySummary { records, p50, p90, p99, max } = s;
@@ -152,8 +176,8 @@ pub(crate) fn write_sections(report: &Report, out: &mut dyn Write) -> io::Result
                     "<tr><td class=\"when\">{}</td><td class=\"num\">{}</td><td class=\"bars\"><span class=\"bar failed\" style=\"width: {width}px\"></span></td><td class=\"subject\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"when\">{}</td><td>{}</td></tr>",
                     format_time(c.not_after),
                     c.days_left,
-                    html_text(&c.subject),
-                    html_text(&c.serial),
+                    html_text(c.subject.as_deref().unwrap_or(NOT_DELIVERED)),
+                    html_text(c.serial.as_deref().unwrap_or(NOT_DELIVERED)),
                     c.connections,
                     format_time(c.last_seen),
                     c.last_client_ip

@@ -165,6 +165,14 @@ pub(crate) fn percent(part: u64, whole: u64) -> String {
 /// What tables show in place of a value the inputs did not deliver.
 pub(crate) const NOT_DELIVERED: &str = "not delivered";
 
+/// Records whose input did not deliver `field`, when there are any.
+pub(crate) fn not_delivered(report: &Report, field: albmtls_parse::Field) -> Option<u64> {
+    report.not_delivered.get(&field).copied().filter(|n| *n > 0)
+}
+
+/// What the verify-status tables say of records whose status was not delivered.
+pub(crate) const STATUS_NOT_DELIVERED: &str = "the inputs did not deliver tls_verify_status: these records have no status";
+
 /// A distinct count, or [`NOT_DELIVERED`] when no record delivered the field.
 pub(crate) fn distinct_or_not_delivered(distinct: u64, not_delivered: u64) -> String {
     if distinct == 0 && not_delivered > 0 { NOT_DELIVERED.to_owned() } else { distinct.to_string() }

@@ -94,6 +94,18 @@ pub fn write_prometheus(report: &Report, out: &mut dyn Write) -> io::Result<()> 
     ] {
         writeln!(out, "albmtls_skipped_files{{kind=\"{kind}\"}} {n}")?;
     }
+    // Only vended deliveries of a subset of fields have these: the per-status and
+    // per-listener series above count only the records that delivered those fields.
+    if !report.not_delivered.is_empty() {
+        gauge(
+            out,
+            "albmtls_not_delivered_records",
+            "Records whose input did not deliver a field (a vended delivery of a subset of fields), by field.",
+        )?;
+        for (field, n) in &report.not_delivered {
+            writeln!(out, "albmtls_not_delivered_records{{field=\"{}\"}} {n}", field.name())?;
+        }
+    }
 
     let first = report.span.map(|(first, _)| seconds(first));
     let last = report.span.map(|(_, last)| seconds(last));
@@ -159,6 +171,7 @@ fn write_posture(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?;
         let mut rows = vec![("all", &latency.overall)];
         rows.extend(latency.by_protocol.iter().map(|(p, s)| (p.as_str(), s)));
+        rows.extend(latency.protocol_not_delivered.as_ref().map(|s| (crate::NOT_DELIVERED, s)));
         for (protocol, s) in rows {
             // `stat`, not `quantile`: that label belongs to summaries, which are counters.
             for (stat, value) in [("p50", s.p50), ("p90", s.p90), ("p99", s.p99), ("max", s.max)] {

@@ -2,8 +2,8 @@
 
 use std::io::{self, Write};
 
-use albmtls_parse::StatusKey;
 use albmtls_parse::remediation;
+use albmtls_parse::{Field, StatusKey};
 use albmtls_report::Report;
 use albmtls_report::report::{Failure, format_bucket, format_time};
 use comfy_table::Cell;
@@ -47,6 +47,10 @@ pub(crate) fn write_tables(report: &Report, t: Tables, out: &mut dyn Write) -> i
             number(format!("{:.2}", status.share)),
             Cell::new(summary),
         ]);
+    }
+    if let Some(n) = crate::not_delivered(report, Field::TlsVerifyStatus) {
+        let share = percent(n, report.records);
+        table.add_row(vec![Cell::new(crate::NOT_DELIVERED), number(n), number(share), Cell::new(crate::STATUS_NOT_DELIVERED)]);
     }
     Tables::keep_whole(&mut table, 0, report.statuses.iter().map(|s| t.text(s.status.text()).chars().count()));
     writeln!(out, "{table}")?;
@@ -188,6 +192,9 @@ fn write_skipped_summary(report: &Report, t: Tables, out: &mut dyn Write) -> io:
     }
     for (field, n) in &s.malformed_values {
         parts.push(format!("{n} malformed {} value{}", field.name(), plural(*n)));
+    }
+    if s.ignored_fields > 0 {
+        parts.push(format!("{} value{} of undocumented fields in vended records, ignored", s.ignored_fields, plural(s.ignored_fields)));
     }
     if !s.input_errors.is_empty() {
         parts.push(format!("{} input{} with errors", s.input_errors.len(), plural(s.input_errors.len() as u64)));

@@ -8,8 +8,10 @@ use albmtls_report::report::format_time;
 use albmtls_report::sections::{LatencySummary, Traffic};
 use comfy_table::Cell;
 
+use albmtls_parse::Field;
+
 use crate::grid::{Tables, number};
-use crate::{percent, plural};
+use crate::{NOT_DELIVERED, percent, plural};
 
 /// Status columns of the per-LB and per-listener tables: the most frequent failures.
 const STATUS_COLUMNS: usize = 3;
@@ -39,7 +41,8 @@ pub(crate) fn write_sections(report: &Report, t: Tables, out: &mut dyn Write) ->
         }
         writeln!(out, "{table}")?;
     }
-    if !report.listeners.is_empty() {
+    let ports_not_delivered = crate::not_delivered(report, Field::ListenerPort);
+    if !report.listeners.is_empty() || ports_not_delivered.is_some() {
         t.heading(out, "Listeners")?;
         let mut table = t.new_table(&header("port"));
         for listener in &report.listeners {
@@ -47,11 +50,16 @@ pub(crate) fn write_sections(report: &Report, t: Tables, out: &mut dyn Write) ->
             row.extend(traffic_cells(&listener.traffic));
             table.add_row(row);
         }
+        if let Some(n) = ports_not_delivered {
+            table.add_row(vec![Cell::new(NOT_DELIVERED), number(n)]);
+        }
         writeln!(out, "{table}")?;
     }
 
     let tls = &report.tls;
-    if !tls.protocols.is_empty() || !tls.key_exchanges.is_empty() {
+    let protocols_not_delivered = crate::not_delivered(report, Field::TlsProtocol);
+    let ciphers_not_delivered = crate::not_delivered(report, Field::TlsCipher);
+    if !tls.protocols.is_empty() || !tls.key_exchanges.is_empty() || protocols_not_delivered.is_some() || ciphers_not_delivered.is_some() {
         t.heading(out, "TLS")?;
         if tls.key_exchange_records > 0 {
             writeln!(
@@ -62,8 +70,12 @@ pub(crate) fn write_sections(report: &Report, t: Tables, out: &mut dyn Write) ->
                 plural(tls.key_exchange_records)
             )?;
         }
-        for (title, counts) in [("protocol", &tls.protocols), ("cipher", &tls.ciphers), ("key exchange", &tls.key_exchanges)] {
-            if counts.is_empty() {
+        for (title, counts, not_delivered) in [
+            ("protocol", &tls.protocols, protocols_not_delivered),
+            ("cipher", &tls.ciphers, ciphers_not_delivered),
+            ("key exchange", &tls.key_exchanges, None),
+        ] {
+            if counts.is_empty() && not_delivered.is_none() {
                 continue;
             }
             let total: u64 = counts.values().sum();
@@ -72,6 +84,9 @@ pub(crate) fn write_sections(report: &Report, t: Tables, out: &mut dyn Write) ->
             rows.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
             for (name, n) in rows {
                 table.add_row(vec![Cell::new(t.text(name)), number(n), number(percent(*n, total))]);
+            }
+            if let Some(n) = not_delivered {
+                table.add_row(vec![Cell::new(NOT_DELIVERED), number(n)]);
             }
             writeln!(out, "{table}")?;
         }
@@ -97,6 +112,9 @@ pub(crate) fn write_sections(report: &Report, t: Tables, out: &mut dyn Write) ->
         for (protocol, summary) in &latency.by_protocol {
             table.add_row(row(protocol, summary));
         }
+        if let Some(summary) = &latency.protocol_not_delivered {
+            table.add_row(row(NOT_DELIVERED, summary));
+        }
         writeln!(out, "{table}")?;
     }
 
@@ -111,8 +129,8 @@ pub(crate) fn write_sections(report: &Report, t: Tables, out: &mut dyn Write) ->
                 table.add_row(vec![
                     Cell::new(format_time(c.not_after)),
                     number(c.days_left),
-                    Cell::new(t.text(&c.subject)),
-                    Cell::new(t.text(&c.serial)),
+                    Cell::new(c.subject.as_deref().map_or(NOT_DELIVERED.into(), |subject| t.text(subject))),
+                    Cell::new(c.serial.as_deref().map_or(NOT_DELIVERED.into(), |serial| t.text(serial))),
                     number(c.connections),
                     Cell::new(format_time(c.last_seen)),
                     Cell::new(c.last_client_ip),

@@ -9,7 +9,7 @@ use albmtls_parse::keys::SkippedFiles;
 use albmtls_parse::{Field, FieldSet, Micros, ParseError, Problem, Record, StatusKey, VerifyStatus, time::MICROS_PER_MINUTE};
 use serde::{Deserialize, Serialize};
 
-use crate::by_lb::{Listeners, LoadBalancers};
+use crate::by_lb::{Listeners, LoadBalancers, StatusTally};
 use crate::counts::{ByteCounts, ClientCounts};
 use crate::expiring::Certificates;
 use crate::latency::Latencies;
@@ -50,6 +50,10 @@ pub struct StatusStats {
 }
 
 impl StatusStats {
+    fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
     #[inline(always)]
     fn add(&mut self, record: &Record<'_>, detailed: bool) {
         self.count += 1;
@@ -239,9 +243,13 @@ pub struct Aggregate {
     /// with any other shape is refused when read.
     known: [StatusStats; KNOWN_SLOTS],
     others: BTreeMap<String, StatusStats>,
+    /// Records whose input did not deliver `tls_verify_status`: counted here, in no
+    /// status (`-` means a connection without TLS, which they may not be).
+    #[serde(default, skip_serializing_if = "StatusStats::is_empty")]
+    status_not_delivered: StatusStats,
     /// Statuses per load balancer (field 14, else the input's name, else `-`).
     pub load_balancers: LoadBalancers,
-    /// Statuses per listener port.
+    /// Statuses per listener port, for the records whose input delivered it.
     pub listeners: Listeners,
     pub tls: TlsCounts,
     /// Handshake latencies per protocol.
@@ -271,16 +279,28 @@ impl Aggregate {
         if !record.missing.is_empty() || record.ignored_fields > 0 {
             self.count_vended_gaps(record);
         }
+        // A field a vended delivery left out is counted as not delivered, never as the
+        // `-` or 0 the record reads as in its place.
+        let delivered = |field: Field| !record.missing.contains(field);
+        let status_delivered = delivered(Field::TlsVerifyStatus);
         let status = record.verify_status();
-        let detailed = status.is_failure();
+        let detailed = status_delivered && status.is_failure();
         let slot = slot(&status);
         let elb = record.elb.or(input_load_balancer).unwrap_or(b"-");
-        self.load_balancers.entry(elb).add(slot, record.status);
-        self.listeners.entry(&record.listener_port).add(slot, record.status);
+        let tally = |tally: &mut StatusTally| if status_delivered { tally.add(slot, record.status) } else { tally.add_not_delivered() };
+        tally(self.load_balancers.entry(elb));
+        if delivered(Field::ListenerPort) {
+            tally(self.listeners.entry(&record.listener_port));
+        }
         self.tls.add(record);
-        self.latency.add(record.tls_handshake_latency, record.tls_protocol);
-        self.certificates.add(record, status == VerifyStatus::Success);
+        if delivered(Field::TlsProtocol) {
+            self.latency.add(record.tls_handshake_latency, record.tls_protocol);
+        } else {
+            self.latency.add_without_protocol(record.tls_handshake_latency);
+        }
+        self.certificates.add(record, status_delivered && status == VerifyStatus::Success);
         let stats = match slot {
+            _ if !status_delivered => &mut self.status_not_delivered,
             Some(slot) => &mut self.known[slot],
             None => {
                 let text = String::from_utf8_lossy(record.status);
@@ -370,6 +390,7 @@ impl Aggregate {
         for (text, stats) in other.others {
             self.others.entry(text).or_default().merge(stats);
         }
+        self.status_not_delivered.merge(other.status_not_delivered);
         self.load_balancers.merge(other.load_balancers);
         self.listeners.merge(other.listeners);
         self.tls.merge(other.tls);
@@ -394,7 +415,9 @@ impl Aggregate {
             big(what, n)?;
         }
         let mut status_total = 0u64;
-        for (key, stats) in self.known.iter().map(|s| ("a documented status", s)).chain(self.others.iter().map(|(k, s)| (k.as_str(), s))) {
+        let known = self.known.iter().map(|s| ("a documented status", s));
+        let not_delivered = std::iter::once(("not delivered", &self.status_not_delivered));
+        for (key, stats) in known.chain(not_delivered).chain(self.others.iter().map(|(k, s)| (k.as_str(), s))) {
             let name = format!("status {key}");
             big(&name, stats.count)?;
             status_total = status_total.saturating_add(stats.count);
@@ -439,10 +462,16 @@ impl Aggregate {
         known.chain(others).filter(|(_, stats)| stats.count > 0)
     }
 
+    /// Records whose input did not deliver `tls_verify_status`, counted in no status.
+    pub fn status_not_delivered(&self) -> &StatusStats {
+        &self.status_not_delivered
+    }
+
     /// Time of the earliest and latest record.
     pub fn time_span(&self) -> Option<(Micros, Micros)> {
-        let first = self.statuses().filter_map(|(_, s)| s.first_seen).min()?;
-        let last = self.statuses().filter_map(|(_, s)| s.last_seen).max()?;
+        let all = || self.statuses().map(|(_, s)| s).chain(std::iter::once(&self.status_not_delivered));
+        let first = all().filter_map(|s| s.first_seen).min()?;
+        let last = all().filter_map(|s| s.last_seen).max()?;
         Some((first, last))
     }
 }

@@ -18,11 +18,18 @@ pub struct StatusTally {
     known: [u64; KNOWN_SLOTS],
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     others: BTreeMap<String, u64>,
+    /// Records whose input did not deliver `tls_verify_status`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    status_not_delivered: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Default for StatusTally {
     fn default() -> Self {
-        StatusTally { known: [0; KNOWN_SLOTS], others: BTreeMap::new() }
+        StatusTally { known: [0; KNOWN_SLOTS], others: BTreeMap::new(), status_not_delivered: 0 }
     }
 }
 
@@ -36,6 +43,16 @@ impl StatusTally {
         }
     }
 
+    /// Counts a record whose input did not deliver its status.
+    pub(crate) fn add_not_delivered(&mut self) {
+        self.status_not_delivered += 1;
+    }
+
+    /// Records whose input did not deliver their status.
+    pub fn status_not_delivered(&self) -> u64 {
+        self.status_not_delivered
+    }
+
     /// Every status with records, and how many.
     pub fn iter(&self) -> impl Iterator<Item = (StatusKey, u64)> + '_ {
         let known = self.known.iter().enumerate().map(|(slot, &n)| (status_of_slot(slot), n));
@@ -44,7 +61,7 @@ impl StatusTally {
     }
 
     pub fn records(&self) -> u64 {
-        self.known.iter().sum::<u64>() + self.others.values().sum::<u64>()
+        self.known.iter().sum::<u64>() + self.others.values().sum::<u64>() + self.status_not_delivered
     }
 
     /// Records with any `Failed:` status, documented or not.
@@ -61,11 +78,12 @@ impl Merge for StatusTally {
         for (text, n) in other.others {
             *self.others.entry(text).or_default() += n;
         }
+        self.status_not_delivered += other.status_not_delivered;
     }
 }
 
 /// Statuses per load balancer (`app/NAME/ID` as written, or `-`).
 pub type LoadBalancers = Keyed<Vec<u8>, StatusTally>;
 
-/// Statuses per listener port.
+/// Statuses per listener port (records whose input delivered it).
 pub type Listeners = Keyed<u16, StatusTally>;

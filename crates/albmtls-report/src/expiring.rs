@@ -9,7 +9,7 @@
 use std::hash::BuildHasher;
 use std::net::IpAddr;
 
-use albmtls_parse::{Micros, Record, tls};
+use albmtls_parse::{Field, Micros, Record, tls};
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -17,8 +17,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// One certificate (subject + serial) and its use.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SeenCertificate {
-    /// As written in the log (escapes kept).
+    /// As written in the log (escapes kept); empty when the input did not deliver it (a
+    /// record never has an empty value: an absent one is `-`).
     pub subject: Vec<u8>,
+    /// As written; empty when not delivered.
     pub serial: Vec<u8>,
     /// The latest NotAfter the certificate was seen with (a subject and serial are one
     /// certificate; a log that disagrees with itself gets one answer whatever the order).
@@ -68,7 +70,7 @@ impl Certificates {
         }
     }
 
-    fn keep(&mut self, record: &Record<'_>, not_after: Micros) {
+    fn keep<'a>(&mut self, record: &Record<'a>, not_after: Micros) {
         let seen = SeenCertificate {
             subject: Vec::new(),
             serial: Vec::new(),
@@ -77,7 +79,9 @@ impl Certificates {
             last_seen: record.time,
             last_client_ip: record.client_ip,
         };
-        self.insert(record.subject.unwrap_or(b"-"), record.serial, seen);
+        let delivered = |field: Field, value: &'a [u8]| if record.missing.contains(field) { &b""[..] } else { value };
+        let subject = delivered(Field::LeafClientCertSubject, record.subject.unwrap_or(b"-"));
+        self.insert(subject, delivered(Field::LeafClientCertSerialNumber, record.serial), seen);
     }
 
     /// Folds `seen` into the entry of (`subject`, `serial`), copying the key only when new.

@@ -47,6 +47,10 @@ impl Histogram {
         self.count
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
     /// `(milliseconds, records)` in ascending order, for the values seen.
     pub fn iter(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
         let dense = self.dense.iter().enumerate().filter(|(_, n)| **n > 0).map(|(ms, &n)| (ms as u32, n));
@@ -116,6 +120,9 @@ impl<'de> Deserialize<'de> for Histogram {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Latencies {
     pub by_protocol: Keyed<Vec<u8>, Histogram>,
+    /// Latencies of records whose input did not deliver `tls_protocol`.
+    #[serde(default, skip_serializing_if = "Histogram::is_empty")]
+    pub protocol_not_delivered: Histogram,
     /// Latency values that are neither `-` nor seconds with up to three decimals.
     pub malformed: u64,
 }
@@ -123,25 +130,43 @@ pub struct Latencies {
 impl Latencies {
     #[inline(always)]
     pub fn add(&mut self, latency: &[u8], protocol: &[u8]) {
+        if let Some(ms) = self.milliseconds(latency) {
+            self.by_protocol.entry(protocol).add(ms);
+        }
+    }
+
+    /// Counts the latency of a record whose input did not deliver its protocol.
+    pub fn add_without_protocol(&mut self, latency: &[u8]) {
+        if let Some(ms) = self.milliseconds(latency) {
+            self.protocol_not_delivered.add(ms);
+        }
+    }
+
+    /// The latency in milliseconds, if the record has one; counts a malformed value.
+    #[inline(always)]
+    fn milliseconds(&mut self, latency: &[u8]) -> Option<u32> {
         // `-` (no handshake) is the common case for failures: one compare.
         if latency == b"-" {
-            return;
+            return None;
         }
         match tls::latency_ms(latency) {
-            Ok(Some(ms)) => self.by_protocol.entry(protocol).add(ms),
-            Ok(None) => {}
-            Err(tls::Malformed) => self.malformed += 1,
+            Ok(ms) => ms,
+            Err(tls::Malformed) => {
+                self.malformed += 1;
+                None
+            }
         }
     }
 
     pub fn merge(&mut self, other: Latencies) {
         self.by_protocol.merge(other.by_protocol);
+        self.protocol_not_delivered.merge(other.protocol_not_delivered);
         self.malformed += other.malformed;
     }
 
-    /// Every protocol's latencies together.
+    /// Every latency together, whether or not its protocol was delivered.
     pub fn overall(&self) -> Histogram {
-        let mut all = Histogram::default();
+        let mut all = self.protocol_not_delivered.clone();
         for (_, histogram) in self.by_protocol.sorted() {
             all.merge(histogram.clone());
         }

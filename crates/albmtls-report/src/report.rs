@@ -189,6 +189,8 @@ pub struct TimelineRow {
     pub start: Micros,
     /// Every status with records in the bucket, in text order.
     pub status_counts: Vec<(StatusKey, u64)>,
+    /// Records in the bucket whose input did not deliver their status.
+    pub status_not_delivered: u64,
 }
 
 impl TimelineRow {
@@ -199,7 +201,7 @@ impl TimelineRow {
 
     /// Records in the bucket.
     pub fn total(&self) -> u64 {
-        self.status_counts.iter().map(|(_, n)| n).sum()
+        self.status_counts.iter().map(|(_, n)| n).sum::<u64>() + self.status_not_delivered
     }
 
     /// Records with any `Failed:` status in the bucket.
@@ -210,9 +212,12 @@ impl TimelineRow {
 
 impl Serialize for TimelineRow {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("TimelineRow", 2)?;
+        let mut s = serializer.serialize_struct("TimelineRow", 3)?;
         s.serialize_field("bucket_start", &format_bucket(self.start))?;
         s.serialize_field("status_counts", &StatusMap(&self.status_counts))?;
+        if self.status_not_delivered > 0 {
+            s.serialize_field("status_not_delivered", &self.status_not_delivered)?;
+        }
         s.end()
     }
 }
@@ -339,12 +344,16 @@ impl Report {
             .collect();
         failures.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.status.text().cmp(b.status.text())));
 
-        let mut timeline: BTreeMap<i64, BTreeMap<String, (StatusKey, u64)>> = BTreeMap::new();
+        let mut timeline: BTreeMap<i64, BucketCounts> = BTreeMap::new();
+        let bucket_of = |minute: i64| minute.div_euclid(bucket.minutes()) * bucket.minutes();
         for (status, stats) in aggregate.statuses() {
             for (minute, n) in stats.per_minute.iter() {
-                let start = minute.div_euclid(bucket.minutes()) * bucket.minutes();
-                timeline.entry(start).or_default().entry(status.text().to_owned()).or_insert_with(|| (status.clone(), 0)).1 += n;
+                let counts = &mut timeline.entry(bucket_of(minute)).or_default().statuses;
+                counts.entry(status.text().to_owned()).or_insert_with(|| (status.clone(), 0)).1 += n;
             }
+        }
+        for (minute, n) in aggregate.status_not_delivered().per_minute.iter() {
+            timeline.entry(bucket_of(minute)).or_default().status_not_delivered += n;
         }
         // Every bucket from the first to the last, empty ones included: a bucket left out
         // would make an outage look like steady traffic. A span of more buckets than
@@ -371,7 +380,11 @@ impl Report {
             bucket,
             timeline: timeline
                 .into_iter()
-                .map(|(minute, counts)| TimelineRow { start: minute * MICROS_PER_MINUTE, status_counts: counts.into_values().collect() })
+                .map(|(minute, counts)| TimelineRow {
+                    start: minute * MICROS_PER_MINUTE,
+                    status_counts: counts.statuses.into_values().collect(),
+                    status_not_delivered: counts.status_not_delivered,
+                })
                 .collect(),
             field_counts: aggregate.field_counts.iter().collect(),
             not_delivered: aggregate.not_delivered.clone(),
@@ -406,6 +419,14 @@ impl Report {
     pub fn count(&self, status: &StatusKey) -> u64 {
         self.statuses.iter().find(|s| &s.status == status).map_or(0, |s| s.count)
     }
+}
+
+/// The records of one timeline bucket while the report is built: per status (by text,
+/// which orders the row), and those whose status was not delivered.
+#[derive(Default)]
+struct BucketCounts {
+    statuses: BTreeMap<String, (StatusKey, u64)>,
+    status_not_delivered: u64,
 }
 
 /// The `n` largest counts, ties broken by key so output is stable. The first `n` are

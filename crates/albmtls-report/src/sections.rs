@@ -22,13 +22,27 @@ pub struct Traffic {
     pub failed: u64,
     /// Every status with records, in text order.
     pub status_counts: Vec<(StatusKey, u64)>,
+    /// Records whose input did not deliver their status (in `records`, in no status).
+    pub status_not_delivered: u64,
 }
 
 impl Traffic {
     fn of(tally: &StatusTally) -> Traffic {
         let mut status_counts: Vec<(StatusKey, u64)> = tally.iter().collect();
         status_counts.sort_by(|a, b| a.0.text().cmp(b.0.text()));
-        Traffic { records: tally.records(), failed: tally.failed(), status_counts }
+        Traffic { records: tally.records(), failed: tally.failed(), status_counts, status_not_delivered: tally.status_not_delivered() }
+    }
+
+    /// Writes the fields every row of traffic has.
+    fn serialize_into<S: SerializeStruct>(&self, s: &mut S) -> Result<(), S::Error> {
+        s.serialize_field("records", &self.records)?;
+        s.serialize_field("failed", &self.failed)?;
+        s.serialize_field("status_counts", &StatusMap(&self.status_counts))?;
+        // Only vended deliveries without the status have it; classic reports keep their shape.
+        if self.status_not_delivered > 0 {
+            s.serialize_field("status_not_delivered", &self.status_not_delivered)?;
+        }
+        Ok(())
     }
 
     /// Records of `status`.
@@ -46,11 +60,9 @@ pub struct LoadBalancerRow {
 
 impl Serialize for LoadBalancerRow {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("LoadBalancerRow", 4)?;
+        let mut s = serializer.serialize_struct("LoadBalancerRow", 5)?;
         s.serialize_field("elb", &self.elb)?;
-        s.serialize_field("records", &self.traffic.records)?;
-        s.serialize_field("failed", &self.traffic.failed)?;
-        s.serialize_field("status_counts", &StatusMap(&self.traffic.status_counts))?;
+        self.traffic.serialize_into(&mut s)?;
         s.end()
     }
 }
@@ -63,11 +75,9 @@ pub struct ListenerRow {
 
 impl Serialize for ListenerRow {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("ListenerRow", 4)?;
+        let mut s = serializer.serialize_struct("ListenerRow", 5)?;
         s.serialize_field("port", &self.port)?;
-        s.serialize_field("records", &self.traffic.records)?;
-        s.serialize_field("failed", &self.traffic.failed)?;
-        s.serialize_field("status_counts", &StatusMap(&self.traffic.status_counts))?;
+        self.traffic.serialize_into(&mut s)?;
         s.end()
     }
 }
@@ -127,14 +137,19 @@ pub struct HandshakeLatency {
     pub overall: LatencySummary,
     /// The same per `tls_protocol`.
     pub by_protocol: BTreeMap<String, LatencySummary>,
+    /// The same for the records whose input did not deliver `tls_protocol`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol_not_delivered: Option<LatencySummary>,
 }
 
 /// A certificate of a successful connection whose NotAfter falls in the window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpiringCertificate {
-    /// Unescaped, lossily decoded; `-` when the line had none.
-    pub subject: String,
-    pub serial: String,
+    /// Unescaped, lossily decoded; `-` when the line had none; `None` when the input did
+    /// not deliver it.
+    pub subject: Option<String>,
+    /// `None` when the input did not deliver it.
+    pub serial: Option<String>,
     pub not_after: Micros,
     /// Whole days from `as_of` to NotAfter.
     pub days_left: i64,
@@ -239,7 +254,12 @@ pub(crate) fn handshake_latency(aggregate: &Aggregate) -> HandshakeLatency {
         .into_iter()
         .map(|(protocol, histogram)| (String::from_utf8_lossy(protocol).into_owned(), LatencySummary::of(histogram)))
         .collect();
-    HandshakeLatency { overall: LatencySummary::of(&aggregate.latency.overall()), by_protocol }
+    let not_delivered = &aggregate.latency.protocol_not_delivered;
+    HandshakeLatency {
+        overall: LatencySummary::of(&aggregate.latency.overall()),
+        by_protocol,
+        protocol_not_delivered: (!not_delivered.is_empty()).then(|| LatencySummary::of(not_delivered)),
+    }
 }
 
 pub(crate) fn expiring(aggregate: &Aggregate, as_of: Option<Micros>, within_days: u32) -> Expiring {
@@ -252,8 +272,9 @@ pub(crate) fn expiring(aggregate: &Aggregate, as_of: Option<Micros>, within_days
                 .iter()
                 .filter(|c| c.not_after > as_of && c.not_after <= until)
                 .map(|c| ExpiringCertificate {
-                    subject: display_subject(&c.subject),
-                    serial: String::from_utf8_lossy(&c.serial).into_owned(),
+                    // An empty value is the aggregate's mark of a field not delivered.
+                    subject: (!c.subject.is_empty()).then(|| display_subject(&c.subject)),
+                    serial: (!c.serial.is_empty()).then(|| String::from_utf8_lossy(&c.serial).into_owned()),
                     not_after: c.not_after,
                     days_left: (c.not_after - as_of).div_euclid(MICROS_PER_DAY),
                     connections: c.connections,

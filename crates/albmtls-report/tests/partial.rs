@@ -122,3 +122,46 @@ fn a_partial_whose_minutes_leave_its_first_and_last_seen_is_refused_not_an_out_o
     .to_string();
     assert!(err.contains("lies outside its first and last seen times"), "{err}");
 }
+
+/// Vended records of a delivery that left out the status, the listener port, the TLS
+/// protocol, the subject and the serial: counted as not delivered in every section, and
+/// still merged and round-tripped exactly.
+#[test]
+fn records_lacking_fields_merge_and_round_trip_exactly() {
+    use albmtls_parse::vended::{FieldList, Scratch, parse_delimited};
+    let fields = FieldList::parse("time,client_ip,tls_handshake_latency,leaf_client_cert_validity").unwrap();
+    let rows = [
+        "2026-11-02T10:00:01Z,203.0.113.7,0.004,NotBefore=2026-01-01T00:00:00Z;NotAfter=2026-11-20T00:00:00Z",
+        "2026-11-02T10:03:00Z,203.0.113.8,0.010,-",
+        "2026-11-02T10:09:00Z,203.0.113.8,-,-",
+    ];
+    let build = |rows: &[&str], lines: &[&str]| {
+        let mut aggregate = Aggregate::new();
+        let mut scratch = Scratch::new();
+        for row in rows {
+            aggregate.add(&parse_delimited(row.as_bytes(), &fields, Some(b','), &mut scratch).unwrap());
+        }
+        for line in lines {
+            aggregate.add(&Record::parse(line.as_bytes()).unwrap());
+        }
+        aggregate
+    };
+    let whole = build(&rows, &LINES);
+    let mut merged = build(&rows[..1], &LINES[..2]);
+    merged.merge(build(&rows[1..], &LINES[2..]));
+    assert_eq!(merged, whole);
+    whole.check_consistent().unwrap();
+    let mut json = Vec::new();
+    Partial::write_json(&whole, None, &mut json).unwrap();
+    let back = Partial::from_json("p.json", &json).unwrap().aggregate;
+    assert_eq!(back, whole);
+    let report = Report::build(&back, ReportOptions::default());
+    assert_eq!(report.records, 8);
+    assert_eq!(report.statuses.iter().map(|s| s.count).sum::<u64>(), 5, "the three rows without a status are in none");
+    assert_eq!(report.timeline.iter().map(|row| row.total()).sum::<u64>(), 8, "but in the timeline");
+    assert_eq!(report.listeners.iter().map(|l| l.traffic.records).sum::<u64>(), 5, "and in no listener");
+    assert_eq!(report.load_balancers.iter().map(|lb| lb.traffic.status_not_delivered).sum::<u64>(), 3);
+    let latency = report.handshake_latency.protocol_not_delivered.as_ref().unwrap();
+    assert_eq!((latency.records, report.handshake_latency.overall.records), (2, 3));
+    assert!(report.handshake_latency.by_protocol.keys().all(|protocol| protocol != "-"), "no latency is filed under a made-up protocol");
+}

@@ -2,10 +2,13 @@
 //! the same report as classic lines, whatever the format; bad input is counted, never
 //! fatal.
 
+use std::path::Path;
+
+use albmtls_corpus::{CorpusSpec, Delivery, VendedLayout, generate};
 use albmtls_parquet::{Column, ColumnType, write_rows};
 use albmtls_parse::{Field, Record, unescape_subject};
 
-use crate::harness::{TestDir, gzip};
+use crate::harness::{Run, TestDir, gzip};
 
 /// Classic lines of every generation: failures with quoted subjects, IPv6 and bracketed
 /// clients, plain HTTP, an undocumented status.
@@ -328,4 +331,149 @@ fn a_corpus_in_every_vended_format_and_layout_gives_the_classic_report() {
     ] {
         assert_eq!(corpus_report(delivery, layout, plain, &[]), classic, "{delivery:?} {layout:?} plain={plain}");
     }
+}
+
+/// Six files of 200 lines on two nodes, a day apart, as `delivery` writes them.
+fn delivery_spec(delivery: Delivery, layout: VendedLayout) -> CorpusSpec {
+    CorpusSpec {
+        files: 6,
+        lines_per_file: 200,
+        nodes: 2,
+        interval_stride: 288,
+        members_per_file: 2,
+        delivery,
+        vended_layout: layout,
+        ..CorpusSpec::realistic()
+    }
+}
+
+/// The part of `text` from the heading `from` to the heading `to`.
+fn section<'a>(text: &'a str, from: &str, to: &str) -> &'a str {
+    let start = text.find(from).unwrap_or_else(|| panic!("no {from} in {text}"));
+    let end = text[start..].find(to).map_or(text.len(), |at| start + at);
+    &text[start..end]
+}
+
+/// The cells of a table row (terminal or Markdown), trimmed.
+fn cells(line: &str) -> Vec<&str> {
+    line.split(['│', '┆', '|']).map(str::trim).filter(|cell| !cell.is_empty()).collect()
+}
+
+/// The non-empty cells of the first row of `text` whose first cell is `first`.
+fn row<'a>(text: &'a str, first: &str) -> Vec<&'a str> {
+    text.lines().map(cells).find(|cells| cells.first() == Some(&first)).unwrap_or_else(|| panic!("no {first} row in {text}"))
+}
+
+/// Generates `spec` under `t/<folder>` and returns the paths of its connection logs.
+fn files_of(t: &TestDir, folder: &str, spec: &CorpusSpec) -> Vec<String> {
+    let generated = generate(spec, &t.path().join(folder)).unwrap();
+    generated.truth.files.iter().map(|f| Path::new(folder).join(&f.path).display().to_string()).collect()
+}
+
+fn report_of(t: &TestDir, format: &str, extra: &[&str], files: &[String]) -> Run {
+    let mut args = vec!["report", "--format", format];
+    args.extend_from_slice(extra);
+    args.extend(files.iter().map(String::as_str));
+    let run = t.run(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run
+}
+
+#[test]
+fn a_delivery_of_a_subset_of_fields_gives_the_classic_report_of_what_it_delivered_and_says_what_it_did_not() {
+    let t = TestDir::new();
+    let classic_files = files_of(&t, "classic", &delivery_spec(Delivery::Classic, VendedLayout::Hive));
+    let chosen = ["tls_verify_status", "time", "client_ip", "leaf_client_cert_subject"];
+    let subset_spec = CorpusSpec {
+        vended_fields: Some(chosen.iter().map(|f| f.to_string()).collect()),
+        ..delivery_spec(Delivery::Json, VendedLayout::Hive)
+    };
+    let subset_files = files_of(&t, "subset", &subset_spec);
+    let classic = report_of(&t, "json", &[], &classic_files).json();
+    let subset = report_of(&t, "json", &[], &subset_files).json();
+    for key in ["records", "status_counts", "statuses", "failures", "timeline", "first_seen", "last_seen"] {
+        assert_eq!(subset[key], classic[key], "{key}: delivered, so as in the classic report");
+    }
+    let records = classic["records"].as_u64().unwrap();
+    assert!(classic["listeners"].as_array().unwrap().len() > 1 && classic["tls"]["protocols"].as_object().unwrap().len() > 1);
+    // Not delivered: said, never a made-up listener 0 or protocol `-`.
+    assert_eq!(subset["listeners"], serde_json::json!([]));
+    assert_eq!(subset["tls"]["protocols"], serde_json::json!({}));
+    for field in ["client_port", "listener_port", "tls_protocol", "tls_cipher", "tls_handshake_latency"] {
+        assert_eq!(subset["not_delivered"][field].as_u64(), Some(records), "{field}");
+    }
+    assert_eq!(subset["handshake_latency"]["records"], 0);
+
+    let table = report_of(&t, "table", &[], &subset_files).stdout;
+    let records_text = records.to_string();
+    let not_delivered_row = vec!["not delivered", records_text.as_str()];
+    assert_eq!(row(section(&table, "\nListeners\n", "\nTLS\n"), "not delivered"), not_delivered_row, "{table}");
+    assert_eq!(row(section(&table, "\nTLS\n", "\nCertificates"), "not delivered"), not_delivered_row, "{table}");
+    let markdown = report_of(&t, "md", &[], &subset_files).stdout;
+    assert_eq!(row(section(&markdown, "## Listeners", "## TLS"), "not delivered"), not_delivered_row, "{markdown}");
+    let html = report_of(&t, "html", &[], &subset_files).stdout;
+    assert!(
+        section(&html, "<h2>Listeners</h2>", "<h2>TLS</h2>")
+            .contains(&format!("<td class=\"muted\">not delivered</td><td class=\"num\">{records}</td>")),
+        "{html}"
+    );
+    let csv = report_of(&t, "csv", &["--section", "listeners"], &subset_files).stdout;
+    assert_eq!(csv.lines().nth(1), Some(format!("not delivered,{records},,,").as_str()), "{csv}");
+    let csv = report_of(&t, "csv", &["--section", "tls"], &subset_files).stdout;
+    assert!(csv.contains(&format!("protocol,not delivered,{records},")), "{csv}");
+    let prom = report_of(&t, "prom", &[], &subset_files).stdout;
+    assert!(prom.contains(&format!("albmtls_not_delivered_records{{field=\"listener_port\"}} {records}")), "{prom}");
+    assert!(!prom.contains("albmtls_listener_connections{port=\"0\""), "{prom}");
+}
+
+#[test]
+fn records_without_a_delivered_status_are_counted_as_not_delivered_not_as_the_status_dash() {
+    let t = TestDir::new();
+    let chosen = ["time", "client_ip", "listener_port", "tls_protocol"];
+    let spec = CorpusSpec {
+        vended_fields: Some(chosen.iter().map(|f| f.to_string()).collect()),
+        ..delivery_spec(Delivery::W3c, VendedLayout::Prefix)
+    };
+    let files = files_of(&t, "no-status", &spec);
+    let report = report_of(&t, "json", &[], &files).json();
+    let records = report["records"].as_u64().unwrap();
+    assert_eq!(records, 1200);
+    assert_eq!((report["status_counts"].clone(), report["statuses"].clone()), (serde_json::json!({}), serde_json::json!([])));
+    assert_eq!(report["not_delivered"]["tls_verify_status"].as_u64(), Some(records));
+    let timeline: u64 = report["timeline"].as_array().unwrap().iter().map(|row| row["status_not_delivered"].as_u64().unwrap_or(0)).sum();
+    assert_eq!(timeline, records, "every record is in the timeline");
+    let listeners = report["listeners"].as_array().unwrap();
+    assert!(listeners.iter().all(|l| l["port"] != 0), "{listeners:?}");
+    let by_port: u64 = listeners.iter().map(|l| l["status_not_delivered"].as_u64().unwrap()).sum();
+    assert_eq!(by_port, records);
+    let table = report_of(&t, "table", &[], &files).stdout;
+    let statuses = section(&table, "Verify status", "Timeline");
+    assert_eq!(row(statuses, "not delivered")[..3], ["not delivered", "1200", "100.00"], "{table}");
+    assert!(!statuses.lines().any(|line| cells(line).first() == Some(&"-")), "no record has the status `-`: {statuses}");
+    let html = report_of(&t, "html", &[], &files).stdout;
+    assert!(
+        html.contains(&format!("<td class=\"muted\">not delivered</td><td class=\"num\">{records}</td><td class=\"num\">100.00%</td>")),
+        "{html}"
+    );
+    let csv = report_of(&t, "csv", &[], &files).stdout;
+    assert!(csv.lines().any(|l| l.starts_with(&format!("not delivered,{records},100.00,"))), "{csv}");
+}
+
+#[test]
+fn values_of_undocumented_fields_are_counted_in_every_human_format_too() {
+    let t = TestDir::new();
+    let json = "{\"time\":\"2026-11-02T10:00:01Z\",\"tls_verify_status\":\"Success\",\"x-edge\":\"a\",\"pop\":{\"b\":1}}\n\
+                {\"time\":\"2026-11-02T10:00:02Z\",\"tls_verify_status\":\"Success\",\"x-edge\":\"c\"}\n";
+    t.write("extra.json", json.as_bytes());
+    let r = report_json(&t, &["extra.json"]);
+    assert_eq!((r["records"].as_u64(), r["skipped"]["ignored_fields"].as_u64()), (Some(2), Some(3)));
+    let sentence = "3 values of undocumented fields in vended records, ignored";
+    for format in ["table", "md"] {
+        let run = t.run(&["report", "--format", format, "extra.json"]);
+        let not_counted = run.stdout.lines().find(|l| l.contains("Not counted:")).unwrap_or_else(|| panic!("{format}: {}", run.stdout));
+        assert!(not_counted.contains(sentence), "{format}: {not_counted}");
+    }
+    let html = t.run(&["report", "--format", "html", "extra.json"]).stdout;
+    let section = &html[html.find("<h2>Not counted</h2>").unwrap()..];
+    assert!(section.contains("<td>values of undocumented fields in vended records, ignored</td><td class=\"num\">3</td>"), "{section}");
 }
