@@ -12,5 +12,5 @@
 mod read;
 mod write;
 
-pub use read::{ParquetSource, ReadError, panic_raised_by_parquet_crate, read_records};
+pub use read::{ParquetSource, ReadError, column_names, panic_raised_by_parquet_crate, read_records};
 pub use write::{Column, ColumnType, WriteError, write_rows};

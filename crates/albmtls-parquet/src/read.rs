@@ -11,8 +11,9 @@ use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::data_type::{ByteArray, DataType, FixedLenByteArray, Int96};
 use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
 
-/// Where a Parquet file's bytes are: a local file (read by ranges, as the format is
-/// meant to be) or a buffer (an S3 object or a compressed file, downloaded whole).
+/// Where a Parquet file's bytes are: a file, read by ranges as the format is meant to be
+/// (a local file, or the temporary file an S3 object or a compressed file was stored
+/// in), or bytes already in memory.
 pub enum ParquetSource {
     File(File),
     Bytes(Bytes),
@@ -40,25 +41,65 @@ pub fn read_records(
     wanted: FieldSet,
     mut on_row: impl FnMut(u64, &[u8], Result<&Record<'_>, ParseError>) -> io::Result<()>,
 ) -> Result<u64, ReadError> {
-    let mut rows = 0;
+    let mut at = Position::default();
     // The parquet crate panics on some malformed files (a dictionary-encoded page without
     // its dictionary page, found by fuzzing) instead of returning an error. A file is
     // anyone's bytes: such a panic ends this file as unreadable, never the run.
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match source {
-        ParquetSource::File(file) => read_from(file, wanted, &mut on_row, &mut rows),
-        ParquetSource::Bytes(bytes) => read_from(bytes, wanted, &mut on_row, &mut rows),
+        ParquetSource::File(file) => read_from(file, wanted, &mut on_row, &mut at),
+        ParquetSource::Bytes(bytes) => read_from(bytes, wanted, &mut on_row, &mut at),
     }));
     match read {
         Ok(read) => read?,
         Err(panic) => {
-            let what =
-                panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
+            let what = match at.row_group {
+                Some(group) => format!("row group {group}"),
+                None => "the file".to_owned(),
+            };
             return Err(ReadError::Unreadable(format!(
-                "the file cannot be decoded (the Parquet reader failed: {what}); the {rows} rows before it were read"
+                "{what} cannot be decoded (the Parquet reader failed: {}); the {} rows before it were read",
+                panic_text(&panic),
+                at.rows
             )));
         }
     }
-    Ok(rows)
+    Ok(at.rows)
+}
+
+/// How far a read got: rows handed out, and the row group being read.
+#[derive(Default)]
+struct Position {
+    rows: u64,
+    row_group: Option<usize>,
+}
+
+/// The names of the top-level columns of `source`, from its footer alone: what tells a
+/// connection-log delivery from an access or health-check log delivered the same way.
+pub fn column_names(source: &ParquetSource) -> Result<Vec<String>, ReadError> {
+    let names = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match source {
+        ParquetSource::File(file) => {
+            names_from(file.try_clone().map_err(|e| ReadError::Unreadable(format!("cannot read the file again ({e})")))?)
+        }
+        ParquetSource::Bytes(bytes) => names_from(bytes.clone()),
+    }));
+    names.unwrap_or_else(|panic| {
+        Err(ReadError::Unreadable(format!("the file cannot be decoded (the Parquet reader failed: {})", panic_text(&panic))))
+    })
+}
+
+fn names_from<R: ChunkReader + 'static>(reader: R) -> Result<Vec<String>, ReadError> {
+    let file = SerializedFileReader::new(reader).map_err(not_readable)?;
+    let schema = file.metadata().file_metadata().schema_descr_ptr();
+    Ok(schema.root_schema().get_fields().iter().map(|field| field.name().to_owned()).collect())
+}
+
+fn not_readable(e: parquet::errors::ParquetError) -> ReadError {
+    ReadError::Unreadable(format!("not a readable Parquet file ({e}); it may be truncated: re-download it"))
+}
+
+/// What a caught panic said.
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default()
 }
 
 /// Whether a panic was raised inside the parquet crate itself, which [`read_records`]
@@ -111,10 +152,9 @@ fn read_from<R: ChunkReader + 'static>(
     reader: R,
     wanted: FieldSet,
     on_row: &mut impl FnMut(u64, &[u8], Result<&Record<'_>, ParseError>) -> io::Result<()>,
-    rows: &mut u64,
+    at: &mut Position,
 ) -> Result<(), ReadError> {
-    let file = SerializedFileReader::new(reader)
-        .map_err(|e| ReadError::Unreadable(format!("not a readable Parquet file ({e}); it may be truncated: re-download it")))?;
+    let file = SerializedFileReader::new(reader).map_err(not_readable)?;
     let schema = file.metadata().file_metadata().schema_descr_ptr();
     let mut delivered = FieldSet::EMPTY;
     let mut ignored = 0u16;
@@ -141,6 +181,7 @@ fn read_from<R: ChunkReader + 'static>(
     let mut text = Vec::with_capacity(256);
     let mut spans = Vec::with_capacity(Field::ALL.len());
     for group_index in 0..file.num_row_groups() {
+        at.row_group = Some(group_index);
         let unreadable = |e: parquet::errors::ParquetError| {
             ReadError::Unreadable(format!("row group {group_index} cannot be decoded ({e}); the rows before it were read"))
         };
@@ -172,7 +213,7 @@ fn read_from<R: ChunkReader + 'static>(
             chunks.push(Chunk { field, shape, max_def, defs, values, next: 0 });
         }
         for row in 0..group_rows {
-            *rows += 1;
+            at.rows += 1;
             line.clear();
             spans.clear();
             let mut problem = None;
@@ -208,7 +249,7 @@ fn read_from<R: ChunkReader + 'static>(
                 Some(error) => Err(error),
                 None => Record::from_values(&line, &values, ignored),
             };
-            on_row(*rows, &line, parsed.as_ref().map_err(|e| *e)).map_err(ReadError::Output)?;
+            on_row(at.rows, &line, parsed.as_ref().map_err(|e| *e)).map_err(ReadError::Output)?;
         }
     }
     Ok(())
