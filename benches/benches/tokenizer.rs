@@ -49,7 +49,9 @@ fn corpus_mix() -> Vec<u8> {
     albmtls_corpus::generate(&spec, dir.path()).expect("corpus");
     // The same directory walk the commands use finds the connection log.
     let inputs = albmtls_source::expand_paths(&[dir.path().to_path_buf()]).inputs;
-    let Some(albmtls_source::LocalInput::File(file)) = inputs.first() else { panic!("the corpus holds no connection log") };
+    let Some(albmtls_source::LocalInput::File(file)) = inputs.first().map(|found| &found.input) else {
+        panic!("the corpus holds no connection log")
+    };
     std::fs::read(file).expect("readable corpus file")
 }
 

@@ -16,7 +16,10 @@ use crate::line::{FAILURE_CODES, Generation, LineFields, UNMAPPED, format_timest
 use crate::population::{Population, STATUS_NONE, STATUS_SUCCESS, STATUS_UNKNOWN, code_status};
 use crate::spec::CorpusSpec;
 use crate::truth::{FileTruth, Tally, Truth};
-use crate::vended::{Delivery, VENDED_FIELDS, delivered_fields, vended_folder, write_json_line, write_w3c_header, write_w3c_row};
+use crate::vended::{
+    Delivery, OtherRecord, VENDED_FIELDS, delivered_fields, vended_folder, write_json_line, write_other_records, write_w3c_header,
+    write_w3c_row,
+};
 
 /// Microseconds in one 5-minute interval.
 const INTERVAL_MICROS: u64 = 300_000_000;
@@ -406,7 +409,8 @@ fn latency_ms(rng: &mut Rng) -> u32 {
 }
 
 /// One access log and one health-check log per date folder, and the test file ELB writes
-/// when logging is enabled. Readers must skip all of them by name.
+/// when logging is enabled. Readers must skip all of them: by name in the classic layout,
+/// by their fields in a vended one.
 fn write_other_logs(
     spec: &CorpusSpec,
     out: &Path,
@@ -415,6 +419,12 @@ fn write_other_logs(
 ) -> Result<u64, CorpusError> {
     let mut rng = Rng::with_seed(file_seed(spec.seed, u64::MAX));
     let mut bytes = 0;
+    if spec.delivery != Delivery::Classic {
+        for (folder, (end, node)) in folders {
+            bytes += write_vended_other_logs(spec, out, folder, (*end, node), &mut rng, written)?;
+        }
+        return Ok(bytes + write_test_file(spec, out, written)?);
+    }
     let lb = spec.elb.replace('/', ".");
     let ext = if spec.plain { "log" } else { "log.gz" };
     for (folder, (end, node)) in folders {
@@ -456,20 +466,91 @@ fn write_other_logs(
         bytes += write_small(spec, &out.join(&health), &text)?;
         written.push(health);
     }
+    Ok(bytes + write_test_file(spec, out, written)?)
+}
+
+/// The test file ELB writes when logging is enabled.
+fn write_test_file(spec: &CorpusSpec, out: &Path, written: &mut Vec<String>) -> Result<u64, CorpusError> {
     let test_file = format!("AWSLogs/{}/ELBConnectionLogTestFile", spec.account);
     let text = format!("Enable ConnectionLog for ELB: {} at {}\n", spec.elb, format_timestamp(&interval_floor(spec.start)));
     let path = out.join(&test_file);
     let mut w = create(&path)?;
     w.write_all(text.as_bytes()).map_err(|source| CorpusError::Io { path: path.clone(), source })?;
-    bytes += finish(&path, w)?;
+    let bytes = finish(&path, w)?;
     written.push(test_file);
+    Ok(bytes)
+}
+
+/// An access log and a health-check log delivered as the connection logs are (same
+/// format, same folder, undocumented names), with the record fields vended access and
+/// health-check logs have.
+fn write_vended_other_logs(
+    spec: &CorpusSpec,
+    out: &Path,
+    folder: &str,
+    (end, node): (DateTime<Utc>, &str),
+    rng: &mut Rng,
+    written: &mut Vec<String>,
+) -> Result<u64, CorpusError> {
+    let begin = end - interval();
+    let access: Vec<OtherRecord> = (0..5u32)
+        .map(|i| {
+            let t = format_timestamp(&(begin + Duration::seconds(i64::from(i) * 47 + 3)));
+            vec![
+                ("type", "h2".to_owned()),
+                ("time", t),
+                ("elb", spec.elb.clone()),
+                ("client_port", format!("203.0.113.{}:{}", 10 + i, rng.u16(1024..=65535))),
+                ("target_port", "10.0.2.15:8080".to_owned()),
+                ("request_processing_time", "0.001".to_owned()),
+                ("target_processing_time", format!("0.0{:02}", rng.u32(1..99))),
+                ("response_processing_time", "0.000".to_owned()),
+                ("elb_status_code", "200".to_owned()),
+                ("target_status_code", "200".to_owned()),
+                ("received_bytes", "312".to_owned()),
+                ("sent_bytes", "1024".to_owned()),
+                ("request_line", format!("GET https://api.example.com:443/v1/items/{i} HTTP/2.0")),
+                ("user_agent", "curl/8.5.0".to_owned()),
+                ("ssl_cipher", "TLS_AES_128_GCM_SHA256".to_owned()),
+                ("ssl_protocol", "TLSv1.3".to_owned()),
+                ("domain_name", "api.example.com".to_owned()),
+                ("conn_trace_id", crate::line::format_trace_id(rng.u128(..))),
+            ]
+        })
+        .collect();
+    let health: Vec<OtherRecord> = (0..5u32)
+        .map(|i| {
+            let t = format_timestamp(&(begin + Duration::seconds(i64::from(i) * 30)));
+            let (status, code, reason) = if i == 3 { ("unhealthy", "503", "Target.ResponseCodeMismatch") } else { ("healthy", "200", "-") };
+            vec![
+                ("type", "http".to_owned()),
+                ("time", t),
+                ("elb", spec.elb.clone()),
+                ("ip_address", node.to_owned()),
+                ("target_addr", "10.0.2.15:8080".to_owned()),
+                ("target_group_id", "73e2d6bc24d8a067".to_owned()),
+                ("status", status.to_owned()),
+                ("status_code", code.to_owned()),
+                ("latency", "0.004".to_owned()),
+                ("reason_code", reason.to_owned()),
+            ]
+        })
+        .collect();
+    let mut bytes = 0;
+    for records in [access, health] {
+        let name = format!("{folder}/{}.{}{}", random_name(rng), spec.delivery.extension(), if plain_file(spec) { "" } else { ".gz" });
+        let content = write_other_records(spec.delivery, &records)
+            .map_err(|e| CorpusError::Io { path: out.join(&name), source: std::io::Error::other(e) })?;
+        bytes += write_small(spec, &out.join(&name), &content)?;
+        written.push(name);
+    }
     Ok(bytes)
 }
 
 fn write_small(spec: &CorpusSpec, path: &Path, text: &[u8]) -> Result<u64, CorpusError> {
     let io = |source| CorpusError::Io { path: path.to_owned(), source };
     let mut w = create(path)?;
-    if spec.plain {
+    if plain_file(spec) {
         w.write_all(text).map_err(io)?;
     } else {
         let mut enc = GzEncoder::new(&mut w, Compression::new(spec.compression_level));

@@ -163,6 +163,50 @@ pub fn write_w3c_row(out: &mut Vec<u8>, f: &LineFields<'_>, fields: &[&str]) {
     out.push(b'\n');
 }
 
+/// A record of another kind of log (access or health check) a vended delivery puts in
+/// the same bucket: its fields by their vended names, in order, with their values.
+pub(crate) type OtherRecord = Vec<(&'static str, String)>;
+
+/// Records of another kind of log written as `delivery` writes them: JSON objects of
+/// strings, W3C rows under their `#Fields:` header, or Parquet with the time as a
+/// timestamp and everything else as text. Every record has the same fields.
+pub(crate) fn write_other_records(delivery: Delivery, records: &[OtherRecord]) -> Result<Vec<u8>, albmtls_parquet::WriteError> {
+    let names: Vec<&str> = records.first().map(|r| r.iter().map(|(name, _)| *name).collect()).unwrap_or_default();
+    let mut out = Vec::new();
+    match delivery {
+        Delivery::Json => {
+            for record in records {
+                let object: serde_json::Map<String, serde_json::Value> =
+                    record.iter().map(|(name, value)| ((*name).to_owned(), serde_json::Value::from(value.as_str()))).collect();
+                serde_json::to_writer(&mut out, &object).expect("writing to a Vec cannot fail");
+                out.push(b'\n');
+            }
+        }
+        Delivery::W3c => {
+            write_w3c_header(&mut out, &names);
+            for record in records {
+                let row: Vec<&str> = record.iter().map(|(_, value)| value.as_str()).collect();
+                out.extend_from_slice(row.join("\t").as_bytes());
+                out.push(b'\n');
+            }
+        }
+        Delivery::Parquet => {
+            use albmtls_parquet::{Column, ColumnType};
+            let columns: Vec<Column> = names
+                .iter()
+                .map(|name| Column {
+                    name: (*name).to_owned(),
+                    kind: if *name == "time" { ColumnType::TimestampMicros } else { ColumnType::Text },
+                })
+                .collect();
+            let rows: Vec<Vec<Option<String>>> = records.iter().map(|r| r.iter().map(|(_, v)| Some(v.clone())).collect()).collect();
+            out = albmtls_parquet::write_rows(&columns, &rows, 10_000)?;
+        }
+        Delivery::Classic => unreachable!("classic access and health-check logs are written as ELB writes them"),
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

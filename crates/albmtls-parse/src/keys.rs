@@ -1,9 +1,10 @@
 //! What a log file's name says: which kind of ELB log it is, and for connection logs the
 //! account, region, load balancer and the end of the 5-minute interval it covers.
 //!
-//! Local directory walks and S3 listings both decide from the name alone which files to
-//! read, so the rules live here once, with the counts of files passed over
-//! ([`SkippedFiles`]) that reports show.
+//! Local directory walks and S3 listings both decide from the path or key which files to
+//! read ([`choose`]), so the rules live here once, with the counts of files passed over
+//! ([`SkippedFiles`]) that reports show. Under a vended delivery's layout the names say
+//! nothing: those files are read only when their content shows connection-log fields.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
@@ -12,11 +13,14 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 pub enum LogFileKind {
     /// `conn_log_…` (as written today) or `conn_log.…` (as older documentation spells it).
     Connection,
+    /// Access logs as ELB names them in the classic layout:
+    /// `<account>_elasticloadbalancing_<region>_…`.
+    Access,
     /// `health_check_log_…`.
     HealthCheck,
     /// `ELBConnectionLogTestFile` / `ELBAccessLogTestFile`, written once when logging is enabled.
     TestFile,
-    /// Anything else, including access logs (`<account>_elasticloadbalancing_…`).
+    /// Anything else.
     Other,
 }
 
@@ -30,6 +34,8 @@ impl LogFileKind {
             LogFileKind::HealthCheck
         } else if name.starts_with("ELBConnectionLogTestFile") || name.starts_with("ELBAccessLogTestFile") {
             LogFileKind::TestFile
+        } else if name.split_once("_elasticloadbalancing_").is_some_and(|(account, _)| is_account_id(account)) {
+            LogFileKind::Access
         } else {
             LogFileKind::Other
         }
@@ -55,18 +61,70 @@ impl<'a> LogsLocation<'a> {
             return LogsLocation { prefix: format!("{}/", location.trim_end_matches('/')), account: None, region: None };
         };
         let mut folders = location[start + "AWSLogs/".len()..].split('/').filter(|f| !f.is_empty());
-        let account = folders.next();
+        // Vended deliveries with Hive-style keys name their folders: `aws-account-id=…`, `region=…`.
+        let account = folders.next().map(|f| f.strip_prefix("aws-account-id=").unwrap_or(f));
         let region = match folders.next() {
-            Some("elasticloadbalancing") => folders.next(),
+            Some("elasticloadbalancing") => folders.next().map(|f| f.strip_prefix("region=").unwrap_or(f)),
             _ => None,
         };
         LogsLocation { prefix: location[..start].to_owned(), account, region }
     }
 }
 
-/// Whether a directory walk or a prefix listing should read this file.
-pub fn is_connection_log_name(path_or_key: &str) -> bool {
-    LogFileKind::of_name(path_or_key) == LogFileKind::Connection
+fn is_account_id(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// What a directory walk or a prefix listing does with a file it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// Named as a connection log: read it.
+    Read,
+    /// Its name says nothing (a vended delivery's object, or a name ELB does not give):
+    /// read it if its first record or header names connection-log fields, else skip and
+    /// count it as the kind its fields show.
+    ReadIfConnectionLog,
+    /// Another kind of ELB file by its name, in the classic layout: skip and count it.
+    Skip(LogFileKind),
+}
+
+/// Chooses what to do with a file found under a directory or prefix (a file or key
+/// named explicitly is always read). Classic names are trusted in the classic layout;
+/// under a vended layout, whose object names AWS does not document, only `conn_log_`
+/// names are read without looking at the content.
+pub fn choose(path_or_key: &str) -> Choice {
+    match LogFileKind::of_name(path_or_key) {
+        LogFileKind::Connection => Choice::Read,
+        LogFileKind::Other => Choice::ReadIfConnectionLog,
+        _ if is_vended_layout(path_or_key) => Choice::ReadIfConnectionLog,
+        kind => Choice::Skip(kind),
+    }
+}
+
+/// The folder names of Hive-style vended keys (`aws-account-id=…/region=…/year=…/…`).
+const HIVE_FOLDERS: [&str; 5] = ["aws-account-id=", "region=", "year=", "month=", "day="];
+
+/// Whether a file lies where a vended delivery puts its objects: below Hive-style
+/// folders, or below `yyyy/mm/dd` day folders that are not the classic
+/// `AWSLogs/<account>/elasticloadbalancing/<region>/` ones (a destination prefix such as
+/// `MyLogPrefix/us-east-1/2026/09/10/`). A vended delivery without Hive keys or prefix
+/// uses the classic folders and cannot be told from them by its path.
+pub fn is_vended_layout(path_or_key: &str) -> bool {
+    let mut folders: Vec<&str> = path_or_key.split(['/', '\\']).collect();
+    folders.pop();
+    if folders.iter().any(|folder| HIVE_FOLDERS.iter().any(|hive| folder.starts_with(hive))) {
+        return true;
+    }
+    if delivery_date(path_or_key).is_none() {
+        return false;
+    }
+    let classic = match folders.len().checked_sub(7).map(|start| &folders[start..]) {
+        Some([awslogs, account, service, region, _, _, _]) => {
+            *awslogs == "AWSLogs" && is_account_id(account) && *service == "elasticloadbalancing" && !region.is_empty()
+        }
+        _ => false,
+    };
+    !classic
 }
 
 /// Files a directory walk passed over, by kind, so reports can say what was not read.
@@ -83,7 +141,7 @@ impl SkippedFiles {
         match kind {
             LogFileKind::HealthCheck => self.health_check_logs += 1,
             LogFileKind::TestFile => self.test_files += 1,
-            LogFileKind::Other => self.access_logs_and_other += 1,
+            LogFileKind::Access | LogFileKind::Other => self.access_logs_and_other += 1,
             LogFileKind::Connection => {}
         }
     }
@@ -205,6 +263,8 @@ mod tests {
         let bucket = LogsLocation::parse("s3://b/AWSLogs/1");
         assert_eq!((bucket.prefix.as_str(), bucket.account, bucket.region), ("s3://b/", Some("1"), None));
         assert_eq!(LogsLocation::parse("s3://b/MyAWSLogs/x").prefix, "s3://b/MyAWSLogs/x/");
+        let hive = LogsLocation::parse("s3://b/p/AWSLogs/aws-account-id=1/elasticloadbalancing/region=eu-west-1/");
+        assert_eq!((hive.prefix.as_str(), hive.account, hive.region), ("s3://b/p/", Some("1"), Some("eu-west-1")));
     }
 
     const REAL: &str = "AWSLogs/347414000000/elasticloadbalancing/eu-central-1/2024/02/07/conn_log_347414000000_elasticloadbalancing_eu-central-1_app.my-lb.5ede558f4b0e97a9_20240207T0955Z_10.43.1.2_b38hdhc6.log.gz";
@@ -228,10 +288,36 @@ mod tests {
         );
         assert_eq!(
             LogFileKind::of_name("x/123_elasticloadbalancing_us-east-2_app.a.b_20220215T2340Z_1.2.3.4_x.log.gz"),
-            LogFileKind::Other
+            LogFileKind::Access
         );
+        assert_eq!(LogFileKind::of_name("x/my_elasticloadbalancing_notes.txt"), LogFileKind::Other);
         assert_eq!(LogFileKind::of_name("x/health_check_log_123_elasticloadbalancing_x.log.gz"), LogFileKind::HealthCheck);
         assert_eq!(LogFileKind::of_name("AWSLogs/123/ELBConnectionLogTestFile"), LogFileKind::TestFile);
+    }
+
+    #[test]
+    fn classic_names_are_trusted_only_outside_vended_layouts() {
+        let classic = "AWSLogs/123/elasticloadbalancing/us-east-1/2026/09/10/";
+        let hive = "AWSLogs/aws-account-id=123/elasticloadbalancing/region=us-east-1/year=2026/month=09/day=10/";
+        let suffixed = "AWSLogs/aws-account-id=123/elasticloadbalancing/myFolder/year=2026/month=09/day=10/";
+        let prefixed = "MyLogPrefix/us-east-1/2026/09/10/";
+        let access = "123_elasticloadbalancing_us-east-1_app.a.b_20260910T0005Z_10.0.0.1_x.log.gz";
+        let health = "health_check_log_123_elasticloadbalancing_us-east-1_app.a.b_20260910T0005Z_10.0.0.1_x.log.gz";
+        let conn = "conn_log_123_elasticloadbalancing_us-east-1_app.a.b_20260910T0005Z_10.0.0.1_x.log.gz";
+        assert_eq!(choose(&format!("{classic}{access}")), Choice::Skip(LogFileKind::Access));
+        assert_eq!(choose(&format!("{classic}{health}")), Choice::Skip(LogFileKind::HealthCheck));
+        assert_eq!(choose("AWSLogs/123/ELBConnectionLogTestFile"), Choice::Skip(LogFileKind::TestFile));
+        assert_eq!(choose(&format!("{classic}{conn}")), Choice::Read);
+        assert_eq!(choose(&format!("{classic}part-0001.json.gz")), Choice::ReadIfConnectionLog, "a name ELB does not give");
+        for vended in [hive, suffixed, prefixed] {
+            assert!(is_vended_layout(&format!("{vended}x.parquet")), "{vended}");
+            assert_eq!(choose(&format!("{vended}{access}")), Choice::ReadIfConnectionLog, "{vended}");
+            assert_eq!(choose(&format!("{vended}{health}")), Choice::ReadIfConnectionLog, "{vended}");
+            assert_eq!(choose(&format!("{vended}{conn}")), Choice::Read, "{vended}");
+        }
+        assert!(!is_vended_layout(&format!("{classic}{access}")));
+        assert!(!is_vended_layout("logs/conn_log_x.log.gz"));
+        assert!(is_vended_layout("C:\\logs\\region=eu-west-1\\x.json"));
     }
 
     #[test]

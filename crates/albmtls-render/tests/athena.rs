@@ -143,7 +143,7 @@ fn the_regex_agrees_with_the_tokenizer_on_the_sample_logs() {
     let expansion = albmtls_source::expand_paths(&[root]);
     assert!(expansion.errors.is_empty());
     let mut records = 0;
-    for input in &expansion.inputs {
+    for input in expansion.inputs.iter().map(|found| &found.input) {
         let name = input.display_name();
         let (_, mut reader) = albmtls_source::decode(&name, input.open().unwrap()).unwrap();
         let mut text = String::new();

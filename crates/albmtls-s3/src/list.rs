@@ -2,18 +2,25 @@
 
 use std::sync::Arc;
 
-use albmtls_parse::keys::{LogFileKind, delivery_date, may_overlap};
+use albmtls_parse::keys::{Choice, LogFileKind, choose, delivery_date, may_overlap};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::client::{S3Client, Shared};
 use crate::error::Operation;
+use crate::location::{DayStyle, days_below};
 use crate::{S3Error, S3Location};
 
 /// Day folders listed one by one, each with its own prefix, up to this many; a longer
 /// (or open) range is listed as one run of keys from its first folder instead.
 const MAX_DAY_PREFIXES: u64 = 400;
+/// How many folder levels below a location are looked at for day folders, when its name
+/// does not say where they are (`MyLogPrefix/` above `<region>/2026/09/10/`, the classic
+/// `prefix/` above `AWSLogs/<account>/elasticloadbalancing/<region>/`).
+const MAX_FOLDER_DEPTH: usize = 6;
+/// Folders of one level looked into, at most; a wider tree is listed whole below there.
+const MAX_FOLDERS_PER_LEVEL: usize = 256;
 
 /// One object to read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -22,6 +29,10 @@ pub struct S3Object {
     pub key: String,
     /// Size in bytes when listed.
     pub size: u64,
+    /// Read it only if its content shows a connection log: its key says nothing (a
+    /// vended delivery's object). `false` for keys named as connection logs and for the
+    /// key a location names exactly.
+    pub content_check: bool,
 }
 
 impl S3Object {
@@ -34,7 +45,8 @@ impl S3Object {
 /// What a listing found.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Listing {
-    /// Connection logs that may hold entries in the time range, sorted by key.
+    /// Connection logs that may hold entries in the time range, and objects whose content
+    /// decides ([`S3Object::content_check`]), sorted by key.
     pub objects: Vec<S3Object>,
     /// Other files seen (access logs, health-check logs, test files), as `s3://` URLs,
     /// so a sharded run counts each in exactly one shard, as it does for local walks.
@@ -66,6 +78,19 @@ impl Range {
         self.until.map(|u| (u - chrono::Duration::nanoseconds(1)).date_naive() + Days::new(1))
     }
 
+    /// Whether the range has both ends and few enough days to list each day folder on its own.
+    fn is_short(self) -> bool {
+        match (self.first_day(), self.last_day()) {
+            (Some(first), Some(last)) => last.signed_duration_since(first).num_days().unsigned_abs() < MAX_DAY_PREFIXES,
+            _ => false,
+        }
+    }
+
+    /// Whether the range leaves out any day folder.
+    fn prunes(self) -> bool {
+        self.first_day().is_some() || self.last_day().is_some()
+    }
+
     fn keeps_folder(self, key: &str) -> bool {
         delivery_date(key)
             .is_none_or(|day| self.first_day().is_none_or(|first| day >= first) && self.last_day().is_none_or(|last| day <= last))
@@ -84,11 +109,16 @@ impl S3Client {
     /// Lists the connection logs under `location` that may hold entries in
     /// `[since, until)`, following continuation tokens.
     ///
-    /// Access logs, health-check logs and test files are skipped (and counted). When the
-    /// prefix is a region folder (`…/AWSLogs/<account>/elasticloadbalancing/<region>`),
-    /// only the day folders from `since` to the day after `until` are listed; below any
-    /// prefix, keys are also pruned by their folder date and by the end time in their name.
-    /// Entries still need filtering by their own timestamps.
+    /// Keys are chosen by [`albmtls_parse::keys::choose`]: access logs, health-check logs
+    /// and test files of the classic layout are skipped (and counted); objects of a
+    /// vended layout are listed for their content to decide; the key the location names
+    /// exactly is always listed. When a time range is given, only the day folders from
+    /// `since` to the day after `until` are listed: below a region folder
+    /// (`…/AWSLogs/<account>/elasticloadbalancing/<region>` or `…/region=<region>`) at
+    /// once, below other prefixes once a few levels of folders have been looked at to
+    /// find the day folders (`yyyy/mm/dd/` or Hive `year=…/month=…/day=…/`). Keys are
+    /// also pruned by their folder date and by the end time in their name. Entries still
+    /// need filtering by their own timestamps.
     pub fn list(&self, location: &S3Location, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> Result<Listing, S3Error> {
         self.list_folders_from(location, since, until, None)
     }
@@ -105,20 +135,24 @@ impl S3Client {
         first_folder: Option<NaiveDate>,
     ) -> Result<Listing, S3Error> {
         let range = Range { since, until, first_folder };
-        let walks = plan(location, range);
+        let bucket = location.bucket().to_owned();
         let keys = self.runtime.block_on(async {
+            let (walks, mut keys) = match location.day_folders_parent() {
+                _ if !range.prunes() => (vec![Walk::whole(location.prefix())], Vec::new()),
+                Some((folder, style)) => (plan(&folder, style, range), Vec::new()),
+                None => find_day_folders(&self.shared, &bucket, location.prefix(), range).await?,
+            };
             let mut tasks = JoinSet::new();
             let permits = Arc::new(Semaphore::new(self.shared.concurrency));
             for walk in walks {
                 let shared = Arc::clone(&self.shared);
-                let bucket = location.bucket().to_owned();
+                let bucket = bucket.clone();
                 let permits = Arc::clone(&permits);
                 tasks.spawn(async move {
                     let _permit = permits.acquire_owned().await;
                     list_walk(&shared, &bucket, &walk).await
                 });
             }
-            let mut keys = Vec::new();
             while let Some(done) = tasks.join_next().await {
                 match done {
                     Ok(found) => keys.extend(found?),
@@ -135,15 +169,19 @@ impl S3Client {
 
         let mut listing = Listing::default();
         for (key, size) in keys {
-            match LogFileKind::of_name(&key) {
-                LogFileKind::Connection => {
-                    if range.keeps_folder(&key) && may_overlap(&key, since, until) {
-                        listing.objects.push(S3Object { bucket: location.bucket().to_owned(), key, size });
-                    } else {
-                        listing.outside_time_range += 1;
-                    }
+            let choice = if key == location.prefix() { Choice::Read } else { choose(&key) };
+            let content_check = match choice {
+                Choice::Read => false,
+                Choice::ReadIfConnectionLog => true,
+                Choice::Skip(kind) => {
+                    listing.skipped.push((format!("s3://{bucket}/{key}"), kind));
+                    continue;
                 }
-                other => listing.skipped.push((format!("s3://{}/{key}", location.bucket()), other)),
+            };
+            if range.keeps_folder(&key) && may_overlap(&key, since, until) {
+                listing.objects.push(S3Object { bucket: bucket.clone(), key, size, content_check });
+            } else {
+                listing.outside_time_range += 1;
             }
         }
         listing.objects.sort_unstable();
@@ -151,25 +189,123 @@ impl S3Client {
     }
 }
 
-/// Which listings cover `location` for `range`.
-fn plan(location: &S3Location, range: Range) -> Vec<Walk> {
-    let whole = || Walk { prefix: location.prefix().to_owned(), start_after: None, stop_after: None };
-    let Some(folder) = location.region_folder() else {
-        return vec![whole()];
-    };
-    let day_prefix = |day: NaiveDate| format!("{folder}{}", day.format("%Y/%m/%d"));
+impl Walk {
+    /// Everything under `prefix`.
+    fn whole(prefix: &str) -> Walk {
+        Walk { prefix: prefix.to_owned(), start_after: None, stop_after: None }
+    }
+}
+
+/// Which listings cover `range` below `folder`, whose children are day folders in `style`.
+fn plan(folder: &str, style: DayStyle, range: Range) -> Vec<Walk> {
+    let day_prefix = |day: NaiveDate| format!("{folder}{}", style.day_path(day));
     match (range.first_day(), range.last_day()) {
-        (None, None) => vec![whole()],
+        (None, None) => vec![Walk::whole(folder)],
         (Some(first), Some(last)) if last < first => Vec::new(),
-        (Some(first), Some(last)) if last.signed_duration_since(first).num_days().unsigned_abs() < MAX_DAY_PREFIXES => first
+        (Some(first), Some(last)) if range.is_short() => first
             .iter_days()
             .take_while(|day| *day <= last)
             .map(|day| Walk { prefix: format!("{}/", day_prefix(day)), start_after: None, stop_after: None })
             .collect(),
         // "…/2024/02/07" sorts after every key of earlier folders and before every key in
-        // that day's folder.
+        // that day's folder (so does "…/year=2024/month=02/day=07").
         (first, last) => {
-            vec![Walk { prefix: folder.clone(), start_after: first.map(day_prefix), stop_after: last }]
+            vec![Walk { prefix: folder.to_owned(), start_after: first.map(day_prefix), stop_after: last }]
+        }
+    }
+}
+
+/// Which listings cover `range` in one year folder (`…/2026/` or `…/year=2026/`): none
+/// when the year is outside it, else its days in the range.
+fn plan_year(year_folder: &str, style: DayStyle, year: i32, range: Range) -> Vec<Walk> {
+    let (Some(january), Some(december)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31)) else {
+        return vec![Walk::whole(year_folder)];
+    };
+    let first = range.first_day().map_or(january, |day| day.max(january));
+    let last = range.last_day().map_or(december, |day| day.min(december));
+    if last < first {
+        return Vec::new();
+    }
+    // Day paths are written from the folder above the year's.
+    let parent = &year_folder[..year_folder.trim_end_matches('/').rfind('/').map_or(0, |i| i + 1)];
+    let day_prefix = |day: NaiveDate| format!("{parent}{}", style.day_path(day));
+    if range.is_short() {
+        first
+            .iter_days()
+            .take_while(|day| *day <= last)
+            .map(|day| Walk { prefix: format!("{}/", day_prefix(day)), start_after: None, stop_after: None })
+            .collect()
+    } else {
+        vec![Walk {
+            prefix: year_folder.to_owned(),
+            start_after: (first > january).then(|| day_prefix(first)),
+            stop_after: range.last_day(),
+        }]
+    }
+}
+
+/// Finds the day folders below `prefix` by listing its folders level by level (one
+/// delimited listing per folder), and plans the listings of those in `range`. Returns
+/// the walks and the keys seen directly in the folders looked at. A level wider than
+/// [`MAX_FOLDERS_PER_LEVEL`], or deeper than [`MAX_FOLDER_DEPTH`], is listed whole.
+async fn find_day_folders(shared: &Shared, bucket: &str, prefix: &str, range: Range) -> Result<(Vec<Walk>, Vec<(String, u64)>), S3Error> {
+    let mut walks = Vec::new();
+    let mut keys = Vec::new();
+    let mut level = vec![prefix.to_owned()];
+    for depth in 0..=MAX_FOLDER_DEPTH {
+        if level.len() > MAX_FOLDERS_PER_LEVEL || depth == MAX_FOLDER_DEPTH {
+            walks.extend(level.iter().map(|folder| Walk::whole(folder)));
+            break;
+        }
+        let mut next = Vec::new();
+        for folder in &level {
+            let (files, children) = list_folder(shared, bucket, folder).await?;
+            keys.extend(files);
+            for child in children {
+                let name = child.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+                if let Some((parent, style)) = days_below(&child) {
+                    walks.extend(plan(&parent, style, range));
+                } else if let Some((style, year)) = DayStyle::of_year_folder(name) {
+                    walks.extend(plan_year(&child, style, year, range));
+                } else {
+                    next.push(child);
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        level = next;
+    }
+    Ok((walks, keys))
+}
+
+/// One level of `folder`: the keys directly in it and its child folders (each with a
+/// final `/`), following continuation tokens.
+async fn list_folder(shared: &Shared, bucket: &str, folder: &str) -> Result<(Vec<(String, u64)>, Vec<String>), S3Error> {
+    let url = format!("s3://{bucket}/{folder}");
+    let (mut files, mut children) = (Vec::new(), Vec::new());
+    let mut token: Option<String> = None;
+    loop {
+        let page = shared
+            .client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(folder)
+            .delimiter("/")
+            .set_continuation_token(token.take())
+            .send()
+            .await
+            .map_err(|err| shared.request(Operation::List, bucket, url.clone()).classify(err))?;
+        for object in page.contents() {
+            if let Some(key) = object.key() {
+                files.push((key.to_owned(), object.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0)));
+            }
+        }
+        children.extend(page.common_prefixes().iter().filter_map(|p| p.prefix()).map(str::to_owned));
+        match page.next_continuation_token() {
+            Some(next) if page.is_truncated() == Some(true) => token = Some(next.to_owned()),
+            _ => return Ok((files, children)),
         }
     }
 }
@@ -214,10 +350,12 @@ mod tests {
     }
 
     fn walks(url: &str, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> Vec<(String, Option<String>, Option<NaiveDate>)> {
-        plan(&S3Location::parse(url).unwrap(), Range { since, until, first_folder: None })
-            .into_iter()
-            .map(|w| (w.prefix, w.start_after, w.stop_after))
-            .collect()
+        walks_in(url, Range { since, until, first_folder: None })
+    }
+
+    fn walks_in(url: &str, range: Range) -> Vec<(String, Option<String>, Option<NaiveDate>)> {
+        let (folder, style) = S3Location::parse(url).unwrap().day_folders_parent().unwrap();
+        plan(&folder, style, range).into_iter().map(|w| (w.prefix, w.start_after, w.stop_after)).collect()
     }
 
     const REGION: &str = "s3://b/p/AWSLogs/1/elasticloadbalancing/eu-west-1";
@@ -246,25 +384,43 @@ mod tests {
         assert_eq!(walks(REGION, t("2024-02-07T10:00:00Z"), None), [(prefix.clone(), Some(format!("{prefix}2024/02/07")), None)]);
         assert_eq!(walks(REGION, None, t("2024-02-07T10:00:00Z")), [(prefix.clone(), None, NaiveDate::from_ymd_opt(2024, 2, 8))]);
         assert_eq!(walks(REGION, t("2020-01-01T00:00:00Z"), t("2024-01-01T00:00:00Z")).len(), 1);
-        assert_eq!(walks(REGION, None, None), [("p/AWSLogs/1/elasticloadbalancing/eu-west-1".to_owned(), None, None)]);
+        assert_eq!(walks(REGION, None, None), [(prefix, None, None)]);
     }
 
     #[test]
     fn a_folder_floor_skips_earlier_day_folders_without_a_since() {
         let prefix = "p/AWSLogs/1/elasticloadbalancing/eu-west-1/".to_owned();
         let floor = NaiveDate::from_ymd_opt(2024, 2, 7);
-        let got: Vec<_> = plan(&S3Location::parse(REGION).unwrap(), Range { since: None, until: None, first_folder: floor })
-            .into_iter()
-            .map(|w| (w.prefix, w.start_after))
-            .collect();
-        assert_eq!(got, [(prefix.clone(), Some(format!("{prefix}2024/02/07")))]);
+        let got = walks_in(REGION, Range { since: None, until: None, first_folder: floor });
+        assert_eq!(got, [(prefix.clone(), Some(format!("{prefix}2024/02/07")), None)]);
         let later_since = Range { since: t("2024-02-09T10:00:00Z"), until: None, first_folder: floor };
         assert_eq!(later_since.first_day(), NaiveDate::from_ymd_opt(2024, 2, 9));
     }
 
     #[test]
-    fn other_prefixes_are_listed_whole() {
-        let got = walks("s3://b/p/AWSLogs/", t("2024-02-07T10:00:00Z"), t("2024-02-08T10:00:00Z"));
-        assert_eq!(got, [("p/AWSLogs/".to_owned(), None, None)]);
+    fn hive_region_folders_list_their_days_by_name() {
+        let hive = "s3://b/AWSLogs/aws-account-id=1/elasticloadbalancing/region=eu-west-1/";
+        let got = walks(hive, t("2024-02-29T10:00:00Z"), t("2024-03-01T10:00:00Z"));
+        let base = "AWSLogs/aws-account-id=1/elasticloadbalancing/region=eu-west-1/";
+        let expected: Vec<String> =
+            ["year=2024/month=02/day=29/", "year=2024/month=03/day=01/", "year=2024/month=03/day=02/"].map(|d| format!("{base}{d}")).into();
+        assert_eq!(got.iter().map(|w| w.0.clone()).collect::<Vec<_>>(), expected);
+        let open = walks(hive, t("2024-02-29T10:00:00Z"), None);
+        assert_eq!(open, [(base.to_owned(), Some(format!("{base}year=2024/month=02/day=29")), None)]);
+    }
+
+    #[test]
+    fn a_year_folder_outside_the_range_is_not_listed_and_one_inside_lists_its_days() {
+        let range = Range { since: t("2024-12-31T10:00:00Z"), until: t("2025-01-01T10:00:00Z"), first_folder: None };
+        let prefixes = |folder: &str, style, year| plan_year(folder, style, year, range).into_iter().map(|w| w.prefix).collect::<Vec<_>>();
+        assert_eq!(prefixes("MyLogPrefix/us-east-1/2023/", DayStyle::Plain, 2023), Vec::<String>::new());
+        assert_eq!(prefixes("MyLogPrefix/us-east-1/2024/", DayStyle::Plain, 2024), ["MyLogPrefix/us-east-1/2024/12/31/"]);
+        assert_eq!(prefixes("p/year=2025/", DayStyle::Hive, 2025), ["p/year=2025/month=01/day=01/", "p/year=2025/month=01/day=02/"]);
+        let open = Range { since: t("2024-06-01T00:00:00Z"), until: None, first_folder: None };
+        let walks = plan_year("p/2024/", DayStyle::Plain, 2024, open);
+        assert_eq!(walks.len(), 1);
+        assert_eq!((walks[0].prefix.as_str(), walks[0].start_after.as_deref()), ("p/2024/", Some("p/2024/06/01")));
+        let walks = plan_year("p/2025/", DayStyle::Plain, 2025, open);
+        assert_eq!((walks[0].prefix.as_str(), walks[0].start_after.as_deref()), ("p/2025/", None));
     }
 }

@@ -9,15 +9,19 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
-use std::io::Read;
+use std::io::{Read, Seek};
 
 use albmtls_parquet::ParquetSource;
-use albmtls_parse::keys::SkippedFiles;
-use albmtls_parse::vended::Format;
+use albmtls_parse::keys::{LogFileKind, SkippedFiles};
+use albmtls_parse::vended::{FieldList, Format, kind_of_fields, kind_of_text};
 use albmtls_source::{Encoding, LocalInput, chunks_in_run, decode};
 
-use crate::inputs::{Everything, Input, Listed, ListingError, list_inputs};
+use crate::inputs::{Everything, Input, Listed, ListingError, Source, list_inputs};
 use crate::options::ScanOptions;
+
+/// The decoded bytes of an input whose content decides whether it is read: enough for
+/// the first record or the W3C headers, which name the fields.
+const CONTENT_CHECK_BYTES: usize = 64 * 1024;
 
 /// One input being read: its position in the run and its name for messages.
 #[derive(Debug, Clone, Copy)]
@@ -54,6 +58,13 @@ pub trait BlockSink: Send {
     /// The input is finished; `error` says why when it ended early.
     fn end_input(&mut self, input: &InputContext<'_>, error: Option<String>) -> std::io::Result<()>;
 
+    /// The input is left unread: its name said nothing and its content is another kind
+    /// of log (the run counts it as skipped). Comes instead of `begin_input` and
+    /// `end_input`, so that a sink whose output follows the listing can close its place.
+    fn not_read(&mut self, _input: &InputContext<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
+
     /// Records counted so far, for progress.
     fn records(&self) -> u64;
 
@@ -80,11 +91,14 @@ pub struct ScanOutcome<S> {
     /// Every input's results, merged: one sink per worker is kept while reading, so
     /// memory follows distinct keys, not the number of inputs.
     pub sink: S,
+    /// Files passed over by name, and those whose content showed another kind of log.
     pub skipped_files: SkippedFiles,
     /// Paths that could not be listed or opened at all.
     pub listing_errors: Vec<ListingError>,
     /// Connection-log inputs the paths named, before sharding: 0 means the paths hold
-    /// no connection logs at all (an empty folder, a wrong prefix, only access logs).
+    /// no connection logs at all (an empty folder, a wrong prefix, only access logs). In
+    /// a sharded run, inputs whose content decides count whatever they hold: other
+    /// shards read them.
     pub inputs_listed: usize,
     /// Writing output failed (a closed pipe, a full disk); the run stopped there.
     pub output_error: Option<std::io::Error>,
@@ -134,13 +148,13 @@ pub(crate) fn read_listed<B: BlockSink>(
     progress: &dyn Progress,
     new_sink: &(impl Fn() -> B + Sync),
 ) -> ScanOutcome<B> {
-    let Listed { inputs, skipped: skipped_files, errors: listing_errors, s3_stats, listed: inputs_listed } = listed;
+    let Listed { inputs, skipped: skipped_by_name, errors: listing_errors, s3_stats, listed: inputs_listed } = listed;
     for error in &listing_errors {
         progress.listing_error(error);
     }
     tracing::info!(
         inputs = inputs.len(),
-        skipped_files = skipped_files.total(),
+        skipped_files = skipped_by_name.total(),
         threads = options.threads,
         shard = options.shard.map(|s| s.to_string()),
         "reading inputs"
@@ -151,6 +165,8 @@ pub(crate) fn read_listed<B: BlockSink>(
     let records = AtomicU64::new(0);
     let total_inputs = inputs.len();
     let started_inputs = AtomicUsize::new(0);
+    let skipped_by_content = Mutex::new(SkippedFiles::default());
+    let fields_given = options.vended.fields.as_ref();
     progress.start(inputs.len() as u64);
     // One sink per worker for the whole run, merged once at the end: a sink per share of
     // the work would make the merge re-insert every key of every share. Inputs are handed
@@ -172,12 +188,20 @@ pub(crate) fn read_listed<B: BlockSink>(
             let before = sink.records();
             let input_started = Instant::now();
             let inputs_left = total_inputs - started_inputs.fetch_add(1, Ordering::Relaxed);
-            let outcome = read_input(input, &context, options.threads, &mut sink, &stop, inputs_left);
+            let reading = Reading { workers: options.threads, fields_given, stop: &stop, inputs_left };
+            let outcome = read_input(input, &context, &reading, &mut sink);
             let read = sink.records() - before;
             tracing::debug!(input = %name, records = read, elapsed_ms = input_started.elapsed().as_millis() as u64, "input done");
-            if let Err(err) = outcome {
-                stop.store(true, Ordering::Relaxed);
-                output_error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(err);
+            match outcome {
+                Ok(InputRead::Whole) => {}
+                Ok(InputRead::NotAConnectionLog(kind)) => {
+                    tracing::info!(input = %name, kind = ?kind, "skipped: its fields are not a connection log's");
+                    skipped_by_content.lock().unwrap_or_else(|p| p.into_inner()).count(kind);
+                }
+                Err(err) => {
+                    stop.store(true, Ordering::Relaxed);
+                    output_error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(err);
+                }
             }
             let total = records.fetch_add(read, Ordering::Relaxed) + read;
             progress.input_done(total, s3_stats.as_ref().map(|s| s.bytes_downloaded()));
@@ -195,6 +219,13 @@ pub(crate) fn read_listed<B: BlockSink>(
     tracing::debug!(elapsed_ms = merge_started.elapsed().as_millis() as u64, "worker results merged");
     progress.finish();
     tracing::info!(records = sink.records(), elapsed_ms = started.elapsed().as_millis() as u64, "all inputs read");
+    let skipped_by_content = skipped_by_content.into_inner().unwrap_or_else(|p| p.into_inner());
+    let inputs_listed = match options.shard {
+        None => inputs_listed.saturating_sub(skipped_by_content.total() as usize),
+        Some(_) => inputs_listed,
+    };
+    let mut skipped_files = skipped_by_name;
+    skipped_files.merge(&skipped_by_content);
     ScanOutcome {
         sink,
         skipped_files,
@@ -204,46 +235,86 @@ pub(crate) fn read_listed<B: BlockSink>(
     }
 }
 
-/// Reads one input to its end (or its first error). Returns `Err` only when output
-/// can no longer be written.
-fn read_input<B: BlockSink>(
-    input: Input,
-    context: &InputContext<'_>,
+/// What a worker needs to know about the run to read one input.
+struct Reading<'a> {
     workers: usize,
-    sink: &mut B,
-    stop: &AtomicBool,
+    /// The field list the user named for header-less deliveries.
+    fields_given: Option<&'a FieldList>,
+    stop: &'a AtomicBool,
+    /// Inputs not yet started, this one included.
     inputs_left: usize,
-) -> std::io::Result<()> {
-    sink.begin_input(context)?;
-    let local_file = match &input {
-        Input::Local(LocalInput::File(path)) => Some(path.clone()),
+}
+
+/// How far an input was read.
+enum InputRead {
+    /// To its end or its first error (which the sink was told of).
+    Whole,
+    /// Not at all: its content showed another kind of log (its name said nothing).
+    NotAConnectionLog(LogFileKind),
+}
+
+/// Reads one input to its end (or its first error), or leaves it unread when its content
+/// must show a connection log and does not. Returns `Err` only when output can no longer
+/// be written.
+fn read_input<B: BlockSink>(input: Input, context: &InputContext<'_>, reading: &Reading<'_>, sink: &mut B) -> std::io::Result<InputRead> {
+    let content_check = input.content_check;
+    let local_file = match &input.source {
+        Source::Local(LocalInput::File(path)) => Some(path.clone()),
         _ => None,
+    };
+    // The sink hears of an input once it is known to be read: an input whose content
+    // shows another kind of log is no input of the run.
+    let failed = |sink: &mut B, message: String| {
+        sink.begin_input(context)?;
+        sink.end_input(context, Some(message)).map(|()| InputRead::Whole)
     };
     let (encoding, reader) = match input.open().and_then(|raw| decode(context.name, raw)) {
         Ok(decoded) => decoded,
         // The report shows the input's name in a column of its own.
-        Err(err) => return sink.end_input(context, Some(err.problem())),
+        Err(err) => return failed(sink, err.problem()),
     };
     // Parquet is told from text by its magic, after gzip; it is read whole, not in lines.
-    let (head, reader) = match peek(reader, Format::PARQUET_MAGIC.len()) {
+    let peek_bytes = if content_check { CONTENT_CHECK_BYTES } else { Format::PARQUET_MAGIC.len() };
+    let (head, reader) = match peek(reader, peek_bytes) {
         Ok(peeked) => peeked,
-        Err(err) => return sink.end_input(context, Some(describe_read_error(&err))),
+        Err(err) => return failed(sink, describe_read_error(&err)),
     };
-    if head == Format::PARQUET_MAGIC {
+    if head.starts_with(Format::PARQUET_MAGIC) {
+        drop(head);
         let source = match (encoding, local_file) {
             // A plain local file is read by ranges: the footer, then each row group.
             (Encoding::Plain, Some(path)) => std::fs::File::open(&path).map(ParquetSource::File),
-            _ => download(reader).map(|bytes| ParquetSource::Bytes(bytes.into())),
+            _ => spool(reader).map(ParquetSource::File),
         };
-        let error = match source {
-            Ok(source) => sink.parquet(context, source)?,
-            Err(err) => Some(format!("cannot read the Parquet data: {err}")),
+        let source = match source {
+            Ok(source) => source,
+            Err(err) => return failed(sink, format!("cannot read the Parquet data: {err}")),
         };
-        return sink.end_input(context, error);
+        if content_check {
+            match albmtls_parquet::column_names(&source) {
+                Ok(names) => match kind_of_fields(names.iter().map(|n| n.as_bytes())) {
+                    LogFileKind::Connection => {}
+                    kind => return sink.not_read(context).map(|()| InputRead::NotAConnectionLog(kind)),
+                },
+                // Unreadable is not "another kind of log": it is counted as an error.
+                Err(err) => return failed(sink, err.to_string()),
+            }
+        }
+        sink.begin_input(context)?;
+        let error = sink.parquet(context, source)?;
+        return sink.end_input(context, error).map(|()| InputRead::Whole);
     }
-    let chunks = match chunks_in_run(reader, inputs_left, workers) {
+    if content_check {
+        match kind_of_text(&head, reading.fields_given) {
+            LogFileKind::Connection => {}
+            kind => return sink.not_read(context).map(|()| InputRead::NotAConnectionLog(kind)),
+        }
+    }
+    drop(head);
+    sink.begin_input(context)?;
+    let chunks = match chunks_in_run(reader, reading.inputs_left, reading.workers) {
         Ok(chunks) => chunks,
-        Err(err) => return sink.end_input(context, Some(format!("cannot start a reader thread: {err}"))),
+        Err(err) => return sink.end_input(context, Some(format!("cannot start a reader thread: {err}"))).map(|()| InputRead::Whole),
     };
     for chunk in chunks {
         let chunk = match chunk {
@@ -254,15 +325,15 @@ fn read_input<B: BlockSink>(
                     message.push_str(&format!("; an incomplete last line ({} bytes) was dropped", err.dropped_partial_line));
                 }
                 message.push_str("; the lines before it were counted");
-                return sink.end_input(context, Some(message));
+                return sink.end_input(context, Some(message)).map(|()| InputRead::Whole);
             }
         };
-        if stop.load(Ordering::Relaxed) {
-            return Ok(());
+        if reading.stop.load(Ordering::Relaxed) {
+            return Ok(InputRead::Whole);
         }
         sink.block(context, chunk.bytes(), chunk.overlong_lines_before)?;
     }
-    sink.end_input(context, None)
+    sink.end_input(context, None).map(|()| InputRead::Whole)
 }
 
 /// The first `n` bytes of a stream (fewer if it is shorter), and the whole stream again.
@@ -273,21 +344,27 @@ fn peek(mut reader: Box<dyn Read + Send>, n: usize) -> std::io::Result<(Vec<u8>,
     Ok((head, Box::new(again)))
 }
 
-/// The most of a Parquet object or compressed file held in memory: Parquet needs its
-/// footer before any row, so a stream is read whole. Vended objects cover minutes of
-/// traffic, far below this.
-const PARQUET_DOWNLOAD_LIMIT: u64 = 2 << 30;
+/// The most of a Parquet stream (an S3 object, a gzip-compressed file) stored before it
+/// is read. Parquet needs its footer before any row, so such a stream is copied whole
+/// into an anonymous temporary file (in `$TMPDIR`, gone when read) and read from there
+/// by ranges, as a local file is: memory follows the row groups, not the file. Vended
+/// objects cover minutes of traffic, far below this; a larger one (or a gzip bomb that
+/// starts with Parquet's magic) is an input error that names the limit.
+pub const PARQUET_SPOOL_LIMIT: u64 = 1 << 30;
 
-fn download(reader: Box<dyn Read + Send>) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    reader.take(PARQUET_DOWNLOAD_LIMIT + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > PARQUET_DOWNLOAD_LIMIT {
+fn spool(reader: Box<dyn Read + Send>) -> std::io::Result<std::fs::File> {
+    let mut file = tempfile::tempfile()
+        .map_err(|err| std::io::Error::new(err.kind(), format!("cannot create a temporary file to hold it ({err}): check $TMPDIR")))?;
+    let copied = std::io::copy(&mut reader.take(PARQUET_SPOOL_LIMIT + 1), &mut file)?;
+    if copied > PARQUET_SPOOL_LIMIT {
         return Err(std::io::Error::other(format!(
-            "it is larger than {} GiB, the most albmtls holds in memory: copy it to a local, uncompressed file and name that",
-            PARQUET_DOWNLOAD_LIMIT >> 30
+            "it is larger than {} GiB, the Parquet limit (the most albmtls stores of a compressed or S3 Parquet file before reading it): \
+             decompress or download it to a local, uncompressed file and name that",
+            PARQUET_SPOOL_LIMIT >> 30
         )));
     }
-    Ok(bytes)
+    file.rewind()?;
+    Ok(file)
 }
 
 fn describe_read_error(err: &std::io::Error) -> String {

@@ -225,7 +225,7 @@ mod tests {
         new.start_poll(true);
         assert!(!new.keep_local(&input), "read once");
 
-        let object = S3Object { bucket: "logs".into(), key: "a/conn_log.gz".into(), size: 1 };
+        let object = S3Object { bucket: "logs".into(), key: "a/conn_log.gz".into(), size: 1, content_check: false };
         assert!(new.keep_s3(&object));
         assert!(!new.keep_s3(&object));
         assert!(new.keep_skipped("s3://logs/a/access.log.gz"));

@@ -7,29 +7,36 @@ use std::sync::Arc;
 
 use albmtls_parse::keys::{LogFileKind, SkippedFiles};
 use albmtls_s3::{S3Client, S3Input, S3Location, S3Object, S3Stats};
-use albmtls_source::{LocalInput, SourceError, expand_paths, sort_largest_first};
+use albmtls_source::{FoundInput, LocalInput, SourceError, expand_paths, sort_largest_first};
 use chrono::{DateTime, NaiveDate};
 
 use crate::options::ScanOptions;
 
 /// One thing to read: a local file or stdin, or an S3 object already downloading.
-pub(crate) enum Input {
+pub(crate) struct Input {
+    pub source: Source,
+    /// Read it only if its content shows a connection log (a file whose name says
+    /// nothing, found under a directory or prefix).
+    pub content_check: bool,
+}
+
+pub(crate) enum Source {
     Local(LocalInput),
     S3(S3Input),
 }
 
 impl Input {
     pub(crate) fn display_name(&self) -> String {
-        match self {
-            Input::Local(local) => local.display_name(),
-            Input::S3(object) => object.display_name(),
+        match &self.source {
+            Source::Local(local) => local.display_name(),
+            Source::S3(object) => object.display_name(),
         }
     }
 
     pub(crate) fn open(self) -> Result<Box<dyn Read + Send>, SourceError> {
-        match self {
-            Input::Local(local) => local.open(),
-            Input::S3(object) => Ok(object.into_parts().1),
+        match self.source {
+            Source::Local(local) => local.open(),
+            Source::S3(object) => Ok(object.into_parts().1),
         }
     }
 }
@@ -41,7 +48,8 @@ pub(crate) struct Listed {
     pub skipped: SkippedFiles,
     pub errors: Vec<ListingError>,
     pub s3_stats: Option<Arc<S3Stats>>,
-    /// Connection-log inputs the paths name, before sharding.
+    /// Connection-log inputs the paths name, before sharding (with those whose content
+    /// will decide).
     pub listed: usize,
 }
 
@@ -90,7 +98,7 @@ pub(crate) trait Selection {
     fn keep_s3(&mut self, _object: &S3Object) -> bool {
         true
     }
-    /// Whether a file that is not a connection log is counted as skipped.
+    /// Whether a file that is not a connection log by its name is counted as skipped.
     fn keep_skipped(&mut self, _name: &str) -> bool {
         true
     }
@@ -107,14 +115,14 @@ impl Selection for Everything {}
 /// S3 concurrency).
 pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selection: &mut dyn Selection) -> Listed {
     enum Pending {
-        Local(LocalInput),
+        Local(FoundInput),
         S3(S3Object),
     }
     impl Pending {
         /// Size as stored, the best guess before reading at how long an input takes.
         fn size(&self) -> Option<u64> {
             match self {
-                Pending::Local(local) => local.size(),
+                Pending::Local(found) => found.input.size(),
                 Pending::S3(object) => Some(object.size),
             }
         }
@@ -133,13 +141,13 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
         let text = path.to_string_lossy();
         if !text.starts_with("s3://") {
             let expansion = expand_paths(std::slice::from_ref(path));
-            for input in expansion.inputs {
-                let identity = match &input {
+            for found in expansion.inputs {
+                let identity = match &found.input {
                     LocalInput::Stdin => Identity::Stdin,
                     LocalInput::File(path) => Identity::of_file(path),
                 };
-                if seen.insert(identity) && selection.keep_local(&input) {
-                    pending.push(Pending::Local(input));
+                if seen.insert(identity) && selection.keep_local(&found.input) {
+                    pending.push(Pending::Local(found));
                 }
             }
             for (path, kind) in expansion.skipped {
@@ -191,7 +199,7 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
         }
     }
     pending.retain(|p| match p {
-        Pending::Local(local) => in_shard(&local.display_name()),
+        Pending::Local(found) => in_shard(&found.input.display_name()),
         Pending::S3(object) => in_shard(&object.url()),
     });
     let mut pending: Vec<(usize, Pending)> = pending.into_iter().enumerate().collect();
@@ -216,8 +224,11 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
     let inputs = pending
         .into_iter()
         .filter_map(|(index, p)| match p {
-            Pending::Local(local) => Some((index, Input::Local(local))),
-            Pending::S3(_) => opened.next().map(|object| (index, Input::S3(object))),
+            Pending::Local(found) => Some((index, Input { source: Source::Local(found.input), content_check: found.content_check })),
+            Pending::S3(_) => opened.next().map(|object| {
+                let content_check = object.object().content_check;
+                (index, Input { source: Source::S3(object), content_check })
+            }),
         })
         .collect();
     Listed { inputs, skipped: skipped_files, errors, s3_stats, listed }

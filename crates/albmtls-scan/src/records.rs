@@ -39,6 +39,10 @@ pub trait Sink: Send {
     fn overlong(&mut self, input: &InputContext<'_>, first_line: u64, lines: u64);
     /// The input is finished (`error` set when it ended early) after `lines` lines.
     fn end_input(&mut self, input: &InputContext<'_>, lines: u64, error: Option<String>) -> std::io::Result<()>;
+    /// See [`BlockSink::not_read`].
+    fn not_read(&mut self, _input: &InputContext<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
     fn records(&self) -> u64;
     /// Folds another sink's results into this one.
     fn merge(&mut self, other: Self)
@@ -220,6 +224,10 @@ impl<S: Sink> BlockSink for Lines<'_, S> {
 
     fn end_input(&mut self, input: &InputContext<'_>, error: Option<String>) -> std::io::Result<()> {
         self.sink.end_input(input, self.line_number, error)
+    }
+
+    fn not_read(&mut self, input: &InputContext<'_>) -> std::io::Result<()> {
+        self.sink.not_read(input)
     }
 
     fn records(&self) -> u64 {

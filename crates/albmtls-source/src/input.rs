@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::gzip::{self, MultiGzipReader};
 use crate::{SourceError, fill_buf};
-use albmtls_parse::keys::LogFileKind;
+use albmtls_parse::keys::{Choice, LogFileKind};
 
 /// Read buffer for files and for the gzip decoder's input.
 const READ_BUFFER: usize = 256 * 1024;
@@ -57,29 +57,41 @@ pub fn sort_largest_first<T>(inputs: &mut [T], size: impl Fn(&T) -> Option<u64>)
     inputs.sort_by_key(|input| std::cmp::Reverse(size(input).unwrap_or(u64::MAX)));
 }
 
+/// One input a path expands to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundInput {
+    pub input: LocalInput,
+    /// Read it only if its content shows a connection log (a file a directory walk found
+    /// whose name says nothing, as in a vended delivery); `false` for files named as
+    /// connection logs and for files named explicitly.
+    pub content_check: bool,
+}
+
 /// The result of expanding the paths on a command line.
 #[derive(Debug, Default)]
 pub struct Expansion {
     /// What to read, in a stable order: each named path in turn, directory contents sorted.
-    pub inputs: Vec<LocalInput>,
+    pub inputs: Vec<FoundInput>,
     /// Files a directory walk passed over because they are not connection logs.
     pub skipped: Vec<(PathBuf, LogFileKind)>,
     /// Paths that could not be listed; the rest of the run goes on without them.
     pub errors: Vec<SourceError>,
 }
 
-/// Expands files, directories (recursively, connection logs only) and `-` (stdin).
-/// A file named explicitly is always read, whatever its name.
+/// Expands files, directories (recursively, connection logs only: see
+/// [`albmtls_parse::keys::choose`]) and `-` (stdin). A file named explicitly is always
+/// read, whatever its name.
 pub fn expand_paths(paths: &[PathBuf]) -> Expansion {
     let mut expansion = Expansion::default();
+    let named = |input| FoundInput { input, content_check: false };
     for path in paths {
         if path.as_os_str() == "-" {
-            expansion.inputs.push(LocalInput::Stdin);
+            expansion.inputs.push(named(LocalInput::Stdin));
             continue;
         }
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => walk_directory(path, &mut expansion),
-            Ok(_) => expansion.inputs.push(LocalInput::File(path.clone())),
+            Ok(_) => expansion.inputs.push(named(LocalInput::File(path.clone()))),
             Err(source) => expansion.errors.push(SourceError::Open { path: path.clone(), source }),
         }
     }
@@ -99,10 +111,12 @@ fn walk_directory(root: &Path, expansion: &mut Expansion) {
         if !entry.file_type().is_file() {
             continue;
         }
-        let name = entry.file_name().to_string_lossy();
-        match LogFileKind::of_name(&name) {
-            LogFileKind::Connection => expansion.inputs.push(LocalInput::File(entry.into_path())),
-            other => expansion.skipped.push((entry.into_path(), other)),
+        let choice = albmtls_parse::keys::choose(&entry.path().to_string_lossy());
+        let path = entry.into_path();
+        match choice {
+            Choice::Read => expansion.inputs.push(FoundInput { input: LocalInput::File(path), content_check: false }),
+            Choice::ReadIfConnectionLog => expansion.inputs.push(FoundInput { input: LocalInput::File(path), content_check: true }),
+            Choice::Skip(kind) => expansion.skipped.push((path, kind)),
         }
     }
 }

@@ -15,7 +15,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use chunks::{CHUNK_SIZE, Chunk, ChunkError, Chunks, MAX_LINE, chunks_in_run, read_chunks, spawn_chunks};
-pub use input::{Encoding, Expansion, LocalInput, decode, expand_paths, sort_largest_first};
+pub use input::{Encoding, Expansion, FoundInput, LocalInput, decode, expand_paths, sort_largest_first};
 
 /// Why an input could not be listed, opened or read. Displayed as `<input>: <problem>`;
 /// [`SourceError::problem`] gives the second part alone, for reports that show the input

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use albmtls_source::{
-    Chunks, Encoding, LocalInput, MAX_LINE, SourceError, decode, expand_paths, read_chunks, sort_largest_first, spawn_chunks,
+    Chunks, Encoding, FoundInput, LocalInput, MAX_LINE, SourceError, decode, expand_paths, read_chunks, sort_largest_first, spawn_chunks,
 };
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -177,9 +177,24 @@ fn directory_walks_read_connection_logs_only_but_named_files_always() {
         b"",
     );
     write(dir.path(), "AWSLogs/123456789012/ELBConnectionLogTestFile", b"");
+    // Under a vended layout names say nothing: every file is for its content to decide.
+    let hive = "AWSLogs/aws-account-id=123456789012/elasticloadbalancing/region=us-east-1/year=2026/month=11/day=02";
+    let vended = write(dir.path(), &format!("{hive}/part-0001.json.gz"), b"");
+    let vended_health = write(dir.path(), &format!("{hive}/health_check_log_x.log.gz"), b"");
     let expansion = expand_paths(&[dir.path().to_path_buf(), access.clone(), PathBuf::from("-")]);
     assert!(expansion.errors.is_empty());
-    assert_eq!(expansion.inputs, vec![LocalInput::File(old), LocalInput::File(conn), LocalInput::File(access), LocalInput::Stdin]);
+    let found = |input, content_check| FoundInput { input, content_check };
+    assert_eq!(
+        expansion.inputs,
+        vec![
+            found(LocalInput::File(old), false),
+            found(LocalInput::File(conn), false),
+            found(LocalInput::File(vended_health), true),
+            found(LocalInput::File(vended), true),
+            found(LocalInput::File(access), false),
+            found(LocalInput::Stdin, false),
+        ]
+    );
     let mut skipped = albmtls_parse::keys::SkippedFiles::default();
     expansion.skipped.iter().for_each(|(_, kind)| skipped.count(*kind));
     assert_eq!((skipped.access_logs_and_other, skipped.health_check_logs, skipped.test_files), (1, 1, 1));
@@ -192,7 +207,7 @@ fn missing_paths_and_symlink_loops_are_errors_that_do_not_stop_the_rest() {
     std::os::unix::fs::symlink(dir.path().join("logs"), dir.path().join("logs/loop")).unwrap();
     let missing = dir.path().join("nope");
     let expansion = expand_paths(&[dir.path().join("logs"), missing.clone()]);
-    assert_eq!(expansion.inputs, vec![LocalInput::File(conn)]);
+    assert_eq!(expansion.inputs, vec![FoundInput { input: LocalInput::File(conn), content_check: false }]);
     let messages: Vec<String> = expansion.errors.iter().map(|e| e.to_string()).collect();
     assert_eq!(messages.len(), 2, "{messages:?}");
     assert!(messages.iter().any(|m| m.contains("symbolic link loop")), "{messages:?}");

@@ -53,17 +53,21 @@ impl FieldList {
     /// Names are separated by white space, commas or the delimiter; undocumented names
     /// hold columns that are ignored.
     pub fn from_header(line: &[u8], delimiter: u8) -> Option<FieldList> {
-        let line = trim_line_end(line);
-        let rest = line.get(..8).filter(|head| head.eq_ignore_ascii_case(b"#fields:")).map(|_| &line[8..])?;
-        let columns =
-            rest.split(|&b| b.is_ascii_whitespace() || b == b',' || b == delimiter).filter(|n| !n.is_empty()).map(field_for_name).collect();
-        Some(FieldList { columns })
+        Some(FieldList { columns: header_names(line, delimiter)?.map(field_for_name).collect() })
     }
 
     /// The fields the list delivers.
     pub fn fields(&self) -> impl Iterator<Item = Field> + '_ {
         self.columns.iter().flatten().copied()
     }
+}
+
+/// The names a `#Fields:` header line gives, as written, or `None` when `line` is no
+/// such header.
+pub(super) fn header_names(line: &[u8], delimiter: u8) -> Option<impl Iterator<Item = &[u8]>> {
+    let line = trim_line_end(line);
+    let rest = line.get(..8).filter(|head| head.eq_ignore_ascii_case(b"#fields:")).map(|_| &line[8..])?;
+    Some(rest.split(move |&b| b.is_ascii_whitespace() || b == b',' || b == delimiter).filter(|n| !n.is_empty()))
 }
 
 /// Reads one row under `fields` into a record. `delimiter` is the delivery's; `None`

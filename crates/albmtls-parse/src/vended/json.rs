@@ -88,6 +88,33 @@ fn read_object(line: &[u8], scratch: &mut Scratch) -> Result<(), ParseError> {
     }
 }
 
+/// Hands each top-level key of the object `line` starts with to `on_key`, in order,
+/// until the object ends or stops being well formed (a line cut short still gives the
+/// keys before the cut). Keys with escapes in them are no documented name and are left out.
+pub(super) fn top_level_keys<'a>(line: &'a [u8], mut on_key: impl FnMut(&'a [u8])) {
+    let mut pos = skip_ws(line, 0);
+    if line.get(pos) != Some(&b'{') {
+        return;
+    }
+    pos = skip_ws(line, pos + 1);
+    while line.get(pos) == Some(&b'"') {
+        let Ok((key_end, key_escaped)) = string_end(line, pos + 1) else { return };
+        if !key_escaped {
+            on_key(&line[pos + 1..key_end]);
+        }
+        pos = skip_ws(line, key_end + 1);
+        if line.get(pos) != Some(&b':') {
+            return;
+        }
+        let Ok(end) = skip_value(line, skip_ws(line, pos + 1), 0) else { return };
+        pos = skip_ws(line, end);
+        if line.get(pos) != Some(&b',') {
+            return;
+        }
+        pos = skip_ws(line, pos + 1);
+    }
+}
+
 /// Only white space may follow the object.
 fn finish(line: &[u8], pos: usize) -> Result<(), ParseError> {
     if skip_ws(line, pos) == line.len() { Ok(()) } else { Err(not_an_object()) }

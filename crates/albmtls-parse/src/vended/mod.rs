@@ -8,12 +8,18 @@
 //! (`timestamp` for `time`), values may be strings or numbers, a delivery may carry any
 //! subset of the fields in any order, and undocumented fields are ignored and counted.
 //! Parquet deliveries are read by the `albmtls-parquet` crate into the same records.
+//!
+//! Where the object names of a delivery say nothing, [`kind_of_text`] and
+//! [`kind_of_fields`] tell connection logs from access and health-check logs by their
+//! fields.
 
 mod delimited;
 mod json;
+mod kind;
 
 pub use delimited::{FieldList, FieldListError, parse_delimited};
 pub use json::parse_json;
+pub use kind::{kind_of_fields, kind_of_text};
 
 use crate::record::{Field, Record};
 

@@ -140,6 +140,11 @@ impl Sink for GrepSink<'_> {
         self.out.finish(index, spool)
     }
 
+    fn not_read(&mut self, input: &InputContext<'_>) -> std::io::Result<()> {
+        // Inputs print in listing order: this one's place is closed, empty.
+        self.out.finish(input.index, self.out.spool())
+    }
+
     fn records(&self) -> u64 {
         self.matched
     }

@@ -76,7 +76,7 @@ pub fn no_connection_logs(paths: &[std::path::PathBuf], skipped: &albmtls_parse:
     .collect();
     let skipped_text = if kinds.is_empty() { "no files at all".to_owned() } else { kinds.join(", ") };
     format!(
-        "no connection logs under {} ({} file{} skipped: {skipped_text}); connection logs are named conn_log_*: check the path or prefix, and that connection logging is on for the load balancer",
+        "no connection logs under {} ({} file{} skipped: {skipped_text}); connection logs are named conn_log_*, or recognised by their fields under a vended layout (plain ones need --vended-fields): check the path or prefix, and that connection logging is on for the load balancer",
         paths.join(", "),
         skipped.total(),
         if skipped.total() == 1 { "" } else { "s" },

@@ -239,7 +239,7 @@ impl ShardSet {
 /// log objects use, so retries and error messages are the same.
 fn read_s3_object(client: &S3Client, url: &str) -> Result<Vec<u8>> {
     let location = S3Location::parse(url)?;
-    let object = S3Object { bucket: location.bucket().to_owned(), key: location.prefix().to_owned(), size: 0 };
+    let object = S3Object { bucket: location.bucket().to_owned(), key: location.prefix().to_owned(), size: 0, content_check: false };
     let mut bytes = Vec::new();
     for input in client.open_all(vec![object]) {
         bytes.extend(read_limited(url, input.into_parts().1, PARTIALS)?);

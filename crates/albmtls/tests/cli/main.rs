@@ -18,3 +18,4 @@ mod s3;
 mod trust;
 mod ux;
 mod vended;
+mod vended_trees;

@@ -82,6 +82,30 @@ fn a_gzip_bomb_of_one_gigabyte_in_one_line_is_skipped_in_bounded_memory() {
 }
 
 #[test]
+fn a_gzip_bomb_that_starts_like_parquet_is_refused_past_the_parquet_limit_in_bounded_memory() {
+    let t = TestDir::new();
+    let file = std::fs::File::create(t.path().join("bomb.parquet.gz")).unwrap();
+    let mut encoder = flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::fast());
+    encoder.write_all(b"PAR1").unwrap();
+    // A little past the 1 GiB the Parquet limit allows.
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..1025 {
+        encoder.write_all(&zeros).unwrap();
+    }
+    encoder.finish().unwrap().flush().unwrap();
+    t.write("conn_log_good", GOOD.as_bytes());
+    let (code, peak) = run_measuring_memory(&t, &["report", "-o", "bomb.json", "bomb.parquet.gz", "conn_log_good"]);
+    assert_eq!(code, 2, "an input that cannot be read is an error");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path().join("bomb.json")).unwrap()).unwrap();
+    assert_eq!(r["records"], 1, "the other input is read");
+    let errors = r["skipped"]["input_errors"].as_array().unwrap();
+    assert_eq!((errors.len(), errors[0]["input"].as_str()), (1, Some("bomb.parquet.gz")));
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(message.contains("larger than 1 GiB, the Parquet limit"), "{message}");
+    assert!(peak <= 200 << 20, "a Parquet stream of more than 1 GiB stored in {} MB of memory", peak >> 20);
+}
+
+#[test]
 fn files_the_doctor_holds_whole_are_refused_past_their_limit() {
     let t = TestDir::new();
     let mut pem = b"-----BEGIN CERTIFICATE-----\n".to_vec();

@@ -7,10 +7,10 @@ use albmtls_testkit::s3_server::{ACCESS_KEY, REGION, SECRET_KEY, TestServer};
 use crate::corpus::corpus;
 use crate::harness::{Run, TestDir, albmtls, gzip};
 
-const BUCKET: &str = "alb-logs";
+pub const BUCKET: &str = "alb-logs";
 
 /// Uploads every file under `dir` with keys `prefix/<relative path>`.
-fn upload(server: &TestServer, dir: &Path, prefix: &str) {
+pub fn upload(server: &TestServer, dir: &Path, prefix: &str) {
     let mut objects = Vec::new();
     for entry in walk(dir) {
         let key = format!("{prefix}/{}", entry.strip_prefix(dir).unwrap().display());
@@ -47,7 +47,7 @@ pub fn albmtls_for(t: &TestDir, server: &TestServer, secret: &str, args: &[&str]
 }
 
 /// Runs albmtls against the server (see [`albmtls_for`]).
-fn run_s3(t: &TestDir, server: &TestServer, secret: &str, args: &[&str]) -> Run {
+pub fn run_s3(t: &TestDir, server: &TestServer, secret: &str, args: &[&str]) -> Run {
     let output = albmtls_for(t, server, secret, args).output().unwrap();
     Run {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
