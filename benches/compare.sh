@@ -21,24 +21,42 @@
 #   small     2,000 files x 1,200 lines
 #   s3-small  the small shape's 2,000 objects from a local S3 server (s3s-fs on loopback)
 #   s3-large  the base shape's 48 objects from the same server
+#   ndjson    the base shape's records as a vended delivery of gzip NDJSON (Hive layout),
+#             `report` timed against the classic files
+#   parquet   the same records as vended Parquet (snappy, row groups of 10,000 rows)
 #
 # Needs: hyperfine, gawk, ripgrep, igzip (apt-get install hyperfine gawk ripgrep isal),
 # python3; DuckDB is used when `python3 -c "import duckdb"` works (pip install duckdb).
+# The ndjson and parquet shapes need only hyperfine and python3.
 # Results go to benches/results/ (hyperfine JSON per shape, plus summary.txt).
+#
+# To check the script itself on a tiny corpus (not a measurement), keep it apart from the
+# cached corpora: CORPUS=/tmp/c OUT=/tmp/r FILES=2 LINES=1000 RUNS=1 benches/compare.sh ndjson
+# (FILES and LINES size the base shape and the ones made of its records; BUILD=0
+# BIN=target/debug uses binaries already built.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
-CORPUS=benches/corpus
-OUT=benches/results
+CORPUS=${CORPUS:-benches/corpus}
+OUT=${OUT:-benches/results}
+FILES=${FILES:-48}
+LINES=${LINES:-50000}
 mkdir -p "$OUT" "$CORPUS"
-ALL_SHAPES=(base single fleet flat small s3-small s3-large)
+ALL_SHAPES=(base single fleet flat small s3-small s3-large ndjson parquet)
 SHAPES=("$@")
 [ ${#SHAPES[@]} -gt 0 ] || SHAPES=("${ALL_SHAPES[@]}")
 for shape in "${SHAPES[@]}"; do
     [[ " ${ALL_SHAPES[*]} " == *" $shape "* ]] || { echo "compare.sh: unknown shape $shape (one of: ${ALL_SHAPES[*]})" >&2; exit 2; }
 done
 
-for tool in hyperfine gawk rg igzip python3; do
+TOOLS=(hyperfine python3)
+for shape in "${SHAPES[@]}"; do
+    case $shape in
+        ndjson | parquet) ;;
+        *) TOOLS=(hyperfine gawk rg igzip python3) ;;
+    esac
+done
+for tool in "${TOOLS[@]}"; do
     command -v "$tool" >/dev/null || { echo "compare.sh: $tool is missing (apt-get install hyperfine gawk ripgrep isal)" >&2; exit 2; }
 done
 HAVE_DUCKDB=0
@@ -53,14 +71,14 @@ if [ "${BUILD:-1}" = 1 ] && [ "${ISAL:-0}" = 1 ]; then
 fi
 [ "${ISAL:-0}" = 1 ] && ISAL_BIN=target/isal
 [ "${BUILD:-1}" = 1 ] && cargo build --release --locked -p albmtls -p albmtls-corpus -p albmtls-benches --bins
-BIN=target/release
+BIN=${BIN:-target/release}
+GEN=$BIN/albmtls-corpus
 # albmtls and decode-only always come from the same build, so their ratio compares like with like.
 if [ "${PGO:-0}" = 1 ]; then
     benches/pgo.sh
     BIN=target/pgo/release
 fi
 ALBMTLS=$BIN/albmtls
-GEN=target/release/albmtls-corpus
 
 # corpus NAME ARGS...: generates benches/corpus/NAME once.
 corpus() {
@@ -193,9 +211,31 @@ s3_shape() {
     hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$OUT/$name-report.json" "${cmds[@]}" >/dev/null
 }
 
+# vended_shape NAME DELIVERY: the base shape's records written as a vended DELIVERY (the
+# same seed and spec, so the same records), `report` on its tree against the classic files.
+vended_shape() {
+    local name=$1 delivery=$2 dir="$CORPUS/$1/AWSLogs" classic="$CORPUS/base/AWSLogs" records truth_records
+    corpus_for base
+    # --level applies to the gzip NDJSON; Parquet compresses its own pages (snappy).
+    corpus "$name" --files "$FILES" --lines "$LINES" --delivery "$delivery"
+    truth_records=$(truth base "['records']")
+    records=$($ALBMTLS report --format json "$dir" | python3 -c "
+import json, subprocess, sys
+vended = json.load(sys.stdin)
+classic = json.loads(subprocess.run(['$ALBMTLS', 'report', '--format', 'json', '$classic'], capture_output=True, check=True).stdout)
+for key in ('records', 'status_counts', 'failures', 'timeline'):
+    assert vended[key] == classic[key], key
+print(vended['records'])")
+    [ "$records" = "$truth_records" ] || { echo "compare.sh: $name: albmtls report counted $records records, truth says $truth_records" >&2; exit 1; }
+    echo "== $name: $(find "$dir" -type f | wc -l) files, $(($(du -sk "$dir" | cut -f1) / 1000)) MB as $delivery, $(($(du -sk "$classic" | cut -f1) / 1000)) MB as classic gzip; report = the classic report ($records records)"
+    hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$OUT/$name-report.json" \
+        -n "albmtls report (classic gzip)" "$ALBMTLS report --format json $classic" \
+        -n "albmtls report ($delivery)" "$ALBMTLS report --format json $dir" >/dev/null
+}
+
 corpus_for() {
     case $1 in
-        base) corpus base --files 48 --lines 50000 ;;
+        base) corpus base --files "$FILES" --lines "$LINES" ;;
         single) corpus single --files 48 --lines 50000 --single-file ;;
         fleet) corpus fleet --files 1 --lines 3000000 --fleet ;;
         flat) corpus flat --files 48 --lines 50000 --clients 20000 --subjects 20000 --client-skew 0 ;;
@@ -210,6 +250,8 @@ for shape in "${SHAPES[@]}"; do
         fleet) corpus_for fleet && local_shape fleet --subjects ;;
         s3-small) s3_shape s3-small small ;;
         s3-large) s3_shape s3-large base ;;
+        ndjson) vended_shape ndjson json ;;
+        parquet) vended_shape parquet parquet ;;
         *) corpus_for "$shape" && local_shape "$shape" ;;
     esac
 done
@@ -232,6 +274,13 @@ for shape in shapes:
     for table in (rep, grp):
         for cmd, t in table.items():
             print(f"  {cmd:44} {t:8.3f} s")
+    if shape in ("ndjson", "parquet"):
+        classic = rep.get("albmtls report (classic gzip)")
+        if shape == "ndjson":
+            ratio("NDJSON per record vs classic", rep.get("albmtls report (json)"), classic, "target <= 2x")
+        else:
+            ratio("Parquet report vs classic", rep.get("albmtls report (parquet)"), classic, "target: faster, < 1x")
+        continue
     if shape.startswith("s3-"):
         local = rep.get("albmtls report (local files)")
         for cmd, t in rep.items():
