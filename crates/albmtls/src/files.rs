@@ -69,6 +69,10 @@ pub fn read_all(path: &Path, limit: SizeLimit) -> Result<(String, Vec<u8>)> {
     } else {
         let name = path.display().to_string();
         let file = std::fs::File::open(path).with_context(|| format!("{name}: cannot read it; check the path and its permissions"))?;
+        // A file that says it is too large is refused before a byte of it is read.
+        if file.metadata().is_ok_and(|meta| meta.is_file() && meta.len() > limit.bytes) {
+            return Err(too_large(&name, limit));
+        }
         (name, Box::new(file))
     };
     let bytes = read_limited(&name, reader, limit)?;
@@ -80,13 +84,17 @@ pub fn read_limited(name: &str, reader: impl Read, limit: SizeLimit) -> Result<V
     let mut bytes = Vec::new();
     reader.take(limit.bytes + 1).read_to_end(&mut bytes).with_context(|| format!("{name}: cannot read it"))?;
     if bytes.len() as u64 > limit.bytes {
-        anyhow::bail!(
-            "{name}: larger than {} MiB, the most albmtls reads of such a file ({}); is it the right file?",
-            limit.bytes >> 20,
-            limit.why
-        );
+        return Err(too_large(name, limit));
     }
     Ok(bytes)
+}
+
+fn too_large(name: &str, limit: SizeLimit) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{name}: larger than {} MiB, the most albmtls reads of such a file ({}); is it the right file?",
+        limit.bytes >> 20,
+        limit.why
+    )
 }
 
 /// Writes `path` through a temporary file in the same directory, renamed into place

@@ -13,7 +13,7 @@ mod delimited;
 mod json;
 
 pub use delimited::{FieldList, FieldListError, parse_delimited};
-pub use json::parse_json;
+pub use json::{MAX_JSON_DEPTH, parse_json};
 
 use crate::record::{Field, Record};
 
