@@ -408,15 +408,55 @@ impl Report {
     }
 }
 
-/// The `n` largest counts, ties broken by key so output is stable. The first `n` are
-/// selected before they are sorted: a failure code may have millions of clients.
+/// The `n` largest counts, ties broken by key so output is stable, best first.
+///
+/// A failure code may have millions of clients: they are streamed through a heap of the
+/// `n` best so far (its top is the worst of them), so memory follows `n`, not the keys.
 fn top<K: Ord + Copy>(items: impl Iterator<Item = (K, u64)>, n: usize) -> impl Iterator<Item = (K, u64)> {
-    let order = |a: &(K, u64), b: &(K, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
-    let mut all: Vec<(K, u64)> = items.collect();
-    if n < all.len() {
-        all.select_nth_unstable_by(n, order);
-        all.truncate(n);
+    /// Orders better entries first: more records, then the smaller key.
+    #[derive(PartialEq, Eq)]
+    struct Ranked<K>((K, u64));
+    impl<K: Ord> Ord for Ranked<K> {
+        fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+            other.0.1.cmp(&self.0.1).then_with(|| self.0.0.cmp(&other.0.0))
+        }
     }
-    all.sort_unstable_by(order);
-    all.into_iter()
+    impl<K: Ord> PartialOrd for Ranked<K> {
+        fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    let mut best: std::collections::BinaryHeap<Ranked<K>> = std::collections::BinaryHeap::with_capacity(n);
+    for item in items {
+        if best.len() < n {
+            best.push(Ranked(item));
+        } else if let Some(mut worst) = best.peek_mut()
+            && Ranked(item) < *worst
+        {
+            *worst = Ranked(item);
+        }
+    }
+    best.into_sorted_vec().into_iter().map(|Ranked(item)| item)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::top;
+
+    #[test]
+    fn top_equals_sorting_everything_and_taking_the_first_n() {
+        let mut state = 7u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state >> 33
+        };
+        // Few distinct counts, so ties on the count are broken by the key.
+        let items: Vec<(u64, u64)> = (0..5000).map(|key| (key * 7919 % 5003, next() % 12)).collect();
+        let mut sorted = items.clone();
+        sorted.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        for n in [0, 1, 3, 10, 4999, 5000, 6000] {
+            let expected: Vec<(u64, u64)> = sorted.iter().copied().take(n).collect();
+            assert_eq!(top(items.iter().copied(), n).collect::<Vec<_>>(), expected, "n = {n}");
+        }
+    }
 }
