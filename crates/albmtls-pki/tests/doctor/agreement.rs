@@ -359,6 +359,43 @@ fn bundle_fix_removes_what_alb_refuses_and_says_why() {
 }
 
 #[test]
+fn bundle_fix_drops_a_malformed_block_by_itself_and_keeps_the_valid_ca_after_it() {
+    let o = Ossl::new();
+    o.ca("Broken").ca("Good");
+    // A stray character in the base64: the block is not PEM any more.
+    let broken = o.text("Broken.pem").replacen("\nMII", "\nM*I", 1);
+    o.write("broken.pem", &broken);
+    let (ok, said) = o.try_run(&["x509", "-in", "broken.pem", "-noout"]);
+    assert!(!ok, "openssl cannot read the broken block either: {said}");
+    let text = format!("{broken}{}", o.text("Good.pem"));
+
+    let fix = fix_bundle("bundle.pem", text.as_bytes(), now(), albmtls_pki::Target::Alb, "fixed.pem");
+    let malformed: Vec<(Option<usize>, Option<usize>)> =
+        fix.original.findings_for(BundleRule::MalformedBlock).map(|f| (f.position, f.line)).collect();
+    assert_eq!(malformed, [(Some(1), Some(1))], "{:?}", fix.original.findings);
+    let positions: Vec<(usize, &str)> = fix.original.certificates.iter().map(|c| (c.position, c.subject.as_str())).collect();
+    assert_eq!(positions, [(2, "CN=Good")], "the valid CA keeps its own position");
+    let dropped: Vec<(usize, Option<&str>)> = fix.dropped.iter().map(|d| (d.position, d.subject.as_deref())).collect();
+    assert_eq!(dropped, [(1, None)], "only the malformed block is dropped");
+    assert_eq!(fix.dropped[0].reasons.len(), 1, "{:?}", fix.dropped[0].reasons);
+    assert!(fix.dropped[0].reasons[0].starts_with("certificate block #1 is not valid PEM"), "{:?}", fix.dropped[0].reasons);
+    assert!(
+        fix.text().contains("Fix: dropped 1 certificate(s):\n  #1 (unreadable): certificate block #1 is not valid PEM"),
+        "{}",
+        fix.text()
+    );
+
+    // The written bundle is the valid CA, as openssl reads it.
+    assert!(!fix.fixed.would_reject(), "{:?}", fix.fixed);
+    o.write("fixed.pem", std::str::from_utf8(fix.pem()).unwrap());
+    assert_eq!(fix.fixed.certificates.len(), 1);
+    assert_eq!(
+        o.run(&["x509", "-in", "fixed.pem", "-noout", "-fingerprint", "-sha256"]),
+        o.run(&["x509", "-in", "Good.pem", "-noout", "-fingerprint", "-sha256"])
+    );
+}
+
+#[test]
 fn trust_store_quotas_count_every_crl_given() {
     let o = Ossl::new();
     o.ca("Root").client("client", "Root", "7");
