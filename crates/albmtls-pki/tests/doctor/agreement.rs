@@ -89,6 +89,29 @@ fn negative_serial_in_a_crl_does_not_revoke_on_alb() {
 }
 
 #[test]
+fn a_presented_negative_serial_does_not_shield_the_other_entries_of_its_crl() {
+    let o = Ossl::new();
+    o.ca("Root").client("neg", "Root", "-5").client("pos", "Root", "0x1001").crl("crl", "Root", &["-05", "1001"], CrlForm::Current);
+    // The revoked client sends, after its own certificate, one whose negative serial the
+    // same CRL lists: only that entry is without effect on ALB.
+    o.cat("pos+neg.pem", &["pos.pem", "neg.pem"]);
+    let ca_and_crl = o.cat("ca+crl.pem", &["Root.pem", "crl.pem"]);
+    let (ok, said) = o.verify(&ca_and_crl, Some("neg.pem"), "pos.pem", &["-crl_check"]);
+    assert!(!ok && said.contains("certificate revoked"), "{said}");
+
+    let report = check(&o, "Root.pem", &["crl.pem"], "pos+neg.pem");
+    assert_eq!(report.tls_verify_status, "Failed:ClientCertCrlHit", "{report:?}");
+    assert_eq!(report.certificate.as_deref(), Some("#1 CN=pos"));
+    assert!(report.reason.starts_with("serial 1001 is revoked by CRL crl.pem (revoked 2025-01-01T00:00:00Z"), "{}", report.reason);
+    let note = report.notes.iter().find(|n| n.contains("negative serial")).expect("a note on the ignored entry");
+    assert!(note.starts_with("serial -05 of #2 CN=neg is listed in the CRL crl.pem"), "{note}");
+
+    // The same chain against a CRL listing the negative serial only: nothing revokes it.
+    o.crl("negative-only", "Root", &["-05"], CrlForm::Current);
+    assert!(check(&o, "Root.pem", &["negative-only.pem"], "pos+neg.pem").passes());
+}
+
+#[test]
 fn stale_crl_is_flagged_by_cert_check_and_crl_inspect_alike() {
     let o = Ossl::new();
     o.ca("Root").client("client", "Root", "7").crl("stale", "Root", &["99"], CrlForm::Stale);
