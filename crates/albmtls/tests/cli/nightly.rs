@@ -141,6 +141,13 @@ fn merge_refuses_missing_shards_unless_allowed_and_then_names_them() {
     assert!(html.stdout.contains("shard 2/3 of the run is missing"), "{}", html.stdout);
     let prom = t.run(&["merge", "--allow-missing", "--format", "prom", &parts[0], &parts[1]]);
     assert!(prom.stdout.contains("albmtls_missing_shards 1\n"), "{}", prom.stdout);
+    for section in crate::trust::CSV_SECTIONS {
+        let csv = t.run(&["merge", "--allow-missing", "--format", "csv", "--section", section, &parts[0], &parts[1]]);
+        assert_eq!(csv.code, 0, "{}", csv.stderr);
+        let missing: Vec<&str> = csv.stdout.lines().filter(|line| line.starts_with("(missing shard),")).collect();
+        assert_eq!(missing.len(), 1, "--section {section} has one missing-shard row:\n{}", csv.stdout);
+        assert!(missing[0].contains("shard 2/3 of the run is missing"), "--section {section}: {}", missing[0]);
+    }
 }
 
 #[test]

@@ -12,6 +12,9 @@ fn sample() -> PathBuf {
 
 const SAMPLE_RECORDS: u64 = 3600;
 
+/// Every value of `report --section`.
+pub const CSV_SECTIONS: [&str; 6] = ["statuses", "load-balancers", "listeners", "tls", "latency", "expiring"];
+
 fn records(run: &crate::harness::Run) -> u64 {
     run.json()["records"].as_u64().unwrap()
 }
@@ -61,6 +64,14 @@ fn a_missing_path_is_listed_in_every_format() {
         let run = t.run(&["report", "--format", format, "AWSLogs", "does/not/exist"]);
         assert_eq!(run.code, 2, "{format}");
         assert!(run.stdout.contains("does/not/exist"), "{format} names the missing path:\n{}", run.stdout);
+    }
+    // CSV lists it whatever section the file holds.
+    for section in CSV_SECTIONS {
+        let run = t.run(&["report", "--format", "csv", "--section", section, "AWSLogs", "does/not/exist"]);
+        assert_eq!(run.code, 2, "{section}");
+        let errors: Vec<&str> = run.stdout.lines().filter(|line| line.starts_with("(input error),")).collect();
+        assert_eq!(errors.len(), 1, "--section {section} has one input-error row:\n{}", run.stdout);
+        assert!(errors[0].contains("does/not/exist: cannot open"), "--section {section}: {}", errors[0]);
     }
     let out = t.run(&["report", "-o", "r.html", "AWSLogs", "does/not/exist"]);
     assert_eq!(out.code, 2);
