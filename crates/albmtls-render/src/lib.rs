@@ -151,6 +151,19 @@ pub(crate) fn missing_shards_note(missing: &[String]) -> String {
     format!("Incomplete: shard{s} {} of the run {are} missing from this merge; the counts cover only the other shards.", missing.join(", "))
 }
 
+/// What a timeline of only the buckets with records says about itself, if it is one.
+pub(crate) fn sparse_timeline_note(report: &Report) -> Option<String> {
+    let sparse = report.sparse_timeline?;
+    let advice = match sparse.bucket_that_fits {
+        Some(wider) => format!("--bucket {wider} or wider shows every bucket"),
+        None => "not even 1d buckets are few enough, so some record is probably dated far from the others: narrow the time with --since and --until".to_owned(),
+    };
+    Some(format!(
+        "This timeline shows only the buckets with records: from the first to the last there are {} {} buckets, more than the {} a timeline is filled to, so a gap without records does not show as a row; {advice}.",
+        sparse.buckets_in_span, report.bucket, sparse.most_filled
+    ))
+}
+
 /// `s` for counts other than one.
 pub(crate) fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }

@@ -146,3 +146,33 @@ fn timeline_buckets_are_contiguous_in_every_format() {
     assert!(html.contains("id=\"timeline\""), "an overall timeline chart");
     assert!(html.contains("All records: records per 1h bucket"), "{html:.3000}");
 }
+
+#[test]
+fn a_timeline_too_long_to_fill_says_it_shows_only_the_buckets_with_records() {
+    let t = TestDir::new();
+    t.write_gz(&conn_log_name("1005"), &[LINE]);
+    // 80 days later: 115,201 one-minute buckets from the first record to the last.
+    let later = LINE.replacen("2026-11-02T10:00:01", "2027-01-21T10:00:01", 1);
+    t.write_gz(&conn_log_name("1010"), &[&later]);
+    let json = t.run(&["report", "--format", "json", "--bucket", "1m", "AWSLogs"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let r = json.json();
+    assert_eq!(r["timeline"].as_array().map(Vec::len), Some(2), "only the buckets with records");
+    assert_eq!(r["sparse_timeline"], serde_json::json!({"buckets_in_span": 115_201, "most_filled": 100_000, "bucket_that_fits": "5m"}));
+    for format in ["table", "md", "html"] {
+        let run = t.run(&["report", "--format", format, "--bucket", "1m", "AWSLogs"]);
+        assert_eq!(run.code, 0, "{format}: {}", run.stderr);
+        assert!(
+            run.stdout
+                .contains("This timeline shows only the buckets with records: from the first to the last there are 115201 1m buckets")
+                && run.stdout.contains("--bucket 5m or wider shows every bucket"),
+            "{format} says the timeline leaves out empty buckets, and what to do:\n{}",
+            run.stdout
+        );
+        assert!(!run.stdout.contains("empty ones included"), "{format}");
+    }
+    // A bucket wide enough fills the timeline, which then says nothing of it.
+    let wide = t.run(&["report", "--format", "json", "--bucket", "5m", "AWSLogs"]).json();
+    assert_eq!(wide["timeline"].as_array().map(Vec::len), Some(23_041));
+    assert!(wide.get("sparse_timeline").is_none(), "{:?}", wide.get("sparse_timeline"));
+}
