@@ -103,6 +103,8 @@ pub struct ReportView<'a> {
     pub report: &'a Report,
     /// The aggregate the report was cut from: what a partial file holds.
     pub aggregate: &'a Aggregate,
+    /// The run that made the report, recorded in partial files.
+    pub run: &'a str,
     /// The share of the inputs this run read (`2/8`), recorded in partial files.
     pub shard: Option<&'a str>,
     pub style: TableStyle,
@@ -139,7 +141,7 @@ pub fn write_report(view: &ReportView<'_>, format: ReportFormat, out: &mut dyn W
         ReportFormat::Html => html::write_html(view.report, "albmtls report", view.made, out),
         ReportFormat::Prometheus => prom::write_prometheus(view.report, out),
         ReportFormat::Partial => {
-            Partial::write_json(view.aggregate, view.shard, out)?;
+            Partial::write_json(view.aggregate, view.run, view.shard, out)?;
             writeln!(out)
         }
     }

@@ -145,14 +145,20 @@ pub fn merge(settings: &MergeSettings, printer: &Printer) -> Result<Exit> {
     let mut client = None;
     let mut shards = ShardSet::default();
     let mut paths_seen: Vec<(PathBuf, String)> = Vec::new();
+    let mut objects_seen: Vec<(S3Location, String)> = Vec::new();
     for part in &settings.parts {
         let text = part.to_string_lossy();
         let (name, bytes) = if text.starts_with("s3://") {
+            let location = S3Location::parse(&text)?;
+            if let Some((_, earlier)) = objects_seen.iter().find(|(seen, _)| *seen == location) {
+                bail!("{text} and {earlier} are the same object: each partial may be merged once");
+            }
+            objects_seen.push((location.clone(), text.to_string()));
             let client = match &mut client {
                 Some(client) => client,
                 None => client.insert(S3Client::connect(settings.s3.clone())?),
             };
-            (text.to_string(), read_s3_object(client, &text)?)
+            (text.to_string(), read_s3_object(client, &location)?)
         } else {
             if let Ok(canonical) = std::fs::canonicalize(part) {
                 if let Some((_, earlier)) = paths_seen.iter().find(|(p, _)| *p == canonical) {
@@ -163,7 +169,7 @@ pub fn merge(settings: &MergeSettings, printer: &Printer) -> Result<Exit> {
             read_all(part, PARTIALS)?
         };
         let partial = Partial::from_json(&name, &bytes)?;
-        shards.add(&name, partial.shard.as_deref())?;
+        shards.add(&name, &partial.run, partial.shard.as_deref())?;
         total.merge(partial.aggregate);
     }
     let missing = shards.missing();
@@ -196,21 +202,27 @@ pub fn merge(settings: &MergeSettings, printer: &Printer) -> Result<Exit> {
 struct ShardSet {
     /// The shard count of the run, and each shard seen with the file it came from.
     sharded: Option<(u32, Vec<(u32, String)>)>,
-    /// A partial of an unsharded run, by name.
-    whole: Option<String>,
+    /// Partials of unsharded runs: the run that wrote each, and its name. Several runs
+    /// may be merged (a week of nightly partials); one run's partial only once.
+    whole: Vec<(String, String)>,
 }
 
 impl ShardSet {
-    fn add(&mut self, name: &str, shard: Option<&str>) -> Result<()> {
+    fn add(&mut self, name: &str, run: &str, shard: Option<&str>) -> Result<()> {
         let Some(text) = shard else {
             if let Some((count, seen)) = &self.sharded {
                 bail!("{name} is from an unsharded run but {} is shard {}/{count}: merge the partials of one run", seen[0].1, seen[0].0);
             }
-            self.whole = Some(name.to_owned());
+            if let Some((_, earlier)) = self.whole.iter().find(|(seen, _)| seen == run) {
+                bail!(
+                    "{earlier} and {name} are one run's partial (one file under two names, or a copy of it): merging both would count its records twice; give each partial once"
+                );
+            }
+            self.whole.push((run.to_owned(), name.to_owned()));
             return Ok(());
         };
         let shard = Shard::parse(text).with_context(|| format!("{name}: the shard it records"))?;
-        if let Some(whole) = &self.whole {
+        if let Some((_, whole)) = self.whole.first() {
             bail!("{name} is shard {shard} but {whole} is from an unsharded run: merge the partials of one run");
         }
         let (count, seen) = self.sharded.get_or_insert_with(|| (shard.count(), Vec::new()));
@@ -237,12 +249,12 @@ impl ShardSet {
 
 /// Reads one whole object (a partial file: small) through the same streaming reader
 /// log objects use, so retries and error messages are the same.
-fn read_s3_object(client: &S3Client, url: &str) -> Result<Vec<u8>> {
-    let location = S3Location::parse(url)?;
+fn read_s3_object(client: &S3Client, location: &S3Location) -> Result<Vec<u8>> {
     let object = S3Object { bucket: location.bucket().to_owned(), key: location.prefix().to_owned(), size: 0 };
+    let url = object.url();
     let mut bytes = Vec::new();
     for input in client.open_all(vec![object]) {
-        bytes.extend(read_limited(url, input.into_parts().1, PARTIALS)?);
+        bytes.extend(read_limited(&url, input.into_parts().1, PARTIALS)?);
     }
     Ok(bytes)
 }
@@ -377,7 +389,26 @@ fn view<'a>(
 ) -> ReportView<'a> {
     let to_terminal = matches!(output.destination, Destination::Stdout);
     let style = TableStyle { color: printer.color && to_terminal, width: if to_terminal { printer.table_width } else { None } };
-    ReportView { report, aggregate, shard, style, made: Some(made), csv_section: output.csv_section }
+    ReportView { report, aggregate, run: this_run(), shard, style, made: Some(made), csv_section: output.csv_section }
+}
+
+/// This run's identity, recorded in the partial files it writes so that a merge can tell
+/// one partial given twice from partials of two runs: random, and the same all run long.
+fn this_run() -> &'static str {
+    use std::hash::{BuildHasher, Hasher};
+    static RUN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    RUN.get_or_init(|| {
+        // Each RandomState is keyed from the operating system's randomness; the time and
+        // process id make a collision of two runs even less likely.
+        let keyed = |salt: u64| {
+            let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+            hasher.write_u64(salt);
+            hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+            hasher.write_u32(std::process::id());
+            hasher.finish()
+        };
+        format!("{:016x}{:016x}", keyed(0), keyed(1))
+    })
 }
 
 /// Writes the report where `output` says. The outer error is a failure to store the

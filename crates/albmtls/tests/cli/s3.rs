@@ -222,3 +222,16 @@ fn a_wrong_prefix_is_an_error_not_an_empty_report() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains(&format!("no connection logs under {url} (0 files skipped")), "{}", run.stderr);
 }
+
+#[test]
+fn merge_refuses_the_same_s3_partial_twice() {
+    let t = TestDir::new();
+    let server = server_with_corpus(&t);
+    let part = format!("s3://{BUCKET}/runs/whole.partial.json");
+    let run = run_s3(&t, &server, SECRET_KEY, &["report", "-o", &part, &format!("s3://{BUCKET}/prod/")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let twice = run_s3(&t, &server, SECRET_KEY, &["merge", "--format", "json", &part, &part]);
+    assert_eq!(twice.code, 2, "{}", twice.stdout);
+    assert!(twice.stdout.is_empty(), "no report is written: {}", twice.stdout);
+    assert!(twice.stderr.contains(&format!("{part} and {part} are the same object")), "{}", twice.stderr);
+}
