@@ -60,6 +60,14 @@ fn a_code_neither_documented_nor_seen_warns_with_the_closest_code() {
     // Seen in the inputs: no warning, although AWS does not document it.
     let seen = t.run(&["grep", "--status", "ClientCertRevoked", "conn_log_a.log"]);
     assert!(!seen.stderr.contains("warning"), "{}", seen.stderr);
+    // In the inputs but outside the time asked for is seen too: the code is no typo.
+    for command in ["grep", "report"] {
+        let outside = t.run(&[command, "--status", "ClientCertRevoked", "--since", "2026-11-03", "conn_log_a.log"]);
+        assert!(outside.stderr.contains("no record is in the time range asked for"), "{command}: {}", outside.stderr);
+        assert!(!outside.stderr.contains("does not document"), "{command}: {}", outside.stderr);
+    }
+    let threshold = t.run(&["report", "--since", "2026-11-03", "--fail-on", "ClientCertRevoked", "conn_log_a.log"]);
+    assert!(!threshold.stderr.contains("does not document"), "{}", threshold.stderr);
 }
 
 #[test]
