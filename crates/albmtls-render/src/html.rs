@@ -325,12 +325,15 @@ fn write_timeline(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let all: Vec<u64> = report.timeline.iter().map(|row| row.total()).collect();
     let failed: Vec<u64> = report.timeline.iter().map(|row| row.failed()).collect();
     write_bars(report, &axis, "All records", &[(&all, "#8c959f"), (&failed, "#d1242f")], out)?;
-    writeln!(
-        out,
-        "<p class=\"muted\">Grey: every record; red: failed. {} buckets of {}, empty ones included.</p>",
-        report.timeline.len(),
-        report.bucket
-    )?;
+    match crate::sparse_timeline_note(report) {
+        Some(note) => writeln!(out, "<p class=\"note\">Grey: every record; red: failed. {}</p>", html_text(&note))?,
+        None => writeln!(
+            out,
+            "<p class=\"muted\">Grey: every record; red: failed. {} buckets of {}, empty ones included.</p>",
+            report.timeline.len(),
+            report.bucket
+        )?,
+    }
     writeln!(out, "</section>")
 }
 

@@ -20,7 +20,7 @@ use crate::values::StatusMap;
 pub use crate::values::{display_subject, format_bucket, format_time, percent};
 
 /// Timelines longer than this (in buckets) are not filled with empty buckets.
-const MAX_FILLED_BUCKETS: i128 = 100_000;
+pub const MAX_FILLED_BUCKETS: u64 = 100_000;
 
 /// Width of one timeline bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -63,6 +63,13 @@ impl Bucket {
     /// The bucket exactly `duration` wide, if there is one.
     pub fn of_duration(duration: std::time::Duration) -> Option<Bucket> {
         Bucket::ALL.into_iter().find(|b| u128::from(b.minutes().unsigned_abs()) * 60_000_000 == duration.as_micros())
+    }
+
+    /// Buckets from the one holding `first_minute` to the one holding `last_minute`.
+    fn count_between(self, first_minute: i64, last_minute: i64) -> u64 {
+        let width = self.minutes();
+        let between = i128::from(last_minute.div_euclid(width)) - i128::from(first_minute.div_euclid(width));
+        u64::try_from(between + 1).unwrap_or(u64::MAX)
     }
 
     /// The finest bucket that keeps a timeline of `span` to about 150 rows or fewer.
@@ -217,6 +224,19 @@ impl Serialize for TimelineRow {
     }
 }
 
+/// A timeline of only the buckets with records: from the first to the last, the span
+/// has more buckets than a timeline is filled to ([`MAX_FILLED_BUCKETS`]), so the empty
+/// ones between them are left out and a gap in the records does not show as a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SparseTimeline {
+    /// Buckets from the first with records to the last, empty ones included.
+    pub buckets_in_span: u64,
+    /// The most buckets a timeline is filled to.
+    pub most_filled: u64,
+    /// The finest wider bucket whose timeline would be filled, if any is wide enough.
+    pub bucket_that_fits: Option<Bucket>,
+}
+
 /// What was not counted, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct Skipped {
@@ -257,7 +277,11 @@ pub struct Report {
     /// The `Failed:` statuses, in the same order.
     pub failures: Vec<Failure>,
     pub bucket: Bucket,
+    /// Every bucket from the first with records to the last, unless `sparse_timeline`
+    /// says only those with records are there.
     pub timeline: Vec<TimelineRow>,
+    /// Set when the timeline has only the buckets with records, and why.
+    pub sparse_timeline: Option<SparseTimeline>,
     /// Records by how many fields their line carried.
     pub field_counts: BTreeMap<usize, u64>,
     /// Records whose input did not deliver a field classic lines always carry (a vended
@@ -291,6 +315,10 @@ impl Serialize for Report {
         s.serialize_field("failures", &self.failures)?;
         s.serialize_field("bucket", &self.bucket)?;
         s.serialize_field("timeline", &self.timeline)?;
+        // Only timelines too long to fill have it; others keep their shape.
+        if let Some(sparse) = &self.sparse_timeline {
+            s.serialize_field("sparse_timeline", sparse)?;
+        }
         s.serialize_field("field_counts", &self.field_counts)?;
         if !self.not_delivered.is_empty() {
             s.serialize_field("not_delivered", &self.not_delivered)?;
@@ -349,14 +377,20 @@ impl Report {
         // Every bucket from the first to the last, empty ones included: a bucket left out
         // would make an outage look like steady traffic. A span of more buckets than
         // anyone reads (a stray timestamp decades away, a hand-made partial file) keeps
-        // only the buckets with records rather than filling memory.
-        if let (Some(&first), Some(&last)) = (timeline.keys().next(), timeline.keys().next_back())
-            && (i128::from(last) - i128::from(first)) / i128::from(bucket.minutes()) <= MAX_FILLED_BUCKETS
-        {
-            let mut start = first;
-            while start < last {
-                timeline.entry(start).or_default();
-                start += bucket.minutes();
+        // only the buckets with records rather than filling memory, and says so.
+        let mut sparse_timeline = None;
+        if let (Some(&first), Some(&last)) = (timeline.keys().next(), timeline.keys().next_back()) {
+            let buckets_in_span = bucket.count_between(first, last);
+            if buckets_in_span <= MAX_FILLED_BUCKETS {
+                let mut start = first;
+                while start < last {
+                    timeline.entry(start).or_default();
+                    start += bucket.minutes();
+                }
+            } else {
+                let bucket_that_fits =
+                    Bucket::ALL.into_iter().find(|wider| *wider > bucket && wider.count_between(first, last) <= MAX_FILLED_BUCKETS);
+                sparse_timeline = Some(SparseTimeline { buckets_in_span, most_filled: MAX_FILLED_BUCKETS, bucket_that_fits });
             }
         }
 
@@ -373,6 +407,7 @@ impl Report {
                 .into_iter()
                 .map(|(minute, counts)| TimelineRow { start: minute * MICROS_PER_MINUTE, status_counts: counts.into_values().collect() })
                 .collect(),
+            sparse_timeline,
             field_counts: aggregate.field_counts.iter().collect(),
             not_delivered: aggregate.not_delivered.clone(),
             load_balancers: sections::load_balancers(aggregate),

@@ -11,6 +11,9 @@ const LINES: [&str; 5] = [
     "2026-11-02T11:00:00Z 203.0.113.9 1 80 - - - \"-\" - - - TID_5",
 ];
 
+/// The run every partial of these tests comes from.
+const RUN: &str = "0123456789abcdef0123456789abcdef";
+
 fn aggregate(lines: &[&[u8]]) -> Aggregate {
     let mut aggregate = Aggregate::new();
     for line in lines {
@@ -26,11 +29,27 @@ fn partial_json_round_trip_is_exact_even_for_non_utf8_subjects() {
     lines.push(weird);
     let original = aggregate(&lines);
     let mut json = Vec::new();
-    Partial::write_json(&original, Some("1/2"), &mut json).unwrap();
-    assert_eq!(json, serde_json::to_vec(&Partial::new(original.clone(), Some("1/2".into()))).unwrap(), "borrowed and owned forms agree");
+    Partial::write_json(&original, RUN, Some("1/2"), &mut json).unwrap();
+    assert_eq!(
+        json,
+        serde_json::to_vec(&Partial::new(original.clone(), RUN.into(), Some("1/2".into()))).unwrap(),
+        "borrowed and owned forms agree"
+    );
     let back = Partial::from_json("p.json", &json).unwrap();
     assert_eq!(back.aggregate, original);
-    assert_eq!(back.shard.as_deref(), Some("1/2"));
+    assert_eq!((back.run.as_str(), back.shard.as_deref()), (RUN, Some("1/2")));
+}
+
+#[test]
+fn a_partial_without_its_run_is_refused_by_version_or_as_edited() {
+    let mut earlier = serde_json::to_value(Partial::new(Aggregate::new(), RUN.into(), None)).unwrap();
+    earlier.as_object_mut().unwrap().remove("run");
+    earlier["albmtls_partial"] = 2.into();
+    let err = Partial::from_json("old.partial.json", earlier.to_string().as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("partial format version 2 is not supported by this albmtls (it reads version 3)"), "{err}");
+    earlier["albmtls_partial"] = Partial::VERSION.into();
+    let err = Partial::from_json("edited.partial.json", earlier.to_string().as_bytes()).unwrap_err();
+    assert!(err.to_string().starts_with("edited.partial.json: not an albmtls partial file: it names no run"), "{err}");
 }
 
 #[test]
@@ -49,16 +68,16 @@ fn merged_halves_equal_one_pass() {
 fn wrong_files_are_refused_with_a_reason() {
     let err = Partial::from_json("report.json", b"{\"records\": 3}").unwrap_err();
     assert!(err.to_string().starts_with("report.json: not an albmtls partial file"), "{err}");
-    let mut future = serde_json::to_value(Partial::new(Aggregate::new(), None)).unwrap();
+    let mut future = serde_json::to_value(Partial::new(Aggregate::new(), RUN.into(), None)).unwrap();
     future["albmtls_partial"] = 99.into();
     let err = Partial::from_json("p.json", future.to_string().as_bytes()).unwrap_err();
     assert!(err.to_string().contains("version 99 is not supported"), "{err}");
-    let mut edited = serde_json::to_value(Partial::new(Aggregate::new(), None)).unwrap();
+    let mut edited = serde_json::to_value(Partial::new(Aggregate::new(), RUN.into(), None)).unwrap();
     let extra = edited["aggregate"]["known"][0].clone();
     edited["aggregate"]["known"].as_array_mut().unwrap().push(extra);
     let err = Partial::from_json("edited.json", edited.to_string().as_bytes()).unwrap_err();
     assert!(err.to_string().starts_with("edited.json: not an albmtls partial file"), "a reshaped file is refused, not merged: {err}");
-    let mut impossible = serde_json::to_value(Partial::new(aggregate(&[LINES[0].as_bytes()]), None)).unwrap();
+    let mut impossible = serde_json::to_value(Partial::new(aggregate(&[LINES[0].as_bytes()]), RUN.into(), None)).unwrap();
     assert_eq!(impossible["aggregate"]["field_counts"], serde_json::json!({"12": 1}));
     impossible["aggregate"]["field_counts"]["16"] = 1.into();
     let err = Partial::from_json("edited.json", impossible.to_string().as_bytes()).unwrap_err();
@@ -68,7 +87,7 @@ fn wrong_files_are_refused_with_a_reason() {
 /// The partial file of [`LINES`] as JSON, for tests that edit it by hand.
 fn edited_partial(edit: impl FnOnce(&mut serde_json::Value)) -> Result<Partial, albmtls_report::PartialError> {
     let all: Vec<&[u8]> = LINES.iter().map(|l| l.as_bytes()).collect();
-    let mut json = serde_json::to_value(Partial::new(aggregate(&all), None)).unwrap();
+    let mut json = serde_json::to_value(Partial::new(aggregate(&all), RUN.into(), None)).unwrap();
     edit(&mut json);
     Partial::from_json("edited.partial.json", &serde_json::to_vec(&json).unwrap())
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use albmtls_parse::keys::{LogFileKind, delivery_date, may_overlap};
+use albmtls_parse::keys::{ConnLogName, LogFileKind, delivery_date, may_overlap};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -40,8 +40,45 @@ pub struct Listing {
     /// so a sharded run counts each in exactly one shard, as it does for local walks.
     pub skipped: Vec<(String, LogFileKind)>,
     /// Listed connection logs left out because their folder date or the end time in their
-    /// name is outside the time range (day folders not listed at all are not counted).
-    pub outside_time_range: u64,
+    /// name is outside the time range. Day folders outside it are not listed at all, so
+    /// they count only when the range's own folders hold no connection log: then the
+    /// first page of the location is listed as well, to tell a time range that matches
+    /// nothing from a prefix that holds nothing.
+    pub outside_time_range: OutsideTimeRange,
+}
+
+/// Connection logs a listing left out because the time range asked for cannot hold them.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct OutsideTimeRange {
+    /// How many.
+    pub objects: u64,
+    /// From the earliest start to the latest end of the five-minute intervals their
+    /// names give (objects whose names do not follow ALB's layout have none).
+    pub named_span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl OutsideTimeRange {
+    fn add(&mut self, key: &str) {
+        self.objects += 1;
+        if let Some(name) = ConnLogName::parse(key) {
+            self.add_span(name.interval());
+        }
+    }
+
+    fn add_span(&mut self, (start, end): (DateTime<Utc>, DateTime<Utc>)) {
+        self.named_span = Some(match self.named_span {
+            Some((first, last)) => (first.min(start), last.max(end)),
+            None => (start, end),
+        });
+    }
+
+    /// Adds what another listing left out.
+    pub fn merge(&mut self, other: &OutsideTimeRange) {
+        self.objects += other.objects;
+        if let Some(span) = other.named_span {
+            self.add_span(span);
+        }
+    }
 }
 
 /// The time range as the folders and names can be pruned by: entries in `[since, until)`.
@@ -73,11 +110,18 @@ impl Range {
 }
 
 /// One ListObjectsV2 walk: everything under `prefix` after `start_after`, stopping at
-/// the first key whose folder is after `stop_after`.
+/// the first key whose folder is after `stop_after`, or after the first page.
 struct Walk {
     prefix: String,
     start_after: Option<String>,
     stop_after: Option<NaiveDate>,
+    first_page_only: bool,
+}
+
+impl Walk {
+    fn whole(location: &S3Location) -> Walk {
+        Walk { prefix: location.prefix().to_owned(), start_after: None, stop_after: None, first_page_only: false }
+    }
 }
 
 impl S3Client {
@@ -106,7 +150,38 @@ impl S3Client {
     ) -> Result<Listing, S3Error> {
         let range = Range { since, until, first_folder };
         let walks = plan(location, range);
-        let keys = self.runtime.block_on(async {
+        let pruned_folders = walks.len() != 1 || walks[0].start_after.is_some() || walks[0].stop_after.is_some();
+        let mut listing = Listing::default();
+        for (key, size) in self.walk_all(location, walks)? {
+            match LogFileKind::of_name(&key) {
+                LogFileKind::Connection => {
+                    if range.keeps_folder(&key) && may_overlap(&key, since, until) {
+                        listing.objects.push(S3Object { bucket: location.bucket().to_owned(), key, size });
+                    } else {
+                        listing.outside_time_range.add(&key);
+                    }
+                }
+                other => listing.skipped.push((format!("s3://{}/{key}", location.bucket()), other)),
+            }
+        }
+        // The range's folders hold no connection log: one page of the whole location
+        // says whether the time range or the prefix is wrong. A followed run's folder
+        // floor is not a range the user asked for, and gets no such look.
+        if pruned_folders && first_folder.is_none() && listing.objects.is_empty() && listing.outside_time_range.objects == 0 {
+            let look = Walk { first_page_only: true, ..Walk::whole(location) };
+            for (key, _) in self.walk_all(location, vec![look])? {
+                if LogFileKind::of_name(&key) == LogFileKind::Connection {
+                    listing.outside_time_range.add(&key);
+                }
+            }
+        }
+        listing.objects.sort_unstable();
+        Ok(listing)
+    }
+
+    /// The keys (and sizes) the walks find, walked concurrently.
+    fn walk_all(&self, location: &S3Location, walks: Vec<Walk>) -> Result<Vec<(String, u64)>, S3Error> {
+        self.runtime.block_on(async {
             let mut tasks = JoinSet::new();
             let permits = Arc::new(Semaphore::new(self.shared.concurrency));
             for walk in walks {
@@ -131,29 +206,13 @@ impl S3Client {
                 }
             }
             Ok::<_, S3Error>(keys)
-        })?;
-
-        let mut listing = Listing::default();
-        for (key, size) in keys {
-            match LogFileKind::of_name(&key) {
-                LogFileKind::Connection => {
-                    if range.keeps_folder(&key) && may_overlap(&key, since, until) {
-                        listing.objects.push(S3Object { bucket: location.bucket().to_owned(), key, size });
-                    } else {
-                        listing.outside_time_range += 1;
-                    }
-                }
-                other => listing.skipped.push((format!("s3://{}/{key}", location.bucket()), other)),
-            }
-        }
-        listing.objects.sort_unstable();
-        Ok(listing)
+        })
     }
 }
 
 /// Which listings cover `location` for `range`.
 fn plan(location: &S3Location, range: Range) -> Vec<Walk> {
-    let whole = || Walk { prefix: location.prefix().to_owned(), start_after: None, stop_after: None };
+    let whole = || Walk::whole(location);
     let Some(folder) = location.region_folder() else {
         return vec![whole()];
     };
@@ -164,12 +223,12 @@ fn plan(location: &S3Location, range: Range) -> Vec<Walk> {
         (Some(first), Some(last)) if last.signed_duration_since(first).num_days().unsigned_abs() < MAX_DAY_PREFIXES => first
             .iter_days()
             .take_while(|day| *day <= last)
-            .map(|day| Walk { prefix: format!("{}/", day_prefix(day)), start_after: None, stop_after: None })
+            .map(|day| Walk { prefix: format!("{}/", day_prefix(day)), start_after: None, stop_after: None, first_page_only: false })
             .collect(),
         // "…/2024/02/07" sorts after every key of earlier folders and before every key in
         // that day's folder.
         (first, last) => {
-            vec![Walk { prefix: folder.clone(), start_after: first.map(day_prefix), stop_after: last }]
+            vec![Walk { prefix: folder.clone(), start_after: first.map(day_prefix), stop_after: last, first_page_only: false }]
         }
     }
 }
@@ -199,7 +258,7 @@ async fn list_walk(shared: &Shared, bucket: &str, walk: &Walk) -> Result<Vec<(St
             keys.push((key.to_owned(), object.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0)));
         }
         match page.next_continuation_token() {
-            Some(next) if page.is_truncated() == Some(true) => token = Some(next.to_owned()),
+            Some(next) if page.is_truncated() == Some(true) && !walk.first_page_only => token = Some(next.to_owned()),
             _ => return Ok(keys),
         }
     }

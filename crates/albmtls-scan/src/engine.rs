@@ -84,8 +84,11 @@ pub struct ScanOutcome<S> {
     /// Paths that could not be listed or opened at all.
     pub listing_errors: Vec<ListingError>,
     /// Connection-log inputs the paths named, before sharding: 0 means the paths hold
-    /// no connection logs at all (an empty folder, a wrong prefix, only access logs).
+    /// no connection logs at all (an empty folder, a wrong prefix, only access logs),
+    /// unless S3 listings left some out by time.
     pub inputs_listed: usize,
+    /// S3 objects the listings left out because the time range cannot hold them.
+    pub outside_time_range: albmtls_s3::OutsideTimeRange,
     /// Writing output failed (a closed pipe, a full disk); the run stopped there.
     pub output_error: Option<std::io::Error>,
 }
@@ -93,8 +96,8 @@ pub struct ScanOutcome<S> {
 impl<S> ScanOutcome<S> {
     /// The same outcome around what `f` makes of the sink.
     pub fn map_sink<T>(self, f: impl FnOnce(S) -> T) -> ScanOutcome<T> {
-        let ScanOutcome { sink, skipped_files, listing_errors, inputs_listed, output_error } = self;
-        ScanOutcome { sink: f(sink), skipped_files, listing_errors, inputs_listed, output_error }
+        let ScanOutcome { sink, skipped_files, listing_errors, inputs_listed, outside_time_range, output_error } = self;
+        ScanOutcome { sink: f(sink), skipped_files, listing_errors, inputs_listed, outside_time_range, output_error }
     }
 }
 
@@ -134,7 +137,7 @@ pub(crate) fn read_listed<B: BlockSink>(
     progress: &dyn Progress,
     new_sink: &(impl Fn() -> B + Sync),
 ) -> ScanOutcome<B> {
-    let Listed { inputs, skipped: skipped_files, errors: listing_errors, s3_stats, listed: inputs_listed } = listed;
+    let Listed { inputs, skipped: skipped_files, errors: listing_errors, s3_stats, listed: inputs_listed, outside_time_range } = listed;
     for error in &listing_errors {
         progress.listing_error(error);
     }
@@ -200,6 +203,7 @@ pub(crate) fn read_listed<B: BlockSink>(
         skipped_files,
         listing_errors,
         inputs_listed,
+        outside_time_range,
         output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()),
     }
 }

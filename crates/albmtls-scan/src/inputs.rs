@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use albmtls_parse::keys::{LogFileKind, SkippedFiles};
-use albmtls_s3::{S3Client, S3Input, S3Location, S3Object, S3Stats};
+use albmtls_s3::{OutsideTimeRange, S3Client, S3Input, S3Location, S3Object, S3Stats};
 use albmtls_source::{LocalInput, SourceError, expand_paths, sort_largest_first};
 use chrono::{DateTime, NaiveDate};
 
@@ -43,6 +43,8 @@ pub(crate) struct Listed {
     pub s3_stats: Option<Arc<S3Stats>>,
     /// Connection-log inputs the paths name, before sharding.
     pub listed: usize,
+    /// S3 objects the listings left out because the time range cannot hold them.
+    pub outside_time_range: OutsideTimeRange,
 }
 
 /// A path that could not be listed or opened at all; the run goes on without it.
@@ -126,6 +128,8 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
     let mut skipped: Vec<(String, LogFileKind)> = Vec::new();
     let mut errors = Vec::new();
     let mut client: Option<Result<S3Client, String>> = None;
+    // What each location's listing left out by time, by bucket and prefix.
+    let mut outside: Vec<(String, String, OutsideTimeRange)> = Vec::new();
     // Overlapping paths (a folder and a folder inside it, a file named twice) must not
     // count an input twice: each is read once, where it is first listed.
     let mut seen: HashSet<Identity> = HashSet::new();
@@ -166,7 +170,8 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
         };
         match listing {
             Ok(listing) => {
-                tracing::info!(%location, objects = listing.objects.len(), outside_time_range = listing.outside_time_range, "listed");
+                tracing::info!(%location, objects = listing.objects.len(), outside_time_range = listing.outside_time_range.objects, "listed");
+                outside.push((location.bucket().to_owned(), location.prefix().to_owned(), listing.outside_time_range));
                 for object in listing.objects {
                     if seen.insert(Identity::Object(object.bucket.clone(), object.key.clone())) && selection.keep_s3(&object) {
                         pending.push(Pending::S3(object));
@@ -220,5 +225,20 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
             Pending::S3(_) => opened.next().map(|object| (index, Input::S3(object))),
         })
         .collect();
-    Listed { inputs, skipped: skipped_files, errors, s3_stats, listed }
+    Listed { inputs, skipped: skipped_files, errors, s3_stats, listed, outside_time_range: left_out_once(&outside) }
+}
+
+/// What the listings left out by time, each object once: a location inside another one
+/// listed (or the same one given twice) adds nothing the outer listing did not see.
+fn left_out_once(outside: &[(String, String, OutsideTimeRange)]) -> OutsideTimeRange {
+    let mut total = OutsideTimeRange::default();
+    for (i, (bucket, prefix, left_out)) in outside.iter().enumerate() {
+        let covered = outside.iter().enumerate().any(|(j, (other_bucket, other_prefix, _))| {
+            j != i && other_bucket == bucket && prefix.starts_with(other_prefix.as_str()) && (other_prefix != prefix || j < i)
+        });
+        if !covered {
+            total.merge(left_out);
+        }
+    }
+    total
 }

@@ -194,14 +194,14 @@ pub struct FilterArgs {
     /// Listener port (repeatable, or comma-separated).
     #[arg(long = "port", value_name = "PORT", value_delimiter = ',')]
     pub ports: Vec<u16>,
-    /// Load balancer: its name (my-lb), id (50dc6c495c0c9188) or app/NAME/ID; from field 14, else the file name (repeatable).
-    #[arg(long = "lb", value_name = "NAME|ID")]
+    /// Load balancer: its name (my-lb), id (50dc6c495c0c9188) or app/NAME/ID; from field 14, else the file name (repeatable, or comma-separated).
+    #[arg(long = "lb", value_name = "NAME|ID", value_delimiter = ',')]
     pub load_balancers: Vec<String>,
-    /// TLS protocol: TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 or just 1.2 (repeatable).
-    #[arg(long = "protocol", value_name = "PROTOCOL")]
+    /// TLS protocol: TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 or just 1.2 (repeatable, or comma-separated).
+    #[arg(long = "protocol", value_name = "PROTOCOL", value_delimiter = ',')]
     pub protocols: Vec<String>,
-    /// Key exchange (field 13): a group such as X25519MLKEM768, `pq` for any ML-KEM group or `classic` (repeatable).
-    #[arg(long = "key-exchange", value_name = "GROUP")]
+    /// Key exchange (field 13): a group such as X25519MLKEM768, `pq` for any ML-KEM group or `classic` (repeatable, or comma-separated).
+    #[arg(long = "key-exchange", value_name = "GROUP", value_delimiter = ',')]
     pub key_exchanges: Vec<String>,
 }
 

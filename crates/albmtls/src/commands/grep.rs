@@ -9,7 +9,7 @@ use albmtls_scan::{FollowOptions, InputContext, Poll, Sink, follow, scan};
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{Exit, Span, no_connection_logs, nothing_in_time_range, output_failed};
+use super::{Exit, Span, UndocumentedCodes, no_connection_logs, none_listed_in_time_range, nothing_in_time_range, output_failed};
 use crate::printer::{InListingOrder, Printer, Spool};
 use crate::settings::{GrepOutput, GrepSettings};
 
@@ -28,6 +28,8 @@ struct GrepSink<'a> {
     errors: Vec<String>,
     /// When the records the filters left out were written, to explain an empty result.
     filtered_span: Span,
+    /// Whether the records the filters left out have the undocumented codes asked for.
+    left_out_codes: UndocumentedCodes,
 }
 
 /// Lines skipped for being longer than the reader's limit: how many, and where the first
@@ -113,6 +115,7 @@ impl Sink for GrepSink<'_> {
 
     fn filtered_out(&mut self, record: &Record<'_>) {
         self.filtered_span.add(record.time);
+        self.left_out_codes.left_out(record);
     }
 
     fn malformed(&mut self, _: &InputContext<'_>, _: u64, _: &[u8], _: ParseError) {
@@ -150,6 +153,7 @@ impl Sink for GrepSink<'_> {
         self.overlong.merge(other.overlong);
         self.errors.extend(other.errors);
         self.filtered_span.merge(other.filtered_span);
+        self.left_out_codes.merge(&other.left_out_codes);
     }
 }
 
@@ -216,6 +220,7 @@ impl<'a> GrepSink<'a> {
             overlong: Overlong::default(),
             errors: Vec::new(),
             filtered_span: Span::default(),
+            left_out_codes: UndocumentedCodes::asked(&settings.scan.filter.statuses),
         }
     }
 }
@@ -229,7 +234,7 @@ pub fn run(settings: &GrepSettings, printer: &Printer) -> Result<Exit> {
     if let Some(err) = &outcome.output_error {
         return Ok(output_failed(printer, err));
     }
-    let GrepSink { matched, malformed, overlong, errors, filtered_span, .. } = outcome.sink;
+    let GrepSink { matched, malformed, overlong, errors, filtered_span, left_out_codes, .. } = outcome.sink;
     let mut totals = Totals { matched, malformed, failed: !errors.is_empty() || !outcome.listing_errors.is_empty(), ..Totals::default() };
     totals.overlong.merge(overlong);
     if let Some(failed) = totals.print_count(settings, printer) {
@@ -239,17 +244,20 @@ pub fn run(settings: &GrepSettings, printer: &Printer) -> Result<Exit> {
         printer.error(error);
     }
     totals.warn_skipped(printer);
+    let time = settings.scan.filter.time;
     if matched == 0
-        && let Some(message) = nothing_in_time_range(settings.scan.filter.time, filtered_span)
+        && let Some(message) = nothing_in_time_range(time, filtered_span)
+            .or_else(|| none_listed_in_time_range(&settings.scan.paths, time, &outcome.outside_time_range))
     {
         printer.notice(&message);
     }
     if matched == 0 {
-        for warning in settings.scan.filter.statuses.iter().filter_map(StatusFilter::unseen_warning) {
+        let unseen = settings.scan.filter.statuses.iter().filter(|status| !left_out_codes.seen(status));
+        for warning in unseen.filter_map(StatusFilter::unseen_warning) {
             printer.warn(&warning);
         }
     }
-    if outcome.inputs_listed == 0 {
+    if outcome.inputs_listed == 0 && outcome.outside_time_range.objects == 0 {
         printer.error(&no_connection_logs(&settings.scan.paths, &outcome.skipped_files));
         return Ok(Exit::Error);
     }

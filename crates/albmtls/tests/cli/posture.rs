@@ -77,6 +77,10 @@ fn lb_protocol_and_key_exchange_filters_for_report_and_grep() {
     assert_eq!(count(&["--protocol", "1.3"]), 2);
     assert_eq!(count(&["--key-exchange", "pq"]), 2);
     assert_eq!(count(&["--key-exchange", "classic"]), 1);
+    // Comma lists, as --ip and --status take them.
+    assert_eq!(count(&["--lb", "1111aaaa,edge-b"]), 5);
+    assert_eq!(count(&["--protocol", "1.3,TLSv1.1"]), 3);
+    assert_eq!(count(&["--key-exchange", "X25519MLKEM768,secp256r1"]), 3);
     let grep = t.run(&["grep", "--lb", "edge-b", "--fields", "client_ip,tls_protocol", "logs"]);
     assert_eq!(grep.stdout.lines().collect::<Vec<_>>(), ["198.51.100.9 TLSv1.1", "198.51.100.9 TLSv1"], "{}", grep.stderr);
     let bad = t.run(&["report", "--protocol", "SSLv2", "logs"]);

@@ -222,3 +222,46 @@ fn a_wrong_prefix_is_an_error_not_an_empty_report() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains(&format!("no connection logs under {url} (0 files skipped")), "{}", run.stderr);
 }
+
+#[test]
+fn a_time_range_outside_the_logs_says_what_the_listing_found_not_that_the_prefix_is_wrong() {
+    let t = TestDir::new();
+    let server = server_with_corpus(&t);
+    let corpus = t.path().join("corpus");
+    let conn_logs: Vec<std::path::PathBuf> =
+        walk(&corpus).into_iter().filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("conn_log")).collect();
+    // The region folder of the first one (…/REGION/yyyy/mm/dd/file): listed by day folders.
+    let region = conn_logs.iter().min().unwrap().ancestors().nth(4).unwrap().to_path_buf();
+    let in_region = conn_logs.iter().filter(|p| p.starts_with(&region)).count();
+    let region = region.strip_prefix(&corpus).unwrap().display().to_string();
+    for (url, listed) in [(format!("s3://{BUCKET}/prod/"), conn_logs.len()), (format!("s3://{BUCKET}/prod/{region}/"), in_region)] {
+        let expected = format!(
+            "no connection log under {url} is in the time range asked for (2030-01-01T00:00:00.000000Z on): {listed} connection logs were listed outside it, whose names cover 2026-"
+        );
+        let report = run_s3(&t, &server, SECRET_KEY, &["report", "--format", "json", "--since", "2030-01-01", &url]);
+        assert_eq!(report.code, 0, "as for local files, an empty report over the right prefix is no error: {}", report.stderr);
+        assert_eq!(report.json()["records"], 0);
+        assert!(report.stderr.contains(&expected), "{url}: {}", report.stderr);
+        assert!(!report.stderr.contains("check the path or prefix"), "{url}: {}", report.stderr);
+        let grep = run_s3(&t, &server, SECRET_KEY, &["grep", "--count", "--since", "2030-01-01", &url]);
+        assert_eq!((grep.code, grep.stdout.as_str()), (1, "0\n"), "{}", grep.stderr);
+        assert!(grep.stderr.contains(&expected), "{url}: {}", grep.stderr);
+    }
+    // A wrong prefix with a time range is still a wrong prefix.
+    let wrong = run_s3(&t, &server, SECRET_KEY, &["report", "--since", "2030-01-01", &format!("s3://{BUCKET}/prdo/")]);
+    assert_eq!(wrong.code, 2, "{}", wrong.stderr);
+    assert!(wrong.stderr.contains("no connection logs under s3://alb-logs/prdo/"), "{}", wrong.stderr);
+}
+
+#[test]
+fn merge_refuses_the_same_s3_partial_twice() {
+    let t = TestDir::new();
+    let server = server_with_corpus(&t);
+    let part = format!("s3://{BUCKET}/runs/whole.partial.json");
+    let run = run_s3(&t, &server, SECRET_KEY, &["report", "-o", &part, &format!("s3://{BUCKET}/prod/")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let twice = run_s3(&t, &server, SECRET_KEY, &["merge", "--format", "json", &part, &part]);
+    assert_eq!(twice.code, 2, "{}", twice.stdout);
+    assert!(twice.stdout.is_empty(), "no report is written: {}", twice.stdout);
+    assert!(twice.stderr.contains(&format!("{part} and {part} are the same object")), "{}", twice.stderr);
+}
