@@ -14,7 +14,9 @@ use crate::credentials::CredentialSource;
 pub enum S3Error {
     #[error("`{url}` is not a valid S3 location: {reason} (expected s3://bucket/prefix)")]
     InvalidUrl { url: String, reason: &'static str },
-    #[error("`{url}` is not a valid S3 endpoint URL: it must start with http:// or https:// (check --endpoint-url / AWS_ENDPOINT_URL)")]
+    #[error(
+        "`{url}` is not a valid S3 endpoint URL: it must start with http:// or https:// (check --endpoint-url, AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL, and the profile's endpoint_url)"
+    )]
     InvalidEndpoint { url: String },
     #[error("no AWS region is configured: pass --region, or set AWS_REGION, or a region in the AWS profile")]
     NoRegion,
@@ -35,7 +37,9 @@ pub enum S3Error {
         "access denied to `{url}` (region {region}): check that the credentials are allowed {action} there, in both their IAM policy and the bucket policy"
     )]
     AccessDenied { url: String, region: String, action: &'static str },
-    #[error("cannot reach S3 at {endpoint} ({detail}): check the network, --endpoint-url / AWS_ENDPOINT_URL and any proxy settings")]
+    #[error(
+        "cannot reach S3 at {endpoint} ({detail}): check the network, --endpoint-url (or AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's endpoint_url) and any proxy settings"
+    )]
     Unreachable { endpoint: String, detail: String },
     #[error("`{url}` no longer exists (deleted after it was listed?)")]
     NoSuchKey { url: String },

@@ -1,11 +1,12 @@
 //! `s3://` paths against a real S3-compatible server (s3s-fs) on 127.0.0.1.
 
 use std::path::Path;
+use std::process::Command;
 
 use albmtls_testkit::s3_server::{ACCESS_KEY, REGION, SECRET_KEY, TestServer};
 
 use crate::corpus::corpus;
-use crate::harness::{Run, TestDir, albmtls, gzip};
+use crate::harness::{DAY, Run, TestDir, albmtls, conn_log_name, gzip};
 
 const BUCKET: &str = "alb-logs";
 
@@ -28,32 +29,53 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     files
 }
 
-/// albmtls set up to reach the server with explicit credentials and nothing from the
-/// machine's AWS configuration (and no instance-metadata lookups).
-pub fn albmtls_for(t: &TestDir, server: &TestServer, secret: &str, args: &[&str]) -> std::process::Command {
+/// albmtls with the server's access key (and `secret`) in the environment, the region
+/// of the server, and nothing else from the machine's AWS configuration: no profile, no
+/// endpoint, no instance-metadata lookups.
+fn albmtls_with_keys(t: &TestDir, secret: &str, args: &[&str]) -> Command {
     let mut command = albmtls();
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("AWS_") {
+            command.env_remove(name);
+        }
+    }
     command
         .args(args)
-        .args(["--endpoint-url", &server.endpoint, "--region", REGION])
+        .args(["--region", REGION])
         .current_dir(t.path())
         .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
         .env("AWS_SECRET_ACCESS_KEY", secret)
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", t.path().join("no-aws-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", t.path().join("no-aws-credentials"))
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL");
+        .env("AWS_SHARED_CREDENTIALS_FILE", t.path().join("no-aws-credentials"));
+    command
+}
+
+/// albmtls set up to reach the server with `--endpoint-url` (see [`albmtls_with_keys`]).
+pub fn albmtls_for(t: &TestDir, server: &TestServer, secret: &str, args: &[&str]) -> Command {
+    let mut command = albmtls_with_keys(t, secret, args);
+    command.args(["--endpoint-url", &server.endpoint]);
     command
 }
 
 /// Runs albmtls against the server (see [`albmtls_for`]).
 fn run_s3(t: &TestDir, server: &TestServer, secret: &str, args: &[&str]) -> Run {
-    let output = albmtls_for(t, server, secret, args).output().unwrap();
-    Run {
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        code: output.status.code().unwrap_or(-1),
-    }
+    Run::from(albmtls_for(t, server, secret, args).output().unwrap())
+}
+
+/// A port on which nothing listens.
+pub fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A server whose bucket holds one connection log of one record.
+fn server_with_one_log() -> TestServer {
+    let server = TestServer::start();
+    server.create_bucket(BUCKET);
+    let line =
+        "2026-11-02T10:00:01.000001Z 203.0.113.7 40001 443 TLSv1.3 TLS_AES_128_GCM_SHA256 - \"CN=x\" - 02 Failed:ClientCertExpired TID_1\n";
+    server.put_all(BUCKET, &[(conn_log_name("1005"), gzip(line.as_bytes()))]);
+    server
 }
 
 fn server_with_corpus(t: &TestDir) -> TestServer {
@@ -221,4 +243,29 @@ fn a_wrong_prefix_is_an_error_not_an_empty_report() {
     let run = run_s3(&t, &server, SECRET_KEY, &["report", "-o", "r.prom", &url]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains(&format!("no connection logs under {url} (0 files skipped")), "{}", run.stderr);
+}
+
+#[test]
+fn endpoint_url_s3_is_honoured_and_endpoint_url_wins_over_it() {
+    let t = TestDir::new();
+    let server = server_with_one_log();
+    let nowhere = format!("http://127.0.0.1:{}", closed_port());
+    let url = format!("s3://{BUCKET}/{DAY}/");
+    let report = |command: &mut Command| {
+        let run = Run::from(command.output().unwrap());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.json()["records"], 1);
+    };
+    // Path-style addressing: the bucket cannot be a host name of 127.0.0.1.
+    report(albmtls_with_keys(&t, SECRET_KEY, &["report", "--format", "json", &url]).env("AWS_ENDPOINT_URL_S3", &server.endpoint));
+    report(
+        albmtls_with_keys(&t, SECRET_KEY, &["report", "--format", "json", &url])
+            .env("AWS_ENDPOINT_URL_S3", &server.endpoint)
+            .env("AWS_ENDPOINT_URL", &nowhere),
+    );
+    report(
+        albmtls_with_keys(&t, SECRET_KEY, &["report", "--format", "json", &url, "--endpoint-url", &server.endpoint])
+            .env("AWS_ENDPOINT_URL_S3", &nowhere)
+            .env("AWS_ENDPOINT_URL", &nowhere),
+    );
 }
