@@ -9,7 +9,7 @@ use albmtls_parse::{Field, FieldSet, ParseError, Record, StatusFilter};
 use albmtls_render::follow::{FollowFrame, write_json_line, write_screen};
 use albmtls_render::{Provenance, ReportView, TableStyle, write_report};
 use albmtls_report::{Aggregate, InputError, Partial, RecentChanges, Report};
-use albmtls_s3::{S3Client, S3Location, S3Object, S3Options};
+use albmtls_s3::{S3Client, S3Error, S3Location, S3Object, S3Options};
 use albmtls_scan::{FollowOptions, InputContext, ListingError, Poll, Shard, Sink, follow, scan};
 use anyhow::{Context, Result, bail};
 
@@ -122,7 +122,7 @@ pub fn run(settings: &ReportSettings, printer: &Printer) -> Result<Exit> {
     }
     let shard = settings.scan.shard.map(|s| s.to_string());
     let built = Built { aggregate, listing_errors: &listing_errors, shard, missing_shards: Vec::new(), input_span: read };
-    let exit = finish(built, &settings.output, &settings.scan.s3, printer)?;
+    let exit = finish(built, &settings.output, &mut S3Output::new(&settings.scan.s3), printer)?;
     if let Some(message) = empty_because_of_time {
         printer.notice(&message);
     }
@@ -188,7 +188,7 @@ pub fn merge(settings: &MergeSettings, printer: &Printer) -> Result<Exit> {
         span.add(last);
     }
     let built = Built { aggregate: total, listing_errors: &[], shard: None, missing_shards: missing, input_span: span };
-    finish(built, &settings.output, &settings.s3, printer)
+    finish(built, &settings.output, &mut S3Output::new(&settings.s3), printer)
 }
 
 /// The shards of the partials given so far, to refuse duplicates and find gaps.
@@ -261,7 +261,7 @@ struct Built<'a> {
 }
 
 /// Renders or saves the aggregate, then applies the alert thresholds.
-fn finish(built: Built<'_>, output: &ReportOutput, s3: &S3Options, printer: &Printer) -> Result<Exit> {
+fn finish(built: Built<'_>, output: &ReportOutput, s3: &mut S3Output<'_>, printer: &Printer) -> Result<Exit> {
     let Built { aggregate, listing_errors, shard, missing_shards, input_span } = built;
     // Paths that could not be listed were reported as they were found.
     let new_errors: Vec<InputError> = aggregate.input_errors.iter().filter(|e| !listing_errors.contains(e)).cloned().collect();
@@ -287,6 +287,7 @@ fn run_followed(settings: &ReportSettings, options: &FollowOptions, show: Follow
     let mut recent = RecentChanges::new(RECENT_WINDOW);
     let mut failure: Option<anyhow::Error> = None;
     let mut output_error: Option<std::io::Error> = None;
+    let mut s3 = S3Output::new(&settings.scan.s3);
     follow(
         &settings.scan,
         options,
@@ -324,7 +325,7 @@ fn run_followed(settings: &ReportSettings, options: &FollowOptions, show: Follow
             let shown = match show {
                 FollowView::Redraw => printer.with_stdout(|out| write_screen(&view, &frame, out)),
                 FollowView::JsonLines => printer.with_stdout(|out| write_json_line(&view, &frame, out)),
-                FollowView::Rewrite => match store(&view, output, &settings.scan.s3, printer) {
+                FollowView::Rewrite => match store(&view, output, &mut s3, printer) {
                     Ok(written) => written,
                     Err(err) => {
                         failure = Some(err);
@@ -380,16 +381,38 @@ fn view<'a>(
     ReportView { report, aggregate, shard, style, made: Some(made), csv_section: output.csv_section }
 }
 
+/// The S3 client outputs are stored with: connected at the first `-o s3://…` and kept,
+/// so that the rewrites of a followed run fetch credentials once.
+struct S3Output<'a> {
+    options: &'a S3Options,
+    client: Option<S3Client>,
+}
+
+impl S3Output<'_> {
+    fn new(options: &S3Options) -> S3Output<'_> {
+        S3Output { options, client: None }
+    }
+
+    fn put(&mut self, location: &S3Location, body: Vec<u8>, media_type: &str) -> Result<(), S3Error> {
+        let client = match &mut self.client {
+            Some(client) => client,
+            None => self.client.insert(S3Client::connect(self.options.clone())?),
+        };
+        client.put(location, body, media_type)
+    }
+}
+
 /// Writes the report where `output` says. The outer error is a failure to store the
 /// report (a file or S3 object); the inner one, stdout failing (a closed pipe).
-fn store(view: &ReportView<'_>, output: &ReportOutput, s3: &S3Options, printer: &Printer) -> Result<std::io::Result<()>> {
+fn store(view: &ReportView<'_>, output: &ReportOutput, s3: &mut S3Output<'_>, printer: &Printer) -> Result<std::io::Result<()>> {
     let write = |out: &mut dyn Write| write_report(view, output.format, out);
     match &output.destination {
         Destination::File(path) => write_atomically(path, write)?,
         Destination::S3(location) => {
             let mut body = Vec::new();
             write(&mut body).context("rendering the report")?;
-            S3Client::connect(s3.clone())?.put(location, body, output.format.media_type())?;
+            s3.put(location, body, output.format.media_type())
+                .with_context(|| format!("storing {location} failed, nothing was written there"))?;
             tracing::info!(%location, "report stored");
         }
         Destination::Stdout => return Ok(printer.with_stdout(write).and_then(|()| printer.flush())),

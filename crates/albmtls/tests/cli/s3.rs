@@ -269,3 +269,53 @@ fn endpoint_url_s3_is_honoured_and_endpoint_url_wins_over_it() {
             .env("AWS_ENDPOINT_URL", &nowhere),
     );
 }
+
+#[test]
+fn an_s3_output_that_cannot_be_stored_names_it_and_says_what_to_do() {
+    let t = TestDir::new();
+    let server = server_with_one_log();
+    t.write_gz(&conn_log_name("1005"), &["2026-11-02T10:00:01.000001Z 203.0.113.7 40001 443 TLSv1.3 X - \"CN=x\" - 02 Success -\n"]);
+    let output = format!("s3://{BUCKET}/reports/r.json");
+    let stored = |run: &Run, cause: &str| {
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.contains(&format!("storing {output} failed, nothing was written there: {cause}")), "{}", run.stderr);
+    };
+    let bad_keys = run_s3(&t, &server, "not-the-secret", &["report", "-o", &output, "AWSLogs"]);
+    stored(&bad_keys, "S3 rejected the AWS credentials (SignatureDoesNotMatch): check the access key and secret");
+    let no_keys = Run::from(
+        albmtls_for(&t, &server, SECRET_KEY, &["report", "-o", &output, "AWSLogs"])
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .output()
+            .unwrap(),
+    );
+    stored(&no_keys, "no usable AWS credentials (");
+    assert!(no_keys.stderr.contains("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"), "{}", no_keys.stderr);
+    let nowhere = format!("http://127.0.0.1:{}", closed_port());
+    let unreachable =
+        Run::from(albmtls_with_keys(&t, SECRET_KEY, &["report", "-o", &output, "AWSLogs", "--endpoint-url", &nowhere]).output().unwrap());
+    stored(&unreachable, &format!("cannot reach S3 at {nowhere} ("));
+    assert!(unreachable.stderr.contains("check the network, --endpoint-url"), "{}", unreachable.stderr);
+    assert!(server.get(BUCKET, "reports/r.json").is_none());
+}
+
+#[test]
+fn every_report_format_is_stored_in_s3_by_report_and_by_merge() {
+    let t = TestDir::new();
+    let server = server_with_corpus(&t);
+    let run = t.run(&["report", "-o", "whole.partial.json", "corpus"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for extension in ["txt", "md", "csv", "prom", "json"] {
+        let local = t.run(&["report", "-o", &format!("local.{extension}"), "corpus"]);
+        assert_eq!(local.code, 0, "{}", local.stderr);
+        let expected = std::fs::read(t.path().join(format!("local.{extension}"))).unwrap();
+        let key = format!("out/report.{extension}");
+        let report = run_s3(&t, &server, SECRET_KEY, &["report", "-o", &format!("s3://{BUCKET}/{key}"), "corpus"]);
+        assert_eq!(report.code, 0, "{}", report.stderr);
+        assert!(server.get(BUCKET, &key).unwrap() == expected, "report -o s3://…{key} stores what -o FILE writes");
+        let key = format!("out/merged.{extension}");
+        let merged = run_s3(&t, &server, SECRET_KEY, &["merge", "-o", &format!("s3://{BUCKET}/{key}"), "whole.partial.json"]);
+        assert_eq!(merged.code, 0, "{}", merged.stderr);
+        assert!(server.get(BUCKET, &key).unwrap() == expected, "merge -o s3://…{key} stores the same report");
+    }
+}
