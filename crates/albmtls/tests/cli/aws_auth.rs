@@ -141,3 +141,29 @@ fn an_explicit_profile_wins_over_keys_in_the_environment_as_in_the_aws_cli() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("S3 rejected the AWS credentials"), "{}", run.stderr);
 }
+
+#[test]
+fn secret_keys_and_session_tokens_never_appear_in_output() {
+    const TOKEN: &str = "albmtls-test-session-token-Qk3vW8";
+    const WRONG: &str = "albmtls-wrong-secret-Zp4xN1";
+    let t = TestDir::new();
+    let server = server_with_one_log();
+    let url = format!("s3://{BUCKET}/{DAY}/");
+    let plain = format!("[default]\nregion = {REGION}\nendpoint_url = {}\n", server.endpoint);
+    for verbosity in ["-v", "-vv", "-vvv"] {
+        for (secret, succeeds) in [(SECRET_KEY, true), (WRONG, false)] {
+            let keys = [("AWS_ACCESS_KEY_ID", ACCESS_KEY), ("AWS_SECRET_ACCESS_KEY", secret), ("AWS_SESSION_TOKEN", TOKEN)];
+            let from_env = Run::from(with_config(&t, &plain, &keys, &["report", "--format", "json", verbosity, &url]).output().unwrap());
+            let config = vault_profile(&t, &server, secret, Some(TOKEN));
+            let from_process = run_with_profile(&t, &config, "vault", &["report", "--format", "json", verbosity, &url]);
+            for (source, run) in [("environment", &from_env), ("credential_process", &from_process)] {
+                let what = format!("keys from the {source}, {verbosity}, {}", if succeeds { "success" } else { "failure" });
+                assert_eq!(run.code, if succeeds { 0 } else { 2 }, "{what}:\n{}", run.stderr);
+                assert!(!run.stderr.is_empty(), "{what}: diagnostics were written");
+                for leaked in [secret, TOKEN] {
+                    assert!(!run.stdout.contains(leaked) && !run.stderr.contains(leaked), "{what}: {leaked} leaked:\n{}", run.stderr);
+                }
+            }
+        }
+    }
+}
