@@ -288,16 +288,25 @@ fn run_followed(settings: &ReportSettings, options: &FollowOptions, show: Follow
     let mut failure: Option<anyhow::Error> = None;
     let mut output_error: Option<std::io::Error> = None;
     let mut s3 = S3Output::new(&settings.scan.s3);
+    // The errors of the last poll's inputs that could not be fetched: in the report until
+    // the next poll reads them again, then replaced by how that went.
+    let mut unfetched: Vec<InputError> = Vec::new();
     follow(
         &settings.scan,
         options,
         printer,
         || ReportSink(Aggregate::new(), Span::default()),
         |poll: Poll<ReportSink>| {
-            let Poll { number, inputs, outcome } = poll;
+            let Poll { number, inputs, read_again, outcome } = poll;
             let ReportSink(mut read, filtered_span) = outcome.sink;
             read.skipped_files.merge(&outcome.skipped_files);
-            print_input_errors(&read.input_errors, printer);
+            total.input_errors.retain(|error| !unfetched.contains(error));
+            total.inputs_read -= unfetched.len() as u64;
+            unfetched = read.input_errors.iter().filter(|error| read_again.contains(&error.input)).cloned().collect();
+            for error in &read.input_errors {
+                let again = if unfetched.contains(error) { "; it is read again at the next poll" } else { "" };
+                printer.error(&format!("{}: {} (after line {}){again}", error.input, error.message, error.after_line));
+            }
             // A path that cannot be listed fails every poll; the report lists it once.
             for error in as_input_errors(outcome.listing_errors) {
                 if !total.input_errors.contains(&error) {

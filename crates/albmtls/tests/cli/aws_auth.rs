@@ -167,3 +167,20 @@ fn secret_keys_and_session_tokens_never_appear_in_output() {
         }
     }
 }
+
+#[test]
+fn a_followed_run_runs_the_credential_process_once() {
+    let t = TestDir::new();
+    let server = server_with_one_log();
+    let config = vault_profile(&t, &server, SECRET_KEY, None);
+    let run = run_with_profile(
+        &t,
+        &config,
+        "vault",
+        &["grep", "--follow", "--poll", "1s", "--follow-for", "4s", &format!("s3://{BUCKET}/{DAY}/")],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stderr);
+    let runs = std::fs::read_to_string(t.path().join("process-runs")).unwrap();
+    assert_eq!(runs.lines().count(), 1, "one S3 client, and its credentials, for every poll");
+}
