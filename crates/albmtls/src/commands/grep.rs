@@ -250,7 +250,8 @@ pub fn run(settings: &GrepSettings, printer: &Printer) -> Result<Exit> {
             printer.warn(&warning);
         }
     }
-    if outcome.inputs_listed == 0 {
+    // A path that could not be listed has its own error; it need not hold no logs.
+    if outcome.inputs_listed == 0 && outcome.listing_errors.is_empty() {
         printer.error(&no_connection_logs(&settings.scan.paths, &outcome.skipped_files));
         return Ok(Exit::Error);
     }
@@ -269,9 +270,9 @@ pub fn run(settings: &GrepSettings, printer: &Printer) -> Result<Exit> {
 fn run_followed(settings: &GrepSettings, options: &FollowOptions, printer: &Printer) -> Result<Exit> {
     let out = InListingOrder::new(printer);
     let mut totals = Totals::default();
-    let mut output_error = None;
     // Whether the last poll left inputs it could not fetch, to try again.
     let mut unfetched = false;
+    let mut output_error = None;
     follow(
         &settings.scan,
         options,

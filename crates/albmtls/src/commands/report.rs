@@ -110,7 +110,9 @@ pub fn run(settings: &ReportSettings, printer: &Printer) -> Result<Exit> {
         return run_followed(settings, options, *view, printer);
     }
     let Scanned { aggregate, listing_errors, inputs_listed, filtered_span } = aggregate(settings, printer)?;
-    let no_inputs = (inputs_listed == 0).then(|| no_connection_logs(&settings.scan.paths, &aggregate.skipped_files));
+    // A path that could not be listed has its own error; it need not hold no logs.
+    let no_inputs =
+        (inputs_listed == 0 && listing_errors.is_empty()).then(|| no_connection_logs(&settings.scan.paths, &aggregate.skipped_files));
     let mut read = filtered_span;
     if let Some((first, last)) = aggregate.time_span() {
         read.add(first);
@@ -242,7 +244,20 @@ fn read_s3_object(client: &S3Client, url: &str) -> Result<Vec<u8>> {
     let object = S3Object { bucket: location.bucket().to_owned(), key: location.prefix().to_owned(), size: 0 };
     let mut bytes = Vec::new();
     for input in client.open_all(vec![object]) {
-        bytes.extend(read_limited(url, input.into_parts().1, PARTIALS)?);
+        let read = read_limited(url, input.into_parts().1, PARTIALS);
+        // Named on the command line, not listed: "deleted after it was listed?" would mislead.
+        let missing = |err: &anyhow::Error| {
+            err.chain()
+                .filter_map(|e| e.downcast_ref::<std::io::Error>()?.get_ref()?.downcast_ref::<S3Error>())
+                .any(|e| matches!(e, S3Error::NoSuchKey { .. }))
+        };
+        match read {
+            Ok(read) => bytes.extend(read),
+            Err(err) if missing(&err) => bail!(
+                "{url}: there is no such object: check the key, and that the shard run that writes it finished (it stores its partial only at its end)"
+            ),
+            Err(err) => return Err(err),
+        }
     }
     Ok(bytes)
 }

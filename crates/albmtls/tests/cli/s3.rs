@@ -125,7 +125,12 @@ fn local_and_s3_paths_mix_and_shards_merge() {
     assert!(from_s3.stdout == single, "partials read from S3 merge the same");
     let missing = run_s3(&t, &server, SECRET_KEY, &["merge", &format!("s3://{BUCKET}/parts/nope.partial.json")]);
     assert_eq!(missing.code, 2);
-    assert!(missing.stderr.contains("nope.partial.json"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains(&format!("s3://{BUCKET}/parts/nope.partial.json: there is no such object: check the key")),
+        "{}",
+        missing.stderr
+    );
+    assert!(!missing.stderr.contains("listed"), "a partial named on the command line was never listed:\n{}", missing.stderr);
 }
 
 #[test]
@@ -158,9 +163,11 @@ fn wrong_credentials_and_a_missing_bucket_get_one_clear_message_each() {
     assert_eq!(denied.code, 2);
     assert!(denied.stderr.contains("credentials"), "{}", denied.stderr);
     assert!(denied.stderr.lines().count() <= 3, "one clear message, not a stack of SDK text:\n{}", denied.stderr);
+    assert!(!denied.stderr.contains("no connection logs"), "a listing that failed is not an empty prefix:\n{}", denied.stderr);
     let missing = run_s3(&t, &server, SECRET_KEY, &["grep", "--failed", "s3://no-such-bucket/prod/"]);
     assert_eq!(missing.code, 2);
     assert!(missing.stderr.contains("`no-such-bucket` does not exist"), "{}", missing.stderr);
+    assert!(!missing.stderr.contains("no connection logs"), "{}", missing.stderr);
     let bad_url = run_s3(&t, &server, SECRET_KEY, &["report", "s3://"]);
     assert_eq!(bad_url.code, 2);
 }
