@@ -408,7 +408,12 @@ fn an_unreachable_endpoint_gets_one_clear_message() {
     let err = S3Client::connect(options).unwrap().list(&loc("s3://logs/"), None, None).unwrap_err();
     let message = err.to_string();
     assert!(message.starts_with(&format!("cannot reach S3 at http://127.0.0.1:{port} (")), "{message}");
-    assert!(message.ends_with("): check the network, --endpoint-url / AWS_ENDPOINT_URL and any proxy settings"));
+    assert!(
+        message.ends_with(
+            "): check the network, --endpoint-url (or AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's endpoint_url) and any proxy settings"
+        ),
+        "{message}"
+    );
 }
 
 #[test]

@@ -5,8 +5,8 @@
 //! last inputs of a run are decoded ahead on reader threads, so that the run does not end
 //! with one core reading while the others wait.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use std::io::Read;
@@ -16,7 +16,7 @@ use albmtls_parse::keys::SkippedFiles;
 use albmtls_parse::vended::Format;
 use albmtls_source::{Encoding, LocalInput, chunks_in_run, decode};
 
-use crate::inputs::{Everything, Input, Listed, ListingError, list_inputs};
+use crate::inputs::{Everything, Input, Listed, ListingError, S3Connection, Unread, list_inputs};
 use crate::options::ScanOptions;
 
 /// One input being read: its position in the run and its name for messages.
@@ -91,13 +91,16 @@ pub struct ScanOutcome<S> {
     pub outside_time_range: albmtls_s3::OutsideTimeRange,
     /// Writing output failed (a closed pipe, a full disk); the run stopped there.
     pub output_error: Option<std::io::Error>,
+    /// Inputs that could not be opened or fetched before any of their content was read
+    /// (their errors reached the sinks as usual).
+    pub(crate) unread: Vec<Unread>,
 }
 
 impl<S> ScanOutcome<S> {
     /// The same outcome around what `f` makes of the sink.
     pub fn map_sink<T>(self, f: impl FnOnce(S) -> T) -> ScanOutcome<T> {
-        let ScanOutcome { sink, skipped_files, listing_errors, inputs_listed, outside_time_range, output_error } = self;
-        ScanOutcome { sink: f(sink), skipped_files, listing_errors, inputs_listed, outside_time_range, output_error }
+        let ScanOutcome { sink, skipped_files, listing_errors, inputs_listed, outside_time_range, output_error, unread } = self;
+        ScanOutcome { sink: f(sink), skipped_files, listing_errors, inputs_listed, outside_time_range, output_error, unread }
     }
 }
 
@@ -116,7 +119,7 @@ pub fn scan_blocks<B: BlockSink>(
     new_sink: impl Fn() -> B + Sync,
 ) -> Result<ScanOutcome<B>, StartError> {
     let pool = worker_pool(options.threads)?;
-    let listed = list_inputs(options, B::OUTPUT_FOLLOWS_LISTING, &mut Everything);
+    let listed = list_inputs(options, B::OUTPUT_FOLLOWS_LISTING, &mut Everything, &mut S3Connection::default());
     Ok(read_listed(&pool, options, listed, progress, &new_sink))
 }
 
@@ -151,6 +154,7 @@ pub(crate) fn read_listed<B: BlockSink>(
     let started = Instant::now();
     let stop = AtomicBool::new(false);
     let output_error = Mutex::new(None);
+    let unread = Mutex::new(Vec::new());
     let records = AtomicU64::new(0);
     let total_inputs = inputs.len();
     let started_inputs = AtomicUsize::new(0);
@@ -175,12 +179,17 @@ pub(crate) fn read_listed<B: BlockSink>(
             let before = sink.records();
             let input_started = Instant::now();
             let inputs_left = total_inputs - started_inputs.fetch_add(1, Ordering::Relaxed);
+            let again = input.to_unread(&name);
             let outcome = read_input(input, &context, options.threads, &mut sink, &stop, inputs_left);
             let read = sink.records() - before;
             tracing::debug!(input = %name, records = read, elapsed_ms = input_started.elapsed().as_millis() as u64, "input done");
-            if let Err(err) = outcome {
-                stop.store(true, Ordering::Relaxed);
-                output_error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(err);
+            match outcome {
+                Ok(Ended::Read) => {}
+                Ok(Ended::NotFetched) => unread.lock().unwrap_or_else(|p| p.into_inner()).push(again),
+                Err(err) => {
+                    stop.store(true, Ordering::Relaxed);
+                    output_error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(err);
+                }
             }
             let total = records.fetch_add(read, Ordering::Relaxed) + read;
             progress.input_done(total, s3_stats.as_ref().map(|s| s.bytes_downloaded()));
@@ -205,6 +214,34 @@ pub(crate) fn read_listed<B: BlockSink>(
         inputs_listed,
         outside_time_range,
         output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()),
+        unread: unread.into_inner().unwrap_or_else(|p| p.into_inner()),
+    }
+}
+
+/// How reading one input ended.
+enum Ended {
+    /// Read to its end, or to an error in its content (or its output): done with.
+    Read,
+    /// It could not be opened, or its bytes not fetched, before any of its content
+    /// reached the sink: reading it again later may succeed, and counts nothing twice.
+    NotFetched,
+}
+
+/// The raw bytes of an input, remembering whether fetching them failed: an error there
+/// (a file that cannot be read, a GET that failed) is worth another try, unlike an
+/// error in what the bytes say.
+struct Fetched {
+    inner: Box<dyn Read + Send>,
+    failed: Arc<AtomicBool>,
+}
+
+impl Read for Fetched {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf);
+        if read.is_err() {
+            self.failed.store(true, Ordering::Relaxed);
+        }
+        read
     }
 }
 
@@ -217,38 +254,51 @@ fn read_input<B: BlockSink>(
     sink: &mut B,
     stop: &AtomicBool,
     inputs_left: usize,
-) -> std::io::Result<()> {
+) -> std::io::Result<Ended> {
     sink.begin_input(context)?;
     let local_file = match &input {
         Input::Local(LocalInput::File(path)) => Some(path.clone()),
         _ => None,
     };
-    let (encoding, reader) = match input.open().and_then(|raw| decode(context.name, raw)) {
-        Ok(decoded) => decoded,
+    let fetch_failed = Arc::new(AtomicBool::new(false));
+    // Until content reaches the sink, a failure to fetch the bytes leaves nothing counted.
+    let failed = |sink: &mut B, message: String| {
+        let ended = if fetch_failed.load(Ordering::Relaxed) { Ended::NotFetched } else { Ended::Read };
+        sink.end_input(context, Some(message)).map(|()| ended)
+    };
+    let raw = match input.open() {
+        Ok(raw) => Box::new(Fetched { inner: raw, failed: Arc::clone(&fetch_failed) }),
         // The report shows the input's name in a column of its own.
-        Err(err) => return sink.end_input(context, Some(err.problem())),
+        Err(err) => return sink.end_input(context, Some(err.problem())).map(|()| Ended::NotFetched),
+    };
+    let (encoding, reader) = match decode(context.name, raw) {
+        Ok(decoded) => decoded,
+        Err(err) => return failed(sink, err.problem()),
     };
     // Parquet is told from text by its magic, after gzip; it is read whole, not in lines.
     let (head, reader) = match peek(reader, Format::PARQUET_MAGIC.len()) {
         Ok(peeked) => peeked,
-        Err(err) => return sink.end_input(context, Some(describe_read_error(&err))),
+        Err(err) => return failed(sink, describe_read_error(&err)),
     };
     if head == Format::PARQUET_MAGIC {
         let source = match (encoding, local_file) {
             // A plain local file is read by ranges: the footer, then each row group.
-            (Encoding::Plain, Some(path)) => std::fs::File::open(&path).map(ParquetSource::File),
+            (Encoding::Plain, Some(path)) => std::fs::File::open(&path).map(ParquetSource::File).inspect_err(|_| {
+                fetch_failed.store(true, Ordering::Relaxed);
+            }),
             _ => download(reader).map(|bytes| ParquetSource::Bytes(bytes.into())),
         };
         let error = match source {
             Ok(source) => sink.parquet(context, source)?,
-            Err(err) => Some(format!("cannot read the Parquet data: {err}")),
+            Err(err) => return failed(sink, format!("cannot read the Parquet data: {err}")),
         };
-        return sink.end_input(context, error);
+        return sink.end_input(context, error).map(|()| Ended::Read);
     }
     let chunks = match chunks_in_run(reader, inputs_left, workers) {
         Ok(chunks) => chunks,
-        Err(err) => return sink.end_input(context, Some(format!("cannot start a reader thread: {err}"))),
+        Err(err) => return sink.end_input(context, Some(format!("cannot start a reader thread: {err}"))).map(|()| Ended::Read),
     };
+    let mut delivered = false;
     for chunk in chunks {
         let chunk = match chunk {
             Ok(chunk) => chunk,
@@ -258,15 +308,19 @@ fn read_input<B: BlockSink>(
                     message.push_str(&format!("; an incomplete last line ({} bytes) was dropped", err.dropped_partial_line));
                 }
                 message.push_str("; the lines before it were counted");
-                return sink.end_input(context, Some(message));
+                if delivered {
+                    return sink.end_input(context, Some(message)).map(|()| Ended::Read);
+                }
+                return failed(sink, message);
             }
         };
         if stop.load(Ordering::Relaxed) {
-            return Ok(());
+            return Ok(Ended::Read);
         }
+        delivered = true;
         sink.block(context, chunk.bytes(), chunk.overlong_lines_before)?;
     }
-    sink.end_input(context, None)
+    sink.end_input(context, None).map(|()| Ended::Read)
 }
 
 /// The first `n` bytes of a stream (fewer if it is shorter), and the whole stream again.

@@ -75,8 +75,8 @@ pub fn follow<S: Sink>(
         progress,
         || Lines::new(new_sink(), simd, options),
         |poll| {
-            let Poll { number, inputs, outcome } = poll;
-            on_poll(Poll { number, inputs, outcome: outcome.map_sink(|lines| lines.sink) })
+            let Poll { number, inputs, read_again, outcome } = poll;
+            on_poll(Poll { number, inputs, read_again, outcome: outcome.map_sink(|lines| lines.sink) })
         },
     )
 }

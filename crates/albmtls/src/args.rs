@@ -152,14 +152,16 @@ pub struct VendedArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "S3")]
 pub struct S3Args {
-    /// AWS profile for s3:// paths (default: the standard credential chain).
-    #[arg(long, value_name = "NAME", env = "AWS_PROFILE")]
+    /// AWS profile for s3:// paths; as in the AWS CLI, it wins over AWS_ACCESS_KEY_ID in
+    /// the environment (default: the standard credential chain, with AWS_PROFILE).
+    #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     /// AWS region of the bucket.
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
-    /// S3-compatible endpoint (path-style addressing), e.g. http://127.0.0.1:9000.
-    #[arg(long, value_name = "URL", env = "AWS_ENDPOINT_URL")]
+    /// S3-compatible endpoint (path-style addressing), e.g. http://127.0.0.1:9000; wins
+    /// over AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL and the profile's endpoint_url.
+    #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
     /// Objects downloaded at once. The default covers S3's 20-50 ms to first byte for
     /// small objects: at 128 in flight, ~2,500-6,000 objects a second.

@@ -16,8 +16,9 @@ static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// an interrupted nightly job leaves neither a partial report nor a stray temp file.
 ///
 /// A followed run (`--follow`, which only Ctrl-C ends) passes its stop flag: the first
-/// Ctrl-C sets it, and the run finishes the inputs it is reading, shows its final
-/// result and exits 0; a second Ctrl-C exits at once.
+/// Ctrl-C sets it, and the run finishes the inputs it is reading, polls one last time
+/// (for what landed before the Ctrl-C), shows its final result and exits 0; a second
+/// Ctrl-C exits at once.
 pub fn handle_interrupts(follow_stop: Option<Arc<AtomicBool>>) {
     let installed = ctrlc::set_handler(move || {
         if let Some(stop) = &follow_stop

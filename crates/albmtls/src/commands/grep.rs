@@ -25,7 +25,8 @@ struct GrepSink<'a> {
     matched: u64,
     malformed: u64,
     overlong: Overlong,
-    errors: Vec<String>,
+    /// Inputs that ended early: each input's name and the message about it.
+    errors: Vec<(String, String)>,
     /// When the records the filters left out were written, to explain an empty result.
     filtered_span: Span,
     /// Whether the records the filters left out have the undocumented codes asked for.
@@ -136,7 +137,7 @@ impl Sink for GrepSink<'_> {
 
     fn end_input(&mut self, input: &InputContext<'_>, lines: u64, error: Option<String>) -> std::io::Result<()> {
         if let Some(message) = error {
-            self.errors.push(format!("{}: {message} (after line {lines})", input.name));
+            self.errors.push((input.name.to_owned(), format!("{}: {message} (after line {lines})", input.name)));
         }
         self.hand_on()?;
         let (index, spool) = self.current.take().expect("end_input follows begin_input");
@@ -240,7 +241,7 @@ pub fn run(settings: &GrepSettings, printer: &Printer) -> Result<Exit> {
     if let Some(failed) = totals.print_count(settings, printer) {
         return Ok(failed);
     }
-    for error in &errors {
+    for (_, error) in &errors {
         printer.error(error);
     }
     totals.warn_skipped(printer);
@@ -257,7 +258,8 @@ pub fn run(settings: &GrepSettings, printer: &Printer) -> Result<Exit> {
             printer.warn(&warning);
         }
     }
-    if outcome.inputs_listed == 0 && outcome.outside_time_range.objects == 0 {
+    // A path that could not be listed has its own error; it need not hold no logs.
+    if outcome.inputs_listed == 0 && outcome.outside_time_range.objects == 0 && outcome.listing_errors.is_empty() {
         printer.error(&no_connection_logs(&settings.scan.paths, &outcome.skipped_files));
         return Ok(Exit::Error);
     }
@@ -271,10 +273,13 @@ pub fn run(settings: &GrepSettings, printer: &Printer) -> Result<Exit> {
 }
 
 /// `grep --follow`: matching lines of every new input as it is read, until Ctrl-C or
-/// `--follow-for`. Ends 0 whether or not anything matched (2 when inputs failed).
+/// `--follow-for`. Ends 0 whether or not anything matched (2 when inputs failed, an
+/// input that could not be fetched only if the last try failed too).
 fn run_followed(settings: &GrepSettings, options: &FollowOptions, printer: &Printer) -> Result<Exit> {
     let out = InListingOrder::new(printer);
     let mut totals = Totals::default();
+    // Whether the last poll left inputs it could not fetch, to try again.
+    let mut unfetched = false;
     let mut output_error = None;
     follow(
         &settings.scan,
@@ -290,12 +295,18 @@ fn run_followed(settings: &GrepSettings, options: &FollowOptions, printer: &Prin
             }
             let GrepSink { matched, malformed, overlong, errors, .. } = poll.outcome.sink;
             totals.overlong.merge(overlong);
-            for error in &errors {
-                printer.error(error);
+            for (input, error) in &errors {
+                if poll.read_again.contains(input) {
+                    printer.error(&format!("{error}; it is read again at the next poll"));
+                } else {
+                    printer.error(error);
+                    totals.failed = true;
+                }
             }
             totals.matched += matched;
             totals.malformed += malformed;
-            totals.failed |= !errors.is_empty() || !poll.outcome.listing_errors.is_empty();
+            totals.failed |= !poll.outcome.listing_errors.is_empty();
+            unfetched = !poll.read_again.is_empty();
             true
         },
     )?;
@@ -306,7 +317,7 @@ fn run_followed(settings: &GrepSettings, options: &FollowOptions, printer: &Prin
         return Ok(failed);
     }
     totals.warn_skipped(printer);
-    Ok(if totals.failed { Exit::Error } else { Exit::Ok })
+    Ok(if totals.failed || unfetched { Exit::Error } else { Exit::Ok })
 }
 
 /// What a grep run found, over all its inputs (and polls).

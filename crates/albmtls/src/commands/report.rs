@@ -9,7 +9,7 @@ use albmtls_parse::{Field, FieldSet, ParseError, Record, StatusFilter};
 use albmtls_render::follow::{FollowFrame, write_json_line, write_screen};
 use albmtls_render::{Provenance, ReportView, TableStyle, write_report};
 use albmtls_report::{Aggregate, InputError, Partial, RecentChanges, Report};
-use albmtls_s3::{S3Client, S3Location, S3Object, S3Options};
+use albmtls_s3::{S3Client, S3Error, S3Location, S3Object, S3Options};
 use albmtls_scan::{FollowOptions, InputContext, ListingError, Poll, Shard, Sink, follow, scan};
 use anyhow::{Context, Result, bail};
 
@@ -141,9 +141,10 @@ pub fn run(settings: &ReportSettings, printer: &Printer) -> Result<Exit> {
     }
     let Scanned { aggregate, listing_errors, inputs_listed, outside_time_range, filtered_span, left_out_codes } =
         aggregate(settings, printer)?;
-    // A prefix whose connection logs all lie outside the time range is not a wrong prefix.
-    let no_inputs =
-        (inputs_listed == 0 && outside_time_range.objects == 0).then(|| no_connection_logs(&settings.scan.paths, &aggregate.skipped_files));
+    // A prefix whose connection logs all lie outside the time range is not a wrong prefix,
+    // and a path that could not be listed has its own error: neither need hold no logs.
+    let no_inputs = (inputs_listed == 0 && outside_time_range.objects == 0 && listing_errors.is_empty())
+        .then(|| no_connection_logs(&settings.scan.paths, &aggregate.skipped_files));
     let mut read = filtered_span;
     if let Some((first, last)) = aggregate.time_span() {
         read.add(first);
@@ -160,7 +161,7 @@ pub fn run(settings: &ReportSettings, printer: &Printer) -> Result<Exit> {
     }
     let shard = settings.scan.shard.map(|s| s.to_string());
     let built = Built { aggregate, listing_errors: &listing_errors, shard, missing_shards: Vec::new(), input_span: read, left_out_codes };
-    let exit = finish(built, &settings.output, &settings.scan.s3, printer)?;
+    let exit = finish(built, &settings.output, &mut S3Output::new(&settings.scan.s3), printer)?;
     if let Some(message) = empty_because_of_time {
         printer.notice(&message);
     }
@@ -239,7 +240,7 @@ pub fn merge(settings: &MergeSettings, printer: &Printer) -> Result<Exit> {
         input_span: span,
         left_out_codes: UndocumentedCodes::default(),
     };
-    finish(built, &settings.output, &settings.s3, printer)
+    finish(built, &settings.output, &mut S3Output::new(&settings.s3), printer)
 }
 
 /// The shards of the partials given so far, to refuse duplicates and find gaps.
@@ -299,7 +300,20 @@ fn read_s3_object(client: &S3Client, location: &S3Location) -> Result<Vec<u8>> {
     let url = object.url();
     let mut bytes = Vec::new();
     for input in client.open_all(vec![object]) {
-        bytes.extend(read_limited(&url, input.into_parts().1, PARTIALS)?);
+        let read = read_limited(&url, input.into_parts().1, PARTIALS);
+        // Named on the command line, not listed: "deleted after it was listed?" would mislead.
+        let missing = |err: &anyhow::Error| {
+            err.chain()
+                .filter_map(|e| e.downcast_ref::<std::io::Error>()?.get_ref()?.downcast_ref::<S3Error>())
+                .any(|e| matches!(e, S3Error::NoSuchKey { .. }))
+        };
+        match read {
+            Ok(read) => bytes.extend(read),
+            Err(err) if missing(&err) => bail!(
+                "{url}: there is no such object: check the key, and that the shard run that writes it finished (it stores its partial only at its end)"
+            ),
+            Err(err) => return Err(err),
+        }
     }
     Ok(bytes)
 }
@@ -320,7 +334,7 @@ struct Built<'a> {
 }
 
 /// Renders or saves the aggregate, then applies the alert thresholds.
-fn finish(built: Built<'_>, output: &ReportOutput, s3: &S3Options, printer: &Printer) -> Result<Exit> {
+fn finish(built: Built<'_>, output: &ReportOutput, s3: &mut S3Output<'_>, printer: &Printer) -> Result<Exit> {
     let Built { aggregate, listing_errors, shard, missing_shards, input_span, left_out_codes } = built;
     // Paths that could not be listed were reported as they were found.
     let new_errors: Vec<InputError> = aggregate.input_errors.iter().filter(|e| !listing_errors.contains(e)).cloned().collect();
@@ -347,17 +361,27 @@ fn run_followed(settings: &ReportSettings, options: &FollowOptions, show: Follow
     let mut recent = RecentChanges::new(RECENT_WINDOW);
     let mut failure: Option<anyhow::Error> = None;
     let mut output_error: Option<std::io::Error> = None;
+    let mut s3 = S3Output::new(&settings.scan.s3);
+    // The errors of the last poll's inputs that could not be fetched: in the report until
+    // the next poll reads them again, then replaced by how that went.
+    let mut unfetched: Vec<InputError> = Vec::new();
     follow(
         &settings.scan,
         options,
         printer,
         || ReportSink::new(settings),
         |poll: Poll<ReportSink>| {
-            let Poll { number, inputs, outcome } = poll;
+            let Poll { number, inputs, read_again, outcome } = poll;
             let ReportSink(mut read, filtered_span, left_out) = outcome.sink;
             left_out_codes.merge(&left_out);
             read.skipped_files.merge(&outcome.skipped_files);
-            print_input_errors(&read.input_errors, printer);
+            total.input_errors.retain(|error| !unfetched.contains(error));
+            total.inputs_read -= unfetched.len() as u64;
+            unfetched = read.input_errors.iter().filter(|error| read_again.contains(&error.input)).cloned().collect();
+            for error in &read.input_errors {
+                let again = if unfetched.contains(error) { "; it is read again at the next poll" } else { "" };
+                printer.error(&format!("{}: {} (after line {}){again}", error.input, error.message, error.after_line));
+            }
             // A path that cannot be listed fails every poll; the report lists it once.
             for error in as_input_errors(outcome.listing_errors) {
                 if !total.input_errors.contains(&error) {
@@ -385,7 +409,7 @@ fn run_followed(settings: &ReportSettings, options: &FollowOptions, show: Follow
             let shown = match show {
                 FollowView::Redraw => printer.with_stdout(|out| write_screen(&view, &frame, out)),
                 FollowView::JsonLines => printer.with_stdout(|out| write_json_line(&view, &frame, out)),
-                FollowView::Rewrite => match store(&view, output, &settings.scan.s3, printer) {
+                FollowView::Rewrite => match store(&view, output, &mut s3, printer) {
                     Ok(written) => written,
                     Err(err) => {
                         failure = Some(err);
@@ -460,16 +484,38 @@ fn this_run() -> &'static str {
     })
 }
 
+/// The S3 client outputs are stored with: connected at the first `-o s3://…` and kept,
+/// so that the rewrites of a followed run fetch credentials once.
+struct S3Output<'a> {
+    options: &'a S3Options,
+    client: Option<S3Client>,
+}
+
+impl S3Output<'_> {
+    fn new(options: &S3Options) -> S3Output<'_> {
+        S3Output { options, client: None }
+    }
+
+    fn put(&mut self, location: &S3Location, body: Vec<u8>, media_type: &str) -> Result<(), S3Error> {
+        let client = match &mut self.client {
+            Some(client) => client,
+            None => self.client.insert(S3Client::connect(self.options.clone())?),
+        };
+        client.put(location, body, media_type)
+    }
+}
+
 /// Writes the report where `output` says. The outer error is a failure to store the
 /// report (a file or S3 object); the inner one, stdout failing (a closed pipe).
-fn store(view: &ReportView<'_>, output: &ReportOutput, s3: &S3Options, printer: &Printer) -> Result<std::io::Result<()>> {
+fn store(view: &ReportView<'_>, output: &ReportOutput, s3: &mut S3Output<'_>, printer: &Printer) -> Result<std::io::Result<()>> {
     let write = |out: &mut dyn Write| write_report(view, output.format, out);
     match &output.destination {
         Destination::File(path) => write_atomically(path, write)?,
         Destination::S3(location) => {
             let mut body = Vec::new();
             write(&mut body).context("rendering the report")?;
-            S3Client::connect(s3.clone())?.put(location, body, output.format.media_type())?;
+            s3.put(location, body, output.format.media_type())
+                .with_context(|| format!("storing {location} failed, nothing was written there"))?;
             tracing::info!(%location, "report stored");
         }
         Destination::Stdout => return Ok(printer.with_stdout(write).and_then(|()| printer.flush())),
