@@ -21,7 +21,8 @@ pub enum CsvSection {
     Listeners,
     /// One row per protocol, cipher and key exchange.
     Tls,
-    /// One row per protocol (and `all`) with latency percentiles.
+    /// Latency percentiles: one row for every record, then one per protocol and per
+    /// load balancer.
     Latency,
     /// One row per certificate in the expiry window.
     Expiring,
@@ -71,13 +72,14 @@ pub(crate) fn write_csv(report: &Report, section: CsvSection, out: &mut dyn Writ
             return csv.flush();
         }
         CsvSection::Latency => {
-            write(&["protocol", "records", "p50_seconds", "p90_seconds", "p99_seconds", "max_seconds"].map(String::from))?;
+            write(&["by", "value", "records", "p50_seconds", "p90_seconds", "p99_seconds", "max_seconds"].map(String::from))?;
             let latency = &report.handshake_latency;
-            let mut rows = vec![("all", &latency.overall)];
-            rows.extend(latency.by_protocol.iter().map(|(p, s)| (p.as_str(), s)));
+            let mut rows = vec![("all", "all", &latency.overall)];
+            rows.extend(latency.by_protocol.iter().map(|(p, s)| ("protocol", p.as_str(), s)));
+            rows.extend(latency.by_load_balancer.iter().map(|(lb, s)| ("load_balancer", lb.as_str(), s)));
             let value = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
-            for (protocol, s) in rows {
-                write(&[protocol.to_owned(), s.records.to_string(), value(s.p50), value(s.p90), value(s.p99), value(s.max)])?;
+            for (by, name, s) in rows {
+                write(&[by.to_owned(), name.to_owned(), s.records.to_string(), value(s.p50), value(s.p90), value(s.p99), value(s.max)])?;
             }
             return csv.flush();
         }

@@ -33,8 +33,9 @@ pub enum PartialError {
 }
 
 impl Partial {
-    /// 2: load balancers, listeners, TLS, latency and certificates were added.
-    pub const VERSION: u32 = 2;
+    /// 2: load balancers, listeners, TLS, latency and certificates were added; 3:
+    /// latency per load balancer.
+    pub const VERSION: u32 = 3;
 
     pub fn new(aggregate: Aggregate, shard: Option<String>) -> Partial {
         Partial { albmtls_partial: Partial::VERSION, shard, aggregate }
