@@ -31,7 +31,8 @@ pub enum CsvSection {
     Listeners,
     /// One row per protocol, cipher and key exchange.
     Tls,
-    /// One row per protocol (and `all`) with latency percentiles.
+    /// Latency percentiles: one row for every record, then one per protocol and per
+    /// load balancer.
     Latency,
     /// One row per certificate in the expiry window.
     Expiring,
@@ -125,14 +126,15 @@ fn write_tls(report: &Report, csv: &mut CsvWriter<'_>) -> io::Result<usize> {
 
 /// One row per protocol (and `all`) with latency percentiles; returns the column count.
 fn write_latency(report: &Report, csv: &mut CsvWriter<'_>) -> io::Result<usize> {
-    let header = ["protocol", "records", "p50_seconds", "p90_seconds", "p99_seconds", "max_seconds"];
+    let header = ["by", "value", "records", "p50_seconds", "p90_seconds", "p99_seconds", "max_seconds"];
     row(csv, header)?;
     let latency = &report.handshake_latency;
-    let mut rows = vec![("all", &latency.overall)];
-    rows.extend(latency.by_protocol.iter().map(|(p, s)| (p.as_str(), s)));
+    let mut rows = vec![("all", "all", &latency.overall)];
+    rows.extend(latency.by_protocol.iter().map(|(p, s)| ("protocol", p.as_str(), s)));
+    rows.extend(latency.by_load_balancer.iter().map(|(lb, s)| ("load_balancer", lb.as_str(), s)));
     let value = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
-    for (protocol, s) in rows {
-        row(csv, [protocol.to_owned(), s.records.to_string(), value(s.p50), value(s.p90), value(s.p99), value(s.max)])?;
+    for (by, name, s) in rows {
+        row(csv, [by.to_owned(), name.to_owned(), s.records.to_string(), value(s.p50), value(s.p90), value(s.p99), value(s.max)])?;
     }
     Ok(header.len())
 }

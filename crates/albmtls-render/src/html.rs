@@ -83,6 +83,7 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fo
 .bar.failed { background: #d1242f; }
 .bar.other { background: #8c959f; }
 .bars { white-space: nowrap; width: 320px; }
+.swatch { display: inline-block; width: 10px; height: 10px; margin-left: 6px; vertical-align: middle; }
 .timeline td.when { white-space: nowrap; }
 footer { margin-top: 2em; color: #59636e; font-size: 0.85em; }
 ";

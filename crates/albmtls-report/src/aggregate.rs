@@ -152,6 +152,11 @@ impl<'de> Deserialize<'de> for MinuteCounts {
     }
 }
 
+/// Whether `t` lies in the years log times are read in (0 to 9999).
+fn in_time_range(t: Micros) -> bool {
+    (FIRST_MINUTE * MICROS_PER_MINUTE..(LAST_MINUTE + 1) * MICROS_PER_MINUTE).contains(&t)
+}
+
 fn min_opt(a: Option<Micros>, b: Option<Micros>) -> Option<Micros> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
@@ -244,7 +249,7 @@ pub struct Aggregate {
     /// Statuses per listener port.
     pub listeners: Listeners,
     pub tls: TlsCounts,
-    /// Handshake latencies per protocol.
+    /// Handshake latencies per protocol and per load balancer.
     pub latency: Latencies,
     /// Certificates of successful handshakes, for the expiry list.
     pub certificates: Certificates,
@@ -278,7 +283,7 @@ impl Aggregate {
         self.load_balancers.entry(elb).add(slot, record.status);
         self.listeners.entry(&record.listener_port).add(slot, record.status);
         self.tls.add(record);
-        self.latency.add(record.tls_handshake_latency, record.tls_protocol);
+        self.latency.add(record.tls_handshake_latency, record.tls_protocol, elb);
         self.certificates.add(record, status == VerifyStatus::Success);
         let stats = match slot {
             Some(slot) => &mut self.known[slot],
@@ -378,8 +383,9 @@ impl Aggregate {
     }
 
     /// Checks what no aggregate albmtls builds can break, for one read from a file that
-    /// anyone could have edited: every count adds up, times lie in years 0 to 9999, and
-    /// no count is beyond what any run reaches (2^48 records), so merging and
+    /// anyone could have edited: every count adds up (the sections per load balancer,
+    /// listener, TLS, latency and certificate included), times lie in years 0 to 9999,
+    /// and no count is beyond what any run reaches (2^48 records), so merging and
     /// reporting cannot overflow.
     pub fn check_consistent(&self) -> Result<(), String> {
         let big = |what: &str, n: u64| if n > MAX_COUNT { Err(format!("{what} is {n}, beyond any real run")) } else { Ok(()) };
@@ -409,10 +415,9 @@ impl Aggregate {
             if per_minute != stats.count {
                 return Err(format!("{name}: {} records, but its minutes add up to {per_minute}", stats.count));
             }
-            let in_range = |t: Micros| (FIRST_MINUTE * MICROS_PER_MINUTE..(LAST_MINUTE + 1) * MICROS_PER_MINUTE).contains(&t);
             match (stats.first_seen, stats.last_seen) {
                 (None, None) if stats.count == 0 => {}
-                (Some(first), Some(last)) if stats.count > 0 && first <= last && in_range(first) && in_range(last) => {
+                (Some(first), Some(last)) if stats.count > 0 && first <= last && in_time_range(first) && in_time_range(last) => {
                     let seen = first.div_euclid(MICROS_PER_MINUTE)..=last.div_euclid(MICROS_PER_MINUTE);
                     if let Some((minute, _)) = stats.per_minute.iter().find(|(minute, _)| !seen.contains(minute)) {
                         return Err(format!("{name}: minute {minute} lies outside its first and last seen times"));
@@ -428,6 +433,90 @@ impl Aggregate {
         }
         if status_total != self.records {
             return Err(format!("{} records, but the statuses add up to {status_total}", self.records));
+        }
+        self.check_sections_consistent()
+    }
+
+    /// [`Aggregate::check_consistent`] for the sections per load balancer and listener,
+    /// TLS, latency and certificates: each counts every record once, or at most once.
+    fn check_sections_consistent(&self) -> Result<(), String> {
+        let big = |what: &str, n: u64| if n > MAX_COUNT { Err(format!("{what} is {n}, beyond any real run")) } else { Ok(()) };
+        let sum = |counts: &mut dyn Iterator<Item = u64>| counts.fold(0, u64::saturating_add);
+        let mut statuses: BTreeMap<String, u64> = BTreeMap::new();
+        for (status, stats) in self.statuses() {
+            *statuses.entry(status.text().to_owned()).or_default() += stats.count;
+        }
+        let by_lb = self.load_balancers.sorted().into_iter().map(|(elb, tally)| (String::from_utf8_lossy(elb).into_owned(), tally));
+        let by_port = self.listeners.sorted().into_iter().map(|(port, tally)| (port.to_string(), tally));
+        for (what, tallies) in [("load balancer", by_lb.collect::<Vec<_>>()), ("listener", by_port.collect())] {
+            let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
+            for (name, tally) in tallies {
+                for (status, n) in tally.iter() {
+                    big(&format!("{what} {name}, status {}", status.text()), n)?;
+                    let total = by_status.entry(status.text().to_owned()).or_default();
+                    *total = total.saturating_add(n);
+                }
+            }
+            if by_status != statuses {
+                return Err(format!("the records per {what} and status do not add up to the records per status"));
+            }
+        }
+
+        let tls = &self.tls;
+        for (what, counts) in [("protocols", &tls.protocols), ("ciphers", &tls.ciphers), ("key exchanges", &tls.key_exchanges)] {
+            let total = sum(&mut counts.sorted().into_iter().map(|(_, &n)| n));
+            let total = if what == "key exchanges" { total.saturating_add(tls.malformed_key_exchanges) } else { total };
+            if total > self.records {
+                return Err(format!("its TLS {what} count {total} records, more than its {}", self.records));
+            }
+        }
+        for (protocol, clients) in tls.legacy_clients.sorted() {
+            let name = String::from_utf8_lossy(protocol);
+            let per_client = sum(&mut clients.iter().map(|(_, n)| n));
+            let on_protocol = tls.protocols.sorted().into_iter().find(|(p, _)| *p == protocol).map_or(0, |(_, &n)| n);
+            if !albmtls_parse::tls::is_legacy_protocol(protocol) || per_client > on_protocol {
+                return Err(format!("its clients on {name} count {per_client} records, but {on_protocol} records are on {name}"));
+            }
+        }
+
+        let latency = &self.latency;
+        let mut totals = Vec::new();
+        for (what, histograms) in [("protocol", &latency.by_protocol), ("load balancer", &latency.by_load_balancer)] {
+            let mut total = 0u64;
+            for (key, histogram) in histograms.sorted() {
+                let name = format!("the handshake latencies of {what} {}", String::from_utf8_lossy(key));
+                big(&name, histogram.count())?;
+                total = total.saturating_add(histogram.count());
+            }
+            totals.push(total);
+        }
+        if totals[0] != totals[1] || totals[0].saturating_add(latency.malformed) > self.records {
+            return Err(format!(
+                "its handshake latencies count {} records per protocol and {} per load balancer ({} malformed), of {} records",
+                totals[0], totals[1], latency.malformed, self.records
+            ));
+        }
+
+        let certificates = &self.certificates;
+        let successes = statuses.get("Success").copied().unwrap_or(0);
+        let connections = sum(&mut certificates.iter().map(|c| c.connections));
+        if certificates.malformed > self.records || connections > successes {
+            return Err(format!(
+                "its certificates count {connections} successful connections ({} malformed validities), but {successes} records succeeded",
+                certificates.malformed
+            ));
+        }
+        for c in certificates.iter() {
+            if c.connections == 0 || !in_time_range(c.last_seen) || !in_time_range(c.not_after) || c.not_after <= c.last_seen {
+                return Err(format!(
+                    "certificate {} (serial {}): {} connections, last seen at {} with NotAfter {} do not fit together",
+                    String::from_utf8_lossy(&c.subject),
+                    String::from_utf8_lossy(&c.serial),
+                    c.connections,
+                    c.last_seen,
+                    c.not_after
+                ));
+            }
         }
         Ok(())
     }

@@ -103,32 +103,52 @@ impl Serialize for Histogram {
 }
 
 impl<'de> Deserialize<'de> for Histogram {
+    /// Refuses what albmtls never writes and what would overflow before the counts are
+    /// checked: latencies out of order, twice or beyond a day ([`tls::MAX_LATENCY_MS`]),
+    /// and counts adding up past `u64`.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Histogram, D::Error> {
         let mut histogram = Histogram::default();
+        let mut previous = None;
         for (ms, n) in Vec::<(u32, u64)>::deserialize(deserializer)? {
+            if previous.is_some_and(|p| p >= ms) || ms > tls::MAX_LATENCY_MS {
+                return Err(serde::de::Error::custom(format!(
+                    "latency {ms} ms is out of order, given twice or more than a day ({} ms)",
+                    tls::MAX_LATENCY_MS
+                )));
+            }
+            previous = Some(ms);
+            if histogram.count.checked_add(n).is_none() {
+                return Err(serde::de::Error::custom("latency counts add up to more than any count can hold"));
+            }
             histogram.add_n(ms, n);
         }
         Ok(histogram)
     }
 }
 
-/// Handshake latencies per TLS protocol (as written; `-` when the line has none).
+/// Handshake latencies per TLS protocol (as written; `-` when the line has none) and per
+/// load balancer (as [`crate::Aggregate`] files records under them). Each latency is in
+/// both.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Latencies {
     pub by_protocol: Keyed<Vec<u8>, Histogram>,
+    pub by_load_balancer: Keyed<Vec<u8>, Histogram>,
     /// Latency values that are neither `-` nor seconds with up to three decimals.
     pub malformed: u64,
 }
 
 impl Latencies {
     #[inline(always)]
-    pub fn add(&mut self, latency: &[u8], protocol: &[u8]) {
+    pub fn add(&mut self, latency: &[u8], protocol: &[u8], load_balancer: &[u8]) {
         // `-` (no handshake) is the common case for failures: one compare.
         if latency == b"-" {
             return;
         }
         match tls::latency_ms(latency) {
-            Ok(Some(ms)) => self.by_protocol.entry(protocol).add(ms),
+            Ok(Some(ms)) => {
+                self.by_protocol.entry(protocol).add(ms);
+                self.by_load_balancer.entry(load_balancer).add(ms);
+            }
             Ok(None) => {}
             Err(tls::Malformed) => self.malformed += 1,
         }
@@ -136,6 +156,7 @@ impl Latencies {
 
     pub fn merge(&mut self, other: Latencies) {
         self.by_protocol.merge(other.by_protocol);
+        self.by_load_balancer.merge(other.by_load_balancer);
         self.malformed += other.malformed;
     }
 
@@ -198,9 +219,10 @@ mod tests {
     fn malformed_latencies_are_counted_not_kept() {
         let mut l = Latencies::default();
         for (latency, protocol) in [("0.337", "TLSv1.3"), ("-", "TLSv1.3"), ("abc", "TLSv1.2"), ("4.036", "TLSv1.2")] {
-            l.add(latency.as_bytes(), protocol.as_bytes());
+            l.add(latency.as_bytes(), protocol.as_bytes(), b"app/a/1");
         }
         assert_eq!((l.overall().count(), l.malformed), (2, 1));
         assert_eq!(l.by_protocol.sorted().len(), 2);
+        assert_eq!(l.by_load_balancer.sorted(), [(&b"app/a/1".to_vec(), &l.overall())]);
     }
 }

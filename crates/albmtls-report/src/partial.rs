@@ -40,7 +40,7 @@ pub enum PartialError {
 
 impl Partial {
     /// 2: load balancers, listeners, TLS, latency and certificates were added.
-    /// 3: the run that wrote the file.
+    /// 3: the run that wrote the file, and latency per load balancer.
     pub const VERSION: u32 = 3;
 
     pub fn new(aggregate: Aggregate, run: String, shard: Option<String>) -> Partial {

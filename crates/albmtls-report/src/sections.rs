@@ -10,6 +10,7 @@ use serde::{Serialize, Serializer};
 
 use crate::aggregate::Aggregate;
 use crate::by_lb::StatusTally;
+use crate::keyed::{Keyed, Merge};
 use crate::latency::Histogram;
 use crate::values::{StatusMap, display_subject, format_time, percent};
 
@@ -127,6 +128,8 @@ pub struct HandshakeLatency {
     pub overall: LatencySummary,
     /// The same per `tls_protocol`.
     pub by_protocol: BTreeMap<String, LatencySummary>,
+    /// The same per load balancer (as in [`LoadBalancerRow`]).
+    pub by_load_balancer: BTreeMap<String, LatencySummary>,
 }
 
 /// A certificate of a successful connection whose NotAfter falls in the window.
@@ -232,14 +235,19 @@ pub(crate) fn tls(aggregate: &Aggregate, top: usize) -> TlsPosture {
 }
 
 pub(crate) fn handshake_latency(aggregate: &Aggregate) -> HandshakeLatency {
-    let by_protocol = aggregate
-        .latency
-        .by_protocol
-        .sorted()
-        .into_iter()
-        .map(|(protocol, histogram)| (String::from_utf8_lossy(protocol).into_owned(), LatencySummary::of(histogram)))
-        .collect();
-    HandshakeLatency { overall: LatencySummary::of(&aggregate.latency.overall()), by_protocol }
+    // Distinct byte strings that decode alike are merged, as in [`by_text`].
+    let summaries = |histograms: &Keyed<Vec<u8>, Histogram>| {
+        let mut by_text: BTreeMap<String, Histogram> = BTreeMap::new();
+        for (key, histogram) in histograms.sorted() {
+            by_text.entry(String::from_utf8_lossy(key).into_owned()).or_default().merge(histogram.clone());
+        }
+        by_text.into_iter().map(|(key, histogram)| (key, LatencySummary::of(&histogram))).collect()
+    };
+    HandshakeLatency {
+        overall: LatencySummary::of(&aggregate.latency.overall()),
+        by_protocol: summaries(&aggregate.latency.by_protocol),
+        by_load_balancer: summaries(&aggregate.latency.by_load_balancer),
+    }
 }
 
 pub(crate) fn expiring(aggregate: &Aggregate, as_of: Option<Micros>, within_days: u32) -> Expiring {

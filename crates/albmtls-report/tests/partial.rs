@@ -141,3 +141,78 @@ fn a_partial_whose_minutes_leave_its_first_and_last_seen_is_refused_not_an_out_o
     .to_string();
     assert!(err.contains("lies outside its first and last seen times"), "{err}");
 }
+
+/// The sections per load balancer, listener, TLS, latency and certificate are checked
+/// as the statuses are: a hand-edited file whose counts there do not add up, or are
+/// beyond any run, is refused with the reason.
+#[test]
+fn a_partial_whose_sections_do_not_add_up_is_refused() {
+    type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+    fn aggregate(json: &mut serde_json::Value) -> &mut serde_json::Value {
+        &mut json["aggregate"]
+    }
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "one more record on a load balancer",
+            Box::new(|json| {
+                let known = &mut aggregate(json)["load_balancers"][0][1]["known"];
+                let slot = known.as_array().unwrap().iter().position(|n| n.as_u64() > Some(0)).unwrap();
+                known[slot] = (known[slot].as_u64().unwrap() + 1).into();
+            }),
+            "the records per load balancer and status do not add up",
+        ),
+        (
+            "a listener count beyond any run",
+            Box::new(|json| aggregate(json)["listeners"][0][1]["known"][1] = (1u64 << 60).into()),
+            "beyond any real run",
+        ),
+        (
+            "a latency histogram that counts more than the load balancers'",
+            Box::new(|json| aggregate(json)["latency"]["by_protocol"][0][1] = serde_json::json!([[100, 5]])),
+            "its handshake latencies count 5 records per protocol and 1 per load balancer",
+        ),
+        (
+            "a latency of years",
+            Box::new(|json| aggregate(json)["latency"]["by_protocol"][0][1] = serde_json::json!([[4_000_000_000u32, 1]])),
+            "more than a day",
+        ),
+        (
+            "a load balancer given twice",
+            Box::new(|json| {
+                let lbs = aggregate(json)["load_balancers"].as_array_mut().unwrap();
+                lbs.push(lbs[0].clone());
+            }),
+            "a key appears twice",
+        ),
+        (
+            "more key exchanges than records",
+            Box::new(|json| aggregate(json)["tls"]["key_exchanges"] = serde_json::json!([[[120, 50, 53, 53, 49, 57], 999]])),
+            "its TLS key exchanges count 999 records, more than its 5",
+        ),
+        (
+            "a certificate used more often than anything succeeded",
+            Box::new(|json| {
+                aggregate(json)["certificates"]["seen"] = serde_json::json!([{
+                    "subject": [67, 78, 61, 98], "serial": [48, 51], "not_after": 1_800_000_000_000_000i64,
+                    "connections": 1000, "last_seen": 1_793_613_660_000_000i64, "last_client_ip": "203.0.113.8"
+                }]);
+            }),
+            "its certificates count 1000 successful connections",
+        ),
+        (
+            "a certificate that expired before it was last seen",
+            Box::new(|json| {
+                aggregate(json)["certificates"]["seen"] = serde_json::json!([{
+                    "subject": [67, 78, 61, 98], "serial": [48, 51], "not_after": 1_000_000_000_000_000i64,
+                    "connections": 1, "last_seen": 1_793_613_660_000_000i64, "last_client_ip": "203.0.113.8"
+                }]);
+            }),
+            "do not fit together",
+        ),
+    ];
+    for (what, edit, reason) in cases {
+        let err = edited_partial(edit).unwrap_err().to_string();
+        assert!(err.starts_with("edited.partial.json: not an albmtls partial file"), "{what}: {err}");
+        assert!(err.contains(reason), "{what}: {err}");
+    }
+}

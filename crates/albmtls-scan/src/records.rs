@@ -142,7 +142,9 @@ impl<'a, S: Sink> Lines<'a, S> {
                 },
             };
             match &parsed {
-                Ok(record) if self.keep_all || self.filter.matches(record) => self.sink.record(input, self.line_number, record)?,
+                Ok(record) if self.keep_all || self.filter.matches_in(record, input.load_balancer) => {
+                    self.sink.record(input, self.line_number, record)?
+                }
                 Ok(record) => self.sink.filtered_out(record),
                 Err(error) => self.sink.malformed(input, self.line_number, line, *error),
             }
@@ -198,7 +200,7 @@ impl<S: Sink> BlockSink for Lines<'_, S> {
         let wanted = self.sink.fields_needed().union(self.filter.fields());
         let (sink, filter, keep_all) = (&mut self.sink, self.filter, self.keep_all);
         let read = read_records(source, wanted, |row, line, record| match record {
-            Ok(record) if keep_all || filter.matches(record) => sink.record(input, row, record),
+            Ok(record) if keep_all || filter.matches_in(record, input.load_balancer) => sink.record(input, row, record),
             Ok(record) => {
                 sink.filtered_out(record);
                 Ok(())
