@@ -127,9 +127,18 @@ impl Serialize for ClientCounts {
 }
 
 impl<'de> Deserialize<'de> for ClientCounts {
+    /// Refuses an address given twice: albmtls writes each once, and adding the counts of
+    /// a hand-made file could overflow before its counts are checked.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ClientCounts, D::Error> {
         let mut counts = ClientCounts::default();
         for (ip, n) in Vec::<(IpAddr, u64)>::deserialize(deserializer)? {
+            let known = match ip {
+                IpAddr::V4(v4) => counts.v4.contains_key(&v4.to_bits()),
+                IpAddr::V6(v6) => counts.v6.contains_key(&split(v6)),
+            };
+            if known {
+                return Err(serde::de::Error::custom(format!("the address {ip} appears twice in a list of counts")));
+            }
             counts.add_n(ip, n);
         }
         Ok(counts)
@@ -281,10 +290,15 @@ impl Serialize for ByteCounts {
 }
 
 impl<'de> Deserialize<'de> for ByteCounts {
+    /// Refuses a key given twice, as [`ClientCounts`] does.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ByteCounts, D::Error> {
         let mut counts = ByteCounts::default();
         for (key, n) in Vec::<(Vec<u8>, u64)>::deserialize(deserializer)? {
-            counts.add_n(&key, n);
+            let hash = hash_of(&key);
+            if counts.table.find(table_hash(hash), |s| s.hash() == hash && counts.arena.get(s.at()) == key).is_some() {
+                return Err(serde::de::Error::custom("a subject appears twice in a list of counts"));
+            }
+            counts.add_hashed(&key, hash, n);
         }
         Ok(counts)
     }
@@ -371,6 +385,18 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+
+    #[test]
+    fn a_key_given_twice_on_disk_is_refused_before_its_counts_can_overflow() {
+        let clients = serde_json::from_str::<ClientCounts>(r#"[["203.0.113.7", 18446744073709551615], ["203.0.113.7", 5]]"#);
+        assert!(clients.unwrap_err().to_string().contains("the address 203.0.113.7 appears twice"));
+        let v6 = serde_json::from_str::<ClientCounts>(r#"[["2001:db8::1", 1], ["2001:db8::1", 1]]"#);
+        assert!(v6.is_err());
+        let subjects = serde_json::from_str::<ByteCounts>("[[[67, 78], 18446744073709551615], [[67, 78], 5]]");
+        assert!(subjects.unwrap_err().to_string().contains("a subject appears twice"));
+        let fine = serde_json::from_str::<ByteCounts>("[[[67, 78], 2], [[67], 5]]").unwrap();
+        assert_eq!((fine.get(b"CN"), fine.get(b"C")), (2, 5));
+    }
 
     #[test]
     fn lengths_and_positions_round_trip_through_their_compact_forms() {
