@@ -7,9 +7,13 @@
 #   ca-bundle.pem        the trust store's bundle: Example Root CA and Example Issuing CA
 #   laptop.pem           a client (serial 4F1A0C2E9B7D3355) with its intermediate; laptop.key
 #   legacy.pem           a client with the negative serial -05, as some old CAs wrote them
-#   build-agent.pem      a client nothing revokes
+#   build-agent.pem      a client nothing revokes; build-agent.key
+#   build-agent-renewal.key, build-agent-renewal.csr
+#                        a new key and its request for the build agent, not yet issued
 #   crl.pem              the issuing CA's CRL: revokes 4F1A0C2E9B7D3355 and -05
 #   stale-crl.pem        the same CRL, past its next update (2026-10-01)
+#   fleet-crl.pem        the issuing CA's CRL of a retired fleet: 499,999 entries, which
+#                        with crl.pem's two cross the trust store's 500,000-entry quota
 #   crl.der              crl.pem in DER, as AWS Private CA publishes CRLs
 #   bad-bundle.pem       a bundle ALB refuses: a comment with a dash, a blank line,
 #                        openssl -text output, a leaf, a 1024-bit RSA CA, a duplicate
@@ -103,6 +107,10 @@ issue stray "/O=Company LLC/CN=client.alb-mtls-example.com" 22 issuing leaf_as_c
 cat root.pem issuing.pem > ca-bundle.pem
 cat laptop-leaf.pem issuing.pem > laptop.pem
 cp laptop-leaf.key laptop.key
+cp build-agent-leaf.key build-agent.key
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out build-agent-renewal.key 2>/dev/null
+openssl req -new -config req.cnf -key build-agent-renewal.key -subj "/O=Company LLC/CN=build-agent-07.corp.example.com" \
+    -out build-agent-renewal.csr
 cat legacy-leaf.pem issuing.pem > legacy.pem
 cat build-agent-leaf.pem issuing.pem > build-agent.pem
 cat deep-leaf.pem int2.pem int1.pem issuing.pem root.pem > deep.pem
@@ -122,6 +130,8 @@ printf '[crl_ext]\nauthorityKeyIdentifier = keyid\n' >> ca.cnf
 crl crl.pem 20261101000000Z 20261201000000Z
 crl stale-crl.pem 20260901000000Z 20261001000000Z
 openssl crl -in crl.pem -outform DER -out crl.der
+awk 'BEGIN { for (i = 0; i < 499999; i++) printf "R\t280101000000Z\t261015000000Z\t%06X\tunknown\t/CN=fleet-%06X\n", 1048576 + i, i }' > db/index.txt
+crl fleet-crl.pem 20261101000000Z 20261201000000Z
 
 # A bundle as people paste it together.
 {

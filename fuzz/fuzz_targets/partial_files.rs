@@ -33,7 +33,15 @@ fuzz_target!(|data: &[u8]| {
             CsvSection::Latency,
             CsvSection::Expiring,
         ] {
-            let view = ReportView { report: &report, aggregate: &twice, shard: None, style: TableStyle::default(), made: None, csv_section };
+            let view = ReportView {
+                report: &report,
+                aggregate: &twice,
+                run: &partial.run,
+                shard: None,
+                style: TableStyle::default(),
+                made: None,
+                csv_section,
+            };
             write_report(&view, format, &mut std::io::sink()).expect("writing to a sink cannot fail");
         }
     }

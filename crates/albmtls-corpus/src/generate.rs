@@ -15,7 +15,7 @@ use crate::CorpusError;
 use crate::line::{FAILURE_CODES, Generation, LineFields, UNMAPPED, format_timestamp, push_trace_id, write_line};
 use crate::population::{Population, STATUS_NONE, STATUS_SUCCESS, STATUS_UNKNOWN, code_status};
 use crate::spec::CorpusSpec;
-use crate::truth::{FileTruth, Tally, Truth};
+use crate::truth::{FileTruth, LineOrigin, Tally, Truth};
 use crate::vended::{
     Delivery, OtherRecord, VENDED_FIELDS, delivered_fields, vended_folder, write_json_line, write_other_records, write_w3c_header,
     write_w3c_row,
@@ -43,7 +43,9 @@ pub fn generate(spec: &CorpusSpec, out: &Path) -> Result<Generated, CorpusError>
     let end = start + interval() * (rounds as i32 - 1) * spec.interval_stride as i32 + interval();
     let pop = Population::new(spec, end);
     let gen_ctx = LineGen::new(spec, &pop);
-    let mut tally = Tally::new(&pop);
+    let load_balancers: Vec<(&str, u32)> = spec.load_balancers().collect();
+    let lb_pattern = weighted_pattern(&load_balancers.iter().map(|(_, w)| *w).collect::<Vec<_>>());
+    let mut tally = Tally::new(&pop, load_balancers.len());
     let mut files = Vec::with_capacity(spec.files);
     let mut bytes_on_disk = 0;
     // Date folder → (end time, node ip) of its first file, for the other log kinds.
@@ -53,7 +55,11 @@ pub fn generate(spec: &CorpusSpec, out: &Path) -> Result<Generated, CorpusError>
         let mut rng = Rng::with_seed(file_seed(spec.seed, f as u64));
         let interval_start = start + interval() * (f / spec.nodes) as i32 * spec.interval_stride as i32;
         let interval_end = interval_start + interval();
-        let node_ip = node_ip(f % spec.nodes);
+        let lb = lb_pattern[f % lb_pattern.len()];
+        let elb = load_balancers[lb].0;
+        // Each load balancer has nodes of its own; the first keeps the addresses it had
+        // when corpora had one load balancer.
+        let node_ip = node_ip(lb * spec.nodes + f % spec.nodes);
         let folder = folder(spec, interval_end);
         // Vended object names are undocumented; these only need to be unique.
         let name = format!(
@@ -61,7 +67,7 @@ pub fn generate(spec: &CorpusSpec, out: &Path) -> Result<Generated, CorpusError>
             prefix = if spec.delivery == Delivery::Classic { "conn_log_" } else { "" },
             acct = spec.account,
             region = spec.region,
-            lb = spec.elb.replace('/', "."),
+            lb = elb.replace('/', "."),
             end = interval_end.format("%Y%m%dT%H%MZ"),
             rand = random_name(&mut rng),
             ext = spec.delivery.extension(),
@@ -72,7 +78,7 @@ pub fn generate(spec: &CorpusSpec, out: &Path) -> Result<Generated, CorpusError>
         let generation = spec.generations.for_file(f, spec.files);
         let first_line = f as u64 * spec.lines_per_file as u64;
         let fields = delivered_fields(generation, spec.vended_fields.as_deref());
-        let file = FileJob { interval_start, generation, node_ip: &node_ip, lines: spec.lines_per_file, first_line, fields };
+        let file = FileJob { interval_start, generation, lb, elb, node_ip: &node_ip, lines: spec.lines_per_file, first_line, fields };
         let written = write_conn_file(spec, &out.join(&path), &gen_ctx, &file, &mut rng, &mut tally)?;
         bytes_on_disk += written.bytes;
         files.push(FileTruth {
@@ -89,12 +95,29 @@ pub fn generate(spec: &CorpusSpec, out: &Path) -> Result<Generated, CorpusError>
     if spec.include_other_logs {
         bytes_on_disk += write_other_logs(spec, out, &folders, &mut other_files)?;
     }
-    let truth = tally.into_truth(spec, &pop, files, other_files);
+    let truth = tally.into_truth(spec, &pop, &load_balancers, files, other_files);
     let truth_path = out.join("truth.json");
     let mut json = serde_json::to_vec_pretty(&truth).map_err(|e| CorpusError::InvalidTruth(e.to_string()))?;
     json.push(b'\n');
     std::fs::write(&truth_path, json).map_err(|source| CorpusError::Io { path: truth_path, source })?;
     Ok(Generated { truth, bytes_on_disk })
+}
+
+/// Indices into `weights`, each as often as its weight, spread evenly (smooth weighted
+/// round robin): `[4, 2, 1]` gives `0 1 0 2 0 1 0`.
+fn weighted_pattern(weights: &[u32]) -> Vec<usize> {
+    let total: i64 = weights.iter().map(|&w| i64::from(w)).sum();
+    let mut current = vec![0i64; weights.len()];
+    (0..total)
+        .map(|_| {
+            for (c, &w) in current.iter_mut().zip(weights) {
+                *c += i64::from(w);
+            }
+            let best = (0..weights.len()).max_by_key(|&i| (current[i], std::cmp::Reverse(i))).expect("at least one load balancer");
+            current[best] -= total;
+            best
+        })
+        .collect()
 }
 
 fn interval() -> Duration {
@@ -150,6 +173,9 @@ fn finish(path: &Path, mut w: BufWriter<File>) -> Result<u64, CorpusError> {
 struct FileJob<'a> {
     interval_start: DateTime<Utc>,
     generation: Generation,
+    /// The file's load balancer: its index in [`CorpusSpec::load_balancers`], and its id.
+    lb: usize,
+    elb: &'a str,
     node_ip: &'a str,
     lines: usize,
     /// Lines written before this file, in the whole corpus.
@@ -270,7 +296,6 @@ fn parquet_of(rows: &[u8], fields: &[&str]) -> Result<Vec<u8>, albmtls_parquet::
 struct LineGen<'a> {
     delivery: Delivery,
     pop: &'a Population,
-    elb: &'a str,
     plain_http_rate: f64,
     unknown_code_rate: f64,
     failure_rate: f64,
@@ -290,7 +315,6 @@ impl<'a> LineGen<'a> {
         LineGen {
             delivery: spec.delivery,
             pop,
-            elb: &spec.elb,
             plain_http_rate: spec.plain_http_rate,
             unknown_code_rate: spec.unknown_code_rate,
             failure_rate: spec.failure_rate,
@@ -371,15 +395,16 @@ impl<'a> LineGen<'a> {
             verify_status: None,
             conn_trace_id: Some(trace_id),
             tls_keyexchange: None,
-            elb: self.elb,
+            elb: job.elb,
             node_ip: job.node_ip,
         };
         let mut cert_written = None;
         if !plain_http {
             fields.listener_port = identity.listener;
-            fields.tls_protocol = Some(identity.tls.protocol);
-            fields.tls_cipher = Some(identity.tls.cipher);
-            fields.tls_keyexchange = Some(identity.tls.keyexchange);
+            let tls = self.pop.tls(identity);
+            fields.tls_protocol = Some(tls.protocol);
+            fields.tls_cipher = Some(tls.cipher);
+            fields.tls_keyexchange = Some(tls.keyexchange);
             fields.verify_status = Some(&self.pop.statuses[usize::from(status)]);
             if status == STATUS_SUCCESS {
                 fields.handshake_latency_ms = Some(latency_ms(rng));
@@ -399,7 +424,9 @@ impl<'a> LineGen<'a> {
             Delivery::Json => write_json_line(buf, &fields, &job.fields),
             Delivery::W3c | Delivery::Parquet => write_w3c_row(buf, &fields, &job.fields),
         }
-        tally.record(self.pop, status, identity.client, cert_written, job.generation, fields.listener_port);
+        let origin =
+            LineOrigin { status, client: identity.client, cert: cert_written, tls: (!plain_http).then_some(identity.tls), lb: job.lb };
+        tally.record(self.pop, &fields, origin);
     }
 }
 

@@ -25,8 +25,11 @@ pub use line::{
     DEFAULT_ELB, FAILURE_CODES, Generation, LineFields, UNKNOWN_FAILURE_STATUS, escape_subject, format_timestamp, format_trace_id,
     format_validity, write_line,
 };
-pub use spec::{Actor, CorpusSpec, GenerationMix, REALISTIC_FAILURE_WEIGHTS};
-pub use truth::{FileTruth, Truth};
+pub use spec::{Actor, CorpusSpec, GenerationMix, ListenerPort, LoadBalancer, REALISTIC_FAILURE_WEIGHTS};
+pub use truth::{
+    EXPIRING_WITHIN_DAYS, ExpiringCertificateTruth, ExpiringTruth, FileTruth, HandshakeLatencyTruth, LatencyTruth, LegacyClientTruth,
+    TlsTruth, TrafficTruth, Truth,
+};
 pub use vended::{
     Delivery, VENDED_FIELDS, VendedLayout, delivered_fields, vended_folder, vended_value, write_json_line, write_w3c_header, write_w3c_row,
 };

@@ -5,6 +5,8 @@
 //! always shows the same validity and serial. An *identity* is a (client IP, certificate)
 //! pair; lines pick identities from per-outcome pools with Zipf-like popularity.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use fastrand::Rng;
 
@@ -30,7 +32,7 @@ pub(crate) struct Cert {
     pub serial: String,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Tls {
     pub protocol: &'static str,
     pub cipher: &'static str,
@@ -41,7 +43,25 @@ pub(crate) struct Identity {
     pub client: u32,
     pub cert: u32,
     pub listener: u16,
-    pub tls: Tls,
+    /// Index into [`Population::tls_stacks`].
+    pub tls: u16,
+}
+
+/// The distinct TLS stacks identities use, numbered, so that counting a line's protocol,
+/// cipher and group is an array update rather than three text lookups.
+#[derive(Default)]
+struct TlsStacks {
+    stacks: Vec<Tls>,
+    index: HashMap<Tls, u16>,
+}
+
+impl TlsStacks {
+    fn id(&mut self, tls: Tls) -> u16 {
+        *self.index.entry(tls).or_insert_with(|| {
+            self.stacks.push(tls);
+            (self.stacks.len() - 1) as u16
+        })
+    }
 }
 
 /// Identities of one outcome with a cumulative popularity table.
@@ -87,6 +107,8 @@ pub(crate) struct Population {
     /// Certificates (ordinary subjects, then actors'). Actors without a subject have none.
     pub certs: Vec<Cert>,
     pub identities: Vec<Identity>,
+    /// The TLS stacks identities refer to.
+    pub tls_stacks: Vec<Tls>,
     pub good: Pool,
     /// One pool per documented code; `None` when no certificate has that fate (the line then
     /// borrows a good identity). `UnmappedConnectionError` always uses the good pool.
@@ -108,6 +130,11 @@ const TLS12: [(&str, u32); 4] = [
 ];
 const KEX13: [(&str, u32); 4] = [("X25519MLKEM768", 9), ("x25519", 9), ("SecP256r1MLKEM768", 1), ("secp256r1", 1)];
 const KEX12: [(&str, u32); 2] = [("secp256r1", 3), ("x25519", 2)];
+const LEGACY_PROTOCOLS: [(&str, u32); 2] = [("TLSv1", 1), ("TLSv1.1", 2)];
+const LEGACY_CIPHERS: [(&str, u32); 3] = [("ECDHE-RSA-AES128-SHA", 3), ("ECDHE-ECDSA-AES128-SHA", 1), ("ECDHE-RSA-AES256-SHA", 1)];
+const LEGACY_KEX: [(&str, u32); 2] = [("secp256r1", 3), ("x25519", 1)];
+/// The post-quantum group of the strictest policies, with the cipher that goes with it.
+const MLKEM1024: Tls = Tls { protocol: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", keyexchange: "SecP384r1MLKEM1024" };
 
 fn weighted<T: Copy>(rng: &mut Rng, items: &[(T, u32)]) -> T {
     let total: u32 = items.iter().map(|i| i.1).sum();
@@ -126,6 +153,24 @@ fn random_tls(rng: &mut Rng) -> Tls {
         Tls { protocol: "TLSv1.3", cipher: weighted(rng, &TLS13), keyexchange: weighted(rng, &KEX13) }
     } else {
         Tls { protocol: "TLSv1.2", cipher: weighted(rng, &TLS12), keyexchange: weighted(rng, &KEX12) }
+    }
+}
+
+/// `tls` turned into a legacy or TLS 1.3 + ML-KEM-1024 stack for the spec's shares of
+/// identities. Drawn from its own stream (`posture`), so that corpora without these
+/// shares stay byte-identical to those written before they existed.
+fn posture_tls(tls: Tls, spec: &CorpusSpec, posture: &mut Rng) -> Tls {
+    let (legacy, mlkem1024) = (posture.f64(), posture.f64());
+    if legacy < spec.legacy_tls_share {
+        Tls {
+            protocol: weighted(posture, &LEGACY_PROTOCOLS),
+            cipher: weighted(posture, &LEGACY_CIPHERS),
+            keyexchange: weighted(posture, &LEGACY_KEX),
+        }
+    } else if tls.protocol == "TLSv1.3" && mlkem1024 < spec.mlkem1024_share {
+        MLKEM1024
+    } else {
+        tls
     }
 }
 
@@ -249,6 +294,17 @@ fn validity(fate: Option<usize>, start: DateTime<Utc>, end: DateTime<Utc>, rng: 
     format_validity(trunc_secs(nb), trunc_secs(na))
 }
 
+/// For the spec's share of good certificates, a validity whose NotAfter falls within 60
+/// days after `end` (from the `posture` stream, like [`posture_tls`]).
+fn expiring_validity(fate: Option<usize>, spec: &CorpusSpec, end: DateTime<Utc>, posture: &mut Rng) -> Option<String> {
+    if fate.is_some() || posture.f64() >= spec.expiring_share {
+        return None;
+    }
+    let nb = spec.start - days(posture, 30..700);
+    let na = end + Duration::seconds(posture.i64(3_600..60 * 86_400));
+    Some(format_validity(trunc_secs(nb), trunc_secs(na)))
+}
+
 fn trunc_secs(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
 }
@@ -257,6 +313,7 @@ impl Population {
     /// `end` is the end of the last interval of the corpus.
     pub fn new(spec: &CorpusSpec, end: DateTime<Utc>) -> Population {
         let mut rng = Rng::with_seed(spec.seed ^ 0x5eed_c0de_0f00_d00d);
+        let mut posture = Rng::with_seed(spec.seed ^ 0x7715_0a5e_c0de_b175);
         let (mut v4, mut v6) = (0usize, 0usize);
         let mut clients: Vec<String> = (0..spec.clients)
             .map(|_| {
@@ -286,16 +343,20 @@ impl Population {
                 if let Some(length) = spec.subject_length {
                     pad_subject(&mut dn, j, length);
                 }
-                Cert { escaped: escape_subject(&dn), dn, validity: validity(fate[j], spec.start, end, &mut rng), serial: serial(&mut rng) }
+                let validity = validity(fate[j], spec.start, end, &mut rng);
+                let validity = expiring_validity(fate[j], spec, end, &mut posture).unwrap_or(validity);
+                Cert { escaped: escape_subject(&dn), dn, validity, serial: serial(&mut rng) }
             })
             .collect();
 
+        let listener_ports: Vec<(u16, u32)> = spec.listener_ports.iter().map(|l| (l.port, l.weight)).collect();
+        let mut stacks = TlsStacks::default();
         let mut identities: Vec<Identity> = (0..spec.clients.max(spec.subjects))
             .map(|k| Identity {
                 client: (k % spec.clients) as u32,
                 cert: (k % spec.subjects) as u32,
-                listener: if rng.u32(0..100) < 15 { 8443 } else { 443 },
-                tls: random_tls(&mut rng),
+                listener: weighted(&mut rng, &listener_ports),
+                tls: stacks.id(posture_tls(random_tls(&mut rng), spec, &mut posture)),
             })
             .collect();
 
@@ -342,17 +403,21 @@ impl Population {
                     client: (clients.len() - 1) as u32,
                     cert,
                     listener: 443,
-                    tls: Tls { protocol: "TLSv1.2", cipher: "ECDHE-RSA-AES128-GCM-SHA256", keyexchange: "secp256r1" },
+                    tls: stacks.id(Tls { protocol: "TLSv1.2", cipher: "ECDHE-RSA-AES128-GCM-SHA256", keyexchange: "secp256r1" }),
                 });
                 ScriptedActor { identity: (identities.len() - 1) as u32, status, share: a.share }
             })
             .collect();
 
-        Population { clients, certs, identities, good, by_code, actors, statuses, fates: fate }
+        Population { clients, certs, identities, tls_stacks: stacks.stacks, good, by_code, actors, statuses, fates: fate }
     }
 
     pub fn cert(&self, identity: &Identity) -> Option<&Cert> {
         self.certs.get(identity.cert as usize)
+    }
+
+    pub fn tls(&self, identity: &Identity) -> Tls {
+        self.tls_stacks[usize::from(identity.tls)]
     }
 }
 

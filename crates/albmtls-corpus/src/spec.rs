@@ -83,6 +83,22 @@ pub struct Actor {
     pub share: f64,
 }
 
+/// A load balancer besides [`CorpusSpec::elb`] that logs to the same bucket prefix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadBalancer {
+    /// Resource id as written in field 14, e.g. `app/internal-api/7d3f1e2a9b8c6d5e`.
+    pub elb: String,
+    /// Its share of the files, relative to [`CorpusSpec::elb_weight`].
+    pub weight: u32,
+}
+
+/// A listener port of TLS connections and its relative weight among them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListenerPort {
+    pub port: u16,
+    pub weight: u32,
+}
+
 /// Everything that determines a corpus. The same spec always gives byte-identical output.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CorpusSpec {
@@ -127,8 +143,34 @@ pub struct CorpusSpec {
     pub compression_level: u32,
     pub account: String,
     pub region: String,
-    /// Load balancer resource id as written in field 14, e.g. `app/my-lb/50dc6c495c0c9188`.
+    /// Load balancer resource id as written in field 14, e.g. `app/my-lb/50dc6c495c0c9188`;
+    /// also the one named in the access and health-check logs and the test file.
     pub elb: String,
+    /// `elb`'s share of the files, relative to the weights of `other_load_balancers`.
+    #[serde(default = "default_weight")]
+    pub elb_weight: u32,
+    /// Further load balancers in the same bucket prefix. Files are dealt to the load
+    /// balancers in a repeating pattern that follows the weights, so every load balancer
+    /// gets files of every generation; a file's lines without field 14 name their load
+    /// balancer only in the file name.
+    #[serde(default)]
+    pub other_load_balancers: Vec<LoadBalancer>,
+    /// The listener ports of TLS connections (plain-HTTP lines use 80); each client
+    /// identity keeps one.
+    #[serde(default = "default_listener_ports")]
+    pub listener_ports: Vec<ListenerPort>,
+    /// Fraction of client identities that still negotiate TLS 1.0 or 1.1 (CBC ciphers,
+    /// classic groups): the legacy clients of a TLS posture review.
+    #[serde(default)]
+    pub legacy_tls_share: f64,
+    /// Fraction of the TLS 1.3 identities that use the `SecP384r1MLKEM1024` group.
+    #[serde(default)]
+    pub mlkem1024_share: f64,
+    /// Fraction of good certificates whose NotAfter falls within 60 days after the
+    /// corpus ends (about half of them inside a 30-day expiry window), instead of months
+    /// or years later.
+    #[serde(default)]
+    pub expiring_share: f64,
     pub actors: Vec<Actor>,
     /// How the files are written: classic, or as a vended delivery (JSON, W3C, Parquet).
     #[serde(default)]
@@ -169,6 +211,16 @@ fn default_true() -> bool {
     true
 }
 
+fn default_weight() -> u32 {
+    1
+}
+
+/// 443 for most clients, 8443 for some: the listeners of every preset before listener
+/// ports could be chosen.
+fn default_listener_ports() -> Vec<ListenerPort> {
+    vec![ListenerPort { port: 8443, weight: 15 }, ListenerPort { port: 443, weight: 85 }]
+}
+
 /// Realistic relative frequencies of the documented codes: untrusted and expired clients
 /// dominate, the exotic codes are rare but present.
 pub const REALISTIC_FAILURE_WEIGHTS: [u32; 13] = [2, 1, 8, 2, 30, 5, 25, 2, 3, 3, 2, 15, 2];
@@ -200,6 +252,12 @@ impl Default for CorpusSpec {
             account: "123456789012".to_owned(),
             region: "us-east-1".to_owned(),
             elb: DEFAULT_ELB.to_owned(),
+            elb_weight: default_weight(),
+            other_load_balancers: Vec::new(),
+            listener_ports: default_listener_ports(),
+            legacy_tls_share: 0.0,
+            mlkem1024_share: 0.0,
+            expiring_share: 0.0,
             actors: Vec::new(),
             delivery: Delivery::Classic,
             vended_layout: VendedLayout::Hive,
@@ -213,9 +271,11 @@ impl Default for CorpusSpec {
 }
 
 impl CorpusSpec {
-    /// A busy load balancer: 3 nodes × 96 intervals (8 hours) of 2,000 lines (~130 MB raw),
-    /// 5,000 skewed clients, all four generations, IPv6, multi-member gzip, other log kinds
-    /// in the folders, and every failure code including a rare unknown one.
+    /// A busy bucket: 3 nodes × 96 intervals (8 hours) of 2,000 lines (~130 MB raw) from
+    /// three load balancers, 5,000 skewed clients, all four generations, IPv6, multi-member
+    /// gzip, other log kinds in the folders, and every failure code including a rare
+    /// unknown one; listeners 443, 8443 and 9443, a few clients on TLS 1.0/1.1, every
+    /// post-quantum group, and some certificates expiring within weeks of the last line.
     pub fn realistic() -> CorpusSpec {
         CorpusSpec {
             seed: 42,
@@ -232,6 +292,19 @@ impl CorpusSpec {
             include_ipv6: true,
             members_per_file: 4,
             include_other_logs: true,
+            elb_weight: 4,
+            other_load_balancers: vec![
+                LoadBalancer { elb: "app/internal-api/7d3f1e2a9b8c6d5e".to_owned(), weight: 2 },
+                LoadBalancer { elb: "app/partner-gw/0a1b2c3d4e5f6789".to_owned(), weight: 1 },
+            ],
+            listener_ports: vec![
+                ListenerPort { port: 8443, weight: 12 },
+                ListenerPort { port: 9443, weight: 4 },
+                ListenerPort { port: 443, weight: 84 },
+            ],
+            legacy_tls_share: 0.02,
+            mlkem1024_share: 0.05,
+            expiring_share: 0.04,
             ..CorpusSpec::default()
         }
     }
@@ -284,6 +357,14 @@ impl CorpusSpec {
                     share: 0.03,
                 },
             ],
+            // The bundled tree keeps the one load balancer and TLS mix its documentation
+            // shows (the README and user guide print reports of it).
+            elb_weight: default_weight(),
+            other_load_balancers: Vec::new(),
+            listener_ports: default_listener_ports(),
+            legacy_tls_share: 0.0,
+            mlkem1024_share: 0.0,
+            expiring_share: 0.0,
             ..CorpusSpec::realistic()
         }
     }
@@ -315,6 +396,11 @@ impl CorpusSpec {
         self.files as u64 * self.lines_per_file as u64
     }
 
+    /// Every load balancer with its weight: `elb` first, then the others.
+    pub fn load_balancers(&self) -> impl Iterator<Item = (&str, u32)> {
+        std::iter::once((self.elb.as_str(), self.elb_weight)).chain(self.other_load_balancers.iter().map(|lb| (lb.elb.as_str(), lb.weight)))
+    }
+
     /// Largest number of ordinary clients the address plan can name.
     pub const MAX_CLIENTS: usize = 20_000_000;
 
@@ -328,7 +414,16 @@ impl CorpusSpec {
             return fail("clients and subjects must be at least 1 (clients at most 20,000,000)");
         }
         let actor_share: f64 = self.actors.iter().map(|a| a.share).sum();
-        let rates = [self.failure_rate, self.unknown_code_rate, self.plain_http_rate, self.ipv6_share, self.bad_subject_share];
+        let rates = [
+            self.failure_rate,
+            self.unknown_code_rate,
+            self.plain_http_rate,
+            self.ipv6_share,
+            self.bad_subject_share,
+            self.legacy_tls_share,
+            self.mlkem1024_share,
+            self.expiring_share,
+        ];
         if !rates.iter().all(|&r| rate_ok(r)) || self.actors.iter().any(|a| !rate_ok(a.share)) {
             return fail("rates and shares must lie in 0..=1");
         }
@@ -352,6 +447,18 @@ impl CorpusSpec {
         }
         if self.account.is_empty() || self.region.is_empty() || self.elb.is_empty() {
             return fail("account, region and elb must not be empty");
+        }
+        let elbs: Vec<&str> = self.load_balancers().map(|(elb, _)| elb).collect();
+        if elbs.iter().any(|elb| elb.is_empty() || elb.contains(' ') || elb.contains('_'))
+            || elbs.iter().enumerate().any(|(i, elb)| elbs[..i].contains(elb))
+        {
+            return fail("load balancers must be distinct, non-empty and free of spaces and underscores");
+        }
+        if self.load_balancers().any(|(_, weight)| weight == 0) {
+            return fail("load balancer weights must be at least 1");
+        }
+        if self.listener_ports.iter().all(|l| l.weight == 0) {
+            return fail("listener_ports needs a port with a non-zero weight");
         }
         if self.actors.iter().any(|a| a.client_ip.contains(' ') || a.status.contains(' ') || a.serial.contains(' ')) {
             return fail("actor ip, status and serial must not contain spaces");
@@ -391,5 +498,8 @@ mod tests {
         }
         let bad = CorpusSpec { failure_rate: 0.9, plain_http_rate: 0.2, ..CorpusSpec::default() };
         assert!(bad.validate().is_err());
+        let twice = LoadBalancer { elb: DEFAULT_ELB.to_owned(), weight: 1 };
+        assert!(CorpusSpec { other_load_balancers: vec![twice], ..CorpusSpec::default() }.validate().is_err());
+        assert!(CorpusSpec { elb_weight: 0, ..CorpusSpec::default() }.validate().is_err());
     }
 }

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use flate2::read::MultiGzDecoder;
 
-use albmtls_corpus::{CorpusSpec, FAILURE_CODES, Generated, Truth, UNKNOWN_FAILURE_STATUS, generate};
+use albmtls_corpus::{
+    CorpusSpec, EXPIRING_WITHIN_DAYS, FAILURE_CODES, Generated, LatencyTruth, TrafficTruth, Truth, UNKNOWN_FAILURE_STATUS, generate,
+};
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -88,6 +90,7 @@ fn ts(text: &str) -> DateTime<Utc> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.6fZ").unwrap().and_utc()
 }
 
+#[derive(Default)]
 struct Recount {
     status: BTreeMap<String, u64>,
     clients: BTreeMap<String, BTreeMap<String, u64>>,
@@ -95,19 +98,40 @@ struct Recount {
     generations: BTreeMap<u8, u64>,
     distinct_clients: BTreeMap<String, std::collections::BTreeSet<String>>,
     raw_bytes: u64,
+    /// Statuses per load balancer (from the file name) and per listener port.
+    by_lb: BTreeMap<String, BTreeMap<String, u64>>,
+    by_listener: BTreeMap<u16, BTreeMap<String, u64>>,
+    protocols: BTreeMap<String, u64>,
+    ciphers: BTreeMap<String, u64>,
+    key_exchanges: BTreeMap<String, u64>,
+    /// Every latency in milliseconds, overall, per protocol and per load balancer.
+    latencies: Vec<u32>,
+    latency_by_protocol: BTreeMap<String, Vec<u32>>,
+    latency_by_lb: BTreeMap<String, Vec<u32>>,
+    legacy: BTreeMap<(String, String), u64>,
+    /// Certificates of successful lines by (subject, serial).
+    certs: BTreeMap<(String, String), CertUse>,
+}
+
+struct CertUse {
+    not_after: DateTime<Utc>,
+    connections: u64,
+    /// The last connection: its time, and its client as an address and as written.
+    last: (DateTime<Utc>, std::net::IpAddr, String),
+}
+
+/// `app/NAME/ID` from a file name's `_app.NAME.ID_` part.
+fn lb_of_name(path: &Path) -> String {
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let part = name.split('_').find(|p| p.starts_with("app.")).expect("the file name names its load balancer");
+    part.replace('.', "/")
 }
 
 fn recount(root: &Path) -> Recount {
-    let mut r = Recount {
-        status: BTreeMap::new(),
-        clients: BTreeMap::new(),
-        subjects: BTreeMap::new(),
-        generations: BTreeMap::new(),
-        distinct_clients: BTreeMap::new(),
-        raw_bytes: 0,
-    };
+    let mut r = Recount::default();
     for path in files_under(root).into_iter().filter(|p| is_conn_log(p)) {
         let text = String::from_utf8(decompress(&path)).unwrap();
+        let lb = lb_of_name(&path);
         r.raw_bytes += text.len() as u64;
         for line in text.lines() {
             let n = split(line);
@@ -115,6 +139,39 @@ fn recount(root: &Path) -> Recount {
             *r.status.entry(status.clone()).or_default() += 1;
             *r.generations.entry((8 + n.tail.len()) as u8).or_default() += 1;
             r.distinct_clients.entry(status.clone()).or_default().insert(n.head[1].to_owned());
+            if let Some(elb) = n.tail.get(5) {
+                assert_eq!(*elb, lb, "field 14 names the file's load balancer: {line}");
+            }
+            *r.by_lb.entry(lb.clone()).or_default().entry(status.clone()).or_default() += 1;
+            *r.by_listener.entry(n.head[3].parse().unwrap()).or_default().entry(status.clone()).or_default() += 1;
+            let protocol = n.head[4];
+            if protocol != "-" {
+                *r.protocols.entry(protocol.to_owned()).or_default() += 1;
+                *r.ciphers.entry(n.head[5].to_owned()).or_default() += 1;
+            }
+            if let Some(&group) = n.tail.get(4).filter(|g| **g != "-") {
+                *r.key_exchanges.entry(group.to_owned()).or_default() += 1;
+            }
+            if n.head[6] != "-" {
+                let (secs, ms) = n.head[6].split_once('.').unwrap();
+                let ms: u32 = secs.parse::<u32>().unwrap() * 1000 + ms.parse::<u32>().unwrap();
+                r.latencies.push(ms);
+                r.latency_by_protocol.entry(protocol.to_owned()).or_default().push(ms);
+                r.latency_by_lb.entry(lb.clone()).or_default().push(ms);
+            }
+            if matches!(protocol, "TLSv1" | "TLSv1.1") {
+                *r.legacy.entry((n.head[1].to_owned(), protocol.to_owned())).or_default() += 1;
+            }
+            if status == "Success" && n.subject != "-" {
+                let not_after = ts_seconds(n.tail[0].split_once(";NotAfter=").unwrap().1);
+                let (time, ip) = (ts(n.head[0]), n.head[1].trim_matches(['[', ']']).parse().unwrap());
+                let key = (n.subject.clone(), n.tail[1].to_owned());
+                let used = r.certs.entry(key).or_insert(CertUse { not_after, connections: 0, last: (time, ip, n.head[1].to_owned()) });
+                used.connections += 1;
+                if (time, ip) > (used.last.0, used.last.1) {
+                    used.last = (time, ip, n.head[1].to_owned());
+                }
+            }
             if status != "Success" && status != "-" {
                 *r.clients.entry(status.clone()).or_default().entry(n.head[1].to_owned()).or_default() += 1;
                 *r.subjects.entry(status).or_default().entry(n.subject).or_default() += 1;
@@ -122,6 +179,76 @@ fn recount(root: &Path) -> Recount {
         }
     }
     r
+}
+
+fn ts_seconds(text: &str) -> DateTime<Utc> {
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%SZ").unwrap().and_utc()
+}
+
+/// The nearest-rank percentile of `values`.
+fn nearest_rank(values: &mut [u32], p: usize) -> u32 {
+    values.sort_unstable();
+    values[(p * values.len()).div_ceil(100).max(1) - 1]
+}
+
+fn latency_of(values: &[u32]) -> LatencyTruth {
+    let mut values = values.to_vec();
+    LatencyTruth {
+        records: values.len() as u64,
+        p50_ms: nearest_rank(&mut values, 50),
+        p90_ms: nearest_rank(&mut values, 90),
+        p99_ms: nearest_rank(&mut values, 99),
+        max_ms: *values.iter().max().unwrap(),
+    }
+}
+
+/// Compares the truth's sections per load balancer, listener, TLS, latency and expiry
+/// with the recount.
+fn assert_sections_match(r: &Recount, truth: &Truth) {
+    let traffic = |statuses: &BTreeMap<String, u64>| TrafficTruth {
+        records: statuses.values().sum(),
+        failed: statuses.iter().filter(|(s, _)| s.starts_with("Failed:")).map(|(_, n)| n).sum(),
+        status_counts: statuses.clone(),
+    };
+    let lbs: BTreeMap<String, TrafficTruth> = r.by_lb.iter().map(|(lb, s)| (lb.clone(), traffic(s))).collect();
+    assert_eq!(lbs, truth.load_balancers);
+    let listeners: BTreeMap<u16, TrafficTruth> = r.by_listener.iter().map(|(port, s)| (*port, traffic(s))).collect();
+    assert_eq!(listeners, truth.listeners);
+    assert_eq!(r.protocols, truth.tls.protocols);
+    assert_eq!(r.ciphers, truth.tls.ciphers);
+    assert_eq!(r.key_exchanges, truth.tls.key_exchanges);
+    assert_eq!(r.key_exchanges.values().sum::<u64>(), truth.tls.key_exchange_records);
+    let pq: u64 = r.key_exchanges.iter().filter(|(g, _)| g.contains("MLKEM")).map(|(_, n)| n).sum();
+    assert_eq!(pq, truth.tls.post_quantum_records);
+    assert_eq!(r.legacy.values().sum::<u64>(), truth.tls.legacy_records);
+    let legacy: BTreeMap<(String, String), u64> =
+        truth.tls.legacy_clients.iter().map(|c| ((c.ip.clone(), c.protocol.clone()), c.count)).collect();
+    assert_eq!(r.legacy, legacy);
+    assert_eq!(Some(latency_of(&r.latencies)), truth.handshake_latency.overall);
+    let by_protocol: BTreeMap<String, LatencyTruth> = r.latency_by_protocol.iter().map(|(p, v)| (p.clone(), latency_of(v))).collect();
+    assert_eq!(by_protocol, truth.handshake_latency.by_protocol);
+    let by_lb: BTreeMap<String, LatencyTruth> = r.latency_by_lb.iter().map(|(lb, v)| (lb.clone(), latency_of(v))).collect();
+    assert_eq!(by_lb, truth.handshake_latency.by_load_balancer);
+
+    let as_of = ts(truth.last_timestamp.as_deref().unwrap());
+    assert_eq!(truth.expiring.as_of.as_deref(), truth.last_timestamp.as_deref());
+    let window = chrono::Duration::days(i64::from(EXPIRING_WITHIN_DAYS));
+    let expiring: Vec<(String, String, i64, u64, String)> = r
+        .certs
+        .iter()
+        .filter(|(_, used)| used.not_after > as_of && used.not_after <= as_of + window)
+        .map(|((subject, serial), used)| {
+            (subject.clone(), serial.clone(), (used.not_after - as_of).num_days(), used.connections, used.last.2.clone())
+        })
+        .collect();
+    let mut listed: Vec<(String, String, i64, u64, String)> = truth
+        .expiring
+        .certificates
+        .iter()
+        .map(|c| (c.subject.clone(), c.serial.clone(), c.days_left, c.connections, c.last_client_ip.clone()))
+        .collect();
+    listed.sort();
+    assert_eq!(expiring, listed);
 }
 
 fn realistic_small() -> CorpusSpec {
@@ -169,8 +296,23 @@ fn truth_matches_a_naive_recount_and_covers_every_status() {
     assert!(truth.count("Success") > truth.failed());
     assert!(truth.count("-") > 0);
     assert_eq!(truth.lines_by_generation.keys().copied().collect::<Vec<_>>(), [11, 12, 13, 15]);
-    assert_eq!(truth.lines_by_listener.keys().copied().collect::<Vec<_>>(), [80, 443, 8443]);
+    assert_eq!(truth.listeners.keys().copied().collect::<Vec<_>>(), [80, 443, 8443, 9443]);
     assert!(truth.ipv6_lines > 0);
+    assert_sections_match(&r, truth);
+    // Every section has something to check: several load balancers, legacy clients,
+    // every post-quantum group, and certificates inside and outside the expiry window.
+    assert_eq!(truth.load_balancers.len(), 3);
+    assert!(truth.load_balancers.values().all(|lb| lb.failed > 0));
+    assert!(truth.tls.protocols.contains_key("TLSv1") && truth.tls.protocols.contains_key("TLSv1.1"));
+    assert!(truth.tls.legacy_clients.len() > 1);
+    for group in ["X25519MLKEM768", "SecP256r1MLKEM768", "SecP384r1MLKEM1024", "x25519", "secp256r1"] {
+        assert!(truth.tls.key_exchanges.contains_key(group), "{group}");
+    }
+    assert!(truth.expiring.certificates.len() > 1);
+    let as_of = ts(truth.last_timestamp.as_deref().unwrap());
+    let beyond = r.certs.values().filter(|used| used.not_after > as_of + chrono::Duration::days(30)).count();
+    let soon_after = r.certs.values().filter(|used| used.not_after <= as_of + chrono::Duration::days(60)).count();
+    assert!(beyond > 0 && soon_after > truth.expiring.certificates.len(), "certificates expire on both sides of the window");
     let distinct: BTreeMap<String, u64> = r.distinct_clients.iter().map(|(s, c)| (s.clone(), c.len() as u64)).collect();
     assert_eq!(distinct, truth.distinct_clients_by_status);
     assert!(r.distinct_clients["Success"].iter().any(|c| c.starts_with('[')), "a bracketed IPv6 client");
@@ -206,7 +348,7 @@ fn lines_follow_the_value_conventions() {
                 assert!(tid[4..].chars().all(|c| c.is_ascii_digit() || c.is_ascii_lowercase()), "{line}");
             }
             if n.tail.len() == 7 {
-                assert_eq!(n.tail[5], "app/my-lb/50dc6c495c0c9188");
+                assert_eq!(n.tail[5], lb_of_name(&path), "{line}");
             }
         }
     }
@@ -227,7 +369,8 @@ fn files_are_multi_member_and_named_for_their_interval() {
         let parts: Vec<&str> = key.split('/').collect();
         assert_eq!(&parts[..4], ["AWSLogs", "123456789012", "elasticloadbalancing", "us-east-1"]);
         let name = parts[7];
-        let rest = name.strip_prefix("conn_log_123456789012_elasticloadbalancing_us-east-1_app.my-lb.50dc6c495c0c9188_").unwrap();
+        let lb = spec.load_balancers().map(|(elb, _)| elb.replace('/', ".")).find(|lb| name.contains(lb.as_str())).unwrap();
+        let rest = name.strip_prefix(&format!("conn_log_123456789012_elasticloadbalancing_us-east-1_{lb}_")).unwrap();
         let fields: Vec<&str> = rest.strip_suffix(".log.gz").unwrap().split('_').collect();
         assert_eq!(fields.len(), 3, "{name}");
         let end = NaiveDateTime::parse_from_str(fields[0], "%Y%m%dT%H%MZ").unwrap().and_utc();
@@ -240,7 +383,7 @@ fn files_are_multi_member_and_named_for_their_interval() {
             let t = ts(line.split(' ').next().unwrap());
             assert!(t >= previous && t < end, "{line} outside or out of order in {name}");
             previous = t;
-            assert!(line.ends_with(fields[1]) || !line.contains("app/my-lb"), "node ip in field 15");
+            assert!(line.ends_with(fields[1]) || !line.contains(" app/"), "node ip in field 15");
         }
     }
     let truth = &done.truth;
@@ -249,6 +392,10 @@ fn files_are_multi_member_and_named_for_their_interval() {
     assert!(truth.other_files.iter().any(|f| f.rsplit('/').next().unwrap().starts_with("123456789012_elasticloadbalancing_")));
     assert!(root.join("AWSLogs/123456789012/ELBConnectionLogTestFile").is_file());
     assert_eq!(all.len(), spec.files + truth.other_files.len() + 1, "plus truth.json");
+    // Files are dealt to the load balancers by weight (4:2:1), each with nodes of its own.
+    let files_of = |elb: &str| conn.iter().filter(|p| p.to_string_lossy().contains(&elb.replace('/', "."))).count();
+    let counts: Vec<usize> = spec.load_balancers().map(|(elb, _)| files_of(elb)).collect();
+    assert_eq!(counts, [14, 7, 3], "24 files");
 }
 
 #[test]
@@ -282,7 +429,9 @@ fn sample_preset_tells_its_story() {
     assert_eq!(folders.len(), 2, "two delivery days: {folders:?}");
     let midnight = truth.files.iter().find(|f| f.path.contains("_20261102T0000Z_")).unwrap();
     assert!(midnight.path.contains("/2026/11/02/") && midnight.first_timestamp.as_deref().unwrap().starts_with("2026-11-01T23:5"));
-    assert_eq!(recount(dir.path()).status, truth.status_counts);
+    let r = recount(dir.path());
+    assert_eq!(r.status, truth.status_counts);
+    assert_sections_match(&r, truth);
 }
 
 /// The checked-in tree must be what the generator makes today (compared decompressed, so a

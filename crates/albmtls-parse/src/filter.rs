@@ -225,7 +225,7 @@ impl Filter {
             && self.key_exchanges.is_empty()
     }
 
-    /// The fields [`Filter::matches`] reads.
+    /// The fields [`Filter::matches_in`] reads.
     pub fn fields(&self) -> FieldSet {
         let mut fields = FieldSet::EMPTY.with(Field::Timestamp);
         if !self.listener_ports.is_empty() {
@@ -240,12 +240,16 @@ impl Filter {
         if self.subject.is_some() {
             fields = fields.with(Field::LeafClientCertSubject);
         }
+        if !self.load_balancers.is_empty() {
+            fields = fields.with(Field::Elb);
+        }
+        if !self.protocols.is_empty() {
+            fields = fields.with(Field::TlsProtocol);
+        }
+        if !self.key_exchanges.is_empty() {
+            fields = fields.with(Field::TlsKeyexchange);
+        }
         fields
-    }
-
-    /// [`Filter::matches_in`] for a record whose input names no load balancer.
-    pub fn matches(&self, record: &Record<'_>) -> bool {
-        self.matches_in(record, None)
     }
 
     /// Whether `record` is kept. `input_load_balancer` is the load balancer the input's
@@ -340,26 +344,26 @@ mod tests {
     #[test]
     fn every_condition_must_hold() {
         let (expired, unknown) = (rec(EXPIRED), rec(UNKNOWN));
-        assert!(Filter::default().matches(&expired));
+        assert!(Filter::default().matches_in(&expired, None));
         let f = Filter { networks: vec![parse_ip_filter("203.0.113.0/24").unwrap()], ..Filter::default() };
-        assert!(f.matches(&expired) && !f.matches(&unknown));
+        assert!(f.matches_in(&expired, None) && !f.matches_in(&unknown, None));
         let f = Filter { networks: vec![parse_ip_filter("[2001:db8::5]").unwrap()], ..Filter::default() };
-        assert!(!f.matches(&expired) && f.matches(&unknown));
+        assert!(!f.matches_in(&expired, None) && f.matches_in(&unknown, None));
         let f = Filter { statuses: vec![StatusFilter::AnyFailure], ..Filter::default() };
-        assert!(f.matches(&expired) && f.matches(&unknown));
+        assert!(f.matches_in(&expired, None) && f.matches_in(&unknown, None));
         let f = Filter { statuses: vec![StatusFilter::parse("Failed:ClientCertRevoked").unwrap()], ..Filter::default() };
-        assert!(!f.matches(&expired) && f.matches(&unknown));
+        assert!(!f.matches_in(&expired, None) && f.matches_in(&unknown, None));
         let f = Filter::default().with_subject("O=\"Q\" Company");
-        assert!(f.matches(&expired) && !f.matches(&unknown));
-        assert!(!Filter::default().with_subject("o=\"q\" COMPANY").matches(&expired));
-        assert!(Filter::default().with_subject_ignoring_case("o=\"q\" COMPANY").matches(&expired));
+        assert!(f.matches_in(&expired, None) && !f.matches_in(&unknown, None));
+        assert!(!Filter::default().with_subject("o=\"q\" COMPANY").matches_in(&expired, None));
+        assert!(Filter::default().with_subject_ignoring_case("o=\"q\" COMPANY").matches_in(&expired, None));
         let f = Filter { listener_ports: vec![8443], ..Filter::default() };
-        assert!(f.matches(&expired) && !f.matches(&unknown));
+        assert!(f.matches_in(&expired, None) && !f.matches_in(&unknown, None));
         let at = expired.time;
         let f = Filter { time: TimeRange::new(Some(at), Some(at + 1)).unwrap(), ..Filter::default() };
-        assert!(f.matches(&expired) && !f.matches(&unknown));
+        assert!(f.matches_in(&expired, None) && !f.matches_in(&unknown, None));
         let f = Filter { time: TimeRange::new(None, Some(at)).unwrap(), ..Filter::default() };
-        assert!(!f.matches(&expired));
+        assert!(!f.matches_in(&expired, None));
     }
 
     #[test]
@@ -368,25 +372,50 @@ mod tests {
         let (with_elb, without) = (rec(&line), rec(EXPIRED));
         let lb = |v: &str| Filter { load_balancers: vec![LoadBalancerFilter::parse(v).unwrap()], ..Filter::default() };
         for value in ["edge-lb", "50dc6c495c0c9188", "app/edge-lb/50dc6c495c0c9188"] {
-            assert!(lb(value).matches(&with_elb), "{value}");
+            assert!(lb(value).matches_in(&with_elb, None), "{value}");
         }
-        assert!(!lb("edge").matches(&with_elb) && !lb("app").matches(&with_elb));
+        assert!(!lb("edge").matches_in(&with_elb, None) && !lb("app").matches_in(&with_elb, None));
         // A line without field 14 takes its load balancer from the input's name.
-        assert!(!lb("edge-lb").matches(&without));
+        assert!(!lb("edge-lb").matches_in(&without, None));
         assert!(lb("edge-lb").matches_in(&without, Some(b"app/edge-lb/1")));
         assert!(lb("edge-lb").matches_in(&with_elb, Some(b"app/other/1")));
         assert!(LoadBalancerFilter::parse("a b").is_err());
 
         let protocol = |v: &str| Filter { protocols: vec![parse_protocol_filter(v).unwrap()], ..Filter::default() };
-        assert!(protocol("1.3").matches(&with_elb) && protocol("TLSv1.3").matches(&with_elb) && !protocol("1.2").matches(&with_elb));
+        assert!(
+            protocol("1.3").matches_in(&with_elb, None)
+                && protocol("TLSv1.3").matches_in(&with_elb, None)
+                && !protocol("1.2").matches_in(&with_elb, None)
+        );
         assert_eq!(parse_protocol_filter("1.0").unwrap(), b"TLSv1");
         assert!(parse_protocol_filter("SSLv2").unwrap_err().to_string().contains("TLSv1.2"));
 
         let kx = |v: &str| Filter { key_exchanges: vec![KeyExchangeFilter::parse(v).unwrap()], ..Filter::default() };
-        assert!(kx("pq").matches(&with_elb) && kx("x25519mlkem768").matches(&with_elb));
-        assert!(!kx("classic").matches(&with_elb) && !kx("pq").matches(&without) && !kx("classic").matches(&without));
+        assert!(kx("pq").matches_in(&with_elb, None) && kx("x25519mlkem768").matches_in(&with_elb, None));
+        assert!(
+            !kx("classic").matches_in(&with_elb, None) && !kx("pq").matches_in(&without, None) && !kx("classic").matches_in(&without, None)
+        );
         assert!(KeyExchangeFilter::parse("-").is_err() && KeyExchangeFilter::parse("a;b").is_err());
         assert!(!lb("x").keeps_everything() && Filter::default().keeps_everything());
+    }
+
+    /// Columnar readers decode only the fields a sink and the filter ask for: a filter
+    /// that left out a field it reads would see `-` there and drop every record.
+    #[test]
+    fn fields_name_everything_the_conditions_read() {
+        let lb = LoadBalancerFilter::parse("edge-lb").unwrap();
+        let cases = [
+            (Filter { load_balancers: vec![lb], ..Filter::default() }, Field::Elb),
+            (Filter { protocols: vec![b"TLSv1.3".to_vec()], ..Filter::default() }, Field::TlsProtocol),
+            (Filter { key_exchanges: vec![KeyExchangeFilter::PostQuantum], ..Filter::default() }, Field::TlsKeyexchange),
+            (Filter { listener_ports: vec![443], ..Filter::default() }, Field::ListenerPort),
+            (Filter { statuses: vec![StatusFilter::AnyFailure], ..Filter::default() }, Field::TlsVerifyStatus),
+            (Filter::default().with_subject("CN="), Field::LeafClientCertSubject),
+        ];
+        for (filter, field) in cases {
+            assert!(filter.fields().contains(field), "{field:?}");
+            assert!(!Filter::default().fields().contains(field), "{field:?} is read only when its condition is set");
+        }
     }
 
     #[test]

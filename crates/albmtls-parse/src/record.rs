@@ -162,6 +162,9 @@ pub enum Problem {
     /// A line of a JSON delivery that is not one JSON object. Concerns the whole line,
     /// so it is filed under the first field.
     NotAnObject,
+    /// A JSON line whose values nest deeper than the reader follows
+    /// ([`crate::vended::MAX_JSON_DEPTH`]). Concerns the whole line.
+    NestedTooDeep,
     /// A field-list (plain or W3C) row with no field list to read it by: the file has no
     /// `#Fields:` header and `--vended-fields` was not given. Filed under the first field.
     NoFieldList,
@@ -184,6 +187,9 @@ impl Problem {
             Problem::TextAfterQuote => "is followed by text other than a space after its closing quote",
             Problem::WrongType => "of the wrong type (expected text or a number)",
             Problem::NotAnObject => "not a JSON object (each line of a JSON delivery must be one {...} object)",
+            Problem::NestedTooDeep => {
+                "nested more than 64 levels deep (the most albmtls follows in a JSON line; no connection-log value is nested)"
+            }
             Problem::NoFieldList => "in a row with no field list (the file has no #Fields: header: pass --vended-fields and --delimiter)",
             Problem::Unreadable => "unreadable (the Parquet data is truncated or corrupt; re-download the file)",
         }
@@ -191,7 +197,7 @@ impl Problem {
 
     /// Whether the problem concerns the whole line or file rather than one field.
     pub fn is_whole_line(self) -> bool {
-        matches!(self, Problem::NotAnObject | Problem::NoFieldList)
+        matches!(self, Problem::NotAnObject | Problem::NestedTooDeep | Problem::NoFieldList)
     }
 }
 

@@ -8,13 +8,15 @@
 //!   (`$TRUST_STORE_ARN`, `$LISTENER_ARN`, `$LB_ARN`, `$CA_ARN`, `$CA_ID`) or looks up
 //!   with an earlier command of the same entry (`$REVOCATION_ID` from
 //!   `describe-trust-store-revocations`, never assumed to be `1`; `$BUNDLE_VERSION` and
-//!   `$CRL_VERSION`, the S3 object versions `s3api put-object` prints), and fixed file
+//!   `$CRL_VERSION`, which the upload commands set to the S3 object version
+//!   `s3api put-object` returns, empty for an unversioned bucket), and fixed file
 //!   names for the rest (`client.pem`, `client.key`, `intermediates.pem`, `bundle.pem`,
 //!   `crl.pem`, `logs/`), so that every command can be pasted into a shell as is. No
 //!   `<placeholder>` forms: a shell would read them as redirections.
-//! - Imports into a trust store name the S3 object version (ALB's API takes one:
-//!   `--ca-certificates-bundle-s3-object-version`, `S3ObjectVersion`), so that a later
-//!   upload to the same key cannot change what was checked.
+//! - Imports into a trust store name the S3 object version when the bucket is versioned
+//!   (ALB's API takes one: `--ca-certificates-bundle-s3-object-version`,
+//!   `S3ObjectVersion`), so that a later upload to the same key cannot change what was
+//!   checked; for an unversioned bucket they leave it out rather than pass `None`.
 //! - Statements AWS documents are stated plainly; our own inferences say "likely",
 //!   "possibly" or "not documented".
 
@@ -115,24 +117,29 @@ const DOWNLOAD_CRL: Command = Command {
     command: "curl -fsS -o crl.pem \"$(aws elbv2 get-trust-store-revocation-content --trust-store-arn $TRUST_STORE_ARN --revocation-id $REVOCATION_ID --query Location --output text)\"",
 };
 
+// The AWS CLI prints `None` for the VersionId of an object in an unversioned bucket; the
+// upload commands turn that into an empty variable and the imports pass a version only
+// when the variable is set, so that the pasted pair never sends "None" as a version.
+// `${VAR:+...}` expands to a single word (or none), so it works alike in sh, bash and zsh.
+
 const UPLOAD_BUNDLE: Command = Command {
-    purpose: "Upload a corrected CA bundle to S3 and print its object version (BUNDLE_VERSION below; empty for an unversioned bucket)",
-    command: "aws s3api put-object --bucket my-bucket --key truststore/bundle.pem --body bundle.pem --query VersionId --output text",
+    purpose: "Upload a corrected CA bundle to S3 and keep its object version in BUNDLE_VERSION (empty for an unversioned bucket, for which the CLI prints None)",
+    command: "BUNDLE_VERSION=$(aws s3api put-object --bucket my-bucket --key truststore/bundle.pem --body bundle.pem --query VersionId --output text); if [ \"$BUNDLE_VERSION\" = None ]; then BUNDLE_VERSION=; fi",
 };
 
 const REPLACE_BUNDLE: Command = Command {
-    purpose: "Replace the trust store's whole CA bundle with that object version (there is no per-certificate add; leave the version out for an unversioned bucket)",
-    command: "aws elbv2 modify-trust-store --trust-store-arn $TRUST_STORE_ARN --ca-certificates-bundle-s3-bucket my-bucket --ca-certificates-bundle-s3-key truststore/bundle.pem --ca-certificates-bundle-s3-object-version $BUNDLE_VERSION",
+    purpose: "Replace the trust store's whole CA bundle with that object version (there is no per-certificate add; the version is passed only when BUNDLE_VERSION is set)",
+    command: "aws elbv2 modify-trust-store --trust-store-arn $TRUST_STORE_ARN --ca-certificates-bundle-s3-bucket my-bucket --ca-certificates-bundle-s3-key truststore/bundle.pem ${BUNDLE_VERSION:+--ca-certificates-bundle-s3-object-version=$BUNDLE_VERSION}",
 };
 
 const UPLOAD_CRL: Command = Command {
-    purpose: "Upload the PEM CRL to S3 and print its object version (CRL_VERSION below; empty for an unversioned bucket)",
-    command: "aws s3api put-object --bucket my-bucket --key crl/crl.pem --body crl.pem --query VersionId --output text",
+    purpose: "Upload the PEM CRL to S3 and keep its object version in CRL_VERSION (empty for an unversioned bucket, for which the CLI prints None)",
+    command: "CRL_VERSION=$(aws s3api put-object --bucket my-bucket --key crl/crl.pem --body crl.pem --query VersionId --output text); if [ \"$CRL_VERSION\" = None ]; then CRL_VERSION=; fi",
 };
 
 const IMPORT_CRL: Command = Command {
-    purpose: "Import that CRL object version into the trust store (it gets a new revocation id; leave S3ObjectVersion out for an unversioned bucket)",
-    command: "aws elbv2 add-trust-store-revocations --trust-store-arn $TRUST_STORE_ARN --revocation-contents S3Bucket=my-bucket,S3Key=crl/crl.pem,S3ObjectVersion=$CRL_VERSION,RevocationType=CRL",
+    purpose: "Import that CRL object version into the trust store (it gets a new revocation id; S3ObjectVersion is passed only when CRL_VERSION is set)",
+    command: "aws elbv2 add-trust-store-revocations --trust-store-arn $TRUST_STORE_ARN --revocation-contents S3Bucket=my-bucket,S3Key=crl/crl.pem${CRL_VERSION:+,S3ObjectVersion=$CRL_VERSION},RevocationType=CRL",
 };
 
 const REMOVE_CRL: Command = Command {
@@ -969,7 +976,9 @@ mod tests {
         const PROGRAMS: [&str; 4] = ["openssl", "aws", "albmtls", "curl"];
         for entry in all() {
             for cmd in entry.commands {
-                let program = cmd.command.split_whitespace().next().unwrap_or("");
+                // `NAME=$(program ...)` keeps the program's output for a later command.
+                let assigned = cmd.command.split_once("=$(").filter(|(name, _)| name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
+                let program = assigned.map_or(cmd.command, |(_, rest)| rest).split_whitespace().next().unwrap_or("");
                 assert!(PROGRAMS.contains(&program), "{}: {:?}", entry.status, cmd.command);
                 assert!(!cmd.purpose.trim().is_empty(), "{}: {:?} has no purpose", entry.status, cmd.command);
                 // `<placeholder>` would be a shell redirection when pasted.
@@ -1013,25 +1022,62 @@ mod tests {
         }
     }
 
-    /// Every command of every entry.
-    fn commands() -> impl Iterator<Item = (&'static str, &'static str)> {
-        all().into_iter().flat_map(|e| e.commands.iter().map(move |c| (e.status, c.command)))
-    }
-
     #[test]
-    fn trust_store_imports_pin_the_s3_object_version() {
+    fn trust_store_imports_pin_the_s3_object_version_of_a_versioned_bucket() {
         let mut seen = (0, 0);
-        for (status, command) in commands() {
-            if command.contains("modify-trust-store ") {
-                seen.0 += 1;
-                assert!(command.contains("--ca-certificates-bundle-s3-object-version $BUNDLE_VERSION"), "{status}: {command}");
+        for entry in all() {
+            let position = |needle: &str| entry.commands.iter().position(|c| c.command.contains(needle));
+            for (import, upload) in [(&REPLACE_BUNDLE, &UPLOAD_BUNDLE), (&IMPORT_CRL, &UPLOAD_CRL)] {
+                let Some(imported) = position(import.command) else { continue };
+                let uploaded = position(upload.command);
+                assert!(uploaded.is_some_and(|u| u < imported), "{}: the upload that sets the version comes first", entry.status);
             }
-            if command.contains("add-trust-store-revocations ") {
-                seen.1 += 1;
-                assert!(command.contains(",S3ObjectVersion=$CRL_VERSION,"), "{status}: {command}");
+            for command in entry.commands.iter().map(|c| c.command) {
+                if command.contains("modify-trust-store ") {
+                    seen.0 += 1;
+                    assert_eq!(command, REPLACE_BUNDLE.command, "{}", entry.status);
+                }
+                if command.contains("add-trust-store-revocations ") {
+                    seen.1 += 1;
+                    assert_eq!(command, IMPORT_CRL.command, "{}", entry.status);
+                }
             }
         }
         assert!(seen.0 > 0 && seen.1 > 0, "{seen:?}");
+    }
+
+    /// The arguments `aws` gets when the upload and import commands are pasted into `sh`
+    /// one after the other and S3 returns `version_id` (`None` from an unversioned bucket,
+    /// as the AWS CLI prints it): `aws` is a shell function that answers put-object with
+    /// it and prints the arguments of any other call, one a line.
+    fn pasted_import_arguments(upload: &Command, import: &Command, version_id: &str) -> Vec<String> {
+        let script = format!(
+            "aws() {{ if [ \"$2\" = put-object ]; then echo '{version_id}'; else printf '%s\\n' \"$@\"; fi; }}\n{}\n{}\n",
+            upload.command, import.command
+        );
+        let out = std::process::Command::new("sh").arg("-c").arg(&script).env("TRUST_STORE_ARN", "arn:ts").output().expect("running sh");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().lines().map(String::from).collect()
+    }
+
+    #[test]
+    fn pasted_imports_pass_a_version_only_for_a_versioned_bucket() {
+        let version = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY";
+        let bundle = pasted_import_arguments(&UPLOAD_BUNDLE, &REPLACE_BUNDLE, version);
+        assert_eq!(
+            bundle.last().map(String::as_str),
+            Some(format!("--ca-certificates-bundle-s3-object-version={version}").as_str()),
+            "{bundle:?}"
+        );
+        let bundle = pasted_import_arguments(&UPLOAD_BUNDLE, &REPLACE_BUNDLE, "None");
+        assert_eq!(bundle.last().map(String::as_str), Some("truststore/bundle.pem"), "no version argument at all: {bundle:?}");
+        assert!(!bundle.iter().any(|a| a.contains("None") || a.contains("object-version")), "{bundle:?}");
+
+        let crl = pasted_import_arguments(&UPLOAD_CRL, &IMPORT_CRL, version);
+        assert!(crl.contains(&format!("S3Bucket=my-bucket,S3Key=crl/crl.pem,S3ObjectVersion={version},RevocationType=CRL")), "{crl:?}");
+        let crl = pasted_import_arguments(&UPLOAD_CRL, &IMPORT_CRL, "None");
+        assert!(crl.contains(&"S3Bucket=my-bucket,S3Key=crl/crl.pem,RevocationType=CRL".to_string()), "{crl:?}");
+        assert!(!crl.iter().any(|a| a.contains("None")), "{crl:?}");
     }
 
     #[test]

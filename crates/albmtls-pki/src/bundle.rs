@@ -134,10 +134,12 @@ impl BundleReport {
     }
 }
 
-/// A certificate block found by the line scanner.
+/// A certificate block found by the line scanner. Every block takes a position, readable
+/// or not, so that findings and `--fix` name the block they are about.
 struct Block {
     position: usize,
-    der: Vec<u8>,
+    /// `None` when the block is not valid PEM (its `MalformedBlock` finding says why).
+    der: Option<Vec<u8>>,
 }
 
 /// Checks a CA bundle as ALB would on upload. `at` is the time validity is judged at
@@ -156,7 +158,8 @@ fn analyse(name: &str, bytes: &[u8], at: DateTime<Utc>, target: Target) -> (Bund
     let blocks = scan_file(bytes, &mut findings);
     let mut certificates: Vec<CertInfo> = Vec::new();
     for block in &blocks {
-        match describe_certificate(name, block.position, &block.der) {
+        let Some(der) = &block.der else { continue };
+        match describe_certificate(name, block.position, der) {
             Ok(info) => {
                 findings.extend(certificate_findings(&info, &certificates, at, target));
                 certificates.push(info);
@@ -273,9 +276,9 @@ pub fn fix_bundle(name: &str, bytes: &[u8], at: DateTime<Utc>, target: Target, f
             .filter(|f| f.position == Some(block.position) && (f.severity == Severity::Error || f.rule == BundleRule::Duplicate))
             .map(|f| f.message.clone())
             .collect();
-        if reasons.is_empty() {
+        if let (Some(der), true) = (&block.der, reasons.is_empty()) {
             let config = ::pem::EncodeConfig::new().set_line_ending(::pem::LineEnding::LF);
-            pem.push_str(&::pem::encode_config(&::pem::Pem::new("CERTIFICATE", block.der.clone()), config));
+            pem.push_str(&::pem::encode_config(&::pem::Pem::new("CERTIFICATE", der.clone()), config));
         } else {
             let subject = original.certificates.iter().find(|c| c.position == block.position).map(|c| c.subject.clone());
             dropped.push(DroppedCertificate { position: block.position, subject, reasons });
@@ -469,17 +472,21 @@ fn scan_file(bytes: &[u8], out: &mut Vec<BundleFinding>) -> Vec<Block> {
             block.push('\n');
             if trimmed == "-----END CERTIFICATE-----" {
                 let position = blocks.len() + 1;
-                match ::pem::parse(block.as_bytes()) {
-                    Ok(parsed) => blocks.push(Block { position, der: parsed.into_contents() }),
-                    Err(e) => out.push(BundleFinding {
-                        severity: Severity::Error,
-                        rule: R::MalformedBlock,
-                        position: Some(position),
-                        subject: None,
-                        line: Some(*start),
-                        message: format!("certificate block #{position} is not valid PEM ({e}): re-export it"),
-                    }),
-                }
+                let der = match ::pem::parse(block.as_bytes()) {
+                    Ok(parsed) => Some(parsed.into_contents()),
+                    Err(e) => {
+                        out.push(BundleFinding {
+                            severity: Severity::Error,
+                            rule: R::MalformedBlock,
+                            position: Some(position),
+                            subject: None,
+                            line: Some(*start),
+                            message: format!("certificate block #{position} is not valid PEM ({e}): re-export it"),
+                        });
+                        None
+                    }
+                };
+                blocks.push(Block { position, der });
                 inside = None;
             } else if trimmed.starts_with("-----") {
                 out.push(file_finding(

@@ -15,8 +15,9 @@
 //!
 //! Check order: message size, presented depth, parseability, certificate type (version,
 //! key, signature algorithm), CRL processing, then webpki (validity, EKU, trust,
-//! revocation, in its order: the leaf first), then the trust-store CA and path depth,
-//! and finally the leaf key usage.
+//! revocation, in its order: the leaf first), then revocation by the CRLs kept from
+//! webpki because they list a presented negative serial (every entry but that one), then
+//! the trust-store CA and path depth, and finally the leaf key usage.
 
 use std::time::Duration;
 
@@ -29,7 +30,7 @@ use webpki::{
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::cert::{CertInfo, describe_certificate, read_certificates, rfc3339};
-use crate::crl_inspect::{CrlRule, SignerCandidate, content_findings, no_crl_sign_message, signer_findings};
+use crate::crl_inspect::{CrlRule, CrlSignatureStatus, SignerCandidate, content_findings, no_crl_sign_message, signer_findings};
 use crate::error::PkiError;
 use crate::serial::SerialNumber;
 use crate::trust_store::{StoreCa, TrustStore};
@@ -217,9 +218,11 @@ pub(crate) fn anchors<'a>(cas: &'a [StoreCa], refused: &[usize]) -> Vec<(usize, 
         .collect()
 }
 
-/// A path webpki built: the entries (leaf to trust anchor) and the store index of the CA.
+/// A path webpki built: the entries (leaf to trust anchor), the positions in the
+/// client's chain of the certificates on it (leaf first) and the store index of the CA.
 pub(crate) struct BuiltPath {
     pub(crate) entries: Vec<PathEntry>,
+    pub(crate) client_positions: Vec<usize>,
     pub(crate) ca_index: usize,
 }
 
@@ -251,9 +254,11 @@ pub(crate) fn build_path(
     )?;
     let subject_at = |position: usize| presented.iter().find(|c| c.position == position).map(|c| c.subject.clone()).unwrap_or_default();
     let mut entries = vec![PathEntry { role: "leaf", subject: subject_at(1), source: "client #1".to_string() }];
+    let mut client_positions = vec![1];
     for intermediate in path.intermediate_certificates() {
         let position = chain.iter().position(|d| d.as_slice() == intermediate.der().as_ref()).unwrap_or(0) + 1;
         entries.push(PathEntry { role: "intermediate", subject: subject_at(position), source: format!("client #{position}") });
+        client_positions.push(position);
     }
     let anchor = path.anchor();
     let ca_index = anchors
@@ -263,7 +268,15 @@ pub(crate) fn build_path(
         .unwrap_or(0);
     let ca = &store.cas[ca_index].info;
     entries.push(PathEntry { role: "trust_anchor", subject: ca.subject.clone(), source: format!("bundle #{}", ca.position) });
-    Ok(BuiltPath { entries, ca_index })
+    Ok(BuiltPath { entries, client_positions, ca_index })
+}
+
+/// A CRL kept from webpki because it lists a negative serial the client presents.
+struct WithheldCrl {
+    /// Index into the store's CRLs.
+    index: usize,
+    /// Whether a CA verified its signature, so that its other entries can be applied.
+    signature_verified: bool,
 }
 
 /// A verdict before it is written into the report.
@@ -344,11 +357,11 @@ impl Checker<'_> {
         if let Some(failure) = self.type_check() {
             return Ok(Some(failure));
         }
-        let ignored_crls = match self.crl_check() {
-            Ok(ignored) => ignored,
+        let withheld = match self.crl_check() {
+            Ok(withheld) => withheld,
             Err(failure) => return Ok(Some(failure)),
         };
-        self.webpki_check(&ignored_crls)
+        self.webpki_check(&withheld)
     }
 
     fn type_check(&self) -> Option<Failure> {
@@ -376,11 +389,12 @@ impl Checker<'_> {
     }
 
     /// Applies the doctor's CRL rules (those of `crl inspect`) to the CRLs of the issuers
-    /// of the presented certificates. Returns the store indexes of CRLs webpki must not
-    /// see: those whose only effect here is an entry for a negative serial, which ALB
-    /// ignores.
-    fn crl_check(&mut self) -> Result<Vec<usize>, Failure> {
-        let mut ignored = Vec::new();
+    /// of the presented certificates. Returns the CRLs webpki must not see: those that
+    /// list a negative serial the client presents. webpki cannot skip one entry of a CRL,
+    /// and ALB ignores exactly that entry, so their other entries are applied by
+    /// [`Checker::crl_hit`] instead.
+    fn crl_check(&mut self) -> Result<Vec<WithheldCrl>, Failure> {
+        let mut withheld = Vec::new();
         let candidates: Vec<SignerCandidate<'_>> = self
             .store
             .cas
@@ -394,7 +408,8 @@ impl Checker<'_> {
             let Some(cert) = self.report.presented.iter().find(|c| c.issuer == store_crl.issuer) else { continue };
             let Ok(parsed) = store_crl.crl.parsed() else { continue };
             let mut findings = content_findings(&store_crl.crl, &parsed, self.options.at);
-            findings.extend(signer_findings(&parsed, &candidates, self.store.name()).1);
+            let (signer, signer_problems) = signer_findings(&parsed, &candidates, self.store.name());
+            findings.extend(signer_problems);
             if let Some(finding) = findings.iter().find(|f| f.rule.fails_processing()) {
                 return Err(Failure::new(
                     FailureCode::ClientCertCrlProcessingError,
@@ -425,13 +440,21 @@ impl Checker<'_> {
                 ));
             }
             if !listed_negative.is_empty() {
-                ignored.push(index);
+                // Entries are only as good as the signature over them; webpki would check it.
+                let signature_verified = signer.status == CrlSignatureStatus::Verified;
+                if !signature_verified {
+                    self.report.notes.push(format!(
+                        "the other entries of the CRL {} were not applied: its signature cannot be verified here, so its entries cannot be trusted; check it with `openssl crl -CAfile BUNDLE -noout`",
+                        store_crl.name()
+                    ));
+                }
+                withheld.push(WithheldCrl { index, signature_verified });
             }
         }
-        Ok(ignored)
+        Ok(withheld)
     }
 
-    fn webpki_check(&mut self, ignored_crls: &[usize]) -> Result<Option<Failure>, PkiError> {
+    fn webpki_check(&mut self, withheld: &[WithheldCrl]) -> Result<Option<Failure>, PkiError> {
         let leaf = &self.report.presented[0];
         let mut time = unix_time(self.options.at)?;
         if self.options.ignore_client_certificate_expiry && self.options.at > leaf.not_after {
@@ -447,15 +470,20 @@ impl Checker<'_> {
             .crls
             .iter()
             .enumerate()
-            .filter(|(i, _)| !ignored_crls.contains(i))
+            .filter(|(i, _)| !withheld.iter().any(|w| w.index == *i))
             .filter_map(|(_, c)| c.parsed.as_ref().ok().map(|p| CertRevocationList::from(p.clone())))
             .collect();
         match build_path(&anchors, self.chain, &self.report.presented, self.store, time, &crls) {
             Ok(path) => {
                 self.report.path = path.entries;
+                // webpki revokes along the path before anything after_path checks.
+                let applies = |index: usize| withheld.iter().any(|w| w.index == index && w.signature_verified);
+                if let Some(hit) = self.crl_hit(&path.client_positions, applies) {
+                    return Ok(Some(hit));
+                }
                 Ok(self.after_path(&self.store.cas[path.ca_index].info))
             }
-            Err(e) => Ok(Some(self.map_webpki(e, ignored_crls))),
+            Err(e) => Ok(Some(self.map_webpki(e, withheld))),
         }
     }
 
@@ -529,7 +557,7 @@ impl Checker<'_> {
 
     // The deprecated unit variants are still matched: older 0.103 releases return them.
     #[allow(deprecated)]
-    fn map_webpki(&self, error: WebpkiError, ignored_crls: &[usize]) -> Failure {
+    fn map_webpki(&self, error: WebpkiError, withheld: &[WithheldCrl]) -> Failure {
         use FailureCode as C;
         use WebpkiError as E;
         let presented = &self.report.presented;
@@ -554,7 +582,12 @@ impl Checker<'_> {
                     format!("not valid before {}; checked at {}", rfc3339(cert.not_before), rfc3339(self.options.at)),
                 )
             }
-            E::CertRevoked => self.revoked(ignored_crls),
+            E::CertRevoked => {
+                let presented: Vec<usize> = (1..=self.chain.len()).collect();
+                self.crl_hit(&presented, |index| !withheld.iter().any(|w| w.index == index)).unwrap_or_else(|| {
+                    Failure::new(FailureCode::ClientCertCrlHit, None, "a certificate in the chain is revoked by a CRL in the trust store")
+                })
+            }
             E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) => {
                 let cert = presented
                     .iter()
@@ -666,29 +699,35 @@ impl Checker<'_> {
         )
     }
 
-    fn revoked(&self, ignored_crls: &[usize]) -> Failure {
-        for (i, der) in self.chain.iter().enumerate() {
-            let Ok((_, cert)) = X509Certificate::from_der(der) else { continue };
+    /// The first of the presented certificates at `positions` (1-based, in that order)
+    /// that a CRL of the store revokes on ALB, looking only at the CRLs (by store index)
+    /// `applies` accepts. Entries for negative serials never revoke: ALB ignores them.
+    fn crl_hit(&self, positions: &[usize], applies: impl Fn(usize) -> bool) -> Option<Failure> {
+        for &position in positions {
+            let Some(info) = self.report.presented.iter().find(|c| c.position == position) else { continue };
+            if info.has_negative_serial() {
+                continue;
+            }
+            let Ok((_, cert)) = X509Certificate::from_der(&self.chain[position - 1]) else { continue };
             for (index, crl) in self.store.crls.iter().enumerate() {
                 let Ok(list) = &crl.parsed else { continue };
-                if ignored_crls.contains(&index) || crl.issuer_raw.as_slice() != cert.issuer().as_raw() {
+                if !applies(index) || crl.issuer_raw.as_slice() != cert.issuer().as_raw() {
                     continue;
                 }
                 if let Ok(Some(entry)) = CertRevocationList::from(list.clone()).find_serial(cert.raw_serial()) {
-                    let Some(info) = self.report.presented.iter().find(|c| c.position == i + 1) else { continue };
                     let reason = entry.reason_code.map(|r| format!(", reason {}", crate::crl::reason_name(r as u8))).unwrap_or_default();
                     let when = DateTime::from_timestamp(i64::try_from(entry.revocation_date.as_secs()).unwrap_or(i64::MAX), 0)
                         .map(rfc3339)
                         .unwrap_or_default();
-                    return Failure::new(
+                    return Some(Failure::new(
                         FailureCode::ClientCertCrlHit,
                         Some(info),
                         format!("serial {} is revoked by CRL {} (revoked {when}{reason})", info.serial, crl.name()),
-                    );
+                    ));
                 }
             }
         }
-        Failure::new(FailureCode::ClientCertCrlHit, None, "a certificate in the chain is revoked by a CRL in the trust store")
+        None
     }
 }
 

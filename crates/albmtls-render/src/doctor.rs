@@ -495,10 +495,16 @@ fn api_gateway(report: &ApiGatewayReport, key_match: Option<&KeyMatchReport>, f:
     if let Some(key_match) = key_match {
         f.push('\n');
         keys(key_match, f)?;
-        if !key_match.all_match() {
+        let key_differs = key_match.items.iter().any(|i| i.kind == "private_key" && !i.matches);
+        if key_differs {
             write!(
                 f,
                 "\n  API Gateway reports a key that does not belong to its certificate as \"self signed certificate\": use the key, CSR and certificate of one request"
+            )?;
+        } else if !key_match.all_match() {
+            write!(
+                f,
+                "\n  the certificate was not issued from this CSR, so the key that made the CSR is not the certificate's either: a client using that key gets API Gateway's \"self signed certificate\": use the key, CSR and certificate of one request"
             )?;
         }
     }

@@ -83,6 +83,7 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fo
 .bar.failed { background: #d1242f; }
 .bar.other { background: #8c959f; }
 .bars { white-space: nowrap; width: 320px; }
+.swatch { display: inline-block; width: 10px; height: 10px; margin-left: 6px; vertical-align: middle; }
 .timeline td.when { white-space: nowrap; }
 footer { margin-top: 2em; color: #59636e; font-size: 0.85em; }
 ";
@@ -334,12 +335,15 @@ fn write_timeline(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let all: Vec<u64> = report.timeline.iter().map(|row| row.total()).collect();
     let failed: Vec<u64> = report.timeline.iter().map(|row| row.failed()).collect();
     write_bars(report, &axis, "All records", &[(&all, "#8c959f"), (&failed, "#d1242f")], out)?;
-    writeln!(
-        out,
-        "<p class=\"muted\">Grey: every record; red: failed. {} buckets of {}, empty ones included.</p>",
-        report.timeline.len(),
-        report.bucket
-    )?;
+    match crate::sparse_timeline_note(report) {
+        Some(note) => writeln!(out, "<p class=\"note\">Grey: every record; red: failed. {}</p>", html_text(&note))?,
+        None => writeln!(
+            out,
+            "<p class=\"muted\">Grey: every record; red: failed. {} buckets of {}, empty ones included.</p>",
+            report.timeline.len(),
+            report.bucket
+        )?,
+    }
     writeln!(out, "</section>")
 }
 

@@ -3,46 +3,75 @@
 
 use std::io::{self, Write};
 
-use albmtls_parse::StatusKey;
 use albmtls_report::Report;
+use albmtls_report::report::Failure;
 use albmtls_report::report::format_time;
 use albmtls_report::sections::{LatencySummary, Traffic};
 
 use albmtls_parse::Field;
 
-use crate::escape::html_text;
+use crate::escape::{html_attr, html_text};
 use crate::{NOT_DELIVERED, percent};
 
 /// Width in pixels of the largest bar.
 const BAR_WIDTH: u64 = 320;
 
-/// A bar of `traffic` split into successes, failures and the rest, scaled to `largest`.
-fn stacked_bar(traffic: &Traffic, largest: u64, out: &mut dyn Write) -> io::Result<()> {
-    let success = traffic.count(&StatusKey::Success);
-    let other = traffic.records - success - traffic.failed;
-    for (class, n, label) in [("success", success, "Success"), ("failed", traffic.failed, "failed"), ("other", other, "other")] {
-        let width = (n * BAR_WIDTH).checked_div(largest).unwrap_or(0);
+/// Colours of the failure codes in the stacked bars, in the order of the report's
+/// failures (most records first). A report with more codes reuses them; each segment's
+/// title names its code.
+const CODE_COLOURS: [&str; 10] =
+    ["#d1242f", "#bc4c00", "#8250df", "#bf3989", "#0969da", "#9a6700", "#1b7c83", "#953800", "#116329", "#6e7781"];
+
+fn code_colour(index: usize) -> &'static str {
+    CODE_COLOURS[index % CODE_COLOURS.len()]
+}
+
+/// Which colour is which failure code.
+fn legend(failures: &[Failure], out: &mut dyn Write) -> io::Result<()> {
+    write!(out, "<p class=\"legend\">Failures by code:")?;
+    for (i, failure) in failures.iter().enumerate() {
+        write!(out, " <span class=\"swatch\" style=\"background: {}\"></span> {}", code_colour(i), html_text(failure.code()))?;
+    }
+    writeln!(out, "</p>")
+}
+
+/// A bar of `traffic`'s failures, one segment per code in the report's order, scaled so
+/// that `largest` failures fill the column.
+fn failure_bar(traffic: &Traffic, failures: &[Failure], largest: u64, out: &mut dyn Write) -> io::Result<()> {
+    for (i, failure) in failures.iter().enumerate() {
+        let n = traffic.count(&failure.status);
         if n > 0 {
-            write!(out, "<span class=\"bar {class}\" style=\"width: {}px\" title=\"{label}: {n}\"></span>", width.max(1))?;
+            let width = ((n * BAR_WIDTH).checked_div(largest).unwrap_or(0)).max(1);
+            write!(
+                out,
+                "<span class=\"bar\" style=\"width: {width}px; background: {}\" title=\"{}: {n}\"></span>",
+                code_colour(i),
+                html_attr(failure.code())
+            )?;
         }
     }
     Ok(())
 }
 
-/// A table of traffic per load balancer or listener; `not_delivered` adds a row for the
-/// records whose input did not deliver the column's field.
+/// A table of traffic per load balancer or listener, failures stacked by code;
+/// `not_delivered` adds a row for the records whose input did not deliver the column's
+/// field.
 fn traffic_rows<'a>(
     rows: impl Iterator<Item = (String, &'a Traffic)>,
+    failures: &[Failure],
     first: &str,
     not_delivered: Option<u64>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let rows: Vec<(String, &Traffic)> = rows.collect();
-    let largest = rows.iter().map(|(_, t)| t.records).max().unwrap_or(0);
-    writeln!(out, "<table>")?;
+    let largest = rows.iter().map(|(_, t)| t.failed).max().unwrap_or(0);
+    if largest > 0 {
+        legend(failures, out)?;
+    }
+    writeln!(out, "<table class=\"traffic\">")?;
     writeln!(
         out,
-        "<tr><th>{first}</th><th class=\"num\">records</th><th class=\"num\">failed</th><th class=\"num\">failed %</th><th>Success / failed / other</th></tr>"
+        "<tr><th>{first}</th><th class=\"num\">records</th><th class=\"num\">failed</th><th class=\"num\">failed %</th><th>failures by code</th></tr>"
     )?;
     for (name, traffic) in rows {
         write!(
@@ -53,7 +82,7 @@ fn traffic_rows<'a>(
             traffic.failed,
             percent(traffic.failed, traffic.records)
         )?;
-        stacked_bar(traffic, largest, out)?;
+        failure_bar(traffic, failures, largest, out)?;
         writeln!(out, "</td></tr>")?;
     }
     if let Some(n) = not_delivered {
@@ -90,13 +119,19 @@ fn counts_table(
 pub(crate) fn write_sections(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if !report.load_balancers.is_empty() {
         writeln!(out, "<section>\n<h2>Load balancers</h2>")?;
-        traffic_rows(report.load_balancers.iter().map(|lb| (lb.elb.clone(), &lb.traffic)), "load balancer", None, out)?;
+        traffic_rows(report.load_balancers.iter().map(|lb| (lb.elb.clone(), &lb.traffic)), &report.failures, "load balancer", None, out)?;
         writeln!(out, "</section>")?;
     }
     let ports_not_delivered = crate::not_delivered(report, Field::ListenerPort);
     if !report.listeners.is_empty() || ports_not_delivered.is_some() {
         writeln!(out, "<section>\n<h2>Listeners</h2>")?;
-        traffic_rows(report.listeners.iter().map(|l| (l.port.to_string(), &l.traffic)), "port", ports_not_delivered, out)?;
+        traffic_rows(
+            report.listeners.iter().map(|l| (l.port.to_string(), &l.traffic)),
+            &report.failures,
+            "port",
+            ports_not_delivered,
+            out,
+        )?;
         writeln!(out, "</section>")?;
     }
     let tls = &report.tls;
@@ -133,28 +168,13 @@ pub(crate) fn write_sections(report: &Report, out: &mut dyn Write) -> io::Result
     }
     let latency = &report.handshake_latency;
     if latency.overall.records > 0 {
-        writeln!(out, "<section>\n<h2>Handshake latency (seconds)</h2>\n<table>")?;
-        writeln!(
-            out,
-            "<tr><th>protocol</th><th class=\"num\">records</th><th class=\"num\">p50</th><th class=\"num\">p90</th><th class=\"num\">p99</th><th class=\"num\">max</th></tr>"
-        )?;
-        let mut rows = vec![("all", &latency.overall)];
-        rows.extend(latency.by_protocol.iter().map(|(p, s)| (p.as_str(), s)));
-        rows.extend(latency.protocol_not_delivered.as_ref().map(|s| (NOT_DELIVERED, s)));
-        for (protocol, s) in rows {
-            let seconds = |v: Option<f64>| v.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
-            let LatencySummary { records, p50, p90, p99, max } = s;
-            writeln!(
-                out,
-                "<tr><td>{}</td><td class=\"num\">{records}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                html_text(protocol),
-                seconds(*p50),
-                seconds(*p90),
-                seconds(*p99),
-                seconds(*max)
-            )?;
-        }
-        writeln!(out, "</table>\n</section>")?;
+        writeln!(out, "<section>\n<h2>Handshake latency (seconds)</h2>")?;
+        let mut by_protocol = vec![("all", &latency.overall)];
+        by_protocol.extend(latency.by_protocol.iter().map(|(p, s)| (p.as_str(), s)));
+        by_protocol.extend(latency.protocol_not_delivered.as_ref().map(|s| (NOT_DELIVERED, s)));
+        latency_table("protocol", by_protocol, out)?;
+        latency_table("load balancer", latency.by_load_balancer.iter().map(|(lb, s)| (lb.as_str(), s)).collect(), out)?;
+        writeln!(out, "</section>")?;
     }
     let expiring = &report.expiring;
     if let Some(as_of) = expiring.as_of {
@@ -188,4 +208,26 @@ pub(crate) fn write_sections(report: &Report, out: &mut dyn Write) -> io::Result
         writeln!(out, "</section>")?;
     }
     Ok(())
+}
+
+fn latency_table(first: &str, rows: Vec<(&str, &LatencySummary)>, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "<table>")?;
+    writeln!(
+        out,
+        "<tr><th>{first}</th><th class=\"num\">records</th><th class=\"num\">p50</th><th class=\"num\">p90</th><th class=\"num\">p99</th><th class=\"num\">max</th></tr>"
+    )?;
+    for (name, s) in rows {
+        let seconds = |v: Option<f64>| v.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
+        let LatencySummary { records, p50, p90, p99, max } = s;
+        writeln!(
+            out,
+            "<tr><td class=\"text\">{}</td><td class=\"num\">{records}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            html_text(name),
+            seconds(*p50),
+            seconds(*p90),
+            seconds(*p99),
+            seconds(*max)
+        )?;
+    }
+    writeln!(out, "</table>")
 }

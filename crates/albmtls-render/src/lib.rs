@@ -103,6 +103,8 @@ pub struct ReportView<'a> {
     pub report: &'a Report,
     /// The aggregate the report was cut from: what a partial file holds.
     pub aggregate: &'a Aggregate,
+    /// The run that made the report, recorded in partial files.
+    pub run: &'a str,
     /// The share of the inputs this run read (`2/8`), recorded in partial files.
     pub shard: Option<&'a str>,
     pub style: TableStyle,
@@ -139,7 +141,7 @@ pub fn write_report(view: &ReportView<'_>, format: ReportFormat, out: &mut dyn W
         ReportFormat::Html => html::write_html(view.report, "albmtls report", view.made, out),
         ReportFormat::Prometheus => prom::write_prometheus(view.report, out),
         ReportFormat::Partial => {
-            Partial::write_json(view.aggregate, view.shard, out)?;
+            Partial::write_json(view.aggregate, view.run, view.shard, out)?;
             writeln!(out)
         }
     }
@@ -149,6 +151,19 @@ pub fn write_report(view: &ReportView<'_>, format: ReportFormat, out: &mut dyn W
 pub(crate) fn missing_shards_note(missing: &[String]) -> String {
     let (s, are) = if missing.len() == 1 { ("", "is") } else { ("s", "are") };
     format!("Incomplete: shard{s} {} of the run {are} missing from this merge; the counts cover only the other shards.", missing.join(", "))
+}
+
+/// What a timeline of only the buckets with records says about itself, if it is one.
+pub(crate) fn sparse_timeline_note(report: &Report) -> Option<String> {
+    let sparse = report.sparse_timeline?;
+    let advice = match sparse.bucket_that_fits {
+        Some(wider) => format!("--bucket {wider} or wider shows every bucket"),
+        None => "not even 1d buckets are few enough, so some record is probably dated far from the others: narrow the time with --since and --until".to_owned(),
+    };
+    Some(format!(
+        "This timeline shows only the buckets with records: from the first to the last there are {} {} buckets, more than the {} a timeline is filled to, so a gap without records does not show as a row; {advice}.",
+        sparse.buckets_in_span, report.bucket, sparse.most_filled
+    ))
 }
 
 /// `s` for counts other than one.

@@ -180,6 +180,18 @@ fn write_posture(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 }
             }
         }
+        gauge(
+            out,
+            "albmtls_lb_handshake_latency_seconds",
+            "Handshake latency percentiles (exact, from millisecond values) by load balancer; stat is p50, p90, p99 or max.",
+        )?;
+        for (elb, s) in &latency.by_load_balancer {
+            for (stat, value) in [("p50", s.p50), ("p90", s.p90), ("p99", s.p99), ("max", s.max)] {
+                if let Some(value) = value {
+                    writeln!(out, "albmtls_lb_handshake_latency_seconds{{elb=\"{}\",stat=\"{stat}\"}} {value}", label_value(elb))?;
+                }
+            }
+        }
     }
     gauge(
         out,

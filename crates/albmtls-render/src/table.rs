@@ -77,6 +77,9 @@ pub(crate) fn write_tables(report: &Report, t: Tables, out: &mut dyn Write) -> i
 
     if !report.timeline.is_empty() {
         t.heading(out, &format!("Timeline ({} buckets)", report.bucket))?;
+        if let Some(note) = crate::sparse_timeline_note(report) {
+            writeln!(out, "{}\n", t.prose(&note))?;
+        }
         write_timeline(report, t, out)?;
     }
     crate::table_sections::write_sections(report, t, out)?;

@@ -103,17 +103,22 @@ pub(crate) fn write_sections(report: &Report, t: Tables, out: &mut dyn Write) ->
     let latency = &report.handshake_latency;
     if latency.overall.records > 0 {
         t.heading(out, "Handshake latency (seconds)")?;
-        let mut table = t.new_table(&["protocol", "records", "p50", "p90", "p99", "max"]);
         let row = |name: &str, s: &LatencySummary| {
             let seconds = |v: Option<f64>| number(v.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into()));
             vec![Cell::new(t.text(name)), number(s.records), seconds(s.p50), seconds(s.p90), seconds(s.p99), seconds(s.max)]
         };
+        let mut table = t.new_table(&["protocol", "records", "p50", "p90", "p99", "max"]);
         table.add_row(row("all", &latency.overall));
         for (protocol, summary) in &latency.by_protocol {
             table.add_row(row(protocol, summary));
         }
         if let Some(summary) = &latency.protocol_not_delivered {
             table.add_row(row(NOT_DELIVERED, summary));
+        }
+        writeln!(out, "{table}")?;
+        let mut table = t.new_table(&["load balancer", "records", "p50", "p90", "p99", "max"]);
+        for (elb, summary) in &latency.by_load_balancer {
+            table.add_row(row(elb, summary));
         }
         writeln!(out, "{table}")?;
     }

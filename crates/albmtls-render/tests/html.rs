@@ -234,3 +234,178 @@ fn empty_and_odd_reports_render() {
     assert!(page.text.contains("a\\x1b[31mred\\x00"));
     assert!(html.contains("width: 120px"), "a share bar never grows past its column");
 }
+
+/// One `<tr>` of a table: its cells' text and its bar segments' `style` and `title`.
+#[derive(Debug, Default)]
+struct Row {
+    cells: Vec<String>,
+    bars: Vec<(String, String)>,
+}
+
+/// The rows of the first table after the `<h2>` whose text is `heading`, and the text of
+/// the `<p>` elements between them.
+fn section_rows(html: &str, heading: &str) -> (Vec<String>, Vec<Row>) {
+    let start = html.find(&format!("<h2>{heading}")).unwrap_or_else(|| panic!("no section {heading}"));
+    let fragment = &html[start..];
+    let fragment = &fragment[..fragment.find("</table>").expect("a table") + "</table>".len()];
+    let mut reader = Reader::from_str(fragment);
+    let (mut paragraphs, mut rows): (Vec<String>, Vec<Row>) = (Vec::new(), Vec::new());
+    let (mut in_p, mut in_td) = (false, false);
+    let attribute = |e: &BytesStart<'_>, name: &str| {
+        e.attributes()
+            .map(|a| a.unwrap())
+            .find(|a| a.key.as_ref() == name)
+            .map(|a| a.normalized_value(XmlVersion::Implicit1_0).unwrap().into_owned())
+            .unwrap_or_default()
+    };
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == "span" && attribute(&e, "class").split(' ').any(|c| c == "bar") => {
+                if let Some(row) = rows.last_mut().filter(|_| in_td) {
+                    row.bars.push((attribute(&e, "style"), attribute(&e, "title")));
+                } else {
+                    paragraphs.last_mut().expect("a bar in a paragraph").push_str(&format!("[bar {}]", attribute(&e, "style")));
+                }
+            }
+            Event::Start(e) => match e.name().as_ref() {
+                "p" => {
+                    in_p = true;
+                    paragraphs.push(String::new());
+                }
+                "tr" => rows.push(Row::default()),
+                "td" => {
+                    in_td = true;
+                    rows.last_mut().unwrap().cells.push(String::new());
+                }
+                _ => {}
+            },
+            Event::End(e) => match e.name().as_ref() {
+                "p" => in_p = false,
+                "td" => in_td = false,
+                _ => {}
+            },
+            Event::Text(t) => {
+                let text = t.xml10_content().into_owned();
+                if in_td {
+                    rows.last_mut().unwrap().cells.last_mut().unwrap().push_str(&text);
+                } else if in_p {
+                    paragraphs.last_mut().unwrap().push_str(&text);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    // The header row has no cells.
+    (paragraphs, rows.into_iter().filter(|r| !r.cells.is_empty()).collect())
+}
+
+/// Pixel width in a `style` attribute.
+fn width(style: &str) -> u64 {
+    style.split("width: ").nth(1).and_then(|w| w.split("px").next()).unwrap().parse().unwrap()
+}
+
+/// Two load balancers failing with several codes (one of them only from its file name),
+/// post-quantum and classic key exchanges, and certificates expiring inside and outside
+/// the window.
+fn posture_report() -> Report {
+    let at = |minute: u32| format!("2026-11-02T10:{minute:02}:00.000000Z");
+    let line = |minute: u32, status: &str, validity: &str, tail: &str| {
+        format!(
+            "{} 203.0.113.{minute} 1 443 TLSv1.3 TLS_AES_128_GCM_SHA256 0.0{minute:02} \"CN=c{minute}\" {validity} 0{minute} {status} TID_{minute}{tail}",
+            at(minute)
+        )
+    };
+    let soon = "NotBefore=2026-01-01T00:00:00Z;NotAfter=2026-11-12T00:00:00Z";
+    let sooner = "NotBefore=2026-01-01T00:00:00Z;NotAfter=2026-11-05T00:00:00Z";
+    let later = "NotBefore=2026-01-01T00:00:00Z;NotAfter=2027-06-01T00:00:00Z";
+    let edge_a = " X25519MLKEM768 app/edge-a/1111aaaa 10.0.0.1";
+    let edge_a_classic = " secp256r1 app/edge-a/1111aaaa 10.0.0.1";
+    let mut aggregate = Aggregate::new();
+    let mut add =
+        |text: String, from_name: Option<&[u8]>| aggregate.add_from(&albmtls_parse::Record::parse(text.as_bytes()).unwrap(), from_name);
+    add(line(10, "Success", soon, edge_a), None);
+    add(line(11, "Success", later, edge_a_classic), None);
+    add(line(12, "Failed:ClientCertExpired", later, edge_a), None);
+    add(line(13, "Failed:ClientCertExpired", later, edge_a), None);
+    add(line(14, "Failed:ClientCertUntrusted", later, edge_a_classic), None);
+    // 12-field lines: the load balancer comes from the file name.
+    for minute in 20..26 {
+        add(line(minute, "Failed:ClientCertExpired", later, ""), Some(b"app/edge-b/2222bbbb"));
+    }
+    add(line(26, "Failed:ClientCertCrlHit", later, ""), Some(b"app/edge-b/2222bbbb"));
+    add(line(27, "Success", sooner, ""), Some(b"app/edge-b/2222bbbb"));
+    Report::build(&aggregate, ReportOptions::default())
+}
+
+#[test]
+fn failures_per_load_balancer_stack_their_codes_with_a_legend() {
+    let report = posture_report();
+    let html = render(&report, "albmtls");
+    parse(&html);
+    let (paragraphs, rows) = section_rows(&html, "Load balancers");
+    let legend = paragraphs.iter().find(|p| p.starts_with("Failures by code:")).expect("a legend");
+    let codes: Vec<&str> = report.failures.iter().map(|f| f.code()).collect();
+    assert_eq!(codes, ["ClientCertExpired", "ClientCertCrlHit", "ClientCertUntrusted"], "most records first");
+    for code in &codes {
+        assert!(legend.contains(code), "{code} in {legend}");
+    }
+    // Each code keeps its colour on every bar; the swatches are in the legend's order.
+    let swatches: Vec<String> = html
+        .split("class=\"swatch\" style=\"background: ")
+        .skip(1)
+        .take(codes.len())
+        .map(|s| s.split('"').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(swatches.iter().collect::<BTreeSet<_>>().len(), codes.len(), "a colour per code");
+    let largest = report.load_balancers.iter().map(|lb| lb.traffic.failed).max().unwrap();
+    assert_eq!(rows.len(), report.load_balancers.len());
+    for (row, lb) in rows.iter().zip(&report.load_balancers) {
+        assert_eq!(row.cells[0], lb.elb);
+        assert_eq!(row.cells[2], lb.traffic.failed.to_string());
+        let expected: Vec<(String, u64, &String)> = report
+            .failures
+            .iter()
+            .zip(&swatches)
+            .map(|(f, colour)| (f.code().to_owned(), lb.traffic.count(&f.status), colour))
+            .filter(|(_, n, _)| *n > 0)
+            .collect();
+        assert_eq!(row.bars.len(), expected.len(), "{}: one segment per failure code", lb.elb);
+        for ((style, title), (code, n, colour)) in row.bars.iter().zip(&expected) {
+            assert_eq!(title, &format!("{code}: {n}"));
+            assert!(style.contains(&format!("background: {colour}")), "{style}");
+            assert_eq!(width(style), (n * 320 / largest).max(1), "{}: {code}", lb.elb);
+        }
+    }
+    // app/edge-b fails most: 6 expired and 1 revoked; app/edge-a 2 expired and 1 untrusted.
+    assert_eq!(rows[0].cells[0], "app/edge-b/2222bbbb");
+    let full = rows[0].bars.iter().map(|(s, _)| width(s)).sum::<u64>();
+    assert!((320 - rows[0].bars.len() as u64..=320).contains(&full), "the most failures fill the column, but for rounding: {full}");
+}
+
+#[test]
+fn the_post_quantum_share_and_the_expiry_timeline_are_shown() {
+    let report = posture_report();
+    let html = render(&report, "albmtls");
+    let tls = &report.tls;
+    assert_eq!((tls.key_exchange_records, tls.post_quantum_records), (5, 3));
+    let (paragraphs, _) = section_rows(&html, "TLS");
+    let share = paragraphs.iter().find(|p| p.starts_with("Post-quantum key exchange")).expect("the post-quantum share");
+    assert!(share.contains("60%") && share.contains("of 5 handshakes"), "{share}");
+    assert!(share.contains(&format!("[bar width: {}px]", 3 * 320 / 5)), "{share}");
+
+    let expiring = &report.expiring;
+    assert_eq!(expiring.certificates.len(), 2, "the 2027 certificate is outside the window");
+    let (_, rows) = section_rows(&html, &format!("Certificates expiring within {} days", expiring.within_days));
+    assert_eq!(rows.len(), 2);
+    for (row, certificate) in rows.iter().zip(&expiring.certificates) {
+        assert_eq!(row.cells[0], format_time(certificate.not_after));
+        assert_eq!(row.cells[1], certificate.days_left.to_string());
+        let subject = certificate.subject.as_deref().expect("classic lines deliver the subject");
+        assert_eq!(row.cells[3], subject);
+        let days = certificate.days_left as u64;
+        assert_eq!(width(&row.bars[0].0), (days * 320 / u64::from(expiring.within_days)).max(1), "{subject}");
+    }
+    assert_eq!(rows[0].cells[3], "CN=c27", "soonest first");
+    assert!(width(&rows[0].bars[0].0) < width(&rows[1].bars[0].0), "a bar as long as the time left");
+}

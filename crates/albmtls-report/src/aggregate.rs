@@ -156,6 +156,11 @@ impl<'de> Deserialize<'de> for MinuteCounts {
     }
 }
 
+/// Whether `t` lies in the years log times are read in (0 to 9999).
+fn in_time_range(t: Micros) -> bool {
+    (FIRST_MINUTE * MICROS_PER_MINUTE..(LAST_MINUTE + 1) * MICROS_PER_MINUTE).contains(&t)
+}
+
 fn min_opt(a: Option<Micros>, b: Option<Micros>) -> Option<Micros> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
@@ -252,7 +257,7 @@ pub struct Aggregate {
     /// Statuses per listener port, for the records whose input delivered it.
     pub listeners: Listeners,
     pub tls: TlsCounts,
-    /// Handshake latencies per protocol.
+    /// Handshake latencies per protocol and per load balancer.
     pub latency: Latencies,
     /// Certificates of successful handshakes, for the expiry list.
     pub certificates: Certificates,
@@ -293,11 +298,8 @@ impl Aggregate {
             tally(self.listeners.entry(&record.listener_port));
         }
         self.tls.add(record);
-        if delivered(Field::TlsProtocol) {
-            self.latency.add(record.tls_handshake_latency, record.tls_protocol);
-        } else {
-            self.latency.add_without_protocol(record.tls_handshake_latency);
-        }
+        let protocol = delivered(Field::TlsProtocol).then_some(record.tls_protocol);
+        self.latency.add(record.tls_handshake_latency, protocol, elb);
         self.certificates.add(record, status_delivered && status == VerifyStatus::Success);
         let stats = match slot {
             _ if !status_delivered => &mut self.status_not_delivered,
@@ -399,8 +401,9 @@ impl Aggregate {
     }
 
     /// Checks what no aggregate albmtls builds can break, for one read from a file that
-    /// anyone could have edited: every count adds up, times lie in years 0 to 9999, and
-    /// no count is beyond what any run reaches (2^48 records), so merging and
+    /// anyone could have edited: every count adds up (the sections per load balancer,
+    /// listener, TLS, latency and certificate included), times lie in years 0 to 9999,
+    /// and no count is beyond what any run reaches (2^48 records), so merging and
     /// reporting cannot overflow.
     pub fn check_consistent(&self) -> Result<(), String> {
         let big = |what: &str, n: u64| if n > MAX_COUNT { Err(format!("{what} is {n}, beyond any real run")) } else { Ok(()) };
@@ -432,10 +435,9 @@ impl Aggregate {
             if per_minute != stats.count {
                 return Err(format!("{name}: {} records, but its minutes add up to {per_minute}", stats.count));
             }
-            let in_range = |t: Micros| (FIRST_MINUTE * MICROS_PER_MINUTE..(LAST_MINUTE + 1) * MICROS_PER_MINUTE).contains(&t);
             match (stats.first_seen, stats.last_seen) {
                 (None, None) if stats.count == 0 => {}
-                (Some(first), Some(last)) if stats.count > 0 && first <= last && in_range(first) && in_range(last) => {
+                (Some(first), Some(last)) if stats.count > 0 && first <= last && in_time_range(first) && in_time_range(last) => {
                     let seen = first.div_euclid(MICROS_PER_MINUTE)..=last.div_euclid(MICROS_PER_MINUTE);
                     if let Some((minute, _)) = stats.per_minute.iter().find(|(minute, _)| !seen.contains(minute)) {
                         return Err(format!("{name}: minute {minute} lies outside its first and last seen times"));
@@ -443,14 +445,120 @@ impl Aggregate {
                 }
                 _ => return Err(format!("{name}: first and last seen times do not fit its {} records", stats.count)),
             }
-            let clients: u64 = stats.clients.iter().map(|(_, n)| n).fold(0, u64::saturating_add);
-            let subjects: u64 = stats.subjects.iter().map(|(_, n)| n).fold(0, u64::saturating_add);
+            let clients: u64 = stats.clients.iter().map(|(_, n)| n).fold(stats.clients_not_delivered, u64::saturating_add);
+            let subjects: u64 = stats.subjects.iter().map(|(_, n)| n).fold(stats.subjects_not_delivered, u64::saturating_add);
             if clients > stats.count || subjects > stats.count {
                 return Err(format!("{name}: its clients or subjects count more than its {} records", stats.count));
             }
         }
         if status_total != self.records {
             return Err(format!("{} records, but the statuses add up to {status_total}", self.records));
+        }
+        self.check_sections_consistent()
+    }
+
+    /// [`Aggregate::check_consistent`] for the sections per load balancer and listener,
+    /// TLS, latency and certificates: each counts every record once, or at most once.
+    fn check_sections_consistent(&self) -> Result<(), String> {
+        let big = |what: &str, n: u64| if n > MAX_COUNT { Err(format!("{what} is {n}, beyond any real run")) } else { Ok(()) };
+        let sum = |counts: &mut dyn Iterator<Item = u64>| counts.fold(0, u64::saturating_add);
+        // Records without a status (not delivered) are keyed `None`, the others by
+        // their status's text.
+        let mut statuses: BTreeMap<Option<String>, u64> = BTreeMap::new();
+        for (status, stats) in self.statuses() {
+            *statuses.entry(Some(status.text().to_owned())).or_default() += stats.count;
+        }
+        if self.status_not_delivered.count > 0 {
+            statuses.insert(None, self.status_not_delivered.count);
+        }
+        let by_lb = self.load_balancers.sorted().into_iter().map(|(elb, tally)| (String::from_utf8_lossy(elb).into_owned(), tally));
+        let by_port = self.listeners.sorted().into_iter().map(|(port, tally)| (port.to_string(), tally));
+        // Every record has a load balancer; a listener only when its input delivered it.
+        let ports_not_delivered = self.not_delivered.get(&Field::ListenerPort).copied().unwrap_or(0);
+        for (what, tallies, not_delivered) in
+            [("load balancer", by_lb.collect::<Vec<_>>(), 0), ("listener", by_port.collect(), ports_not_delivered)]
+        {
+            let mut by_status: BTreeMap<Option<String>, u64> = BTreeMap::new();
+            for (name, tally) in tallies {
+                let counts = tally.iter().map(|(status, n)| (Some(status.text().to_owned()), n));
+                for (status, n) in counts.chain((tally.status_not_delivered() > 0).then_some((None, tally.status_not_delivered()))) {
+                    big(&format!("{what} {name}, status {}", status.as_deref().unwrap_or("not delivered")), n)?;
+                    let total = by_status.entry(status).or_default();
+                    *total = total.saturating_add(n);
+                }
+            }
+            let adds_up = if not_delivered == 0 {
+                by_status == statuses
+            } else {
+                let filed = sum(&mut by_status.values().copied());
+                by_status.iter().all(|(status, n)| statuses.get(status).is_some_and(|total| n <= total))
+                    && filed.checked_add(not_delivered) == Some(self.records)
+            };
+            if !adds_up {
+                return Err(format!("the records per {what} and status do not add up to the records per status"));
+            }
+        }
+
+        let tls = &self.tls;
+        for (what, counts) in [("protocols", &tls.protocols), ("ciphers", &tls.ciphers), ("key exchanges", &tls.key_exchanges)] {
+            let total = sum(&mut counts.sorted().into_iter().map(|(_, &n)| n));
+            let total = if what == "key exchanges" { total.saturating_add(tls.malformed_key_exchanges) } else { total };
+            if total > self.records {
+                return Err(format!("its TLS {what} count {total} records, more than its {}", self.records));
+            }
+        }
+        for (protocol, clients) in tls.legacy_clients.sorted() {
+            let name = String::from_utf8_lossy(protocol);
+            let per_client = sum(&mut clients.iter().map(|(_, n)| n));
+            let on_protocol = tls.protocols.sorted().into_iter().find(|(p, _)| *p == protocol).map_or(0, |(_, &n)| n);
+            if !albmtls_parse::tls::is_legacy_protocol(protocol) || per_client > on_protocol {
+                return Err(format!("its clients on {name} count {per_client} records, but {on_protocol} records are on {name}"));
+            }
+        }
+
+        let latency = &self.latency;
+        // Latencies whose protocol was not delivered are in no protocol, but in their
+        // load balancer.
+        let mut totals = Vec::new();
+        big("the handshake latencies whose protocol was not delivered", latency.protocol_not_delivered.count())?;
+        for (what, histograms, outside) in
+            [("protocol", &latency.by_protocol, latency.protocol_not_delivered.count()), ("load balancer", &latency.by_load_balancer, 0)]
+        {
+            let mut total = outside;
+            for (key, histogram) in histograms.sorted() {
+                let name = format!("the handshake latencies of {what} {}", String::from_utf8_lossy(key));
+                big(&name, histogram.count())?;
+                total = total.saturating_add(histogram.count());
+            }
+            totals.push(total);
+        }
+        if totals[0] != totals[1] || totals[0].saturating_add(latency.malformed) > self.records {
+            return Err(format!(
+                "its handshake latencies count {} records per protocol and {} per load balancer ({} malformed), of {} records",
+                totals[0], totals[1], latency.malformed, self.records
+            ));
+        }
+
+        let certificates = &self.certificates;
+        let successes = statuses.get(&Some("Success".to_owned())).copied().unwrap_or(0);
+        let connections = sum(&mut certificates.iter().map(|c| c.connections));
+        if certificates.malformed > self.records || connections > successes {
+            return Err(format!(
+                "its certificates count {connections} successful connections ({} malformed validities), but {successes} records succeeded",
+                certificates.malformed
+            ));
+        }
+        for c in certificates.iter() {
+            if c.connections == 0 || !in_time_range(c.last_seen) || !in_time_range(c.not_after) || c.not_after <= c.last_seen {
+                return Err(format!(
+                    "certificate {} (serial {}): {} connections, last seen at {} with NotAfter {} do not fit together",
+                    String::from_utf8_lossy(&c.subject),
+                    String::from_utf8_lossy(&c.serial),
+                    c.connections,
+                    c.last_seen,
+                    c.not_after
+                ));
+            }
         }
         Ok(())
     }

@@ -127,9 +127,18 @@ impl Serialize for ClientCounts {
 }
 
 impl<'de> Deserialize<'de> for ClientCounts {
+    /// Refuses an address given twice: albmtls writes each once, and adding the counts of
+    /// a hand-made file could overflow before its counts are checked.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ClientCounts, D::Error> {
         let mut counts = ClientCounts::default();
         for (ip, n) in Vec::<(IpAddr, u64)>::deserialize(deserializer)? {
+            let known = match ip {
+                IpAddr::V4(v4) => counts.v4.contains_key(&v4.to_bits()),
+                IpAddr::V6(v6) => counts.v6.contains_key(&split(v6)),
+            };
+            if known {
+                return Err(serde::de::Error::custom(format!("the address {ip} appears twice in a list of counts")));
+            }
             counts.add_n(ip, n);
         }
         Ok(counts)
@@ -153,17 +162,39 @@ pub struct ByteCounts {
     carried: FxHashMap<u64, u64>,
 }
 
-/// One key: where its bytes are, 32 bits of its hash (so growing the table never reads
-/// the arena), and its count.
+/// One key in 12 bytes (a table of millions of keys is mostly slots): where its bytes
+/// are in the arena (40 bits), 24 bits of its hash (so growing the table never reads the
+/// arena, and a probe reads it only when those bits agree), and its count.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    at: u64,
-    hash: u32,
+    at_low: u32,
+    /// The arena position's top 8 bits, then the 24 hash bits.
+    at_high_and_hash: u32,
     count: u32,
 }
 
-/// Reads the hash of a key back from the 32 bits kept in its slot: the table wants 64
-/// well-mixed bits (it places by the low ones and tags by the top seven).
+impl Slot {
+    #[inline(always)]
+    fn new(at: u64, hash: u32) -> Slot {
+        debug_assert!(at >> 40 == 0 && hash >> 24 == 0);
+        Slot { at_low: at as u32, at_high_and_hash: ((at >> 32) as u32) << 24 | hash, count: 0 }
+    }
+
+    #[inline(always)]
+    fn at(self) -> u64 {
+        u64::from(self.at_high_and_hash >> 24) << 32 | u64::from(self.at_low)
+    }
+
+    #[inline(always)]
+    fn hash(self) -> u32 {
+        self.at_high_and_hash & HASH_MASK
+    }
+}
+
+const HASH_MASK: u32 = (1 << 24) - 1;
+
+/// Spreads the 24 hash bits kept in a slot over the 64 the table wants (it places by
+/// the low ones and tags by the top seven).
 #[inline(always)]
 fn table_hash(hash: u32) -> u64 {
     u64::from(hash).wrapping_mul(0x9e37_79b9_7f4a_7c15)
@@ -172,7 +203,7 @@ fn table_hash(hash: u32) -> u64 {
 #[inline(always)]
 fn hash_of(bytes: &[u8]) -> u32 {
     let hash = FxBuildHasher.hash_one(bytes);
-    (hash ^ (hash >> 32)) as u32
+    (hash ^ (hash >> 24) ^ (hash >> 48)) as u32 & HASH_MASK
 }
 
 impl ByteCounts {
@@ -190,13 +221,13 @@ impl ByteCounts {
     #[inline(always)]
     fn add_hashed(&mut self, key: &[u8], hash: u32, n: u64) {
         let ByteCounts { table, arena, carried } = self;
-        let slot = match table.entry(table_hash(hash), |s| s.hash == hash && arena.get(s.at) == key, |s| table_hash(s.hash)) {
+        let slot = match table.entry(table_hash(hash), |s| s.hash() == hash && arena.get(s.at()) == key, |s| table_hash(s.hash())) {
             Entry::Occupied(slot) => slot.into_mut(),
-            Entry::Vacant(vacant) => vacant.insert(Slot { at: arena.push(key), hash, count: 0 }).into_mut(),
+            Entry::Vacant(vacant) => vacant.insert(Slot::new(arena.push(key), hash)).into_mut(),
         };
         let carry = add_to(&mut slot.count, n);
         if carry > 0 {
-            *carried.entry(slot.at).or_default() += carry;
+            *carried.entry(slot.at()).or_default() += carry;
         }
     }
 
@@ -212,17 +243,17 @@ impl ByteCounts {
     /// Records with `key`.
     pub fn get(&self, key: &[u8]) -> u64 {
         let hash = hash_of(key);
-        self.table.find(table_hash(hash), |s| s.hash == hash && self.arena.get(s.at) == key).map_or(0, |s| self.total(s))
+        self.table.find(table_hash(hash), |s| s.hash() == hash && self.arena.get(s.at()) == key).map_or(0, |s| self.total(s))
     }
 
     fn total(&self, slot: &Slot) -> u64 {
-        let carried = if self.carried.is_empty() { 0 } else { self.carried.get(&slot.at).copied().unwrap_or(0) };
+        let carried = if self.carried.is_empty() { 0 } else { self.carried.get(&slot.at()).copied().unwrap_or(0) };
         (carried << 32) + u64::from(slot.count)
     }
 
     /// Every `(key, records)`, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], u64)> + '_ {
-        self.table.iter().map(|s| (self.arena.get(s.at), self.total(s)))
+        self.table.iter().map(|s| (self.arena.get(s.at()), self.total(s)))
     }
 
     /// Folds `other` in: the smaller table is walked (without hashing its keys again),
@@ -232,7 +263,7 @@ impl ByteCounts {
             std::mem::swap(self, &mut other);
         }
         for slot in other.table.iter() {
-            self.add_hashed(other.arena.get(slot.at), slot.hash, other.total(slot));
+            self.add_hashed(other.arena.get(slot.at()), slot.hash(), other.total(slot));
         }
     }
 }
@@ -259,10 +290,15 @@ impl Serialize for ByteCounts {
 }
 
 impl<'de> Deserialize<'de> for ByteCounts {
+    /// Refuses a key given twice, as [`ClientCounts`] does.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ByteCounts, D::Error> {
         let mut counts = ByteCounts::default();
         for (key, n) in Vec::<(Vec<u8>, u64)>::deserialize(deserializer)? {
-            counts.add_n(&key, n);
+            let hash = hash_of(&key);
+            if counts.table.find(table_hash(hash), |s| s.hash() == hash && counts.arena.get(s.at()) == key).is_some() {
+                return Err(serde::de::Error::custom("a subject appears twice in a list of counts"));
+            }
+            counts.add_hashed(&key, hash, n);
         }
         Ok(counts)
     }
@@ -271,39 +307,76 @@ impl<'de> Deserialize<'de> for ByteCounts {
 /// Byte strings stored back to back, each behind its length, in chunks that are never
 /// moved: a full chunk is left as it is and a new one started, so growing never copies
 /// and never holds twice the bytes.
+///
+/// A position is 40 bits: the chunk's index in the high 20, the offset in the low 20 (an
+/// ordinary chunk holds at most [`Arena::CHUNK`] bytes; a longer key gets a chunk of its
+/// own, at offset 0). A million chunks of at least half a mebibyte each is more memory
+/// than any machine this runs on.
 #[derive(Clone, Default)]
 struct Arena {
     chunks: Vec<Vec<u8>>,
 }
 
 impl Arena {
-    /// Size of an ordinary chunk; a longer key gets a chunk of its own.
     const CHUNK: usize = 1 << 20;
-    const LEN: usize = size_of::<u32>();
+    const OFFSET_BITS: u32 = 20;
+    const MAX_CHUNKS: usize = 1 << 20;
 
-    /// Stores `key`; returns where (chunk index in the high 32 bits, offset in the low).
+    /// Stores `key`; returns where.
     #[inline]
     fn push(&mut self, key: &[u8]) -> u64 {
-        let needed = Self::LEN + key.len();
-        let room = self.chunks.last().is_some_and(|chunk| chunk.capacity() - chunk.len() >= needed);
-        if !room {
+        let needed = varint_len(key.len()) + key.len();
+        let fits = self.chunks.last().is_some_and(|chunk| chunk.len() + needed <= Self::CHUNK);
+        if !fits {
+            assert!(self.chunks.len() < Self::MAX_CHUNKS, "a count table's keys outgrew a million arena chunks");
             self.chunks.push(Vec::with_capacity(needed.max(Self::CHUNK)));
         }
         let index = self.chunks.len() - 1;
         let chunk = &mut self.chunks[index];
         let offset = chunk.len();
-        // Keys come from lines, which the reader caps far below 4 GiB.
-        chunk.extend_from_slice(&(key.len() as u32).to_le_bytes());
+        push_varint(chunk, key.len());
         chunk.extend_from_slice(key);
-        ((index as u64) << 32) | offset as u64
+        ((index as u64) << Self::OFFSET_BITS) | offset as u64
     }
 
     #[inline(always)]
     fn get(&self, at: u64) -> &[u8] {
-        let chunk = &self.chunks[(at >> 32) as usize];
-        let offset = at as u32 as usize;
-        let len = u32::from_le_bytes(chunk[offset..offset + Self::LEN].try_into().expect("four bytes")) as usize;
-        &chunk[offset + Self::LEN..offset + Self::LEN + len]
+        let chunk = &self.chunks[(at >> Self::OFFSET_BITS) as usize];
+        let offset = (at & ((1 << Self::OFFSET_BITS) - 1)) as usize;
+        let (len, start) = read_varint(chunk, offset);
+        &chunk[start..start + len]
+    }
+}
+
+/// Bytes of `len` as a LEB128 varint: subjects are mostly shorter than 128 bytes, so
+/// their length takes one byte instead of four.
+#[inline(always)]
+fn varint_len(len: usize) -> usize {
+    (usize::BITS - (len | 1).leading_zeros()).div_ceil(7) as usize
+}
+
+#[inline(always)]
+fn push_varint(out: &mut Vec<u8>, mut value: usize) {
+    while value >= 0x80 {
+        out.push(value as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// The varint at `at` and the position after it.
+#[inline(always)]
+fn read_varint(bytes: &[u8], mut at: usize) -> (usize, usize) {
+    let mut value = 0usize;
+    let mut shift = 0;
+    loop {
+        let byte = bytes[at];
+        at += 1;
+        value |= usize::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            return (value, at);
+        }
+        shift += 7;
     }
 }
 
@@ -312,6 +385,38 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+
+    #[test]
+    fn a_key_given_twice_on_disk_is_refused_before_its_counts_can_overflow() {
+        let clients = serde_json::from_str::<ClientCounts>(r#"[["203.0.113.7", 18446744073709551615], ["203.0.113.7", 5]]"#);
+        assert!(clients.unwrap_err().to_string().contains("the address 203.0.113.7 appears twice"));
+        let v6 = serde_json::from_str::<ClientCounts>(r#"[["2001:db8::1", 1], ["2001:db8::1", 1]]"#);
+        assert!(v6.is_err());
+        let subjects = serde_json::from_str::<ByteCounts>("[[[67, 78], 18446744073709551615], [[67, 78], 5]]");
+        assert!(subjects.unwrap_err().to_string().contains("a subject appears twice"));
+        let fine = serde_json::from_str::<ByteCounts>("[[[67, 78], 2], [[67], 5]]").unwrap();
+        assert_eq!((fine.get(b"CN"), fine.get(b"C")), (2, 5));
+    }
+
+    #[test]
+    fn lengths_and_positions_round_trip_through_their_compact_forms() {
+        for len in [0, 1, 127, 128, 16_383, 16_384, (1 << 21) + 5, u32::MAX as usize] {
+            let mut bytes = vec![0xAA];
+            push_varint(&mut bytes, len);
+            assert_eq!(bytes.len() - 1, varint_len(len), "{len}");
+            assert_eq!(read_varint(&bytes, 1), (len, bytes.len()), "{len}");
+        }
+        for (at, hash) in [(0, 0), ((1 << 40) - 1, HASH_MASK), (0x12_3456_789A, 0xBC_DEF0), (1 << 32, 1)] {
+            let slot = Slot::new(at, hash);
+            assert_eq!((slot.at(), slot.hash()), (at, hash));
+        }
+        assert_eq!(size_of::<Slot>(), 12);
+        let mut arena = Arena::default();
+        let long = vec![b'x'; Arena::CHUNK + 3];
+        let places: Vec<u64> = [&b"a"[..], &long, b"b", &[b'y'; 200]].iter().map(|key| arena.push(key)).collect();
+        assert_eq!(arena.get(places[1]), &long[..], "a key longer than a chunk gets one of its own");
+        assert_eq!((arena.get(places[0]), arena.get(places[2]), arena.get(places[3])), (&b"a"[..], &b"b"[..], &[b'y'; 200][..]));
+    }
 
     /// A reproducible stream of keys with repeats, many distinct ones and some long ones.
     fn keys(n: usize, seed: u64) -> Vec<Vec<u8>> {

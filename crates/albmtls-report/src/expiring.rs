@@ -153,11 +153,18 @@ impl Serialize for Certificates {
 }
 
 impl<'de> Deserialize<'de> for Certificates {
+    /// Refuses a certificate given twice: albmtls writes each once, and adding the
+    /// connections of a hand-made file could overflow before its counts are checked.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Certificates, D::Error> {
         let disk = CertificatesOnDisk::<Vec<SeenCertificate>>::deserialize(deserializer)?;
         let mut certificates = Certificates { malformed: disk.malformed, ..Certificates::default() };
         for seen in disk.seen {
             let (subject, serial) = (seen.subject.clone(), seen.serial.clone());
+            let entries = &certificates.entries;
+            if certificates.table.find(hash(&subject, &serial), |&i| entries[i].subject == subject && entries[i].serial == serial).is_some()
+            {
+                return Err(serde::de::Error::custom("a certificate (subject and serial) appears twice"));
+            }
             certificates.insert(&subject, &serial, seen);
         }
         Ok(certificates)

@@ -117,11 +117,16 @@ impl<K: Hash + Eq + Ord + Clone + Serialize, V: Merge + Serialize> Serialize for
 }
 
 impl<'de, K: Hash + Eq + Ord + Clone + Deserialize<'de>, V: Merge + Deserialize<'de>> Deserialize<'de> for Keyed<K, V> {
+    /// Refuses a key given twice: albmtls writes each once, and adding the counts of a
+    /// hand-made file could overflow before its counts are checked.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut keyed = Keyed::<K, V>::default();
         for (key, value) in Vec::<(K, V)>::deserialize(deserializer)? {
+            if keyed.index.contains_key(&key) {
+                return Err(serde::de::Error::custom("a key appears twice in a list of counts"));
+            }
             let i = keyed.find_or_insert(&key);
-            keyed.entries[i].1.merge(value);
+            keyed.entries[i].1 = value;
         }
         Ok(keyed)
     }
@@ -148,5 +153,7 @@ mod tests {
         }
         let json = serde_json::to_string(&all).unwrap();
         assert_eq!(serde_json::from_str::<Keyed<Vec<u8>, u64>>(&json).unwrap(), all);
+        let twice = serde_json::from_str::<Keyed<Vec<u8>, u64>>("[[[97], 1], [[97], 18446744073709551615]]").unwrap_err();
+        assert!(twice.to_string().contains("a key appears twice"), "{twice}");
     }
 }

@@ -107,38 +107,55 @@ impl Serialize for Histogram {
 }
 
 impl<'de> Deserialize<'de> for Histogram {
+    /// Refuses what albmtls never writes and what would overflow before the counts are
+    /// checked: latencies out of order, twice or beyond a day ([`tls::MAX_LATENCY_MS`]),
+    /// and counts adding up past `u64`.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Histogram, D::Error> {
         let mut histogram = Histogram::default();
+        let mut previous = None;
         for (ms, n) in Vec::<(u32, u64)>::deserialize(deserializer)? {
+            if previous.is_some_and(|p| p >= ms) || ms > tls::MAX_LATENCY_MS {
+                return Err(serde::de::Error::custom(format!(
+                    "latency {ms} ms is out of order, given twice or more than a day ({} ms)",
+                    tls::MAX_LATENCY_MS
+                )));
+            }
+            previous = Some(ms);
+            if histogram.count.checked_add(n).is_none() {
+                return Err(serde::de::Error::custom("latency counts add up to more than any count can hold"));
+            }
             histogram.add_n(ms, n);
         }
         Ok(histogram)
     }
 }
 
-/// Handshake latencies per TLS protocol (as written; `-` when the line has none).
+/// Handshake latencies per TLS protocol (as written; `-` when the line has none) and per
+/// load balancer (as [`crate::Aggregate`] files records under them). Each latency is in
+/// both, or in its load balancer and `protocol_not_delivered`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Latencies {
     pub by_protocol: Keyed<Vec<u8>, Histogram>,
-    /// Latencies of records whose input did not deliver `tls_protocol`.
+    /// Latencies of records whose input did not deliver `tls_protocol` (in their load
+    /// balancer, in no protocol).
     #[serde(default, skip_serializing_if = "Histogram::is_empty")]
     pub protocol_not_delivered: Histogram,
+    pub by_load_balancer: Keyed<Vec<u8>, Histogram>,
     /// Latency values that are neither `-` nor seconds with up to three decimals.
     pub malformed: u64,
 }
 
 impl Latencies {
+    /// Counts a record's latency under its protocol (`None`: its input did not deliver
+    /// one) and its load balancer.
     #[inline(always)]
-    pub fn add(&mut self, latency: &[u8], protocol: &[u8]) {
+    pub fn add(&mut self, latency: &[u8], protocol: Option<&[u8]>, load_balancer: &[u8]) {
         if let Some(ms) = self.milliseconds(latency) {
-            self.by_protocol.entry(protocol).add(ms);
-        }
-    }
-
-    /// Counts the latency of a record whose input did not deliver its protocol.
-    pub fn add_without_protocol(&mut self, latency: &[u8]) {
-        if let Some(ms) = self.milliseconds(latency) {
-            self.protocol_not_delivered.add(ms);
+            match protocol {
+                Some(protocol) => self.by_protocol.entry(protocol).add(ms),
+                None => self.protocol_not_delivered.add(ms),
+            }
+            self.by_load_balancer.entry(load_balancer).add(ms);
         }
     }
 
@@ -161,6 +178,7 @@ impl Latencies {
     pub fn merge(&mut self, other: Latencies) {
         self.by_protocol.merge(other.by_protocol);
         self.protocol_not_delivered.merge(other.protocol_not_delivered);
+        self.by_load_balancer.merge(other.by_load_balancer);
         self.malformed += other.malformed;
     }
 
@@ -223,9 +241,10 @@ mod tests {
     fn malformed_latencies_are_counted_not_kept() {
         let mut l = Latencies::default();
         for (latency, protocol) in [("0.337", "TLSv1.3"), ("-", "TLSv1.3"), ("abc", "TLSv1.2"), ("4.036", "TLSv1.2")] {
-            l.add(latency.as_bytes(), protocol.as_bytes());
+            l.add(latency.as_bytes(), Some(protocol.as_bytes()), b"app/a/1");
         }
         assert_eq!((l.overall().count(), l.malformed), (2, 1));
         assert_eq!(l.by_protocol.sorted().len(), 2);
+        assert_eq!(l.by_load_balancer.sorted(), [(&b"app/a/1".to_vec(), &l.overall())]);
     }
 }

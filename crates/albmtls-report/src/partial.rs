@@ -12,6 +12,12 @@ use crate::aggregate::Aggregate;
 pub struct Partial {
     /// Format marker and version; files without it are refused.
     pub albmtls_partial: u32,
+    /// The run that wrote it, unique to each run: two partials of one run and one shard
+    /// are one partial given twice (a copy under another name, a URL repeated), whose
+    /// records a merge would count twice.
+    /// Empty only in files of earlier versions, which are refused by their version.
+    #[serde(default)]
+    pub run: String,
     /// Which share of the inputs this is, e.g. `2/8`; informative.
     pub shard: Option<String>,
     pub aggregate: Aggregate,
@@ -34,22 +40,24 @@ pub enum PartialError {
 
 impl Partial {
     /// 2: load balancers, listeners, TLS, latency and certificates were added.
-    pub const VERSION: u32 = 2;
+    /// 3: the run that wrote the file, and latency per load balancer.
+    pub const VERSION: u32 = 3;
 
-    pub fn new(aggregate: Aggregate, shard: Option<String>) -> Partial {
-        Partial { albmtls_partial: Partial::VERSION, shard, aggregate }
+    pub fn new(aggregate: Aggregate, run: String, shard: Option<String>) -> Partial {
+        Partial { albmtls_partial: Partial::VERSION, run, shard, aggregate }
     }
 
-    /// Writes `aggregate` as a partial file without copying it.
-    pub fn write_json(aggregate: &Aggregate, shard: Option<&str>, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
+    /// Writes `aggregate` as a partial file of `run` without copying it.
+    pub fn write_json(aggregate: &Aggregate, run: &str, shard: Option<&str>, out: &mut dyn std::io::Write) -> serde_json::Result<()> {
         /// The borrowed twin of [`Partial`]: same fields, same names.
         #[derive(Serialize)]
         struct PartialRef<'a> {
             albmtls_partial: u32,
+            run: &'a str,
             shard: Option<&'a str>,
             aggregate: &'a Aggregate,
         }
-        serde_json::to_writer(out, &PartialRef { albmtls_partial: Partial::VERSION, shard, aggregate })
+        serde_json::to_writer(out, &PartialRef { albmtls_partial: Partial::VERSION, run, shard, aggregate })
     }
 
     /// Reads a partial file's bytes, checking its version.
@@ -57,6 +65,9 @@ impl Partial {
         let partial: Partial = serde_json::from_slice(bytes).map_err(|source| PartialError::Invalid { name: name.to_owned(), source })?;
         if partial.albmtls_partial != Partial::VERSION {
             return Err(PartialError::Version { name: name.to_owned(), found: partial.albmtls_partial, supported: Partial::VERSION });
+        }
+        if partial.run.is_empty() {
+            return Err(PartialError::Inconsistent { name: name.to_owned(), reason: "it names no run".to_owned() });
         }
         partial.aggregate.check_consistent().map_err(|reason| PartialError::Inconsistent { name: name.to_owned(), reason })?;
         Ok(partial)

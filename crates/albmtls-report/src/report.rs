@@ -20,7 +20,7 @@ use crate::values::StatusMap;
 pub use crate::values::{display_subject, format_bucket, format_time, percent};
 
 /// Timelines longer than this (in buckets) are not filled with empty buckets.
-const MAX_FILLED_BUCKETS: i128 = 100_000;
+pub const MAX_FILLED_BUCKETS: u64 = 100_000;
 
 /// Width of one timeline bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -63,6 +63,13 @@ impl Bucket {
     /// The bucket exactly `duration` wide, if there is one.
     pub fn of_duration(duration: std::time::Duration) -> Option<Bucket> {
         Bucket::ALL.into_iter().find(|b| u128::from(b.minutes().unsigned_abs()) * 60_000_000 == duration.as_micros())
+    }
+
+    /// Buckets from the one holding `first_minute` to the one holding `last_minute`.
+    fn count_between(self, first_minute: i64, last_minute: i64) -> u64 {
+        let width = self.minutes();
+        let between = i128::from(last_minute.div_euclid(width)) - i128::from(first_minute.div_euclid(width));
+        u64::try_from(between + 1).unwrap_or(u64::MAX)
     }
 
     /// The finest bucket that keeps a timeline of `span` to about 150 rows or fewer.
@@ -222,6 +229,19 @@ impl Serialize for TimelineRow {
     }
 }
 
+/// A timeline of only the buckets with records: from the first to the last, the span
+/// has more buckets than a timeline is filled to ([`MAX_FILLED_BUCKETS`]), so the empty
+/// ones between them are left out and a gap in the records does not show as a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SparseTimeline {
+    /// Buckets from the first with records to the last, empty ones included.
+    pub buckets_in_span: u64,
+    /// The most buckets a timeline is filled to.
+    pub most_filled: u64,
+    /// The finest wider bucket whose timeline would be filled, if any is wide enough.
+    pub bucket_that_fits: Option<Bucket>,
+}
+
 /// What was not counted, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct Skipped {
@@ -262,7 +282,11 @@ pub struct Report {
     /// The `Failed:` statuses, in the same order.
     pub failures: Vec<Failure>,
     pub bucket: Bucket,
+    /// Every bucket from the first with records to the last, unless `sparse_timeline`
+    /// says only those with records are there.
     pub timeline: Vec<TimelineRow>,
+    /// Set when the timeline has only the buckets with records, and why.
+    pub sparse_timeline: Option<SparseTimeline>,
     /// Records by how many fields their line carried.
     pub field_counts: BTreeMap<usize, u64>,
     /// Records whose input did not deliver a field classic lines always carry (a vended
@@ -296,6 +320,10 @@ impl Serialize for Report {
         s.serialize_field("failures", &self.failures)?;
         s.serialize_field("bucket", &self.bucket)?;
         s.serialize_field("timeline", &self.timeline)?;
+        // Only timelines too long to fill have it; others keep their shape.
+        if let Some(sparse) = &self.sparse_timeline {
+            s.serialize_field("sparse_timeline", sparse)?;
+        }
         s.serialize_field("field_counts", &self.field_counts)?;
         if !self.not_delivered.is_empty() {
             s.serialize_field("not_delivered", &self.not_delivered)?;
@@ -358,14 +386,20 @@ impl Report {
         // Every bucket from the first to the last, empty ones included: a bucket left out
         // would make an outage look like steady traffic. A span of more buckets than
         // anyone reads (a stray timestamp decades away, a hand-made partial file) keeps
-        // only the buckets with records rather than filling memory.
-        if let (Some(&first), Some(&last)) = (timeline.keys().next(), timeline.keys().next_back())
-            && (i128::from(last) - i128::from(first)) / i128::from(bucket.minutes()) <= MAX_FILLED_BUCKETS
-        {
-            let mut start = first;
-            while start < last {
-                timeline.entry(start).or_default();
-                start += bucket.minutes();
+        // only the buckets with records rather than filling memory, and says so.
+        let mut sparse_timeline = None;
+        if let (Some(&first), Some(&last)) = (timeline.keys().next(), timeline.keys().next_back()) {
+            let buckets_in_span = bucket.count_between(first, last);
+            if buckets_in_span <= MAX_FILLED_BUCKETS {
+                let mut start = first;
+                while start < last {
+                    timeline.entry(start).or_default();
+                    start += bucket.minutes();
+                }
+            } else {
+                let bucket_that_fits =
+                    Bucket::ALL.into_iter().find(|wider| *wider > bucket && wider.count_between(first, last) <= MAX_FILLED_BUCKETS);
+                sparse_timeline = Some(SparseTimeline { buckets_in_span, most_filled: MAX_FILLED_BUCKETS, bucket_that_fits });
             }
         }
 
@@ -386,6 +420,7 @@ impl Report {
                     status_not_delivered: counts.status_not_delivered,
                 })
                 .collect(),
+            sparse_timeline,
             field_counts: aggregate.field_counts.iter().collect(),
             not_delivered: aggregate.not_delivered.clone(),
             load_balancers: sections::load_balancers(aggregate),
@@ -429,15 +464,55 @@ struct BucketCounts {
     status_not_delivered: u64,
 }
 
-/// The `n` largest counts, ties broken by key so output is stable. The first `n` are
-/// selected before they are sorted: a failure code may have millions of clients.
+/// The `n` largest counts, ties broken by key so output is stable, best first.
+///
+/// A failure code may have millions of clients: they are streamed through a heap of the
+/// `n` best so far (its top is the worst of them), so memory follows `n`, not the keys.
 fn top<K: Ord + Copy>(items: impl Iterator<Item = (K, u64)>, n: usize) -> impl Iterator<Item = (K, u64)> {
-    let order = |a: &(K, u64), b: &(K, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
-    let mut all: Vec<(K, u64)> = items.collect();
-    if n < all.len() {
-        all.select_nth_unstable_by(n, order);
-        all.truncate(n);
+    /// Orders better entries first: more records, then the smaller key.
+    #[derive(PartialEq, Eq)]
+    struct Ranked<K>((K, u64));
+    impl<K: Ord> Ord for Ranked<K> {
+        fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+            other.0.1.cmp(&self.0.1).then_with(|| self.0.0.cmp(&other.0.0))
+        }
     }
-    all.sort_unstable_by(order);
-    all.into_iter()
+    impl<K: Ord> PartialOrd for Ranked<K> {
+        fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    let mut best: std::collections::BinaryHeap<Ranked<K>> = std::collections::BinaryHeap::with_capacity(n);
+    for item in items {
+        if best.len() < n {
+            best.push(Ranked(item));
+        } else if let Some(mut worst) = best.peek_mut()
+            && Ranked(item) < *worst
+        {
+            *worst = Ranked(item);
+        }
+    }
+    best.into_sorted_vec().into_iter().map(|Ranked(item)| item)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::top;
+
+    #[test]
+    fn top_equals_sorting_everything_and_taking_the_first_n() {
+        let mut state = 7u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state >> 33
+        };
+        // Few distinct counts, so ties on the count are broken by the key.
+        let items: Vec<(u64, u64)> = (0..5000).map(|key| (key * 7919 % 5003, next() % 12)).collect();
+        let mut sorted = items.clone();
+        sorted.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        for n in [0, 1, 3, 10, 4999, 5000, 6000] {
+            let expected: Vec<(u64, u64)> = sorted.iter().copied().take(n).collect();
+            assert_eq!(top(items.iter().copied(), n).collect::<Vec<_>>(), expected, "n = {n}");
+        }
+    }
 }

@@ -10,6 +10,7 @@ use serde::{Serialize, Serializer};
 
 use crate::aggregate::Aggregate;
 use crate::by_lb::StatusTally;
+use crate::keyed::{Keyed, Merge};
 use crate::latency::Histogram;
 use crate::values::{StatusMap, display_subject, format_time, percent};
 
@@ -140,6 +141,8 @@ pub struct HandshakeLatency {
     /// The same for the records whose input did not deliver `tls_protocol`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub protocol_not_delivered: Option<LatencySummary>,
+    /// The same per load balancer (as in [`LoadBalancerRow`]).
+    pub by_load_balancer: BTreeMap<String, LatencySummary>,
 }
 
 /// A certificate of a successful connection whose NotAfter falls in the window.
@@ -247,18 +250,20 @@ pub(crate) fn tls(aggregate: &Aggregate, top: usize) -> TlsPosture {
 }
 
 pub(crate) fn handshake_latency(aggregate: &Aggregate) -> HandshakeLatency {
-    let by_protocol = aggregate
-        .latency
-        .by_protocol
-        .sorted()
-        .into_iter()
-        .map(|(protocol, histogram)| (String::from_utf8_lossy(protocol).into_owned(), LatencySummary::of(histogram)))
-        .collect();
+    // Distinct byte strings that decode alike are merged, as in [`by_text`].
+    let summaries = |histograms: &Keyed<Vec<u8>, Histogram>| {
+        let mut by_text: BTreeMap<String, Histogram> = BTreeMap::new();
+        for (key, histogram) in histograms.sorted() {
+            by_text.entry(String::from_utf8_lossy(key).into_owned()).or_default().merge(histogram.clone());
+        }
+        by_text.into_iter().map(|(key, histogram)| (key, LatencySummary::of(&histogram))).collect()
+    };
     let not_delivered = &aggregate.latency.protocol_not_delivered;
     HandshakeLatency {
         overall: LatencySummary::of(&aggregate.latency.overall()),
-        by_protocol,
+        by_protocol: summaries(&aggregate.latency.by_protocol),
         protocol_not_delivered: (!not_delivered.is_empty()).then(|| LatencySummary::of(not_delivered)),
+        by_load_balancer: summaries(&aggregate.latency.by_load_balancer),
     }
 }
 

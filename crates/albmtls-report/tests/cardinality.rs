@@ -23,6 +23,9 @@ fn lines(n: usize) -> Vec<String> {
         .collect()
 }
 
+/// The run the partial files of these tests come from.
+const RUN: &str = "0123456789abcdef0123456789abcdef";
+
 fn aggregate(lines: &[String]) -> Aggregate {
     let mut aggregate = Aggregate::new();
     for line in lines {
@@ -67,10 +70,10 @@ fn distinct_clients_and_subjects_are_exact_however_the_work_is_split() {
     }
 
     let mut json = Vec::new();
-    Partial::write_json(&whole, None, &mut json).unwrap();
+    Partial::write_json(&whole, RUN, None, &mut json).unwrap();
     let back = Partial::from_json("p.json", &json).unwrap().aggregate;
     assert_eq!(back, whole);
     let mut again = Vec::new();
-    Partial::write_json(&back, None, &mut again).unwrap();
+    Partial::write_json(&back, RUN, None, &mut again).unwrap();
     assert!(again == json, "a partial file read back is written byte for byte the same");
 }

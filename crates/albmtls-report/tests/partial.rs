@@ -11,6 +11,9 @@ const LINES: [&str; 5] = [
     "2026-11-02T11:00:00Z 203.0.113.9 1 80 - - - \"-\" - - - TID_5",
 ];
 
+/// The run every partial of these tests comes from.
+const RUN: &str = "0123456789abcdef0123456789abcdef";
+
 fn aggregate(lines: &[&[u8]]) -> Aggregate {
     let mut aggregate = Aggregate::new();
     for line in lines {
@@ -26,11 +29,27 @@ fn partial_json_round_trip_is_exact_even_for_non_utf8_subjects() {
     lines.push(weird);
     let original = aggregate(&lines);
     let mut json = Vec::new();
-    Partial::write_json(&original, Some("1/2"), &mut json).unwrap();
-    assert_eq!(json, serde_json::to_vec(&Partial::new(original.clone(), Some("1/2".into()))).unwrap(), "borrowed and owned forms agree");
+    Partial::write_json(&original, RUN, Some("1/2"), &mut json).unwrap();
+    assert_eq!(
+        json,
+        serde_json::to_vec(&Partial::new(original.clone(), RUN.into(), Some("1/2".into()))).unwrap(),
+        "borrowed and owned forms agree"
+    );
     let back = Partial::from_json("p.json", &json).unwrap();
     assert_eq!(back.aggregate, original);
-    assert_eq!(back.shard.as_deref(), Some("1/2"));
+    assert_eq!((back.run.as_str(), back.shard.as_deref()), (RUN, Some("1/2")));
+}
+
+#[test]
+fn a_partial_without_its_run_is_refused_by_version_or_as_edited() {
+    let mut earlier = serde_json::to_value(Partial::new(Aggregate::new(), RUN.into(), None)).unwrap();
+    earlier.as_object_mut().unwrap().remove("run");
+    earlier["albmtls_partial"] = 2.into();
+    let err = Partial::from_json("old.partial.json", earlier.to_string().as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("partial format version 2 is not supported by this albmtls (it reads version 3)"), "{err}");
+    earlier["albmtls_partial"] = Partial::VERSION.into();
+    let err = Partial::from_json("edited.partial.json", earlier.to_string().as_bytes()).unwrap_err();
+    assert!(err.to_string().starts_with("edited.partial.json: not an albmtls partial file: it names no run"), "{err}");
 }
 
 #[test]
@@ -49,16 +68,16 @@ fn merged_halves_equal_one_pass() {
 fn wrong_files_are_refused_with_a_reason() {
     let err = Partial::from_json("report.json", b"{\"records\": 3}").unwrap_err();
     assert!(err.to_string().starts_with("report.json: not an albmtls partial file"), "{err}");
-    let mut future = serde_json::to_value(Partial::new(Aggregate::new(), None)).unwrap();
+    let mut future = serde_json::to_value(Partial::new(Aggregate::new(), RUN.into(), None)).unwrap();
     future["albmtls_partial"] = 99.into();
     let err = Partial::from_json("p.json", future.to_string().as_bytes()).unwrap_err();
     assert!(err.to_string().contains("version 99 is not supported"), "{err}");
-    let mut edited = serde_json::to_value(Partial::new(Aggregate::new(), None)).unwrap();
+    let mut edited = serde_json::to_value(Partial::new(Aggregate::new(), RUN.into(), None)).unwrap();
     let extra = edited["aggregate"]["known"][0].clone();
     edited["aggregate"]["known"].as_array_mut().unwrap().push(extra);
     let err = Partial::from_json("edited.json", edited.to_string().as_bytes()).unwrap_err();
     assert!(err.to_string().starts_with("edited.json: not an albmtls partial file"), "a reshaped file is refused, not merged: {err}");
-    let mut impossible = serde_json::to_value(Partial::new(aggregate(&[LINES[0].as_bytes()]), None)).unwrap();
+    let mut impossible = serde_json::to_value(Partial::new(aggregate(&[LINES[0].as_bytes()]), RUN.into(), None)).unwrap();
     assert_eq!(impossible["aggregate"]["field_counts"], serde_json::json!({"12": 1}));
     impossible["aggregate"]["field_counts"]["16"] = 1.into();
     let err = Partial::from_json("edited.json", impossible.to_string().as_bytes()).unwrap_err();
@@ -68,7 +87,7 @@ fn wrong_files_are_refused_with_a_reason() {
 /// The partial file of [`LINES`] as JSON, for tests that edit it by hand.
 fn edited_partial(edit: impl FnOnce(&mut serde_json::Value)) -> Result<Partial, albmtls_report::PartialError> {
     let all: Vec<&[u8]> = LINES.iter().map(|l| l.as_bytes()).collect();
-    let mut json = serde_json::to_value(Partial::new(aggregate(&all), None)).unwrap();
+    let mut json = serde_json::to_value(Partial::new(aggregate(&all), RUN.into(), None)).unwrap();
     edit(&mut json);
     Partial::from_json("edited.partial.json", &serde_json::to_vec(&json).unwrap())
 }
@@ -152,7 +171,7 @@ fn records_lacking_fields_merge_and_round_trip_exactly() {
     assert_eq!(merged, whole);
     whole.check_consistent().unwrap();
     let mut json = Vec::new();
-    Partial::write_json(&whole, None, &mut json).unwrap();
+    Partial::write_json(&whole, RUN, None, &mut json).unwrap();
     let back = Partial::from_json("p.json", &json).unwrap().aggregate;
     assert_eq!(back, whole);
     let report = Report::build(&back, ReportOptions::default());
@@ -163,5 +182,82 @@ fn records_lacking_fields_merge_and_round_trip_exactly() {
     assert_eq!(report.load_balancers.iter().map(|lb| lb.traffic.status_not_delivered).sum::<u64>(), 3);
     let latency = report.handshake_latency.protocol_not_delivered.as_ref().unwrap();
     assert_eq!((latency.records, report.handshake_latency.overall.records), (2, 3));
+    let per_load_balancer: u64 = report.handshake_latency.by_load_balancer.values().map(|s| s.records).sum();
+    assert_eq!(per_load_balancer, 3, "a latency without its protocol is still in its load balancer");
     assert!(report.handshake_latency.by_protocol.keys().all(|protocol| protocol != "-"), "no latency is filed under a made-up protocol");
+}
+
+/// The sections per load balancer, listener, TLS, latency and certificate are checked
+/// as the statuses are: a hand-edited file whose counts there do not add up, or are
+/// beyond any run, is refused with the reason.
+#[test]
+fn a_partial_whose_sections_do_not_add_up_is_refused() {
+    type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+    fn aggregate(json: &mut serde_json::Value) -> &mut serde_json::Value {
+        &mut json["aggregate"]
+    }
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "one more record on a load balancer",
+            Box::new(|json| {
+                let known = &mut aggregate(json)["load_balancers"][0][1]["known"];
+                let slot = known.as_array().unwrap().iter().position(|n| n.as_u64() > Some(0)).unwrap();
+                known[slot] = (known[slot].as_u64().unwrap() + 1).into();
+            }),
+            "the records per load balancer and status do not add up",
+        ),
+        (
+            "a listener count beyond any run",
+            Box::new(|json| aggregate(json)["listeners"][0][1]["known"][1] = (1u64 << 60).into()),
+            "beyond any real run",
+        ),
+        (
+            "a latency histogram that counts more than the load balancers'",
+            Box::new(|json| aggregate(json)["latency"]["by_protocol"][0][1] = serde_json::json!([[100, 5]])),
+            "its handshake latencies count 5 records per protocol and 1 per load balancer",
+        ),
+        (
+            "a latency of years",
+            Box::new(|json| aggregate(json)["latency"]["by_protocol"][0][1] = serde_json::json!([[4_000_000_000u32, 1]])),
+            "more than a day",
+        ),
+        (
+            "a load balancer given twice",
+            Box::new(|json| {
+                let lbs = aggregate(json)["load_balancers"].as_array_mut().unwrap();
+                lbs.push(lbs[0].clone());
+            }),
+            "a key appears twice",
+        ),
+        (
+            "more key exchanges than records",
+            Box::new(|json| aggregate(json)["tls"]["key_exchanges"] = serde_json::json!([[[120, 50, 53, 53, 49, 57], 999]])),
+            "its TLS key exchanges count 999 records, more than its 5",
+        ),
+        (
+            "a certificate used more often than anything succeeded",
+            Box::new(|json| {
+                aggregate(json)["certificates"]["seen"] = serde_json::json!([{
+                    "subject": [67, 78, 61, 98], "serial": [48, 51], "not_after": 1_800_000_000_000_000i64,
+                    "connections": 1000, "last_seen": 1_793_613_660_000_000i64, "last_client_ip": "203.0.113.8"
+                }]);
+            }),
+            "its certificates count 1000 successful connections",
+        ),
+        (
+            "a certificate that expired before it was last seen",
+            Box::new(|json| {
+                aggregate(json)["certificates"]["seen"] = serde_json::json!([{
+                    "subject": [67, 78, 61, 98], "serial": [48, 51], "not_after": 1_000_000_000_000_000i64,
+                    "connections": 1, "last_seen": 1_793_613_660_000_000i64, "last_client_ip": "203.0.113.8"
+                }]);
+            }),
+            "do not fit together",
+        ),
+    ];
+    for (what, edit, reason) in cases {
+        let err = edited_partial(edit).unwrap_err().to_string();
+        assert!(err.starts_with("edited.partial.json: not an albmtls partial file"), "{what}: {err}");
+        assert!(err.contains(reason), "{what}: {err}");
+    }
 }

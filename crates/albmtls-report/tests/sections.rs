@@ -61,6 +61,9 @@ fn lines() -> Vec<(String, Option<&'static str>)> {
     ]
 }
 
+/// The run the partial files of these tests come from.
+const RUN: &str = "0123456789abcdef0123456789abcdef";
+
 fn aggregate(lines: &[(String, Option<&str>)]) -> Aggregate {
     let mut aggregate = Aggregate::new();
     for (line, lb) in lines {
@@ -146,7 +149,7 @@ fn every_split_and_partial_round_trip_gives_the_one_pass_report() {
         assert_eq!(report_json(&merged, ReportOptions::default()), expected, "split at {split}");
     }
     let mut json = Vec::new();
-    Partial::write_json(&whole, None, &mut json).unwrap();
+    Partial::write_json(&whole, RUN, None, &mut json).unwrap();
     let back = Partial::from_json("p.json", &json).unwrap().aggregate;
     assert_eq!(back, whole);
     assert_eq!(report_json(&back, ReportOptions::default()), expected);

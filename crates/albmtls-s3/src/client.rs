@@ -5,7 +5,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
+use aws_config::ecs::EcsCredentialsProvider;
+use aws_config::imds::credentials::ImdsCredentialsProvider;
+use aws_config::meta::credentials::CredentialsProviderChain;
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
+use aws_config::web_identity_token::WebIdentityTokenCredentialsProvider;
 use aws_sdk_s3::config::{Credentials, Region};
 use tokio::runtime::Runtime;
 use tokio::sync::Semaphore;
@@ -27,11 +33,15 @@ pub const DEFAULT_CONCURRENCY: usize = 128;
 /// How to reach S3. [`Default`] uses the standard AWS chain for everything.
 #[derive(Debug, Clone)]
 pub struct S3Options {
-    /// AWS profile (else `AWS_PROFILE`, else `default`).
+    /// AWS profile named explicitly (`--profile`): as in the AWS CLI, its credentials
+    /// win over `AWS_ACCESS_KEY_ID` in the environment. `None` leaves the choice to the
+    /// standard chain (environment keys, else the profile `AWS_PROFILE` names, else
+    /// `default`).
     pub profile: Option<String>,
     /// Region (else `AWS_REGION` / the profile's region).
     pub region: Option<String>,
-    /// Endpoint of an S3-compatible server (else `AWS_ENDPOINT_URL` / the profile's).
+    /// Endpoint of an S3-compatible server, winning over every configured one (else
+    /// `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, the profile's).
     pub endpoint_url: Option<String>,
     /// Path-style requests (`http://host/bucket/key`); `None` means on exactly when an
     /// endpoint is configured, as local S3-compatible servers need.
@@ -135,9 +145,6 @@ impl S3Client {
             if let Some(region) = &options.region {
                 loader = loader.region(Region::new(region.clone()));
             }
-            if let Some(url) = &options.endpoint_url {
-                loader = loader.endpoint_url(url);
-            }
             if let Some(keys) = &options.credentials {
                 loader = loader.credentials_provider(Credentials::new(
                     &keys.access_key_id,
@@ -151,14 +158,23 @@ impl S3Client {
             (loader.load().await, credentials)
         });
         let region = sdk.region().ok_or(S3Error::NoRegion)?.to_string();
-        let endpoint_url = s3_endpoint_url(&sdk);
+        let endpoint_url = options.endpoint_url.clone().or_else(|| configured_s3_endpoint_url(&sdk));
         if let Some(url) = &endpoint_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
             return Err(S3Error::InvalidEndpoint { url: url.clone() });
         }
         let path_style = options.force_path_style.unwrap_or(endpoint_url.is_some());
-        let config = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(path_style).build();
+        let mut config = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(path_style);
+        // On the S3 configuration itself, not the shared one: the SDK puts an S3-only
+        // setting (AWS_ENDPOINT_URL_S3, a profile's `services` section) above a shared one.
+        if let Some(url) = &options.endpoint_url {
+            config = config.endpoint_url(url);
+        }
+        if let (Some(profile), None) = (&options.profile, &options.credentials) {
+            config = config.credentials_provider(profile_before_environment(profile, &sdk, max_attempts));
+        }
+        let config = config.build();
         let concurrency = options.concurrency.max(1);
         let shared = Shared {
             client: aws_sdk_s3::Client::from_conf(config),
@@ -185,14 +201,27 @@ impl S3Client {
     }
 }
 
-/// The endpoint S3 requests go to when one is configured, found as the SDK finds it:
-/// `--endpoint-url` first, then `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL` and the
-/// profile's `services` and `endpoint_url` settings. The SDK config alone holds only the
-/// global setting, which would miss an S3-only endpoint (and its path-style addressing).
-fn s3_endpoint_url(sdk: &aws_config::SdkConfig) -> Option<String> {
-    if sdk.get_origin("endpoint_url").is_client_config() {
-        return sdk.endpoint_url().map(str::to_owned);
-    }
+/// The endpoint the configuration gives S3 requests, found as the SDK finds it:
+/// `AWS_ENDPOINT_URL_S3`, then `AWS_ENDPOINT_URL`, then the profile's `services` and
+/// `endpoint_url` settings (none of them when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is
+/// set). The SDK config alone holds only the global setting, which would miss an S3-only
+/// endpoint (and its path-style addressing).
+fn configured_s3_endpoint_url(sdk: &aws_config::SdkConfig) -> Option<String> {
     let key = ServiceConfigKey::builder().service_id("S3").env("AWS_ENDPOINT_URL").profile("endpoint_url").build().ok()?;
     sdk.service_config().and_then(|config| config.load_config(key)).or_else(|| sdk.endpoint_url().map(str::to_owned))
+}
+
+/// The credential chain for a profile named on the command line: the SDK's default chain
+/// without its first link, the environment's keys. The AWS CLI drops that link too when
+/// `--profile` is given (but not for `AWS_PROFILE`), so stray keys in the environment do
+/// not silently replace the profile asked for.
+fn profile_before_environment(profile: &str, sdk: &aws_config::SdkConfig, max_attempts: u32) -> CredentialsProviderChain {
+    let conf = ProviderConfig::default()
+        .with_region(sdk.region().cloned())
+        .with_behavior_version(Some(BehaviorVersion::latest()))
+        .with_retry_config(RetryConfig::standard().with_max_attempts(max_attempts));
+    CredentialsProviderChain::first_try("Profile", ProfileFileCredentialsProvider::builder().configure(&conf).profile_name(profile).build())
+        .or_else("WebIdentityToken", WebIdentityTokenCredentialsProvider::builder().configure(&conf).build())
+        .or_else("EcsContainer", EcsCredentialsProvider::builder().configure(&conf).build())
+        .or_else("Ec2InstanceMetadata", ImdsCredentialsProvider::builder().configure(&conf).build())
 }

@@ -44,14 +44,15 @@ pub(crate) enum ProfileKind {
 }
 
 impl CredentialSource {
-    /// Reads the environment and the AWS config files. `profile` is `--profile`; the
-    /// SDK's own rules pick `AWS_PROFILE` or `default` otherwise.
+    /// Reads the environment and the AWS config files. `profile` is `--profile`, which
+    /// comes before keys in the environment; the SDK's own rules pick `AWS_PROFILE` or
+    /// `default` otherwise, after them.
     pub(crate) async fn detect(profile: Option<&str>, explicit: bool) -> CredentialSource {
         if explicit {
             return CredentialSource::Explicit;
         }
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        if env("AWS_ACCESS_KEY_ID").is_some() && env("AWS_SECRET_ACCESS_KEY").is_some() {
+        if profile.is_none() && env("AWS_ACCESS_KEY_ID").is_some() && env("AWS_SECRET_ACCESS_KEY").is_some() {
             return CredentialSource::Environment;
         }
         let override_name = profile.map(|p| Cow::Owned(p.to_owned()));

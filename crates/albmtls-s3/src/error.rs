@@ -14,7 +14,9 @@ use crate::credentials::CredentialSource;
 pub enum S3Error {
     #[error("`{url}` is not a valid S3 location: {reason} (expected s3://bucket/prefix)")]
     InvalidUrl { url: String, reason: &'static str },
-    #[error("`{url}` is not a valid S3 endpoint URL: it must start with http:// or https:// (check --endpoint-url / AWS_ENDPOINT_URL)")]
+    #[error(
+        "`{url}` is not a valid S3 endpoint URL: it must start with http:// or https:// (check --endpoint-url, AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL, and the profile's endpoint_url)"
+    )]
     InvalidEndpoint { url: String },
     #[error("no AWS region is configured: pass --region, or set AWS_REGION, or a region in the AWS profile")]
     NoRegion,
@@ -35,15 +37,23 @@ pub enum S3Error {
         "access denied to `{url}` (region {region}): check that the credentials are allowed {action} there, in both their IAM policy and the bucket policy"
     )]
     AccessDenied { url: String, region: String, action: &'static str },
-    #[error("cannot reach S3 at {endpoint} ({detail}): check the network, --endpoint-url / AWS_ENDPOINT_URL and any proxy settings")]
+    #[error(
+        "cannot reach S3 at {endpoint} ({detail}): check the network, --endpoint-url (or AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's endpoint_url) and any proxy settings"
+    )]
     Unreachable { endpoint: String, detail: String },
     #[error("`{url}` no longer exists (deleted after it was listed?)")]
     NoSuchKey { url: String },
-    #[error("`{url}` changed while it was being read (it was overwritten after it was listed)")]
+    #[error(
+        "`{url}` changed while it was being read (it was overwritten after it was listed): run again to read the new version; ALB never rewrites a log, so check what else writes under this prefix"
+    )]
     ObjectChanged { url: String },
-    #[error("`{url}`: download broke off at byte {offset} and failed {attempts} times ({detail})")]
+    #[error(
+        "`{url}`: download broke off at byte {offset} and failed {attempts} times ({detail}): check the network and any proxy, then run again"
+    )]
     Interrupted { url: String, offset: u64, attempts: u32, detail: String },
-    #[error("S3 {operation} on `{url}` failed: {code}: {message}")]
+    #[error(
+        "S3 {operation} on `{url}` failed: {code}: {message} (after retries): run again later; if it keeps failing, look the code up in the S3 error reference"
+    )]
     Service { operation: &'static str, url: String, code: String, message: String },
 }
 
@@ -261,8 +271,23 @@ mod tests {
     fn status_codes_without_an_error_code_are_still_named() {
         assert!(matches!(listing().classify(service_error(404, "", &[])), S3Error::NoSuchBucket { .. }));
         assert!(matches!(listing().classify(service_error(403, "", &[])), S3Error::AccessDenied { .. }));
-        assert_eq!(message(service_error(503, "SlowDown", &[])), "S3 ListObjectsV2 on `s3://logs/AWSLogs/` failed: SlowDown: text from S3");
-        assert_eq!(message(service_error(500, "", &[])), "S3 ListObjectsV2 on `s3://logs/AWSLogs/` failed: HTTP 500: text from S3");
+        assert_eq!(
+            message(service_error(503, "SlowDown", &[])),
+            "S3 ListObjectsV2 on `s3://logs/AWSLogs/` failed: SlowDown: text from S3 (after retries): run again later; if it keeps failing, look the code up in the S3 error reference"
+        );
+        assert!(
+            message(service_error(500, "", &[]))
+                .starts_with("S3 ListObjectsV2 on `s3://logs/AWSLogs/` failed: HTTP 500: text from S3 (after retries): run again later")
+        );
+    }
+
+    #[test]
+    fn failures_of_a_read_say_what_to_do_next() {
+        let interrupted =
+            S3Error::Interrupted { url: "s3://b/k".to_owned(), offset: 10, attempts: 5, detail: "connection reset".to_owned() };
+        assert!(interrupted.to_string().ends_with("(connection reset): check the network and any proxy, then run again"), "{interrupted}");
+        let changed = S3Error::ObjectChanged { url: "s3://b/k".to_owned() }.to_string();
+        assert!(changed.contains(": run again to read the new version"), "{changed}");
     }
 
     #[test]

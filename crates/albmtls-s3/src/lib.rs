@@ -38,7 +38,7 @@ mod stream;
 
 pub use client::{DEFAULT_CONCURRENCY, S3Client, S3Options, StaticCredentials};
 pub use error::S3Error;
-pub use list::{Listing, S3Object};
+pub use list::{Listing, OutsideTimeRange, S3Object};
 pub use location::S3Location;
 pub use stats::S3Stats;
 pub use stream::{S3Input, S3ObjectReader};

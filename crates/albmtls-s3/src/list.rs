@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use albmtls_parse::keys::{Choice, LogFileKind, choose, delivery_date, may_overlap};
+use albmtls_parse::keys::{Choice, ConnLogName, LogFileKind, choose, delivery_date, may_overlap};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -51,9 +51,47 @@ pub struct Listing {
     /// Other files seen (access logs, health-check logs, test files), as `s3://` URLs,
     /// so a sharded run counts each in exactly one shard, as it does for local walks.
     pub skipped: Vec<(String, LogFileKind)>,
-    /// Listed connection logs left out because their folder date or the end time in their
-    /// name is outside the time range (day folders not listed at all are not counted).
-    pub outside_time_range: u64,
+    /// Listed connection logs (and objects whose content would have decided) left out
+    /// because their folder date or the end time in their name is outside the time
+    /// range. Day folders outside it are not listed at all, so
+    /// they count only when the range's own folders hold no connection log: then the
+    /// first page of the location is listed as well, to tell a time range that matches
+    /// nothing from a prefix that holds nothing.
+    pub outside_time_range: OutsideTimeRange,
+}
+
+/// Connection logs a listing left out because the time range asked for cannot hold them.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct OutsideTimeRange {
+    /// How many.
+    pub objects: u64,
+    /// From the earliest start to the latest end of the five-minute intervals their
+    /// names give (objects whose names do not follow ALB's layout have none).
+    pub named_span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl OutsideTimeRange {
+    fn add(&mut self, key: &str) {
+        self.objects += 1;
+        if let Some(name) = ConnLogName::parse(key) {
+            self.add_span(name.interval());
+        }
+    }
+
+    fn add_span(&mut self, (start, end): (DateTime<Utc>, DateTime<Utc>)) {
+        self.named_span = Some(match self.named_span {
+            Some((first, last)) => (first.min(start), last.max(end)),
+            None => (start, end),
+        });
+    }
+
+    /// Adds what another listing left out.
+    pub fn merge(&mut self, other: &OutsideTimeRange) {
+        self.objects += other.objects;
+        if let Some(span) = other.named_span {
+            self.add_span(span);
+        }
+    }
 }
 
 /// The time range as the folders and names can be pruned by: entries in `[since, until)`.
@@ -98,11 +136,12 @@ impl Range {
 }
 
 /// One ListObjectsV2 walk: everything under `prefix` after `start_after`, stopping at
-/// the first key whose folder is after `stop_after`.
+/// the first key whose folder is after `stop_after`, or after the first page.
 struct Walk {
     prefix: String,
     start_after: Option<String>,
     stop_after: Option<NaiveDate>,
+    first_page_only: bool,
 }
 
 impl S3Client {
@@ -136,17 +175,56 @@ impl S3Client {
     ) -> Result<Listing, S3Error> {
         let range = Range { since, until, first_folder };
         let bucket = location.bucket().to_owned();
-        let keys = self.runtime.block_on(async {
-            let (walks, mut keys) = match location.day_folders_parent() {
-                _ if !range.prunes() => (vec![Walk::whole(location.prefix())], Vec::new()),
-                Some((folder, style)) => (plan(&folder, style, range), Vec::new()),
-                None => find_day_folders(&self.shared, &bucket, location.prefix(), range).await?,
+        let (walks, mut keys) = match location.day_folders_parent() {
+            _ if !range.prunes() => (vec![Walk::whole(location.prefix())], Vec::new()),
+            Some((folder, style)) => (plan(&folder, style, range), Vec::new()),
+            None => self.runtime.block_on(find_day_folders(&self.shared, &bucket, location.prefix(), range))?,
+        };
+        keys.extend(self.walk_all(&bucket, walks)?);
+        let mut listing = Listing::default();
+        for (key, size) in keys {
+            let content_check = match choice(location, &key) {
+                Choice::Read => false,
+                Choice::ReadIfConnectionLog => true,
+                Choice::Skip(kind) => {
+                    listing.skipped.push((format!("s3://{bucket}/{key}"), kind));
+                    continue;
+                }
             };
+            if range.keeps_folder(&key) && may_overlap(&key, since, until) {
+                listing.objects.push(S3Object { bucket: bucket.clone(), key, size, content_check });
+            } else {
+                listing.outside_time_range.add(&key);
+            }
+        }
+        // Nothing listed is a connection log of the range's folders (files of no date
+        // outside the day folders, such as notes beside the logs, say nothing): one page
+        // of the whole location says whether the time range or the prefix is wrong. A
+        // followed run's folder floor is not a range the user asked for, and gets no
+        // such look.
+        let found_in_range = listing.objects.iter().any(|object| !object.content_check || delivery_date(&object.key).is_some());
+        if range.prunes() && first_folder.is_none() && !found_in_range && listing.outside_time_range.objects == 0 {
+            let look = Walk { first_page_only: true, ..Walk::whole(location.prefix()) };
+            for (key, _) in self.walk_all(&bucket, vec![look])? {
+                let in_range = range.keeps_folder(&key) && may_overlap(&key, since, until);
+                if !in_range && !matches!(choice(location, &key), Choice::Skip(_)) {
+                    listing.outside_time_range.add(&key);
+                }
+            }
+        }
+        listing.objects.sort_unstable();
+        Ok(listing)
+    }
+
+    /// The keys (and sizes) the walks find, walked concurrently.
+    fn walk_all(&self, bucket: &str, walks: Vec<Walk>) -> Result<Vec<(String, u64)>, S3Error> {
+        self.runtime.block_on(async {
+            let mut keys = Vec::new();
             let mut tasks = JoinSet::new();
             let permits = Arc::new(Semaphore::new(self.shared.concurrency));
             for walk in walks {
                 let shared = Arc::clone(&self.shared);
-                let bucket = bucket.clone();
+                let bucket = bucket.to_owned();
                 let permits = Arc::clone(&permits);
                 tasks.spawn(async move {
                     let _permit = permits.acquire_owned().await;
@@ -165,34 +243,20 @@ impl S3Client {
                 }
             }
             Ok::<_, S3Error>(keys)
-        })?;
-
-        let mut listing = Listing::default();
-        for (key, size) in keys {
-            let choice = if key == location.prefix() { Choice::Read } else { choose(&key) };
-            let content_check = match choice {
-                Choice::Read => false,
-                Choice::ReadIfConnectionLog => true,
-                Choice::Skip(kind) => {
-                    listing.skipped.push((format!("s3://{bucket}/{key}"), kind));
-                    continue;
-                }
-            };
-            if range.keeps_folder(&key) && may_overlap(&key, since, until) {
-                listing.objects.push(S3Object { bucket: bucket.clone(), key, size, content_check });
-            } else {
-                listing.outside_time_range += 1;
-            }
-        }
-        listing.objects.sort_unstable();
-        Ok(listing)
+        })
     }
+}
+
+/// How a listed key is chosen: the key a location names exactly is read, others as
+/// [`choose`] says.
+fn choice(location: &S3Location, key: &str) -> Choice {
+    if key == location.prefix() { Choice::Read } else { choose(key) }
 }
 
 impl Walk {
     /// Everything under `prefix`.
     fn whole(prefix: &str) -> Walk {
-        Walk { prefix: prefix.to_owned(), start_after: None, stop_after: None }
+        Walk { prefix: prefix.to_owned(), start_after: None, stop_after: None, first_page_only: false }
     }
 }
 
@@ -205,12 +269,12 @@ fn plan(folder: &str, style: DayStyle, range: Range) -> Vec<Walk> {
         (Some(first), Some(last)) if range.is_short() => first
             .iter_days()
             .take_while(|day| *day <= last)
-            .map(|day| Walk { prefix: format!("{}/", day_prefix(day)), start_after: None, stop_after: None })
+            .map(|day| Walk { prefix: format!("{}/", day_prefix(day)), start_after: None, stop_after: None, first_page_only: false })
             .collect(),
         // "…/2024/02/07" sorts after every key of earlier folders and before every key in
         // that day's folder (so does "…/year=2024/month=02/day=07").
         (first, last) => {
-            vec![Walk { prefix: folder.to_owned(), start_after: first.map(day_prefix), stop_after: last }]
+            vec![Walk { prefix: folder.to_owned(), start_after: first.map(day_prefix), stop_after: last, first_page_only: false }]
         }
     }
 }
@@ -233,13 +297,14 @@ fn plan_year(year_folder: &str, style: DayStyle, year: i32, range: Range) -> Vec
         first
             .iter_days()
             .take_while(|day| *day <= last)
-            .map(|day| Walk { prefix: format!("{}/", day_prefix(day)), start_after: None, stop_after: None })
+            .map(|day| Walk { prefix: format!("{}/", day_prefix(day)), start_after: None, stop_after: None, first_page_only: false })
             .collect()
     } else {
         vec![Walk {
             prefix: year_folder.to_owned(),
             start_after: (first > january).then(|| day_prefix(first)),
             stop_after: range.last_day(),
+            first_page_only: false,
         }]
     }
 }
@@ -335,7 +400,7 @@ async fn list_walk(shared: &Shared, bucket: &str, walk: &Walk) -> Result<Vec<(St
             keys.push((key.to_owned(), object.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0)));
         }
         match page.next_continuation_token() {
-            Some(next) if page.is_truncated() == Some(true) => token = Some(next.to_owned()),
+            Some(next) if page.is_truncated() == Some(true) && !walk.first_page_only => token = Some(next.to_owned()),
             _ => return Ok(keys),
         }
     }

@@ -133,7 +133,7 @@ fn lists_only_connection_logs_across_pages() {
         skipped.count(*kind);
     });
     assert_eq!((skipped.access_logs_and_other, skipped.health_check_logs, skipped.test_files), (5, 5, 1));
-    assert_eq!(listing.outside_time_range, 0);
+    assert_eq!(listing.outside_time_range.objects, 0);
 
     let pages = list_requests(&shared.server, "logs", "elb/");
     let pages: Vec<_> = pages.iter().filter(|(prefix, _)| prefix == "elb/").collect();
@@ -160,7 +160,7 @@ fn prunes_by_day_folders_and_by_the_end_time_in_the_key() {
         conn_key("2024/02/08", "20240208T0005Z", 1, "a1b2c3d4"),
     ];
     assert_eq!(keys(&listing.objects), expected);
-    assert_eq!(listing.outside_time_range, 3, "02/08 12:00 (two nodes) and 23:55");
+    assert_eq!(listing.outside_time_range.objects, 3, "02/08 12:00 (two nodes) and 23:55");
 
     // Only the two day folders were listed, one request each: not the 1,100 keys of 02/01.
     let listed = list_requests(&shared.server, "logs", &format!("{REGION_DIR}2024/"));
@@ -194,6 +194,23 @@ fn open_ranges_list_from_or_up_to_a_folder() {
     assert_eq!(up_to.objects.len(), MANY + 1);
     assert_eq!(up_to.objects.last().unwrap().key, conn_key("2024/02/05", "20240205T0005Z", 1, "a1b2c3d4"));
     assert!(up_to.objects[..MANY].iter().all(|o| o.key.contains("/2024/02/01/")));
+}
+
+#[test]
+fn a_time_range_whose_folders_hold_nothing_still_counts_the_connection_logs_outside_it() {
+    let shared = &*SHARED;
+    let client = shared.server.client();
+    let region = loc(&format!("s3://logs/{REGION_DIR}"));
+    let (since, until) = (t("2030-01-01T00:00:00Z"), t("2030-01-02T00:00:00Z"));
+    let listing = client.list(&region, since, until).unwrap();
+    assert!(listing.objects.is_empty());
+    // One page of the region folder, from its first key: the connection logs of 02/01.
+    let outside = listing.outside_time_range;
+    assert!((1..=MANY as u64).contains(&outside.objects), "{outside:?}");
+    assert_eq!(outside.named_span.map(|(first, _)| first), t("2024-01-31T23:55:00Z"), "the interval the first key names");
+    // A location without connection logs has nothing outside the range either.
+    let empty = client.list(&loc("s3://logs/elb/AWSLogs/999999999999/elasticloadbalancing/us-east-1/"), since, until).unwrap();
+    assert_eq!((empty.objects.len(), empty.outside_time_range), (0, albmtls_s3::OutsideTimeRange::default()));
 }
 
 /// Pseudo-random text: compresses about 2:1, so bodies span many chunks.
@@ -391,7 +408,12 @@ fn an_unreachable_endpoint_gets_one_clear_message() {
     let err = S3Client::connect(options).unwrap().list(&loc("s3://logs/"), None, None).unwrap_err();
     let message = err.to_string();
     assert!(message.starts_with(&format!("cannot reach S3 at http://127.0.0.1:{port} (")), "{message}");
-    assert!(message.ends_with("): check the network, --endpoint-url / AWS_ENDPOINT_URL and any proxy settings"));
+    assert!(
+        message.ends_with(
+            "): check the network, --endpoint-url (or AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's endpoint_url) and any proxy settings"
+        ),
+        "{message}"
+    );
 }
 
 #[test]

@@ -5,8 +5,8 @@
 //! last inputs of a run are decoded ahead on reader threads, so that the run does not end
 //! with one core reading while the others wait.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use std::io::{Read, Seek};
@@ -16,7 +16,7 @@ use albmtls_parse::keys::{LogFileKind, SkippedFiles};
 use albmtls_parse::vended::{FieldList, Format, kind_of_fields, kind_of_text};
 use albmtls_source::{Encoding, LocalInput, chunks_in_run, decode};
 
-use crate::inputs::{Everything, Input, Listed, ListingError, Source, list_inputs};
+use crate::inputs::{Everything, Input, Listed, ListingError, S3Connection, Source, Unread, list_inputs};
 use crate::options::ScanOptions;
 
 /// The decoded bytes of an input whose content decides whether it is read: enough for
@@ -96,19 +96,24 @@ pub struct ScanOutcome<S> {
     /// Paths that could not be listed or opened at all.
     pub listing_errors: Vec<ListingError>,
     /// Connection-log inputs the paths named, before sharding: 0 means the paths hold
-    /// no connection logs at all (an empty folder, a wrong prefix, only access logs). In
-    /// a sharded run, inputs whose content decides count whatever they hold: other
-    /// shards read them.
+    /// no connection logs at all (an empty folder, a wrong prefix, only access logs),
+    /// unless S3 listings left some out by time. In a sharded run, inputs whose content
+    /// decides count whatever they hold: other shards read them.
     pub inputs_listed: usize,
+    /// S3 objects the listings left out because the time range cannot hold them.
+    pub outside_time_range: albmtls_s3::OutsideTimeRange,
     /// Writing output failed (a closed pipe, a full disk); the run stopped there.
     pub output_error: Option<std::io::Error>,
+    /// Inputs that could not be opened or fetched before any of their content was read
+    /// (their errors reached the sinks as usual).
+    pub(crate) unread: Vec<Unread>,
 }
 
 impl<S> ScanOutcome<S> {
     /// The same outcome around what `f` makes of the sink.
     pub fn map_sink<T>(self, f: impl FnOnce(S) -> T) -> ScanOutcome<T> {
-        let ScanOutcome { sink, skipped_files, listing_errors, inputs_listed, output_error } = self;
-        ScanOutcome { sink: f(sink), skipped_files, listing_errors, inputs_listed, output_error }
+        let ScanOutcome { sink, skipped_files, listing_errors, inputs_listed, outside_time_range, output_error, unread } = self;
+        ScanOutcome { sink: f(sink), skipped_files, listing_errors, inputs_listed, outside_time_range, output_error, unread }
     }
 }
 
@@ -127,7 +132,7 @@ pub fn scan_blocks<B: BlockSink>(
     new_sink: impl Fn() -> B + Sync,
 ) -> Result<ScanOutcome<B>, StartError> {
     let pool = worker_pool(options.threads)?;
-    let listed = list_inputs(options, B::OUTPUT_FOLLOWS_LISTING, &mut Everything);
+    let listed = list_inputs(options, B::OUTPUT_FOLLOWS_LISTING, &mut Everything, &mut S3Connection::default());
     Ok(read_listed(&pool, options, listed, progress, &new_sink))
 }
 
@@ -148,7 +153,7 @@ pub(crate) fn read_listed<B: BlockSink>(
     progress: &dyn Progress,
     new_sink: &(impl Fn() -> B + Sync),
 ) -> ScanOutcome<B> {
-    let Listed { inputs, skipped: skipped_by_name, errors: listing_errors, s3_stats, listed: inputs_listed } = listed;
+    let Listed { inputs, skipped: skipped_by_name, errors: listing_errors, s3_stats, listed: inputs_listed, outside_time_range } = listed;
     for error in &listing_errors {
         progress.listing_error(error);
     }
@@ -162,6 +167,7 @@ pub(crate) fn read_listed<B: BlockSink>(
     let started = Instant::now();
     let stop = AtomicBool::new(false);
     let output_error = Mutex::new(None);
+    let unread = Mutex::new(Vec::new());
     let records = AtomicU64::new(0);
     let total_inputs = inputs.len();
     let started_inputs = AtomicUsize::new(0);
@@ -188,13 +194,15 @@ pub(crate) fn read_listed<B: BlockSink>(
             let before = sink.records();
             let input_started = Instant::now();
             let inputs_left = total_inputs - started_inputs.fetch_add(1, Ordering::Relaxed);
+            let again = input.to_unread(&name);
             let reading = Reading { workers: options.threads, fields_given, stop: &stop, inputs_left };
             let outcome = read_input(input, &context, &reading, &mut sink);
             let read = sink.records() - before;
             tracing::debug!(input = %name, records = read, elapsed_ms = input_started.elapsed().as_millis() as u64, "input done");
             match outcome {
-                Ok(InputRead::Whole) => {}
-                Ok(InputRead::NotAConnectionLog(kind)) => {
+                Ok(Ended::Read) => {}
+                Ok(Ended::NotFetched) => unread.lock().unwrap_or_else(|p| p.into_inner()).push(again),
+                Ok(Ended::NotAConnectionLog(kind)) => {
                     tracing::info!(input = %name, kind = ?kind, "skipped: its fields are not a connection log's");
                     skipped_by_content.lock().unwrap_or_else(|p| p.into_inner()).count(kind);
                 }
@@ -231,7 +239,38 @@ pub(crate) fn read_listed<B: BlockSink>(
         skipped_files,
         listing_errors,
         inputs_listed,
+        outside_time_range,
         output_error: output_error.into_inner().unwrap_or_else(|p| p.into_inner()),
+        unread: unread.into_inner().unwrap_or_else(|p| p.into_inner()),
+    }
+}
+
+/// How reading one input ended.
+enum Ended {
+    /// Read to its end, or to an error in its content (or its output): done with.
+    Read,
+    /// It could not be opened, or its bytes not fetched, before any of its content
+    /// reached the sink: reading it again later may succeed, and counts nothing twice.
+    NotFetched,
+    /// Not at all: its content showed another kind of log (its name said nothing).
+    NotAConnectionLog(LogFileKind),
+}
+
+/// The raw bytes of an input, remembering whether fetching them failed: an error there
+/// (a file that cannot be read, a GET that failed) is worth another try, unlike an
+/// error in what the bytes say.
+struct Fetched {
+    inner: Box<dyn Read + Send>,
+    failed: Arc<AtomicBool>,
+}
+
+impl Read for Fetched {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf);
+        if read.is_err() {
+            self.failed.store(true, Ordering::Relaxed);
+        }
+        read
     }
 }
 
@@ -245,32 +284,34 @@ struct Reading<'a> {
     inputs_left: usize,
 }
 
-/// How far an input was read.
-enum InputRead {
-    /// To its end or its first error (which the sink was told of).
-    Whole,
-    /// Not at all: its content showed another kind of log (its name said nothing).
-    NotAConnectionLog(LogFileKind),
-}
-
 /// Reads one input to its end (or its first error), or leaves it unread when its content
 /// must show a connection log and does not. Returns `Err` only when output can no longer
 /// be written.
-fn read_input<B: BlockSink>(input: Input, context: &InputContext<'_>, reading: &Reading<'_>, sink: &mut B) -> std::io::Result<InputRead> {
+fn read_input<B: BlockSink>(input: Input, context: &InputContext<'_>, reading: &Reading<'_>, sink: &mut B) -> std::io::Result<Ended> {
     let content_check = input.content_check;
     let local_file = match &input.source {
         Source::Local(LocalInput::File(path)) => Some(path.clone()),
         _ => None,
     };
+    let fetch_failed = Arc::new(AtomicBool::new(false));
+    // Until content reaches the sink, a failure to fetch the bytes leaves nothing counted.
+    let ended_by_failure = || if fetch_failed.load(Ordering::Relaxed) { Ended::NotFetched } else { Ended::Read };
     // The sink hears of an input once it is known to be read: an input whose content
     // shows another kind of log is no input of the run.
     let failed = |sink: &mut B, message: String| {
         sink.begin_input(context)?;
-        sink.end_input(context, Some(message)).map(|()| InputRead::Whole)
+        sink.end_input(context, Some(message)).map(|()| ended_by_failure())
     };
-    let (encoding, reader) = match input.open().and_then(|raw| decode(context.name, raw)) {
+    let raw = match input.open() {
+        Ok(raw) => Box::new(Fetched { inner: raw, failed: Arc::clone(&fetch_failed) }),
+        Err(err) => {
+            fetch_failed.store(true, Ordering::Relaxed);
+            // The report shows the input's name in a column of its own.
+            return failed(sink, err.problem());
+        }
+    };
+    let (encoding, reader) = match decode(context.name, raw) {
         Ok(decoded) => decoded,
-        // The report shows the input's name in a column of its own.
         Err(err) => return failed(sink, err.problem()),
     };
     // Parquet is told from text by its magic, after gzip; it is read whole, not in lines.
@@ -283,7 +324,9 @@ fn read_input<B: BlockSink>(input: Input, context: &InputContext<'_>, reading: &
         drop(head);
         let source = match (encoding, local_file) {
             // A plain local file is read by ranges: the footer, then each row group.
-            (Encoding::Plain, Some(path)) => std::fs::File::open(&path).map(ParquetSource::File),
+            (Encoding::Plain, Some(path)) => std::fs::File::open(&path).map(ParquetSource::File).inspect_err(|_| {
+                fetch_failed.store(true, Ordering::Relaxed);
+            }),
             _ => spool(reader).map(ParquetSource::File),
         };
         let source = match source {
@@ -294,7 +337,7 @@ fn read_input<B: BlockSink>(input: Input, context: &InputContext<'_>, reading: &
             match albmtls_parquet::column_names(&source) {
                 Ok(names) => match kind_of_fields(names.iter().map(|n| n.as_bytes())) {
                     LogFileKind::Connection => {}
-                    kind => return sink.not_read(context).map(|()| InputRead::NotAConnectionLog(kind)),
+                    kind => return sink.not_read(context).map(|()| Ended::NotAConnectionLog(kind)),
                 },
                 // Unreadable is not "another kind of log": it is counted as an error.
                 Err(err) => return failed(sink, err.to_string()),
@@ -302,20 +345,21 @@ fn read_input<B: BlockSink>(input: Input, context: &InputContext<'_>, reading: &
         }
         sink.begin_input(context)?;
         let error = sink.parquet(context, source)?;
-        return sink.end_input(context, error).map(|()| InputRead::Whole);
+        return sink.end_input(context, error).map(|()| Ended::Read);
     }
     if content_check {
         match kind_of_text(&head, reading.fields_given) {
             LogFileKind::Connection => {}
-            kind => return sink.not_read(context).map(|()| InputRead::NotAConnectionLog(kind)),
+            kind => return sink.not_read(context).map(|()| Ended::NotAConnectionLog(kind)),
         }
     }
     drop(head);
     sink.begin_input(context)?;
     let chunks = match chunks_in_run(reader, reading.inputs_left, reading.workers) {
         Ok(chunks) => chunks,
-        Err(err) => return sink.end_input(context, Some(format!("cannot start a reader thread: {err}"))).map(|()| InputRead::Whole),
+        Err(err) => return sink.end_input(context, Some(format!("cannot start a reader thread: {err}"))).map(|()| Ended::Read),
     };
+    let mut delivered = false;
     for chunk in chunks {
         let chunk = match chunk {
             Ok(chunk) => chunk,
@@ -325,15 +369,17 @@ fn read_input<B: BlockSink>(input: Input, context: &InputContext<'_>, reading: &
                     message.push_str(&format!("; an incomplete last line ({} bytes) was dropped", err.dropped_partial_line));
                 }
                 message.push_str("; the lines before it were counted");
-                return sink.end_input(context, Some(message)).map(|()| InputRead::Whole);
+                let ended = if delivered { Ended::Read } else { ended_by_failure() };
+                return sink.end_input(context, Some(message)).map(|()| ended);
             }
         };
         if reading.stop.load(Ordering::Relaxed) {
-            return Ok(InputRead::Whole);
+            return Ok(Ended::Read);
         }
+        delivered = true;
         sink.block(context, chunk.bytes(), chunk.overlong_lines_before)?;
     }
-    sink.end_input(context, None).map(|()| InputRead::Whole)
+    sink.end_input(context, None).map(|()| Ended::Read)
 }
 
 /// The first `n` bytes of a stream (fewer if it is shorter), and the whole stream again.

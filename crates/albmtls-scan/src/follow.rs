@@ -7,7 +7,9 @@
 //! progress): it is read once it has stopped changing for a poll interval. On S3 only the
 //! day folders that can still receive objects are listed after the first read: today's,
 //! and yesterday's during the first hour of a day, when the last files of the day before
-//! arrive.
+//! arrive. An input that could not be opened or fetched at all is not "read": it is tried
+//! again every poll until it is (an S3 object even once its folder is no longer listed).
+//! The S3 client, and so the credentials it got, serves every poll.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -20,7 +22,7 @@ use albmtls_source::LocalInput;
 use chrono::{NaiveDate, Utc};
 
 use crate::engine::{BlockSink, Progress, ScanOutcome, StartError, read_listed, worker_pool};
-use crate::inputs::{Selection, list_inputs};
+use crate::inputs::{S3Connection, Selection, Unread, list_inputs};
 use crate::options::ScanOptions;
 
 /// How long after midnight (UTC) yesterday's folder is still listed.
@@ -36,7 +38,8 @@ pub struct FollowOptions {
     /// Stop after this long; `None` runs until `stop` is set.
     pub follow_for: Option<Duration>,
     /// Set from outside (a Ctrl-C handler) to end the run. The poll being read is read
-    /// to its end first, so nothing listed is half counted.
+    /// to its end, then one last poll reads what landed before the stop, so nothing is
+    /// half counted and nothing that landed before it is left out.
     pub stop: Arc<AtomicBool>,
 }
 
@@ -44,8 +47,12 @@ pub struct FollowOptions {
 pub struct Poll<S> {
     /// 0 for the read of what existed at the start, then 1, 2, …
     pub number: u64,
-    /// Inputs read in this poll (new since the previous one).
+    /// Inputs read in this poll (new since the previous one, or tried again).
     pub inputs: usize,
+    /// The inputs of this poll that could not be opened or fetched before any of their
+    /// content was read, by name: the next poll reads them again, so their errors (in
+    /// the sinks) may not be final.
+    pub read_again: Vec<String>,
     pub outcome: ScanOutcome<S>,
 }
 
@@ -73,21 +80,28 @@ pub fn follow_blocks<B: BlockSink>(
     let started = Instant::now();
     let deadline = follow.follow_for.map(|limit| started + limit);
     let mut new_inputs = NewInputs::new(follow.poll);
+    let mut s3 = S3Connection::default();
     let mut number = 0;
+    let mut last_poll = false;
     loop {
         let poll_started = Instant::now();
         new_inputs.start_poll(number > 0);
-        let listed = list_inputs(options, B::OUTPUT_FOLLOWS_LISTING, &mut new_inputs);
+        let listed = list_inputs(options, B::OUTPUT_FOLLOWS_LISTING, &mut new_inputs, &mut s3);
         let inputs = listed.inputs.len();
         tracing::info!(poll = number, inputs, waiting = new_inputs.growing.len(), "poll");
-        let outcome = read_listed(&pool, options, listed, progress, &new_sink);
-        if !on_poll(Poll { number, inputs, outcome }) {
+        let mut outcome = read_listed(&pool, options, listed, progress, &new_sink);
+        let read_again = new_inputs.not_read(std::mem::take(&mut outcome.unread));
+        if !on_poll(Poll { number, inputs, read_again, outcome }) {
             return Ok(FollowEnd::ByCaller);
+        }
+        if last_poll {
+            return Ok(FollowEnd::Stopped);
         }
         let next = poll_started + follow.poll;
         loop {
             if follow.stop.load(Ordering::Relaxed) {
-                return Ok(FollowEnd::Stopped);
+                last_poll = true;
+                break;
             }
             let now = Instant::now();
             if deadline.is_some_and(|deadline| now >= deadline) {
@@ -116,6 +130,9 @@ struct FileState {
 struct NewInputs {
     /// S3 URLs and local paths read, and skipped files counted, so far.
     seen: HashSet<String>,
+    /// S3 objects whose read failed before any of their content was read, to request
+    /// again next poll.
+    again: Vec<S3Object>,
     /// Local files seen but not yet read, because they were still changing.
     growing: HashMap<PathBuf, FileState>,
     /// A file unchanged for this long is complete.
@@ -129,7 +146,23 @@ struct NewInputs {
 
 impl NewInputs {
     fn new(settle: Duration) -> NewInputs {
-        NewInputs { seen: HashSet::new(), growing: HashMap::new(), settle, now: SystemTime::now(), first_folder: None }
+        NewInputs { seen: HashSet::new(), again: Vec::new(), growing: HashMap::new(), settle, now: SystemTime::now(), first_folder: None }
+    }
+
+    /// Inputs of the last poll that were not read after all: they count as new again.
+    /// Returns their names.
+    fn not_read(&mut self, unread: Vec<Unread>) -> Vec<String> {
+        unread
+            .into_iter()
+            .map(|input| {
+                let name = input.name();
+                self.seen.remove(&name);
+                if let Unread::S3(object) = input {
+                    self.again.push(object);
+                }
+                name
+            })
+            .collect()
     }
 
     /// Before each listing: the first reads everything the filter allows, later ones
@@ -183,6 +216,10 @@ impl Selection for NewInputs {
     fn keep_skipped(&mut self, name: &str) -> bool {
         self.seen.insert(name.to_owned())
     }
+
+    fn read_again(&mut self) -> Vec<S3Object> {
+        std::mem::take(&mut self.again)
+    }
 }
 
 /// The first day folder that can still receive objects at `now`: today's, or
@@ -230,5 +267,25 @@ mod tests {
         assert!(!new.keep_s3(&object));
         assert!(new.keep_skipped("s3://logs/a/access.log.gz"));
         assert!(!new.keep_skipped("s3://logs/a/access.log.gz"));
+    }
+
+    #[test]
+    fn an_input_that_could_not_be_fetched_is_selected_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("conn_log.log");
+        std::fs::write(&path, b"complete").unwrap();
+        let mut new = NewInputs::new(Duration::ZERO);
+        let local = LocalInput::File(path);
+        let object = S3Object { bucket: "logs".into(), key: "old/folder/conn_log.gz".into(), size: 1, content_check: false };
+        new.start_poll(false);
+        assert!(new.keep_local(&local) && new.keep_s3(&object));
+        let names = new.not_read(vec![Unread::Local(local.display_name()), Unread::S3(object.clone())]);
+        assert_eq!(names, [local.display_name(), object.url()]);
+        new.start_poll(true);
+        assert_eq!(new.read_again(), std::slice::from_ref(&object), "requested again, whether or not its folder is listed");
+        assert!(new.read_again().is_empty(), "once");
+        assert!(new.keep_local(&local), "the next walk selects it again");
+        assert!(new.keep_s3(&object));
+        assert!(!new.keep_s3(&object), "read once it is read");
     }
 }

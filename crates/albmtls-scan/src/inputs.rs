@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use albmtls_parse::keys::{LogFileKind, SkippedFiles};
-use albmtls_s3::{S3Client, S3Input, S3Location, S3Object, S3Stats};
+use albmtls_s3::{OutsideTimeRange, S3Client, S3Input, S3Location, S3Object, S3Stats};
 use albmtls_source::{FoundInput, LocalInput, SourceError, expand_paths, sort_largest_first};
 use chrono::{DateTime, NaiveDate};
 
@@ -39,6 +39,54 @@ impl Input {
             Source::S3(object) => Ok(object.into_parts().1),
         }
     }
+
+    /// The input as a followed run asks for it again.
+    pub(crate) fn to_unread(&self, name: &str) -> Unread {
+        match &self.source {
+            Source::Local(_) => Unread::Local(name.to_owned()),
+            Source::S3(object) => Unread::S3(object.object().clone()),
+        }
+    }
+}
+
+/// An input whose read failed before any of its content was read (it could not be
+/// opened, or its first bytes not fetched): a followed run reads it again next poll.
+#[derive(Debug, Clone)]
+pub(crate) enum Unread {
+    /// A local file, by the name it was listed under: the next walk finds it again.
+    Local(String),
+    /// An S3 object: requested again even when its day folder is no longer listed.
+    S3(S3Object),
+}
+
+impl Unread {
+    /// The name the input was read under.
+    pub(crate) fn name(&self) -> String {
+        match self {
+            Unread::Local(name) => name.clone(),
+            Unread::S3(object) => object.url(),
+        }
+    }
+}
+
+/// The S3 client of a run: connected when the first `s3://` path is listed, then kept.
+/// A followed run keeps it for every poll, so that credentials from a
+/// credential_process or STS are fetched once (and again only when they expire), not
+/// every poll.
+#[derive(Default)]
+pub(crate) struct S3Connection(Option<Result<S3Client, String>>);
+
+impl S3Connection {
+    fn connect(&mut self, options: &ScanOptions) -> Result<&S3Client, String> {
+        match self.0.get_or_insert_with(|| S3Client::connect(options.s3.clone()).map_err(|e| e.to_string())) {
+            Ok(client) => Ok(&*client),
+            Err(err) => Err(err.clone()),
+        }
+    }
+
+    fn client(&self) -> Option<&S3Client> {
+        self.0.as_ref().and_then(|connected| connected.as_ref().ok())
+    }
 }
 
 /// What the paths of a run expand to.
@@ -51,6 +99,8 @@ pub(crate) struct Listed {
     /// Connection-log inputs the paths name, before sharding (with those whose content
     /// will decide).
     pub listed: usize,
+    /// S3 objects the listings left out because the time range cannot hold them.
+    pub outside_time_range: OutsideTimeRange,
 }
 
 /// A path that could not be listed or opened at all; the run goes on without it.
@@ -102,6 +152,10 @@ pub(crate) trait Selection {
     fn keep_skipped(&mut self, _name: &str) -> bool {
         true
     }
+    /// S3 objects to read whatever the listing finds (reads that failed before).
+    fn read_again(&mut self) -> Vec<S3Object> {
+        Vec::new()
+    }
 }
 
 /// Every input, once: a single run.
@@ -112,8 +166,8 @@ impl Selection for Everything {}
 /// Expands local paths and lists `s3://` prefixes, keeps what `selection` selects and
 /// this shard's share, orders the inputs (largest first unless `keep_listing_order`),
 /// and starts S3 downloads in that order (they run ahead of the workers, bounded by the
-/// S3 concurrency).
-pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selection: &mut dyn Selection) -> Listed {
+/// S3 concurrency), on `s3`'s client.
+pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selection: &mut dyn Selection, s3: &mut S3Connection) -> Listed {
     enum Pending {
         Local(FoundInput),
         S3(S3Object),
@@ -133,7 +187,8 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
     let mut pending = Vec::new();
     let mut skipped: Vec<(String, LogFileKind)> = Vec::new();
     let mut errors = Vec::new();
-    let mut client: Option<Result<S3Client, String>> = None;
+    // What each location's listing left out by time, by bucket and prefix.
+    let mut outside: Vec<(String, String, OutsideTimeRange)> = Vec::new();
     // Overlapping paths (a folder and a folder inside it, a file named twice) must not
     // count an input twice: each is read once, where it is first listed.
     let mut seen: HashSet<Identity> = HashSet::new();
@@ -167,14 +222,13 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
                 continue;
             }
         };
-        let connected = client.get_or_insert_with(|| S3Client::connect(options.s3.clone()).map_err(|e| e.to_string()));
-        let listing = match connected {
-            Ok(client) => client.list_folders_from(&location, since, until, first_folder).map_err(|e| e.to_string()),
-            Err(err) => Err(err.clone()),
-        };
+        let listing = s3
+            .connect(options)
+            .and_then(|client| client.list_folders_from(&location, since, until, first_folder).map_err(|e| e.to_string()));
         match listing {
             Ok(listing) => {
-                tracing::info!(%location, objects = listing.objects.len(), outside_time_range = listing.outside_time_range, "listed");
+                tracing::info!(%location, objects = listing.objects.len(), outside_time_range = listing.outside_time_range.objects, "listed");
+                outside.push((location.bucket().to_owned(), location.prefix().to_owned(), listing.outside_time_range));
                 for object in listing.objects {
                     if seen.insert(Identity::Object(object.bucket.clone(), object.key.clone())) && selection.keep_s3(&object) {
                         pending.push(Pending::S3(object));
@@ -187,6 +241,11 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
                 }
             }
             Err(err) => errors.push(ListingError { input: location.to_string(), message: err }),
+        }
+    }
+    for object in selection.read_again() {
+        if seen.insert(Identity::Object(object.bucket.clone(), object.key.clone())) && selection.keep_s3(&object) {
+            pending.push(Pending::S3(object));
         }
     }
 
@@ -213,10 +272,9 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
             Pending::Local(_) => None,
         })
         .collect();
-    let client = client.and_then(Result::ok);
-    let s3_stats = client.as_ref().map(S3Client::stats);
+    let s3_stats = s3.client().map(S3Client::stats);
     // open_all keeps the order it is given, so the S3 inputs slot back in one by one.
-    let mut opened = match &client {
+    let mut opened = match s3.client() {
         Some(client) if !s3_objects.is_empty() => client.open_all(s3_objects),
         _ => Vec::new(),
     }
@@ -231,5 +289,20 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
             }),
         })
         .collect();
-    Listed { inputs, skipped: skipped_files, errors, s3_stats, listed }
+    Listed { inputs, skipped: skipped_files, errors, s3_stats, listed, outside_time_range: left_out_once(&outside) }
+}
+
+/// What the listings left out by time, each object once: a location inside another one
+/// listed (or the same one given twice) adds nothing the outer listing did not see.
+fn left_out_once(outside: &[(String, String, OutsideTimeRange)]) -> OutsideTimeRange {
+    let mut total = OutsideTimeRange::default();
+    for (i, (bucket, prefix, left_out)) in outside.iter().enumerate() {
+        let covered = outside.iter().enumerate().any(|(j, (other_bucket, other_prefix, _))| {
+            j != i && other_bucket == bucket && prefix.starts_with(other_prefix.as_str()) && (other_prefix != prefix || j < i)
+        });
+        if !covered {
+            total.merge(left_out);
+        }
+    }
+    total
 }

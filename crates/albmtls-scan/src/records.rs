@@ -79,8 +79,8 @@ pub fn follow<S: Sink>(
         progress,
         || Lines::new(new_sink(), simd, options),
         |poll| {
-            let Poll { number, inputs, outcome } = poll;
-            on_poll(Poll { number, inputs, outcome: outcome.map_sink(|lines| lines.sink) })
+            let Poll { number, inputs, read_again, outcome } = poll;
+            on_poll(Poll { number, inputs, read_again, outcome: outcome.map_sink(|lines| lines.sink) })
         },
     )
 }
@@ -146,7 +146,9 @@ impl<'a, S: Sink> Lines<'a, S> {
                 },
             };
             match &parsed {
-                Ok(record) if self.keep_all || self.filter.matches(record) => self.sink.record(input, self.line_number, record)?,
+                Ok(record) if self.keep_all || self.filter.matches_in(record, input.load_balancer) => {
+                    self.sink.record(input, self.line_number, record)?
+                }
                 Ok(record) => self.sink.filtered_out(record),
                 Err(error) => self.sink.malformed(input, self.line_number, line, *error),
             }
@@ -202,7 +204,7 @@ impl<S: Sink> BlockSink for Lines<'_, S> {
         let wanted = self.sink.fields_needed().union(self.filter.fields());
         let (sink, filter, keep_all) = (&mut self.sink, self.filter, self.keep_all);
         let read = read_records(source, wanted, |row, line, record| match record {
-            Ok(record) if keep_all || filter.matches(record) => sink.record(input, row, record),
+            Ok(record) if keep_all || filter.matches_in(record, input.load_balancer) => sink.record(input, row, record),
             Ok(record) => {
                 sink.filtered_out(record);
                 Ok(())

@@ -152,14 +152,16 @@ pub struct VendedArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "S3")]
 pub struct S3Args {
-    /// AWS profile for s3:// paths (default: the standard credential chain).
-    #[arg(long, value_name = "NAME", env = "AWS_PROFILE")]
+    /// AWS profile for s3:// paths; as in the AWS CLI, it wins over AWS_ACCESS_KEY_ID in
+    /// the environment (default: the standard credential chain, with AWS_PROFILE).
+    #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     /// AWS region of the bucket.
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
-    /// S3-compatible endpoint (path-style addressing), e.g. http://127.0.0.1:9000.
-    #[arg(long, value_name = "URL", env = "AWS_ENDPOINT_URL")]
+    /// S3-compatible endpoint (path-style addressing), e.g. http://127.0.0.1:9000; wins
+    /// over AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL and the profile's endpoint_url.
+    #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
     /// Objects downloaded at once. The default covers S3's 20-50 ms to first byte for
     /// small objects: at 128 in flight, ~2,500-6,000 objects a second.
@@ -194,14 +196,14 @@ pub struct FilterArgs {
     /// Listener port (repeatable, or comma-separated).
     #[arg(long = "port", value_name = "PORT", value_delimiter = ',')]
     pub ports: Vec<u16>,
-    /// Load balancer: its name (my-lb), id (50dc6c495c0c9188) or app/NAME/ID; from field 14, else the file name (repeatable).
-    #[arg(long = "lb", value_name = "NAME|ID")]
+    /// Load balancer: its name (my-lb), id (50dc6c495c0c9188) or app/NAME/ID; from field 14, else the file name (repeatable, or comma-separated).
+    #[arg(long = "lb", value_name = "NAME|ID", value_delimiter = ',')]
     pub load_balancers: Vec<String>,
-    /// TLS protocol: TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 or just 1.2 (repeatable).
-    #[arg(long = "protocol", value_name = "PROTOCOL")]
+    /// TLS protocol: TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 or just 1.2 (repeatable, or comma-separated).
+    #[arg(long = "protocol", value_name = "PROTOCOL", value_delimiter = ',')]
     pub protocols: Vec<String>,
-    /// Key exchange (field 13): a group such as X25519MLKEM768, `pq` for any ML-KEM group or `classic` (repeatable).
-    #[arg(long = "key-exchange", value_name = "GROUP")]
+    /// Key exchange (field 13): a group such as X25519MLKEM768, `pq` for any ML-KEM group or `classic` (repeatable, or comma-separated).
+    #[arg(long = "key-exchange", value_name = "GROUP", value_delimiter = ',')]
     pub key_exchanges: Vec<String>,
 }
 

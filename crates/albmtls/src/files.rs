@@ -16,8 +16,9 @@ static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// an interrupted nightly job leaves neither a partial report nor a stray temp file.
 ///
 /// A followed run (`--follow`, which only Ctrl-C ends) passes its stop flag: the first
-/// Ctrl-C sets it, and the run finishes the inputs it is reading, shows its final
-/// result and exits 0; a second Ctrl-C exits at once.
+/// Ctrl-C sets it, and the run finishes the inputs it is reading, polls one last time
+/// (for what landed before the Ctrl-C), shows its final result and exits 0; a second
+/// Ctrl-C exits at once.
 pub fn handle_interrupts(follow_stop: Option<Arc<AtomicBool>>) {
     let installed = ctrlc::set_handler(move || {
         if let Some(stop) = &follow_stop
@@ -69,6 +70,10 @@ pub fn read_all(path: &Path, limit: SizeLimit) -> Result<(String, Vec<u8>)> {
     } else {
         let name = path.display().to_string();
         let file = std::fs::File::open(path).with_context(|| format!("{name}: cannot read it; check the path and its permissions"))?;
+        // A file that says it is too large is refused before a byte of it is read.
+        if file.metadata().is_ok_and(|meta| meta.is_file() && meta.len() > limit.bytes) {
+            return Err(too_large(&name, limit));
+        }
         (name, Box::new(file))
     };
     let bytes = read_limited(&name, reader, limit)?;
@@ -80,13 +85,17 @@ pub fn read_limited(name: &str, reader: impl Read, limit: SizeLimit) -> Result<V
     let mut bytes = Vec::new();
     reader.take(limit.bytes + 1).read_to_end(&mut bytes).with_context(|| format!("{name}: cannot read it"))?;
     if bytes.len() as u64 > limit.bytes {
-        anyhow::bail!(
-            "{name}: larger than {} MiB, the most albmtls reads of such a file ({}); is it the right file?",
-            limit.bytes >> 20,
-            limit.why
-        );
+        return Err(too_large(name, limit));
     }
     Ok(bytes)
+}
+
+fn too_large(name: &str, limit: SizeLimit) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{name}: larger than {} MiB, the most albmtls reads of such a file ({}); is it the right file?",
+        limit.bytes >> 20,
+        limit.why
+    )
 }
 
 /// Writes `path` through a temporary file in the same directory, renamed into place

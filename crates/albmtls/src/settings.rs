@@ -680,6 +680,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn follow_polls_every_30_seconds_unless_told_otherwise() {
+        use clap::Parser;
+        let poll = |args: &[&str]| {
+            let args = LowArgs::try_parse_from(args).unwrap();
+            Settings::from_args(args, Utc::now()).unwrap().command.follow().map(|follow| follow.poll)
+        };
+        assert_eq!(poll(&["albmtls", "grep", "--follow", "logs"]), Some(Duration::from_secs(30)));
+        assert_eq!(poll(&["albmtls", "report", "--follow", "--format", "json", "logs"]), Some(Duration::from_secs(30)));
+        assert_eq!(poll(&["albmtls", "grep", "--follow", "--poll", "2m", "logs"]), Some(Duration::from_secs(120)));
+        assert_eq!(poll(&["albmtls", "grep", "logs"]), None);
+    }
+
+    #[test]
     fn tables_fit_the_terminal_and_a_0x0_terminal_means_80_columns() {
         assert_eq!(table_width(Some(Some(120)), None), Some(120));
         assert_eq!(table_width(Some(Some(0)), None), Some(80));

@@ -161,13 +161,14 @@ fn read_value(line: &[u8], pos: usize, field: Field, scratch: &mut Scratch) -> R
     }
 }
 
-/// Deep enough for any real value; deeper nesting is refused rather than recursed into.
-const MAX_DEPTH: usize = 64;
+/// How deep values may nest inside a vended line's object: deep enough for any real value;
+/// deeper nesting is refused rather than recursed into.
+pub const MAX_JSON_DEPTH: usize = 64;
 
 /// Skips any JSON value, returning the position after it.
 fn skip_value(line: &[u8], pos: usize, depth: usize) -> Result<usize, ParseError> {
-    if depth > MAX_DEPTH {
-        return Err(not_an_object());
+    if depth >= MAX_JSON_DEPTH {
+        return Err(ParseError { field: Field::Timestamp, problem: Problem::NestedTooDeep });
     }
     match line.get(pos) {
         Some(b'"') => Ok(string_end(line, pos + 1)?.0 + 1),
@@ -326,7 +327,16 @@ mod tests {
         let line = br#"{"client_ip":"1.2.3.4"}"#;
         assert_eq!(parse_json(line, &mut scratch).unwrap_err(), ParseError { field: Field::Timestamp, problem: Problem::Missing });
         assert_eq!(not_object.to_string(), "the line is not a JSON object (each line of a JSON delivery must be one {...} object)");
-        let deep = format!("{{\"x\":{}{}}}", "[".repeat(1000), "]".repeat(1000));
-        assert_eq!(parse_json(deep.as_bytes(), &mut scratch).unwrap_err(), not_object);
+    }
+
+    #[test]
+    fn nesting_past_the_depth_limit_is_refused_by_name_and_up_to_it_is_read() {
+        let mut scratch = Scratch::new();
+        let nested = |depth: usize| format!("{{\"time\":\"2024-04-05T18:31:29Z\",\"x\":{}{}}}", "[".repeat(depth), "]".repeat(depth));
+        assert!(parse_json(nested(MAX_JSON_DEPTH).as_bytes(), &mut scratch).is_ok());
+        let err = parse_json(nested(MAX_JSON_DEPTH + 1).as_bytes(), &mut scratch).unwrap_err();
+        assert_eq!(err, ParseError { field: Field::Timestamp, problem: Problem::NestedTooDeep });
+        assert!(err.to_string().contains("more than 64 levels"), "{err}");
+        assert!(parse_json(nested(100_000).as_bytes(), &mut scratch).is_err(), "no stack overflow");
     }
 }

@@ -18,7 +18,7 @@ mod json;
 mod kind;
 
 pub use delimited::{FieldList, FieldListError, parse_delimited};
-pub use json::parse_json;
+pub use json::{MAX_JSON_DEPTH, parse_json};
 pub use kind::{kind_of_fields, kind_of_text};
 
 use crate::record::{Field, Record};

@@ -89,6 +89,29 @@ fn negative_serial_in_a_crl_does_not_revoke_on_alb() {
 }
 
 #[test]
+fn a_presented_negative_serial_does_not_shield_the_other_entries_of_its_crl() {
+    let o = Ossl::new();
+    o.ca("Root").client("neg", "Root", "-5").client("pos", "Root", "0x1001").crl("crl", "Root", &["-05", "1001"], CrlForm::Current);
+    // The revoked client sends, after its own certificate, one whose negative serial the
+    // same CRL lists: only that entry is without effect on ALB.
+    o.cat("pos+neg.pem", &["pos.pem", "neg.pem"]);
+    let ca_and_crl = o.cat("ca+crl.pem", &["Root.pem", "crl.pem"]);
+    let (ok, said) = o.verify(&ca_and_crl, Some("neg.pem"), "pos.pem", &["-crl_check"]);
+    assert!(!ok && said.contains("certificate revoked"), "{said}");
+
+    let report = check(&o, "Root.pem", &["crl.pem"], "pos+neg.pem");
+    assert_eq!(report.tls_verify_status, "Failed:ClientCertCrlHit", "{report:?}");
+    assert_eq!(report.certificate.as_deref(), Some("#1 CN=pos"));
+    assert!(report.reason.starts_with("serial 1001 is revoked by CRL crl.pem (revoked 2025-01-01T00:00:00Z"), "{}", report.reason);
+    let note = report.notes.iter().find(|n| n.contains("negative serial")).expect("a note on the ignored entry");
+    assert!(note.starts_with("serial -05 of #2 CN=neg is listed in the CRL crl.pem"), "{note}");
+
+    // The same chain against a CRL listing the negative serial only: nothing revokes it.
+    o.crl("negative-only", "Root", &["-05"], CrlForm::Current);
+    assert!(check(&o, "Root.pem", &["negative-only.pem"], "pos+neg.pem").passes());
+}
+
+#[test]
 fn stale_crl_is_flagged_by_cert_check_and_crl_inspect_alike() {
     let o = Ossl::new();
     o.ca("Root").client("client", "Root", "7").crl("stale", "Root", &["99"], CrlForm::Stale);
@@ -356,6 +379,43 @@ fn bundle_fix_removes_what_alb_refuses_and_says_why() {
 
     let nothing = fix_bundle("weak.pem", &o.read("Weak.pem"), now(), albmtls_pki::Target::Alb, "fixed.pem");
     assert!(!nothing.has_certificates() && nothing.pem().is_empty());
+}
+
+#[test]
+fn bundle_fix_drops_a_malformed_block_by_itself_and_keeps_the_valid_ca_after_it() {
+    let o = Ossl::new();
+    o.ca("Broken").ca("Good");
+    // A stray character in the base64: the block is not PEM any more.
+    let broken = o.text("Broken.pem").replacen("\nMII", "\nM*I", 1);
+    o.write("broken.pem", &broken);
+    let (ok, said) = o.try_run(&["x509", "-in", "broken.pem", "-noout"]);
+    assert!(!ok, "openssl cannot read the broken block either: {said}");
+    let text = format!("{broken}{}", o.text("Good.pem"));
+
+    let fix = fix_bundle("bundle.pem", text.as_bytes(), now(), albmtls_pki::Target::Alb, "fixed.pem");
+    let malformed: Vec<(Option<usize>, Option<usize>)> =
+        fix.original.findings_for(BundleRule::MalformedBlock).map(|f| (f.position, f.line)).collect();
+    assert_eq!(malformed, [(Some(1), Some(1))], "{:?}", fix.original.findings);
+    let positions: Vec<(usize, &str)> = fix.original.certificates.iter().map(|c| (c.position, c.subject.as_str())).collect();
+    assert_eq!(positions, [(2, "CN=Good")], "the valid CA keeps its own position");
+    let dropped: Vec<(usize, Option<&str>)> = fix.dropped.iter().map(|d| (d.position, d.subject.as_deref())).collect();
+    assert_eq!(dropped, [(1, None)], "only the malformed block is dropped");
+    assert_eq!(fix.dropped[0].reasons.len(), 1, "{:?}", fix.dropped[0].reasons);
+    assert!(fix.dropped[0].reasons[0].starts_with("certificate block #1 is not valid PEM"), "{:?}", fix.dropped[0].reasons);
+    assert!(
+        fix.text().contains("Fix: dropped 1 certificate(s):\n  #1 (unreadable): certificate block #1 is not valid PEM"),
+        "{}",
+        fix.text()
+    );
+
+    // The written bundle is the valid CA, as openssl reads it.
+    assert!(!fix.fixed.would_reject(), "{:?}", fix.fixed);
+    o.write("fixed.pem", std::str::from_utf8(fix.pem()).unwrap());
+    assert_eq!(fix.fixed.certificates.len(), 1);
+    assert_eq!(
+        o.run(&["x509", "-in", "fixed.pem", "-noout", "-fingerprint", "-sha256"]),
+        o.run(&["x509", "-in", "Good.pem", "-noout", "-fingerprint", "-sha256"])
+    );
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! Where openssl answers the same question, our answer must agree. Skipped (with a note)
-//! when openssl is not on PATH.
+//! Where openssl answers the same question, our answer must agree. openssl must be on
+//! PATH: these tests fail, never skip, without it.
 
 use std::path::Path;
 use std::process::Command;

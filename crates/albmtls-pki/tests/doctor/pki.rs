@@ -118,8 +118,8 @@ pub fn chain_pem(certs: &[&Certificate]) -> String {
     certs.iter().map(|c| c.pem()).collect()
 }
 
-/// Whether `openssl` runs here; prints a note when it does not.
-/// The cross-checks need openssl; without it they fail (CI installs it), never skip.
+/// Panics unless `openssl` runs here: the cross-checks need it, and without it they fail
+/// (CI installs it), never skip.
 pub fn require_openssl() {
     let ok = std::process::Command::new("openssl").arg("version").output().is_ok_and(|o| o.status.success());
     assert!(ok, "openssl is not on PATH: install it (apt-get install openssl) to run the doctor's openssl cross-checks");

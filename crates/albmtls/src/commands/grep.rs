@@ -9,7 +9,7 @@ use albmtls_scan::{FollowOptions, InputContext, Poll, Sink, follow, scan};
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{Exit, Span, no_connection_logs, nothing_in_time_range, output_failed};
+use super::{Exit, Span, UndocumentedCodes, no_connection_logs, none_listed_in_time_range, nothing_in_time_range, output_failed};
 use crate::printer::{InListingOrder, Printer, Spool};
 use crate::settings::{GrepOutput, GrepSettings};
 
@@ -25,9 +25,12 @@ struct GrepSink<'a> {
     matched: u64,
     malformed: u64,
     overlong: Overlong,
-    errors: Vec<String>,
+    /// Inputs that ended early: each input's name and the message about it.
+    errors: Vec<(String, String)>,
     /// When the records the filters left out were written, to explain an empty result.
     filtered_span: Span,
+    /// Whether the records the filters left out have the undocumented codes asked for.
+    left_out_codes: UndocumentedCodes,
 }
 
 /// Lines skipped for being longer than the reader's limit: how many, and where the first
@@ -113,6 +116,7 @@ impl Sink for GrepSink<'_> {
 
     fn filtered_out(&mut self, record: &Record<'_>) {
         self.filtered_span.add(record.time);
+        self.left_out_codes.left_out(record);
     }
 
     fn malformed(&mut self, _: &InputContext<'_>, _: u64, _: &[u8], _: ParseError) {
@@ -133,7 +137,7 @@ impl Sink for GrepSink<'_> {
 
     fn end_input(&mut self, input: &InputContext<'_>, lines: u64, error: Option<String>) -> std::io::Result<()> {
         if let Some(message) = error {
-            self.errors.push(format!("{}: {message} (after line {lines})", input.name));
+            self.errors.push((input.name.to_owned(), format!("{}: {message} (after line {lines})", input.name)));
         }
         self.hand_on()?;
         let (index, spool) = self.current.take().expect("end_input follows begin_input");
@@ -155,6 +159,7 @@ impl Sink for GrepSink<'_> {
         self.overlong.merge(other.overlong);
         self.errors.extend(other.errors);
         self.filtered_span.merge(other.filtered_span);
+        self.left_out_codes.merge(&other.left_out_codes);
     }
 }
 
@@ -221,6 +226,7 @@ impl<'a> GrepSink<'a> {
             overlong: Overlong::default(),
             errors: Vec::new(),
             filtered_span: Span::default(),
+            left_out_codes: UndocumentedCodes::asked(&settings.scan.filter.statuses),
         }
     }
 }
@@ -234,27 +240,31 @@ pub fn run(settings: &GrepSettings, printer: &Printer) -> Result<Exit> {
     if let Some(err) = &outcome.output_error {
         return Ok(output_failed(printer, err));
     }
-    let GrepSink { matched, malformed, overlong, errors, filtered_span, .. } = outcome.sink;
+    let GrepSink { matched, malformed, overlong, errors, filtered_span, left_out_codes, .. } = outcome.sink;
     let mut totals = Totals { matched, malformed, failed: !errors.is_empty() || !outcome.listing_errors.is_empty(), ..Totals::default() };
     totals.overlong.merge(overlong);
     if let Some(failed) = totals.print_count(settings, printer) {
         return Ok(failed);
     }
-    for error in &errors {
+    for (_, error) in &errors {
         printer.error(error);
     }
     totals.warn_skipped(printer);
+    let time = settings.scan.filter.time;
     if matched == 0
-        && let Some(message) = nothing_in_time_range(settings.scan.filter.time, filtered_span)
+        && let Some(message) = nothing_in_time_range(time, filtered_span)
+            .or_else(|| none_listed_in_time_range(&settings.scan.paths, time, &outcome.outside_time_range))
     {
         printer.notice(&message);
     }
     if matched == 0 {
-        for warning in settings.scan.filter.statuses.iter().filter_map(StatusFilter::unseen_warning) {
+        let unseen = settings.scan.filter.statuses.iter().filter(|status| !left_out_codes.seen(status));
+        for warning in unseen.filter_map(StatusFilter::unseen_warning) {
             printer.warn(&warning);
         }
     }
-    if outcome.inputs_listed == 0 {
+    // A path that could not be listed has its own error; it need not hold no logs.
+    if outcome.inputs_listed == 0 && outcome.outside_time_range.objects == 0 && outcome.listing_errors.is_empty() {
         printer.error(&no_connection_logs(&settings.scan.paths, &outcome.skipped_files));
         return Ok(Exit::Error);
     }
@@ -268,10 +278,13 @@ pub fn run(settings: &GrepSettings, printer: &Printer) -> Result<Exit> {
 }
 
 /// `grep --follow`: matching lines of every new input as it is read, until Ctrl-C or
-/// `--follow-for`. Ends 0 whether or not anything matched (2 when inputs failed).
+/// `--follow-for`. Ends 0 whether or not anything matched (2 when inputs failed, an
+/// input that could not be fetched only if the last try failed too).
 fn run_followed(settings: &GrepSettings, options: &FollowOptions, printer: &Printer) -> Result<Exit> {
     let out = InListingOrder::new(printer);
     let mut totals = Totals::default();
+    // Whether the last poll left inputs it could not fetch, to try again.
+    let mut unfetched = false;
     let mut output_error = None;
     follow(
         &settings.scan,
@@ -287,12 +300,18 @@ fn run_followed(settings: &GrepSettings, options: &FollowOptions, printer: &Prin
             }
             let GrepSink { matched, malformed, overlong, errors, .. } = poll.outcome.sink;
             totals.overlong.merge(overlong);
-            for error in &errors {
-                printer.error(error);
+            for (input, error) in &errors {
+                if poll.read_again.contains(input) {
+                    printer.error(&format!("{error}; it is read again at the next poll"));
+                } else {
+                    printer.error(error);
+                    totals.failed = true;
+                }
             }
             totals.matched += matched;
             totals.malformed += malformed;
-            totals.failed |= !errors.is_empty() || !poll.outcome.listing_errors.is_empty();
+            totals.failed |= !poll.outcome.listing_errors.is_empty();
+            unfetched = !poll.read_again.is_empty();
             true
         },
     )?;
@@ -303,7 +322,7 @@ fn run_followed(settings: &GrepSettings, options: &FollowOptions, printer: &Prin
         return Ok(failed);
     }
     totals.warn_skipped(printer);
-    Ok(if totals.failed { Exit::Error } else { Exit::Ok })
+    Ok(if totals.failed || unfetched { Exit::Error } else { Exit::Ok })
 }
 
 /// What a grep run found, over all its inputs (and polls).

@@ -61,6 +61,41 @@ impl Span {
     }
 }
 
+/// The codes AWS does not document that `--status` or `--fail-on` name, each with
+/// whether a record the filters left out has it. Such a code in the inputs is no typing
+/// mistake, even when `--since` or another filter leaves out all its records.
+#[derive(Debug, Clone, Default)]
+pub struct UndocumentedCodes(Vec<(albmtls_parse::StatusFilter, bool)>);
+
+impl UndocumentedCodes {
+    pub fn asked<'a>(statuses: impl IntoIterator<Item = &'a albmtls_parse::StatusFilter>) -> UndocumentedCodes {
+        let undocumented = statuses.into_iter().filter(|s| matches!(s, albmtls_parse::StatusFilter::Undocumented(_)));
+        UndocumentedCodes(undocumented.map(|s| (s.clone(), false)).collect())
+    }
+
+    /// Notes the status of a record the filters left out.
+    #[inline]
+    pub fn left_out(&mut self, record: &albmtls_parse::Record<'_>) {
+        for (status, seen) in &mut self.0 {
+            if !*seen && status.matches(&record.verify_status(), record.status) {
+                *seen = true;
+            }
+        }
+    }
+
+    /// Adds what another sink of the same run saw.
+    pub fn merge(&mut self, other: &UndocumentedCodes) {
+        for ((_, seen), (_, other_seen)) in self.0.iter_mut().zip(&other.0) {
+            *seen |= *other_seen;
+        }
+    }
+
+    /// Whether a record the filters left out has `status`.
+    pub fn seen(&self, status: &albmtls_parse::StatusFilter) -> bool {
+        self.0.iter().any(|(asked, seen)| *seen && asked == status)
+    }
+}
+
 /// The error for paths that hold no connection log at all: an empty folder, a wrong
 /// prefix or a tree of access logs must not pass as "0 records".
 pub fn no_connection_logs(paths: &[std::path::PathBuf], skipped: &albmtls_parse::keys::SkippedFiles) -> String {
@@ -90,11 +125,41 @@ pub fn nothing_in_time_range(time: albmtls_parse::TimeRange, read: Span) -> Opti
         return None;
     }
     let format = albmtls_report::report::format_time;
-    let asked = match (time.since(), time.until()) {
+    Some(format!("no record is in the time range asked for ({}): the inputs span {} to {}", asked(time)?, format(first), format(last)))
+}
+
+/// Why a run read nothing when S3 listings left every connection log out by time: the
+/// prefix is right, the time range is not (or the logs stop before it).
+pub fn none_listed_in_time_range(
+    paths: &[std::path::PathBuf],
+    time: albmtls_parse::TimeRange,
+    outside: &albmtls_s3::OutsideTimeRange,
+) -> Option<String> {
+    if outside.objects == 0 {
+        return None;
+    }
+    let format = |at: chrono::DateTime<chrono::Utc>| albmtls_report::report::format_time(at.timestamp_micros());
+    let named = match outside.named_span {
+        Some((first, last)) => format!(", whose names cover {} to {}", format(first), format(last)),
+        None => String::new(),
+    };
+    let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    Some(format!(
+        "no connection log under {} is in the time range asked for ({}): {} connection log{} listed outside it{named}",
+        paths.join(", "),
+        asked(time)?,
+        outside.objects,
+        if outside.objects == 1 { " was" } else { "s were" },
+    ))
+}
+
+/// The time range asked for, as messages say it; `None` when none was.
+fn asked(time: albmtls_parse::TimeRange) -> Option<String> {
+    let format = albmtls_report::report::format_time;
+    Some(match (time.since(), time.until()) {
         (Some(since), Some(until)) => format!("{} to {}", format(since), format(until)),
         (Some(since), None) => format!("{} on", format(since)),
         (None, Some(until)) => format!("before {}", format(until)),
         (None, None) => return None,
-    };
-    Some(format!("no record is in the time range asked for ({asked}): the inputs span {} to {}", format(first), format(last)))
+    })
 }

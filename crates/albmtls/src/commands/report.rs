@@ -9,11 +9,11 @@ use albmtls_parse::{Field, FieldSet, ParseError, Record, StatusFilter};
 use albmtls_render::follow::{FollowFrame, write_json_line, write_screen};
 use albmtls_render::{Provenance, ReportView, TableStyle, write_report};
 use albmtls_report::{Aggregate, InputError, Partial, RecentChanges, Report};
-use albmtls_s3::{S3Client, S3Location, S3Object, S3Options};
+use albmtls_s3::{S3Client, S3Error, S3Location, S3Object, S3Options};
 use albmtls_scan::{FollowOptions, InputContext, ListingError, Poll, Shard, Sink, follow, scan};
 use anyhow::{Context, Result, bail};
 
-use super::{Exit, Span, no_connection_logs, nothing_in_time_range, output_failed};
+use super::{Exit, Span, UndocumentedCodes, no_connection_logs, none_listed_in_time_range, nothing_in_time_range, output_failed};
 use crate::files::{PARTIALS, read_all, read_limited, write_atomically};
 use crate::printer::Printer;
 use crate::settings::{Counted, Destination, FollowView, MergeSettings, ReportOutput, ReportSettings, Threshold};
@@ -21,9 +21,26 @@ use crate::settings::{Counted, Destination, FollowView, MergeSettings, ReportOut
 /// The window of "last N minutes" changes a followed report shows.
 const RECENT_WINDOW: Duration = Duration::from_secs(5 * 60);
 
-/// The aggregate, and the time span of the records the filters left out (to explain an
-/// empty report; not part of the aggregate, which counts only what passed).
-struct ReportSink(Aggregate, Span);
+/// The aggregate, and what the records the filters left out tell (not part of the
+/// aggregate, which counts only what passed): when they were written, to explain an
+/// empty report, and which undocumented codes asked for they have, to warn only of
+/// codes the inputs do not have.
+struct ReportSink(Aggregate, Span, UndocumentedCodes);
+
+impl ReportSink {
+    fn new(settings: &ReportSettings) -> ReportSink {
+        ReportSink(Aggregate::new(), Span::default(), UndocumentedCodes::asked(asked_statuses(settings)))
+    }
+}
+
+/// The statuses `--status` and `--fail-on` name.
+fn asked_statuses(settings: &ReportSettings) -> impl Iterator<Item = &StatusFilter> {
+    let thresholds = settings.output.thresholds.iter().filter_map(|t| match &t.what {
+        Counted::Status(status) => Some(status),
+        _ => None,
+    });
+    settings.scan.filter.statuses.iter().chain(thresholds)
+}
 
 impl Sink for ReportSink {
     // Counts do not depend on the order; malformed-line samples are ordered by each
@@ -44,6 +61,7 @@ impl Sink for ReportSink {
 
     fn filtered_out(&mut self, record: &Record<'_>) {
         self.1.add(record.time);
+        self.2.left_out(record);
         self.0.filtered_out += 1;
     }
 
@@ -74,19 +92,27 @@ impl Sink for ReportSink {
     fn merge(&mut self, other: ReportSink) {
         self.0.merge(other.0);
         self.1.merge(other.1);
+        self.2.merge(&other.2);
     }
 }
 
 /// Reads all inputs into one aggregate. Paths that could not be listed are input errors
 /// of the aggregate (every format lists them), and returned apart as well.
 pub fn aggregate(settings: &ReportSettings, printer: &Printer) -> Result<Scanned> {
-    let outcome = scan(&settings.scan, printer, || ReportSink(Aggregate::new(), Span::default()))?;
-    let ReportSink(mut total, filtered_span) = outcome.sink;
+    let outcome = scan(&settings.scan, printer, || ReportSink::new(settings))?;
+    let ReportSink(mut total, filtered_span, left_out_codes) = outcome.sink;
     total.skipped_files.merge(&outcome.skipped_files);
     let listing_errors = as_input_errors(outcome.listing_errors);
     total.input_errors.extend(listing_errors.iter().cloned());
     total.input_errors.sort();
-    Ok(Scanned { aggregate: total, listing_errors, inputs_listed: outcome.inputs_listed, filtered_span })
+    Ok(Scanned {
+        aggregate: total,
+        listing_errors,
+        inputs_listed: outcome.inputs_listed,
+        outside_time_range: outcome.outside_time_range,
+        filtered_span,
+        left_out_codes,
+    })
 }
 
 /// Paths that could not be listed, as the input errors every report format lists.
@@ -101,28 +127,41 @@ pub struct Scanned {
     pub listing_errors: Vec<InputError>,
     /// Connection-log inputs found before sharding.
     pub inputs_listed: usize,
+    /// S3 objects the listings left out because the time range cannot hold them.
+    pub outside_time_range: albmtls_s3::OutsideTimeRange,
     /// When the records the filters left out were written.
     pub filtered_span: Span,
+    /// Which undocumented codes asked for the records the filters left out have.
+    pub left_out_codes: UndocumentedCodes,
 }
 
 pub fn run(settings: &ReportSettings, printer: &Printer) -> Result<Exit> {
     if let Some((options, view)) = &settings.follow {
         return run_followed(settings, options, *view, printer);
     }
-    let Scanned { aggregate, listing_errors, inputs_listed, filtered_span } = aggregate(settings, printer)?;
-    let no_inputs = (inputs_listed == 0).then(|| no_connection_logs(&settings.scan.paths, &aggregate.skipped_files));
+    let Scanned { aggregate, listing_errors, inputs_listed, outside_time_range, filtered_span, left_out_codes } =
+        aggregate(settings, printer)?;
+    // A prefix whose connection logs all lie outside the time range is not a wrong prefix,
+    // and a path that could not be listed has its own error: neither need hold no logs.
+    let no_inputs = (inputs_listed == 0 && outside_time_range.objects == 0 && listing_errors.is_empty())
+        .then(|| no_connection_logs(&settings.scan.paths, &aggregate.skipped_files));
     let mut read = filtered_span;
     if let Some((first, last)) = aggregate.time_span() {
         read.add(first);
         read.add(last);
     }
-    let empty_because_of_time = if aggregate.records == 0 { nothing_in_time_range(settings.scan.filter.time, read) } else { None };
-    for warning in unseen_statuses(&aggregate, &settings.scan.filter.statuses) {
+    let time = settings.scan.filter.time;
+    let empty_because_of_time = if aggregate.records == 0 {
+        nothing_in_time_range(time, read).or_else(|| none_listed_in_time_range(&settings.scan.paths, time, &outside_time_range))
+    } else {
+        None
+    };
+    for warning in unseen_statuses(&aggregate, &left_out_codes, &settings.scan.filter.statuses) {
         printer.warn(&warning);
     }
     let shard = settings.scan.shard.map(|s| s.to_string());
-    let built = Built { aggregate, listing_errors: &listing_errors, shard, missing_shards: Vec::new(), input_span: read };
-    let exit = finish(built, &settings.output, &settings.scan.s3, printer)?;
+    let built = Built { aggregate, listing_errors: &listing_errors, shard, missing_shards: Vec::new(), input_span: read, left_out_codes };
+    let exit = finish(built, &settings.output, &mut S3Output::new(&settings.scan.s3), printer)?;
     if let Some(message) = empty_because_of_time {
         printer.notice(&message);
     }
@@ -145,14 +184,20 @@ pub fn merge(settings: &MergeSettings, printer: &Printer) -> Result<Exit> {
     let mut client = None;
     let mut shards = ShardSet::default();
     let mut paths_seen: Vec<(PathBuf, String)> = Vec::new();
+    let mut objects_seen: Vec<(S3Location, String)> = Vec::new();
     for part in &settings.parts {
         let text = part.to_string_lossy();
         let (name, bytes) = if text.starts_with("s3://") {
+            let location = S3Location::parse(&text)?;
+            if let Some((_, earlier)) = objects_seen.iter().find(|(seen, _)| *seen == location) {
+                bail!("{text} and {earlier} are the same object: each partial may be merged once");
+            }
+            objects_seen.push((location.clone(), text.to_string()));
             let client = match &mut client {
                 Some(client) => client,
                 None => client.insert(S3Client::connect(settings.s3.clone())?),
             };
-            (text.to_string(), read_s3_object(client, &text)?)
+            (text.to_string(), read_s3_object(client, &location)?)
         } else {
             if let Ok(canonical) = std::fs::canonicalize(part) {
                 if let Some((_, earlier)) = paths_seen.iter().find(|(p, _)| *p == canonical) {
@@ -163,7 +208,7 @@ pub fn merge(settings: &MergeSettings, printer: &Printer) -> Result<Exit> {
             read_all(part, PARTIALS)?
         };
         let partial = Partial::from_json(&name, &bytes)?;
-        shards.add(&name, partial.shard.as_deref())?;
+        shards.add(&name, &partial.run, partial.shard.as_deref())?;
         total.merge(partial.aggregate);
     }
     let missing = shards.missing();
@@ -187,8 +232,15 @@ pub fn merge(settings: &MergeSettings, printer: &Printer) -> Result<Exit> {
         span.add(first);
         span.add(last);
     }
-    let built = Built { aggregate: total, listing_errors: &[], shard: None, missing_shards: missing, input_span: span };
-    finish(built, &settings.output, &settings.s3, printer)
+    let built = Built {
+        aggregate: total,
+        listing_errors: &[],
+        shard: None,
+        missing_shards: missing,
+        input_span: span,
+        left_out_codes: UndocumentedCodes::default(),
+    };
+    finish(built, &settings.output, &mut S3Output::new(&settings.s3), printer)
 }
 
 /// The shards of the partials given so far, to refuse duplicates and find gaps.
@@ -196,21 +248,27 @@ pub fn merge(settings: &MergeSettings, printer: &Printer) -> Result<Exit> {
 struct ShardSet {
     /// The shard count of the run, and each shard seen with the file it came from.
     sharded: Option<(u32, Vec<(u32, String)>)>,
-    /// A partial of an unsharded run, by name.
-    whole: Option<String>,
+    /// Partials of unsharded runs: the run that wrote each, and its name. Several runs
+    /// may be merged (a week of nightly partials); one run's partial only once.
+    whole: Vec<(String, String)>,
 }
 
 impl ShardSet {
-    fn add(&mut self, name: &str, shard: Option<&str>) -> Result<()> {
+    fn add(&mut self, name: &str, run: &str, shard: Option<&str>) -> Result<()> {
         let Some(text) = shard else {
             if let Some((count, seen)) = &self.sharded {
                 bail!("{name} is from an unsharded run but {} is shard {}/{count}: merge the partials of one run", seen[0].1, seen[0].0);
             }
-            self.whole = Some(name.to_owned());
+            if let Some((_, earlier)) = self.whole.iter().find(|(seen, _)| seen == run) {
+                bail!(
+                    "{earlier} and {name} are one run's partial (one file under two names, or a copy of it): merging both would count its records twice; give each partial once"
+                );
+            }
+            self.whole.push((run.to_owned(), name.to_owned()));
             return Ok(());
         };
         let shard = Shard::parse(text).with_context(|| format!("{name}: the shard it records"))?;
-        if let Some(whole) = &self.whole {
+        if let Some((_, whole)) = self.whole.first() {
             bail!("{name} is shard {shard} but {whole} is from an unsharded run: merge the partials of one run");
         }
         let (count, seen) = self.sharded.get_or_insert_with(|| (shard.count(), Vec::new()));
@@ -237,12 +295,25 @@ impl ShardSet {
 
 /// Reads one whole object (a partial file: small) through the same streaming reader
 /// log objects use, so retries and error messages are the same.
-fn read_s3_object(client: &S3Client, url: &str) -> Result<Vec<u8>> {
-    let location = S3Location::parse(url)?;
+fn read_s3_object(client: &S3Client, location: &S3Location) -> Result<Vec<u8>> {
     let object = S3Object { bucket: location.bucket().to_owned(), key: location.prefix().to_owned(), size: 0, content_check: false };
+    let url = object.url();
     let mut bytes = Vec::new();
     for input in client.open_all(vec![object]) {
-        bytes.extend(read_limited(url, input.into_parts().1, PARTIALS)?);
+        let read = read_limited(&url, input.into_parts().1, PARTIALS);
+        // Named on the command line, not listed: "deleted after it was listed?" would mislead.
+        let missing = |err: &anyhow::Error| {
+            err.chain()
+                .filter_map(|e| e.downcast_ref::<std::io::Error>()?.get_ref()?.downcast_ref::<S3Error>())
+                .any(|e| matches!(e, S3Error::NoSuchKey { .. }))
+        };
+        match read {
+            Ok(read) => bytes.extend(read),
+            Err(err) if missing(&err) => bail!(
+                "{url}: there is no such object: check the key, and that the shard run that writes it finished (it stores its partial only at its end)"
+            ),
+            Err(err) => return Err(err),
+        }
     }
     Ok(bytes)
 }
@@ -258,11 +329,13 @@ struct Built<'a> {
     missing_shards: Vec<String>,
     /// When the records read (kept or not) were written.
     input_span: Span,
+    /// Which undocumented codes asked for the records the filters left out have.
+    left_out_codes: UndocumentedCodes,
 }
 
 /// Renders or saves the aggregate, then applies the alert thresholds.
-fn finish(built: Built<'_>, output: &ReportOutput, s3: &S3Options, printer: &Printer) -> Result<Exit> {
-    let Built { aggregate, listing_errors, shard, missing_shards, input_span } = built;
+fn finish(built: Built<'_>, output: &ReportOutput, s3: &mut S3Output<'_>, printer: &Printer) -> Result<Exit> {
+    let Built { aggregate, listing_errors, shard, missing_shards, input_span, left_out_codes } = built;
     // Paths that could not be listed were reported as they were found.
     let new_errors: Vec<InputError> = aggregate.input_errors.iter().filter(|e| !listing_errors.contains(e)).cloned().collect();
     print_input_errors(&new_errors, printer);
@@ -273,7 +346,7 @@ fn finish(built: Built<'_>, output: &ReportOutput, s3: &S3Options, printer: &Pri
     if let Err(err) = store(&view, output, s3, printer)? {
         return Ok(output_failed(printer, &err));
     }
-    Ok(verdict(&report, &aggregate, output, printer))
+    Ok(verdict(&report, &aggregate, &left_out_codes, output, printer))
 }
 
 /// `report --follow`: the report over everything read so far, shown after every poll.
@@ -284,19 +357,31 @@ fn run_followed(settings: &ReportSettings, options: &FollowOptions, show: Follow
     let following = following.join(" ");
     let mut total = Aggregate::new();
     let mut input_span = Span::default();
+    let mut left_out_codes = UndocumentedCodes::asked(asked_statuses(settings));
     let mut recent = RecentChanges::new(RECENT_WINDOW);
     let mut failure: Option<anyhow::Error> = None;
     let mut output_error: Option<std::io::Error> = None;
+    let mut s3 = S3Output::new(&settings.scan.s3);
+    // The errors of the last poll's inputs that could not be fetched: in the report until
+    // the next poll reads them again, then replaced by how that went.
+    let mut unfetched: Vec<InputError> = Vec::new();
     follow(
         &settings.scan,
         options,
         printer,
-        || ReportSink(Aggregate::new(), Span::default()),
+        || ReportSink::new(settings),
         |poll: Poll<ReportSink>| {
-            let Poll { number, inputs, outcome } = poll;
-            let ReportSink(mut read, filtered_span) = outcome.sink;
+            let Poll { number, inputs, read_again, outcome } = poll;
+            let ReportSink(mut read, filtered_span, left_out) = outcome.sink;
+            left_out_codes.merge(&left_out);
             read.skipped_files.merge(&outcome.skipped_files);
-            print_input_errors(&read.input_errors, printer);
+            total.input_errors.retain(|error| !unfetched.contains(error));
+            total.inputs_read -= unfetched.len() as u64;
+            unfetched = read.input_errors.iter().filter(|error| read_again.contains(&error.input)).cloned().collect();
+            for error in &read.input_errors {
+                let again = if unfetched.contains(error) { "; it is read again at the next poll" } else { "" };
+                printer.error(&format!("{}: {} (after line {}){again}", error.input, error.message, error.after_line));
+            }
             // A path that cannot be listed fails every poll; the report lists it once.
             for error in as_input_errors(outcome.listing_errors) {
                 if !total.input_errors.contains(&error) {
@@ -324,7 +409,7 @@ fn run_followed(settings: &ReportSettings, options: &FollowOptions, show: Follow
             let shown = match show {
                 FollowView::Redraw => printer.with_stdout(|out| write_screen(&view, &frame, out)),
                 FollowView::JsonLines => printer.with_stdout(|out| write_json_line(&view, &frame, out)),
-                FollowView::Rewrite => match store(&view, output, &settings.scan.s3, printer) {
+                FollowView::Rewrite => match store(&view, output, &mut s3, printer) {
                     Ok(written) => written,
                     Err(err) => {
                         failure = Some(err);
@@ -348,7 +433,7 @@ fn run_followed(settings: &ReportSettings, options: &FollowOptions, show: Follow
         return Ok(output_failed(printer, &err));
     }
     let report = Report::build(&total, output.options);
-    Ok(verdict(&report, &total, output, printer))
+    Ok(verdict(&report, &total, &left_out_codes, output, printer))
 }
 
 fn print_input_errors(errors: &[InputError], printer: &Printer) {
@@ -377,19 +462,60 @@ fn view<'a>(
 ) -> ReportView<'a> {
     let to_terminal = matches!(output.destination, Destination::Stdout);
     let style = TableStyle { color: printer.color && to_terminal, width: if to_terminal { printer.table_width } else { None } };
-    ReportView { report, aggregate, shard, style, made: Some(made), csv_section: output.csv_section }
+    ReportView { report, aggregate, run: this_run(), shard, style, made: Some(made), csv_section: output.csv_section }
+}
+
+/// This run's identity, recorded in the partial files it writes so that a merge can tell
+/// one partial given twice from partials of two runs: random, and the same all run long.
+fn this_run() -> &'static str {
+    use std::hash::{BuildHasher, Hasher};
+    static RUN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    RUN.get_or_init(|| {
+        // Each RandomState is keyed from the operating system's randomness; the time and
+        // process id make a collision of two runs even less likely.
+        let keyed = |salt: u64| {
+            let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+            hasher.write_u64(salt);
+            hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+            hasher.write_u32(std::process::id());
+            hasher.finish()
+        };
+        format!("{:016x}{:016x}", keyed(0), keyed(1))
+    })
+}
+
+/// The S3 client outputs are stored with: connected at the first `-o s3://…` and kept,
+/// so that the rewrites of a followed run fetch credentials once.
+struct S3Output<'a> {
+    options: &'a S3Options,
+    client: Option<S3Client>,
+}
+
+impl S3Output<'_> {
+    fn new(options: &S3Options) -> S3Output<'_> {
+        S3Output { options, client: None }
+    }
+
+    fn put(&mut self, location: &S3Location, body: Vec<u8>, media_type: &str) -> Result<(), S3Error> {
+        let client = match &mut self.client {
+            Some(client) => client,
+            None => self.client.insert(S3Client::connect(self.options.clone())?),
+        };
+        client.put(location, body, media_type)
+    }
 }
 
 /// Writes the report where `output` says. The outer error is a failure to store the
 /// report (a file or S3 object); the inner one, stdout failing (a closed pipe).
-fn store(view: &ReportView<'_>, output: &ReportOutput, s3: &S3Options, printer: &Printer) -> Result<std::io::Result<()>> {
+fn store(view: &ReportView<'_>, output: &ReportOutput, s3: &mut S3Output<'_>, printer: &Printer) -> Result<std::io::Result<()>> {
     let write = |out: &mut dyn Write| write_report(view, output.format, out);
     match &output.destination {
         Destination::File(path) => write_atomically(path, write)?,
         Destination::S3(location) => {
             let mut body = Vec::new();
             write(&mut body).context("rendering the report")?;
-            S3Client::connect(s3.clone())?.put(location, body, output.format.media_type())?;
+            s3.put(location, body, output.format.media_type())
+                .with_context(|| format!("storing {location} failed, nothing was written there"))?;
             tracing::info!(%location, "report stored");
         }
         Destination::Stdout => return Ok(printer.with_stdout(write).and_then(|()| printer.flush())),
@@ -400,7 +526,7 @@ fn store(view: &ReportView<'_>, output: &ReportOutput, s3: &S3Options, printer: 
 /// Warnings about what the report could not cover, and the exit status: 2 when inputs
 /// failed (paths that could not be listed among them), 1 when a `--fail-on` threshold
 /// is crossed, else 0.
-fn verdict(report: &Report, aggregate: &Aggregate, output: &ReportOutput, printer: &Printer) -> Exit {
+fn verdict(report: &Report, aggregate: &Aggregate, left_out_codes: &UndocumentedCodes, output: &ReportOutput, printer: &Printer) -> Exit {
     if report.records == 0 && aggregate.malformed > 0 {
         printer.warn("no line could be read as a connection-log record: are these access logs rather than connection logs?");
     }
@@ -412,7 +538,7 @@ fn verdict(report: &Report, aggregate: &Aggregate, output: &ReportOutput, printe
             _ => None,
         })
         .collect();
-    for warning in unseen_statuses(aggregate, &threshold_statuses) {
+    for warning in unseen_statuses(aggregate, left_out_codes, &threshold_statuses) {
         printer.warn(&format!("--fail-on: {warning}"));
     }
     let crossed = crossed_thresholds(report, &output.thresholds);
@@ -429,12 +555,14 @@ fn verdict(report: &Report, aggregate: &Aggregate, output: &ReportOutput, printe
     }
 }
 
-/// A warning for each undocumented code asked for that no record has: most likely a
-/// typing mistake, which would otherwise give an empty report or a threshold never hit.
-fn unseen_statuses(aggregate: &Aggregate, statuses: &[StatusFilter]) -> Vec<String> {
+/// A warning for each undocumented code asked for that no record has, counted or left
+/// out by the filters: most likely a typing mistake, which would otherwise give an empty
+/// report or a threshold never hit.
+fn unseen_statuses(aggregate: &Aggregate, left_out_codes: &UndocumentedCodes, statuses: &[StatusFilter]) -> Vec<String> {
     statuses
         .iter()
         .filter(|filter| !aggregate.statuses().any(|(status, _)| filter.matches(&status.as_verify_status(), status.text().as_bytes())))
+        .filter(|filter| !left_out_codes.seen(filter))
         .filter_map(StatusFilter::unseen_warning)
         .collect()
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use albmtls_corpus::{CorpusSpec, Truth, generate};
+use albmtls_corpus::{CorpusSpec, LatencyTruth, TrafficTruth, Truth, generate};
 use serde_json::Value;
 
 use crate::harness::TestDir;
@@ -22,7 +22,112 @@ fn unbracket(ip: &str) -> &str {
     ip.strip_prefix('[').and_then(|i| i.strip_suffix(']')).unwrap_or(ip)
 }
 
-fn assert_report_matches_truth(report: &Value, truth: &Truth) {
+/// A load balancer's or listener's row as the truth has it.
+fn traffic(row: &Value) -> TrafficTruth {
+    TrafficTruth {
+        records: row["records"].as_u64().unwrap(),
+        failed: row["failed"].as_u64().unwrap(),
+        status_counts: serde_json::from_value(row["status_counts"].clone()).unwrap(),
+    }
+}
+
+fn counts(map: &Value) -> BTreeMap<String, u64> {
+    serde_json::from_value(map.clone()).unwrap()
+}
+
+/// Latency percentiles in seconds, as the report gives them, from the truth's milliseconds.
+fn seconds(latency: &LatencyTruth) -> [Option<f64>; 4] {
+    [latency.p50_ms, latency.p90_ms, latency.p99_ms, latency.max_ms].map(|ms| Some(f64::from(ms) / 1000.0))
+}
+
+fn assert_latency(summary: &Value, latency: &LatencyTruth, what: &str) {
+    assert_eq!(summary["records"].as_u64(), Some(latency.records), "{what}");
+    let got = ["p50", "p90", "p99", "max"].map(|p| summary[p].as_f64());
+    assert_eq!(got, seconds(latency), "{what}: p50, p90, p99, max");
+}
+
+/// The sections per load balancer and listener, on TLS, handshake latency and expiring
+/// certificates of a report run with `--top top`.
+fn assert_sections_match_truth(report: &Value, truth: &Truth, top: usize) {
+    let rows = |key: &str, name: &str| -> Vec<(String, TrafficTruth)> {
+        report[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| (row[name].as_str().map_or_else(|| row[name].to_string(), str::to_owned), traffic(row)))
+            .collect()
+    };
+    // Most failed first; ties by records, then name.
+    let mut lbs: Vec<(String, TrafficTruth)> = truth.load_balancers.clone().into_iter().collect();
+    lbs.sort_by(|a, b| b.1.failed.cmp(&a.1.failed).then(b.1.records.cmp(&a.1.records)).then(a.0.cmp(&b.0)));
+    assert_eq!(rows("load_balancers", "elb"), lbs);
+    let mut listeners: Vec<(String, TrafficTruth)> = truth.listeners.iter().map(|(p, t)| (p.to_string(), t.clone())).collect();
+    listeners.sort_by_key(|(port, t)| (std::cmp::Reverse(t.failed), port.parse::<u16>().unwrap()));
+    assert_eq!(rows("listeners", "port"), listeners);
+
+    let tls = &report["tls"];
+    assert_eq!(counts(&tls["protocols"]), truth.tls.protocols);
+    assert_eq!(counts(&tls["ciphers"]), truth.tls.ciphers);
+    assert_eq!(counts(&tls["key_exchanges"]), truth.tls.key_exchanges);
+    assert_eq!(tls["key_exchange_records"].as_u64(), Some(truth.tls.key_exchange_records));
+    assert_eq!(tls["post_quantum_records"].as_u64(), Some(truth.tls.post_quantum_records));
+    let share = (truth.tls.post_quantum_records as f64 * 10_000.0 / truth.tls.key_exchange_records as f64).round() / 100.0;
+    assert_eq!(tls["post_quantum_share"].as_f64(), Some(share), "a percentage with two decimals");
+    assert_eq!(tls["legacy_records"].as_u64(), Some(truth.tls.legacy_records));
+    let legacy: Vec<(String, String, u64)> = tls["legacy_clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["ip"].as_str().unwrap().to_owned(), c["protocol"].as_str().unwrap().to_owned(), c["count"].as_u64().unwrap()))
+        .collect();
+    let expected: Vec<(String, String, u64)> =
+        truth.tls.legacy_clients.iter().map(|c| (unbracket(&c.ip).to_owned(), c.protocol.clone(), c.count)).collect();
+    assert_eq!(legacy, expected[..top.min(expected.len())], "the top legacy clients, most records first");
+
+    let latency = &report["handshake_latency"];
+    assert_latency(latency, truth.handshake_latency.overall.as_ref().unwrap(), "overall");
+    for (key, truths) in
+        [("by_protocol", &truth.handshake_latency.by_protocol), ("by_load_balancer", &truth.handshake_latency.by_load_balancer)]
+    {
+        let got = latency[key].as_object().unwrap();
+        assert_eq!(got.keys().collect::<Vec<_>>(), truths.keys().collect::<Vec<_>>(), "{key}");
+        for (name, expected) in truths {
+            assert_latency(&got[name], expected, name);
+        }
+    }
+
+    let expiring = &report["expiring"];
+    assert_eq!(expiring["as_of"].as_str(), truth.expiring.as_of.as_deref());
+    assert_eq!(expiring["within_days"].as_u64(), Some(u64::from(truth.expiring.within_days)));
+    type Row<'a> = (&'a str, &'a str, &'a str, i64, u64, &'a str, &'a str);
+    let got: Vec<Row<'_>> = expiring["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let text = |key: &str| c[key].as_str().unwrap();
+            let days_left = c["days_left"].as_i64().unwrap();
+            (
+                text("subject"),
+                text("serial"),
+                text("not_after"),
+                days_left,
+                c["connections"].as_u64().unwrap(),
+                text("last_seen"),
+                text("last_client_ip"),
+            )
+        })
+        .collect();
+    let expected: Vec<Row<'_>> = truth
+        .expiring
+        .certificates
+        .iter()
+        .map(|c| (&*c.subject, &*c.serial, &*c.not_after, c.days_left, c.connections, &*c.last_seen, unbracket(&c.last_client_ip)))
+        .collect();
+    assert_eq!(got, expected);
+}
+
+fn assert_report_matches_truth(report: &Value, truth: &Truth, top: usize) {
     assert_eq!(report["records"].as_u64(), Some(truth.records));
     assert_eq!(report["malformed"].as_u64(), Some(0));
     let counts: BTreeMap<String, u64> = serde_json::from_value(report["status_counts"].clone()).unwrap();
@@ -46,6 +151,7 @@ fn assert_report_matches_truth(report: &Value, truth: &Truth) {
             assert_eq!(subjects.get(top["subject"].as_str().unwrap()).copied(), top["count"].as_u64(), "{status} {top}");
         }
     }
+    assert_sections_match_truth(report, truth, top);
 }
 
 #[test]
@@ -53,10 +159,28 @@ fn report_equals_what_the_generator_wrote() {
     let t = TestDir::new();
     let truth = corpus(&t, 12, 3000, 7);
     assert!(truth.ipv6_lines > 0 && truth.lines_by_generation.len() == 4, "the corpus must exercise IPv6 and every generation");
-    let run = t.run(&["report", "--format", "json", "--top", "1000", "corpus"]);
+    assert!(truth.load_balancers.len() == 3 && truth.listeners.len() == 4, "several load balancers and listeners");
+    assert!(truth.tls.legacy_records > 0 && truth.tls.key_exchanges.len() == 5 && !truth.expiring.certificates.is_empty());
+    let run = t.run(&["report", "--format", "json", "--top", "1000", "-j", "1", "corpus"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = run.json();
-    assert_report_matches_truth(&report, &truth);
+    assert_report_matches_truth(&report, &truth, 1000);
+    let two = t.run(&["report", "--format", "json", "--top", "1000", "-j", "2", "corpus"]);
+    assert!(two.stdout == run.stdout, "reports differ between -j1 and -j2");
+    // Shards of the inputs, written as partial files and merged, give the same report.
+    let mut partials = Vec::new();
+    for shard in 0..3 {
+        let partial = format!("shard{shard}.partial.json");
+        let part = t.run(&["report", "--shard", &format!("{shard}/3"), "-o", &partial, "corpus"]);
+        assert_eq!(part.code, 0, "{}", part.stderr);
+        partials.push(partial);
+    }
+    let mut merge = vec!["merge", "--format", "json", "--top", "1000"];
+    merge.extend(partials.iter().map(String::as_str));
+    let merged = t.run(&merge);
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    assert_report_matches_truth(&merged.json(), &truth, 1000);
+    assert!(merged.stdout == run.stdout, "merged shards give the single run's report");
     let skipped = &report["skipped"];
     let skipped_files: u64 =
         ["files_not_connection_logs", "health_check_logs", "test_files"].iter().map(|k| skipped[k].as_u64().unwrap()).sum();
@@ -70,7 +194,7 @@ fn bundled_sample_logs_report_equals_their_truth() {
     let truth = Truth::read(&sample.join("truth.json")).unwrap();
     let run = TestDir::new().run(&["report", "--format", "json", "--top", "1000", sample.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_report_matches_truth(&run.json(), &truth);
+    assert_report_matches_truth(&run.json(), &truth, 1000);
 }
 
 #[test]
@@ -114,7 +238,7 @@ fn every_line_a_new_client_and_subject_is_counted_exactly_on_one_and_many_thread
     let one = t.run(&["report", "--format", "json", "--top", "20", "-j", "1", "corpus"]);
     assert_eq!(one.code, 0, "{}", one.stderr);
     let report = one.json();
-    assert_report_matches_truth(&report, &truth);
+    assert_report_matches_truth(&report, &truth, 20);
     for failure in report["failures"].as_array().unwrap() {
         let status = failure["status"].as_str().unwrap();
         assert_eq!(failure["distinct_subjects"].as_u64(), truth.distinct_subjects_by_status.get(status).copied(), "{status}");

@@ -201,3 +201,32 @@ fn api_gateway_target_refuses_an_alb_only_option() {
     assert_eq!(json.code, 1);
     assert_eq!(json.json()["message"], "Access denied. Reason: Could not find issuer for certificate");
 }
+
+#[test]
+fn api_gateway_target_fails_a_csr_the_certificate_was_not_issued_from() {
+    let t = crate::guide::example_pki();
+    let base = ["cert", "check", "--target", "api-gateway", "--at", "2026-11-02T10:00:00Z", "--bundle", "ca-bundle.pem"];
+    let matching = t.run(&[&base[..], &["--key", "build-agent.key", "build-agent.pem"]].concat());
+    assert_eq!(matching.code, 0, "{}{}", matching.stdout, matching.stderr);
+
+    let run = t.run(&[&base[..], &["--key", "build-agent.key", "--csr", "build-agent-renewal.csr", "build-agent.pem"]].concat());
+    assert_eq!(run.code, 1, "a CSR of another key fails the check: {}{}", run.stdout, run.stderr);
+    assert!(run.stdout.starts_with("api gateway:       access granted\n"), "the chain itself is fine: {}", run.stdout);
+    assert!(
+        run.stdout.contains("\n  csr build-agent-renewal.csr DOES NOT MATCH: the CSR carries a different key (ECDSA P-256)\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.ends_with(
+            "a client using that key gets API Gateway's \"self signed certificate\": use the key, CSR and certificate of one request\n"
+        ),
+        "{}",
+        run.stdout
+    );
+
+    let json = t.run(&[&base[..], &["--format", "json", "--csr", "build-agent-renewal.csr", "build-agent.pem"]].concat());
+    assert_eq!(json.code, 1);
+    let items = &json.json()["key_match"]["items"];
+    assert_eq!((items[0]["kind"].as_str(), items[0]["matches"].as_bool()), (Some("csr"), Some(false)), "{items}");
+}

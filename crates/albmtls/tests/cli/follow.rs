@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use albmtls_testkit::s3_server::{SECRET_KEY, TestServer};
 use chrono::{DateTime, Utc};
 
-use crate::harness::{TestDir, albmtls, gzip};
+use crate::harness::{Run, TestDir, albmtls, gzip};
 use crate::s3::albmtls_for;
 
 /// Long enough for any poll on a loaded machine; a run that takes this long is stuck.
@@ -248,4 +248,86 @@ fn follow_refuses_what_it_cannot_follow() {
     let too_fast = t.run(&["grep", "--follow", "--poll", "100ms", "logs"]);
     assert_eq!(too_fast.code, 2);
     assert!(too_fast.stderr.contains("at most once a second"), "{}", too_fast.stderr);
+}
+
+#[test]
+fn ctrl_c_ends_grep_follow_with_0_after_reading_what_landed_before_it() {
+    let t = TestDir::new();
+    let server = TestServer::start();
+    server.create_bucket("follow-stop");
+    let now = Utc::now();
+    server.put_all("follow-stop", &[(key_at(now, "before00"), gzip(records(now, "before", 1).as_bytes()))]);
+    let url = format!("s3://follow-stop/{REGION_FOLDER}/");
+    // Polls far apart: only the poll Ctrl-C brings on can read the second object in time.
+    let run = Running::start(albmtls_for(&t, &server, SECRET_KEY, &["grep", "--follow", "--poll", "10m", &url]));
+    let mut printed = run.read_until("the records that existed at the start", |line| line.contains("CN=before-0"));
+    server.put_all("follow-stop", &[(key_at(now, "landed00"), gzip(records(now, "landed", 2).as_bytes()))]);
+    run.interrupt();
+    let (rest, stderr, code) = run.wait();
+    printed.extend(rest);
+    assert_eq!(code, 0, "Ctrl-C ends grep --follow successfully\n{stderr}");
+    for tag in ["before-0", "landed-0", "landed-1"] {
+        assert_eq!(occurrences(&printed, &format!("CN={tag}\"")), 1, "{tag} printed once, nothing lost:\n{}", printed.join("\n"));
+    }
+}
+
+#[test]
+fn an_object_whose_get_failed_is_read_at_a_later_poll_even_outside_the_live_folders() {
+    let t = TestDir::new();
+    let server = TestServer::start();
+    server.create_bucket("follow-retry");
+    let now = Utc::now();
+    let today = key_at(now, "today000");
+    let days_ago = key_at(now - chrono::Duration::days(2), "daysago0");
+    server.put_all(
+        "follow-retry",
+        &[
+            (today.clone(), gzip(records(now, "today", 2).as_bytes())),
+            (days_ago.clone(), gzip(records(now - chrono::Duration::days(2), "days-ago", 2).as_bytes())),
+        ],
+    );
+    // Every GET of the first poll breaks off before the first byte (5 tries each, the
+    // CLI's attempts); the next GETs succeed.
+    server.cut_bodies("follow-retry", &today, 0, 5);
+    server.cut_bodies("follow-retry", &days_ago, 0, 5);
+    let url = format!("s3://follow-retry/{REGION_FOLDER}/");
+    let command = albmtls_for(&t, &server, SECRET_KEY, &["grep", "--follow", "--since", "3d", "--poll", "1s", "--follow-for", "8s", &url]);
+    let (printed, stderr, code) = Running::start(command).wait();
+    assert_eq!(code, 0, "the inputs that failed were read in the end\n{stderr}");
+    assert_eq!(stderr.matches("it is read again at the next poll").count(), 2, "both failures said so:\n{stderr}");
+    for tag in ["today-0", "today-1", "days-ago-0", "days-ago-1"] {
+        assert_eq!(occurrences(&printed, &format!("CN={tag}\"")), 1, "{tag} printed exactly once:\n{}\n{stderr}", printed.join("\n"));
+    }
+}
+
+#[test]
+fn report_follow_stores_every_poll_in_s3_and_counts_a_refetched_object_once() {
+    let t = TestDir::new();
+    let server = TestServer::start();
+    server.create_bucket("follow-store");
+    let now = Utc::now();
+    let flaky = key_at(now, "flaky000");
+    server.put_all(
+        "follow-store",
+        &[
+            (key_at(now, "steady00"), gzip(records(now, "steady", 3).as_bytes())),
+            (flaky.clone(), gzip(records(now, "flaky", 2).as_bytes())),
+        ],
+    );
+    server.cut_bodies("follow-store", &flaky, 0, 5);
+    let url = format!("s3://follow-store/{REGION_FOLDER}/");
+    let output = "s3://follow-store/reports/live.json";
+    let run = Run::from(
+        albmtls_for(&t, &server, SECRET_KEY, &["report", "--follow", "--poll", "1s", "--follow-for", "8s", "-o", output, &url])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("flaky000.log.gz") && run.stderr.contains("it is read again at the next poll"), "{}", run.stderr);
+    let stored: serde_json::Value = serde_json::from_slice(&server.get("follow-store", "reports/live.json").unwrap()).unwrap();
+    assert_eq!(stored["records"], 5, "{stored}");
+    assert_eq!(stored["inputs_read"], 2, "the failed try is not counted as an input: {stored}");
+    assert_eq!(stored["skipped"]["input_errors"], serde_json::json!([]), "the error went once the object was read");
+    let puts = server.requests().into_iter().filter(|r| r.starts_with("PUT /follow-store/reports/live.json")).count();
+    assert!(puts >= 2, "the object is rewritten after every poll ({puts} PUTs)");
 }

@@ -95,7 +95,19 @@ fn user_guide_doctor_examples_are_what_the_commands_print() {
     let guide = std::fs::read_to_string(repository().join("docs/user-guide.md")).unwrap();
     let examples = examples(&guide, "## 3. Bundle and certificate checks");
     assert!(examples.len() >= 14, "one example per command at least: {}", examples.len());
-    for command in ["bundle check", "--fix", "cert check", "crl inspect", "crl contains", "crl convert", "headers decode", "api-gateway"] {
+    for command in [
+        "bundle check",
+        "--fix",
+        "cert check",
+        "--key",
+        "--csr",
+        "fleet-crl.pem",
+        "crl inspect",
+        "crl contains",
+        "crl convert",
+        "headers decode",
+        "api-gateway",
+    ] {
         assert!(examples.iter().any(|e| e.command.contains(command)), "no example of {command}");
     }
     for example in &examples {

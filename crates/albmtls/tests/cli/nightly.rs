@@ -141,6 +141,41 @@ fn merge_refuses_missing_shards_unless_allowed_and_then_names_them() {
     assert!(html.stdout.contains("shard 2/3 of the run is missing"), "{}", html.stdout);
     let prom = t.run(&["merge", "--allow-missing", "--format", "prom", &parts[0], &parts[1]]);
     assert!(prom.stdout.contains("albmtls_missing_shards 1\n"), "{}", prom.stdout);
+    for section in crate::trust::CSV_SECTIONS {
+        let csv = t.run(&["merge", "--allow-missing", "--format", "csv", "--section", section, &parts[0], &parts[1]]);
+        assert_eq!(csv.code, 0, "{}", csv.stderr);
+        let missing: Vec<&str> = csv.stdout.lines().filter(|line| line.starts_with("(missing shard),")).collect();
+        assert_eq!(missing.len(), 1, "--section {section} has one missing-shard row:\n{}", csv.stdout);
+        assert!(missing[0].contains("shard 2/3 of the run is missing"), "--section {section}: {}", missing[0]);
+    }
+}
+
+#[test]
+fn merge_refuses_one_unsharded_partial_given_twice_and_merges_partials_of_different_runs() {
+    let t = TestDir::new();
+    corpus(&t, 6, 200, 4);
+    let run = t.run(&["report", "-o", "whole.partial.json", "corpus"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    std::fs::copy(t.path().join("whole.partial.json"), t.path().join("copy.partial.json")).unwrap();
+    let twice = t.run(&["merge", "--format", "json", "whole.partial.json", "copy.partial.json"]);
+    assert_eq!(twice.code, 2, "{}", twice.stdout);
+    assert!(twice.stdout.is_empty(), "no report is written: {}", twice.stdout);
+    assert!(
+        twice.stderr.contains("whole.partial.json and copy.partial.json are one run's partial (one file under two names, or a copy of it)"),
+        "{}",
+        twice.stderr
+    );
+    // Two runs over different times are two partials: a week of nightly runs merges.
+    let single = t.run(&["report", "--format", "json", "corpus"]).json();
+    let split = single["last_seen"].as_str().unwrap();
+    for (name, bound) in [("early.partial.json", "--until"), ("late.partial.json", "--since")] {
+        let run = t.run(&["report", bound, split, "-o", name, "corpus"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let merged = t.run(&["merge", "--format", "json", "early.partial.json", "late.partial.json"]);
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    assert_eq!(merged.json()["records"], single["records"]);
+    assert!(merged.json()["filtered_out"].as_u64() > Some(0), "each run left out the other's records");
 }
 
 #[test]

@@ -77,6 +77,10 @@ fn lb_protocol_and_key_exchange_filters_for_report_and_grep() {
     assert_eq!(count(&["--protocol", "1.3"]), 2);
     assert_eq!(count(&["--key-exchange", "pq"]), 2);
     assert_eq!(count(&["--key-exchange", "classic"]), 1);
+    // Comma lists, as --ip and --status take them.
+    assert_eq!(count(&["--lb", "1111aaaa,edge-b"]), 5);
+    assert_eq!(count(&["--protocol", "1.3,TLSv1.1"]), 3);
+    assert_eq!(count(&["--key-exchange", "X25519MLKEM768,secp256r1"]), 3);
     let grep = t.run(&["grep", "--lb", "edge-b", "--fields", "client_ip,tls_protocol", "logs"]);
     assert_eq!(grep.stdout.lines().collect::<Vec<_>>(), ["198.51.100.9 TLSv1.1", "198.51.100.9 TLSv1"], "{}", grep.stderr);
     let bad = t.run(&["report", "--protocol", "SSLv2", "logs"]);
@@ -123,4 +127,127 @@ fn csv_sections_and_shards_merge_exactly() {
     let merged = t.run(&["merge", "--format", "json", "p0.partial.json", "p1.partial.json"]);
     assert_eq!(merged.code, 0, "{}", merged.stderr);
     assert!(merged.stdout == single.stdout, "merged shards give the single run's report");
+}
+
+/// A partial file edited by hand so that its new sections no longer add up is refused by
+/// `merge` with the reason, not merged into a report that contradicts itself.
+#[test]
+fn merge_refuses_a_partial_whose_sections_do_not_add_up() {
+    let t = TestDir::new();
+    files(&t);
+    let run = t.run(&["report", "-o", "p.partial.json", "logs"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let written: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path().join("p.partial.json")).unwrap()).unwrap();
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(&str, Edit); 3] = [
+        ("the records per load balancer and status do not add up to the records per status", |json| {
+            let known = &mut json["aggregate"]["load_balancers"][0][1]["known"];
+            let slot = known.as_array().unwrap().iter().position(|n| n.as_u64() > Some(0)).unwrap();
+            known[slot] = (known[slot].as_u64().unwrap() + 1).into();
+        }),
+        ("beyond any real run", |json| json["aggregate"]["latency"]["by_load_balancer"][0][1][0][1] = (1u64 << 50).into()),
+        ("successful connections", |json| json["aggregate"]["certificates"]["seen"][0]["connections"] = 1_000_000.into()),
+    ];
+    for (reason, edit) in edits {
+        let mut json = written.clone();
+        edit(&mut json);
+        t.write("edited.partial.json", json.to_string().as_bytes());
+        let merged = t.run(&["merge", "edited.partial.json"]);
+        assert_eq!(merged.code, 2, "{reason}: {}", merged.stderr);
+        assert!(merged.stderr.contains("edited.partial.json: not an albmtls partial file: "), "{}", merged.stderr);
+        assert!(merged.stderr.contains(reason), "{reason}: {}", merged.stderr);
+    }
+    t.write("edited.partial.json", written.to_string().as_bytes());
+    assert_eq!(t.run(&["merge", "edited.partial.json"]).code, 0, "the file as written merges");
+}
+
+#[test]
+fn grep_fields_and_json_carry_the_key_exchange_load_balancer_and_node_address() {
+    let t = TestDir::new();
+    files(&t);
+    let fields = t.run(&["grep", "--protocol", "TLSv1.3", "--fields", "client_ip,tls_keyexchange,elb,ip_address", "logs"]);
+    assert_eq!(fields.code, 0, "{}", fields.stderr);
+    assert_eq!(
+        fields.stdout.lines().collect::<Vec<_>>(),
+        ["203.0.113.1 X25519MLKEM768 app/edge-a/1111aaaa 10.0.0.1", "203.0.113.3 X25519MLKEM768 app/edge-a/1111aaaa 10.0.0.1"]
+    );
+    // A 12-field line has none of the three: `-` as in the log's own convention.
+    let older = t.run(&["grep", "--protocol", "1.0", "--fields", "client_ip,tls_protocol,tls_keyexchange,elb,ip_address", "logs"]);
+    assert_eq!(older.stdout, "198.51.100.9 TLSv1 - - -\n", "{}", older.stderr);
+
+    let json = t.run(&["grep", "--json", "--key-exchange", "classic", "logs"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let record: serde_json::Value = serde_json::from_str(json.stdout.trim()).unwrap();
+    assert_eq!(record["client_ip"], "203.0.113.2");
+    assert_eq!(record["tls_keyexchange"], "secp256r1");
+    assert_eq!(record["elb"], "app/edge-a/1111aaaa");
+    assert_eq!(record["ip_address"], "10.0.0.1");
+    let json = t.run(&["grep", "--json", "--lb", "edge-b", "--protocol", "1.1", "logs"]);
+    let record: serde_json::Value = serde_json::from_str(json.stdout.trim()).unwrap();
+    assert_eq!(record["tls_protocol"], "TLSv1.1");
+    for absent in ["tls_keyexchange", "elb", "ip_address"] {
+        assert_eq!(record[absent], serde_json::Value::Null, "{absent}: a 12-field line does not carry it");
+    }
+
+    let count = |args: &[&str]| {
+        let mut all = vec!["grep", "--count"];
+        all.extend(args);
+        all.push("logs");
+        t.run(&all).stdout.trim().parse::<u64>().unwrap()
+    };
+    assert_eq!(count(&["--key-exchange", "pq"]), 2);
+    assert_eq!(count(&["--key-exchange", "X25519MLKEM768", "--status", "success"]), 1);
+    assert_eq!(count(&["--key-exchange", "classic", "--key-exchange", "pq"]), 3, "any of several values");
+    assert_eq!(count(&["--protocol", "1.0", "--protocol", "1.1"]), 2);
+    assert_eq!(count(&["--protocol", "1.2", "--lb", "edge-b"]), 0);
+}
+
+#[test]
+fn markdown_and_csv_show_every_new_section() {
+    let t = TestDir::new();
+    files(&t);
+    let md = t.run(&["report", "--format", "md", "logs"]);
+    assert_eq!(md.code, 0, "{}", md.stderr);
+    for heading in ["## Load balancers", "## Listeners", "## TLS", "## Handshake latency", "## Certificates expiring within 30 days"] {
+        assert!(md.stdout.contains(heading), "{heading}:\n{}", md.stdout);
+    }
+    for value in ["app/edge-b/2222bbbb", "8443", "TLSv1.1", "Post-quantum key exchange: 66.67%", "198.51.100.9", "CN=soon", "0.300"] {
+        assert!(md.stdout.contains(value), "{value}:\n{}", md.stdout);
+    }
+
+    let csv = |section: &str| {
+        let run = t.run(&["report", "--format", "csv", "--section", section, "logs"]);
+        assert_eq!(run.code, 0, "{section}: {}", run.stderr);
+        run.stdout
+    };
+    let listeners = csv("listeners");
+    assert_eq!(
+        listeners.lines().collect::<Vec<_>>(),
+        [
+            "load_balancer_or_port,records,failed,status,count",
+            "443,3,1,Failed:ClientCertUntrusted,1",
+            "443,3,1,Success,2",
+            "8443,2,1,Failed:ClientCertExpired,1",
+            "8443,2,1,Success,1",
+        ]
+    );
+    let tls = csv("tls");
+    for row in ["kind,value,records,post_quantum", "protocol,TLSv1,1,", "cipher,AES128-SHA,1,", "key_exchange,X25519MLKEM768,2,true"] {
+        assert!(tls.lines().any(|l| l == row), "{row}:\n{tls}");
+    }
+    assert!(tls.lines().any(|l| l == "key_exchange,secp256r1,1,false"), "{tls}");
+    assert!(tls.lines().any(|l| l.starts_with("legacy_client,198.51.100.9 TLSv1") && l.ends_with(",1,")), "{tls}");
+    let latency = csv("latency");
+    assert_eq!(
+        latency.lines().collect::<Vec<_>>(),
+        [
+            "by,value,records,p50_seconds,p90_seconds,p99_seconds,max_seconds",
+            "all,all,3,0.02,0.3,0.3,0.3",
+            "protocol,TLSv1.1,1,0.3,0.3,0.3,0.3",
+            "protocol,TLSv1.2,1,0.02,0.02,0.02,0.02",
+            "protocol,TLSv1.3,1,0.01,0.01,0.01,0.01",
+            "load_balancer,app/edge-a/1111aaaa,2,0.01,0.02,0.02,0.02",
+            "load_balancer,app/edge-b/2222bbbb,1,0.3,0.3,0.3,0.3",
+        ]
+    );
 }

@@ -123,6 +123,37 @@ fn files_the_doctor_holds_whole_are_refused_past_their_limit() {
 }
 
 #[test]
+fn a_pem_and_a_captured_request_just_under_the_limit_are_read_in_bounded_memory() {
+    let t = TestDir::new();
+    let mut pem = b"-----BEGIN CERTIFICATE-----\n".to_vec();
+    pem.extend(std::iter::repeat_n(b'A', (8 << 20) - 4096));
+    pem.extend_from_slice(b"\n-----END CERTIFICATE-----\n");
+    t.write("almost.pem", &pem);
+    let mut request = b"GET / HTTP/1.1\r\nX-Amzn-Mtls-Clientcert: ".to_vec();
+    request.extend(b"%41".iter().cycle().take((8 << 20) - 4096));
+    request.extend_from_slice(b"\r\n\r\n");
+    t.write("almost-request.txt", &request);
+    for args in [vec!["bundle", "check", "almost.pem"], vec!["headers", "decode", "almost-request.txt"]] {
+        let (code, peak) = run_measuring_memory(&t, &args);
+        assert!(code == 1 || code == 2, "{args:?} ends with a finding or a clear error, not a crash ({code})");
+        assert!(peak <= 200 << 20, "{args:?}: 8 MiB read in {} MB", peak >> 20);
+    }
+}
+
+#[test]
+fn a_partial_file_past_its_limit_is_refused_before_it_is_read() {
+    let t = TestDir::new();
+    // Sparse: the file claims 4 GiB and a byte without taking the disk.
+    let file = std::fs::File::create(t.path().join("huge.partial.json")).unwrap();
+    file.set_len((4 << 30) + 1).unwrap();
+    let (code, peak) = run_measuring_memory(&t, &["merge", "huge.partial.json"]);
+    assert_eq!(code, 2);
+    assert!(peak <= 50 << 20, "refused without reading it, in {} MB", peak >> 20);
+    let run = t.run(&["merge", "huge.partial.json"]);
+    assert!(run.stderr.contains("huge.partial.json: larger than 4096 MiB"), "{}", run.stderr);
+}
+
+#[test]
 fn empty_files_and_trailing_garbage() {
     let t = TestDir::new();
     t.write("conn_log_empty", b"");
@@ -308,6 +339,8 @@ fn a_crl_with_a_million_entries_and_a_bundle_of_thousands_of_certificates_fit_in
         assert!(code == 0 || code == 1, "{args:?} ends with a verdict, not an error ({code})");
         assert!(peak <= 200 << 20, "{args:?}: a million entries in {} MB", peak >> 20);
     }
+    let inspected = t.run(&["crl", "inspect", "--bundle", "ca.pem", "big.crl"]);
+    assert!(inspected.stdout.contains("exceed the quota of 500000 revocation entries per trust store"), "{}", inspected.stdout);
     let bundle: String = (0..3000)
         .map(|_| {
             let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
@@ -320,4 +353,6 @@ fn a_crl_with_a_million_entries_and_a_bundle_of_thousands_of_certificates_fit_in
     let (code, peak) = run_measuring_memory(&t, &["bundle", "check", "many.pem"]);
     assert_eq!(code, 1, "ALB refuses a bundle of 3000 CAs");
     assert!(peak <= 200 << 20, "3000 certificates in {} MB", peak >> 20);
+    let checked = t.run(&["bundle", "check", "many.pem"]);
+    assert!(checked.stdout.contains("3000 certificates exceed the quota of 25 CA certificates per trust store"), "{}", checked.stdout);
 }

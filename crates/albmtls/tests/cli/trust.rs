@@ -12,6 +12,9 @@ fn sample() -> PathBuf {
 
 const SAMPLE_RECORDS: u64 = 3600;
 
+/// Every value of `report --section`.
+pub const CSV_SECTIONS: [&str; 6] = ["statuses", "load-balancers", "listeners", "tls", "latency", "expiring"];
+
 fn records(run: &crate::harness::Run) -> u64 {
     run.json()["records"].as_u64().unwrap()
 }
@@ -61,6 +64,14 @@ fn a_missing_path_is_listed_in_every_format() {
         let run = t.run(&["report", "--format", format, "AWSLogs", "does/not/exist"]);
         assert_eq!(run.code, 2, "{format}");
         assert!(run.stdout.contains("does/not/exist"), "{format} names the missing path:\n{}", run.stdout);
+    }
+    // CSV lists it whatever section the file holds.
+    for section in CSV_SECTIONS {
+        let run = t.run(&["report", "--format", "csv", "--section", section, "AWSLogs", "does/not/exist"]);
+        assert_eq!(run.code, 2, "{section}");
+        let errors: Vec<&str> = run.stdout.lines().filter(|line| line.starts_with("(input error),")).collect();
+        assert_eq!(errors.len(), 1, "--section {section} has one input-error row:\n{}", run.stdout);
+        assert!(errors[0].contains("does/not/exist: cannot open"), "--section {section}: {}", errors[0]);
     }
     let out = t.run(&["report", "-o", "r.html", "AWSLogs", "does/not/exist"]);
     assert_eq!(out.code, 2);
@@ -134,4 +145,34 @@ fn timeline_buckets_are_contiguous_in_every_format() {
     let html = t.run(&["report", "--format", "html", "--bucket", "1h", sample]).stdout;
     assert!(html.contains("id=\"timeline\""), "an overall timeline chart");
     assert!(html.contains("All records: records per 1h bucket"), "{html:.3000}");
+}
+
+#[test]
+fn a_timeline_too_long_to_fill_says_it_shows_only_the_buckets_with_records() {
+    let t = TestDir::new();
+    t.write_gz(&conn_log_name("1005"), &[LINE]);
+    // 80 days later: 115,201 one-minute buckets from the first record to the last.
+    let later = LINE.replacen("2026-11-02T10:00:01", "2027-01-21T10:00:01", 1);
+    t.write_gz(&conn_log_name("1010"), &[&later]);
+    let json = t.run(&["report", "--format", "json", "--bucket", "1m", "AWSLogs"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let r = json.json();
+    assert_eq!(r["timeline"].as_array().map(Vec::len), Some(2), "only the buckets with records");
+    assert_eq!(r["sparse_timeline"], serde_json::json!({"buckets_in_span": 115_201, "most_filled": 100_000, "bucket_that_fits": "5m"}));
+    for format in ["table", "md", "html"] {
+        let run = t.run(&["report", "--format", format, "--bucket", "1m", "AWSLogs"]);
+        assert_eq!(run.code, 0, "{format}: {}", run.stderr);
+        assert!(
+            run.stdout
+                .contains("This timeline shows only the buckets with records: from the first to the last there are 115201 1m buckets")
+                && run.stdout.contains("--bucket 5m or wider shows every bucket"),
+            "{format} says the timeline leaves out empty buckets, and what to do:\n{}",
+            run.stdout
+        );
+        assert!(!run.stdout.contains("empty ones included"), "{format}");
+    }
+    // A bucket wide enough fills the timeline, which then says nothing of it.
+    let wide = t.run(&["report", "--format", "json", "--bucket", "5m", "AWSLogs"]).json();
+    assert_eq!(wide["timeline"].as_array().map(Vec::len), Some(23_041));
+    assert!(wide.get("sparse_timeline").is_none(), "{:?}", wide.get("sparse_timeline"));
 }

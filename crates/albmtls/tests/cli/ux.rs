@@ -60,6 +60,14 @@ fn a_code_neither_documented_nor_seen_warns_with_the_closest_code() {
     // Seen in the inputs: no warning, although AWS does not document it.
     let seen = t.run(&["grep", "--status", "ClientCertRevoked", "conn_log_a.log"]);
     assert!(!seen.stderr.contains("warning"), "{}", seen.stderr);
+    // In the inputs but outside the time asked for is seen too: the code is no typo.
+    for command in ["grep", "report"] {
+        let outside = t.run(&[command, "--status", "ClientCertRevoked", "--since", "2026-11-03", "conn_log_a.log"]);
+        assert!(outside.stderr.contains("no record is in the time range asked for"), "{command}: {}", outside.stderr);
+        assert!(!outside.stderr.contains("does not document"), "{command}: {}", outside.stderr);
+    }
+    let threshold = t.run(&["report", "--since", "2026-11-03", "--fail-on", "ClientCertRevoked", "conn_log_a.log"]);
+    assert!(!threshold.stderr.contains("does not document"), "{}", threshold.stderr);
 }
 
 #[test]
@@ -114,17 +122,30 @@ fn man_pages_for_every_subcommand_with_filters_and_exit_status() {
     assert!(report.stdout.contains(".SH OUTPUT"), "{}", report.stdout);
     assert!(report.stdout.contains(".SH \"EXIT STATUS\"") && report.stdout.contains("threshold was crossed"), "{}", report.stdout);
     let nested = t.run(&["man", "bundle", "check"]);
-    assert!(nested.stdout.contains(".TH albmtls-bundle-check 1") && nested.stdout.contains("Exit status"), "{}", nested.stdout);
+    assert!(nested.stdout.contains(".TH albmtls-bundle-check 1"), "{}", nested.stdout);
+    assert!(nested.stdout.contains(".SH \"EXIT STATUS\"\n0 ALB accepts the bundle"), "{}", nested.stdout);
     let unknown = t.run(&["man", "reprot"]);
     assert_eq!(unknown.code, 2);
     assert!(unknown.stderr.contains("no man page for `reprot`"), "{}", unknown.stderr);
 
-    let all = t.run(&["man", "--dir", "."]);
+    std::fs::create_dir(t.path().join("man1")).unwrap();
+    let all = t.run(&["man", "--dir", "man1"]);
     assert_eq!(all.code, 0, "{}", all.stderr);
-    for page in ["albmtls.1", "albmtls-report.1", "albmtls-grep.1", "albmtls-merge.1", "albmtls-crl-contains.1", "albmtls-explain.1"] {
-        let text = std::fs::read_to_string(t.path().join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
-        assert!(text.contains(".SH") && text.to_lowercase().contains("exit status"), "{page}");
+    let mut pages: Vec<String> =
+        std::fs::read_dir(t.path().join("man1")).unwrap().map(|entry| entry.unwrap().file_name().into_string().unwrap()).collect();
+    pages.sort();
+    for page in ["albmtls.1", "albmtls-report.1", "albmtls-crl.1", "albmtls-crl-inspect.1", "albmtls-headers-decode.1"] {
+        assert!(pages.iter().any(|p| p == page), "{page} is among the pages written: {pages:?}");
     }
+    for page in &pages {
+        let text = std::fs::read_to_string(t.path().join("man1").join(page)).unwrap();
+        let section = text.find(".SH \"EXIT STATUS\"\n").unwrap_or_else(|| panic!("{page} has no EXIT STATUS section:\n{text}"));
+        let body = text[section..].lines().nth(1).unwrap_or_default();
+        assert!(body.starts_with("0 ") || body.starts_with("That of the subcommand"), "{page}: {body}");
+        assert_eq!(text.matches("Exit status").count(), 0, "{page} states its exit status once, in its section:\n{text}");
+    }
+    let parent = std::fs::read_to_string(t.path().join("man1/albmtls-crl.1")).unwrap();
+    assert!(parent.contains("albmtls\\-crl\\-inspect(1)"), "a parent page points to its subcommands' pages:\n{parent}");
 }
 
 fn sample() -> PathBuf {
