@@ -65,14 +65,19 @@ pub struct Listing {
 pub struct OutsideTimeRange {
     /// How many.
     pub objects: u64,
+    /// Of them, objects of a vended layout: their names say nothing, and their content,
+    /// which would have told connection logs from the access and health-check logs
+    /// delivered beside them, was not read.
+    pub unchecked: u64,
     /// From the earliest start to the latest end of the five-minute intervals their
     /// names give (objects whose names do not follow ALB's layout have none).
     pub named_span: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 impl OutsideTimeRange {
-    fn add(&mut self, key: &str) {
+    fn add(&mut self, key: &str, content_check: bool) {
         self.objects += 1;
+        self.unchecked += u64::from(content_check);
         if let Some(name) = ConnLogName::parse(key) {
             self.add_span(name.interval());
         }
@@ -88,6 +93,7 @@ impl OutsideTimeRange {
     /// Adds what another listing left out.
     pub fn merge(&mut self, other: &OutsideTimeRange) {
         self.objects += other.objects;
+        self.unchecked += other.unchecked;
         if let Some(span) = other.named_span {
             self.add_span(span);
         }
@@ -194,7 +200,7 @@ impl S3Client {
             if range.keeps_folder(&key) && may_overlap(&key, since, until) {
                 listing.objects.push(S3Object { bucket: bucket.clone(), key, size, content_check });
             } else {
-                listing.outside_time_range.add(&key);
+                listing.outside_time_range.add(&key, content_check);
             }
         }
         // Nothing listed is a connection log of the range's folders (files of no date
@@ -207,8 +213,11 @@ impl S3Client {
             let look = Walk { first_page_only: true, ..Walk::whole(location.prefix()) };
             for (key, _) in self.walk_all(&bucket, vec![look])? {
                 let in_range = range.keeps_folder(&key) && may_overlap(&key, since, until);
-                if !in_range && !matches!(choice(location, &key), Choice::Skip(_)) {
-                    listing.outside_time_range.add(&key);
+                match choice(location, &key) {
+                    Choice::Skip(_) => {}
+                    _ if in_range => {}
+                    Choice::Read => listing.outside_time_range.add(&key, false),
+                    Choice::ReadIfConnectionLog => listing.outside_time_range.add(&key, true),
                 }
             }
         }

@@ -144,12 +144,25 @@ pub fn none_listed_in_time_range(
         None => String::new(),
     };
     let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    let named_as_logs = outside.objects - outside.unchecked;
+    let mut what = Vec::new();
+    if named_as_logs > 0 {
+        what.push(format!("{named_as_logs} connection log{}", plural(named_as_logs)));
+    }
+    if outside.unchecked > 0 {
+        what.push(format!(
+            "{} object{} of a vended layout (connection logs, or the access and health-check logs delivered beside them)",
+            outside.unchecked,
+            plural(outside.unchecked)
+        ));
+    }
     Some(format!(
-        "no connection log under {} is in the time range asked for ({}): {} connection log{} listed outside it{named}",
+        "no connection log under {} is in the time range asked for ({}): {} {} listed outside it{named}",
         paths.join(", "),
         asked(time)?,
-        outside.objects,
-        if outside.objects == 1 { " was" } else { "s were" },
+        what.join(" and "),
+        if outside.objects == 1 { "was" } else { "were" },
     ))
 }
 

@@ -191,6 +191,33 @@ fn since_and_until_list_only_the_day_folders_of_hive_and_destination_prefix_layo
     }
 }
 
+/// A time range outside a vended tree on S3 lists none of its day folders; one page of
+/// the prefix then shows that objects lie outside the range, so the message blames the
+/// range, not the prefix, and says those objects were not read to tell connection logs
+/// from the other logs. The test file (skipped by name) and truth.json (no date) are not
+/// among them.
+#[test]
+fn a_time_range_outside_a_vended_tree_on_s3_counts_its_objects_as_unread_not_as_connection_logs() {
+    let t = TestDir::new();
+    write_trees(&t);
+    let server = TestServer::start();
+    server.create_bucket(BUCKET);
+    upload(&server, t.path(), "trees");
+    for folder in ["hive-json", "prefix-parquet"] {
+        let truth = albmtls_corpus::Truth::read(&t.path().join(folder).join("truth.json")).unwrap();
+        let vended_objects = truth.files.len() + truth.other_files.iter().filter(|f| !f.ends_with("ELBConnectionLogTestFile")).count();
+        assert_eq!(vended_objects, 12, "{folder}: six connection logs, three access and three health-check logs");
+        let url = format!("s3://{BUCKET}/trees/{folder}/");
+        let run = run_s3(&t, &server, SECRET_KEY, &["report", "--format", "json", "--since", "2030-01-01", &url]);
+        let expected = format!(
+            "no connection log under {url} is in the time range asked for (2030-01-01T00:00:00.000000Z on): {vended_objects} objects of a vended layout \
+             (connection logs, or the access and health-check logs delivered beside them) were listed outside it\n"
+        );
+        assert!(run.stderr.contains(&expected), "{folder}: {}", run.stderr);
+        assert_eq!(report_json(run)["records"], 0);
+    }
+}
+
 #[test]
 fn athena_prints_the_vended_table_with_projection_over_the_hive_keys() {
     let t = TestDir::new();
