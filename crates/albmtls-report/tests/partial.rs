@@ -187,6 +187,32 @@ fn records_lacking_fields_merge_and_round_trip_exactly() {
     assert!(report.handshake_latency.by_protocol.keys().all(|protocol| protocol != "-"), "no latency is filed under a made-up protocol");
 }
 
+/// A delivery that left out the listener port but not the status: its records are in no
+/// listener, and a partial file's listeners add up once the ports not delivered are
+/// counted; a listener given a record more is still refused.
+#[test]
+fn listeners_of_a_delivery_without_ports_add_up_with_the_ports_not_delivered() {
+    use albmtls_parse::vended::{FieldList, Scratch, parse_delimited};
+    let fields = FieldList::parse("time,client_ip,tls_verify_status").unwrap();
+    let mut aggregate = Aggregate::new();
+    let mut scratch = Scratch::new();
+    for row in ["2026-11-02T10:00:03Z,203.0.113.7,Success", "2026-11-02T10:00:04Z,203.0.113.8,Failed:ClientCertExpired"] {
+        aggregate.add(&parse_delimited(row.as_bytes(), &fields, Some(b','), &mut scratch).unwrap());
+    }
+    for line in LINES {
+        aggregate.add(&Record::parse(line.as_bytes()).unwrap());
+    }
+    aggregate.check_consistent().unwrap();
+    let mut json = serde_json::to_value(Partial::new(aggregate.clone(), RUN.into(), None)).unwrap();
+    let load = |json: &serde_json::Value| Partial::from_json("edited.partial.json", &serde_json::to_vec(json).unwrap());
+    assert_eq!(load(&json).unwrap().aggregate, aggregate);
+    let known = &mut json["aggregate"]["listeners"][0][1]["known"];
+    let slot = known.as_array().unwrap().iter().position(|n| n.as_u64() > Some(0)).unwrap();
+    known[slot] = (known[slot].as_u64().unwrap() + 1).into();
+    let err = load(&json).unwrap_err().to_string();
+    assert!(err.contains("the records per listener and status do not add up"), "{err}");
+}
+
 /// The sections per load balancer, listener, TLS, latency and certificate are checked
 /// as the statuses are: a hand-edited file whose counts there do not add up, or are
 /// beyond any run, is refused with the reason.
