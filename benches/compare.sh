@@ -155,7 +155,9 @@ print(r['records'])")
     a_grep=$($ALBMTLS grep --ip "$ip" --status failed --count "$dir")
     awk=$(sh -c "$zcat_awk" | wc -l)
     rg=$(sh -c "$rg_z" | wc -l)
-    echo "   records: albmtls = truth ($records); distinct clients and subjects per failure = truth; client $ip failing: albmtls=$a_grep zcat|awk=$awk rg -z=$rg"
+    # rg's pattern is exact here (no subject holds "Failed:"): albmtls must find the same lines.
+    [ "$a_grep" = "$rg" ] || { echo "compare.sh: $name: albmtls grep found $a_grep lines of client $ip failing, rg -z $rg" >&2; exit 1; }
+    echo "   records: albmtls = truth ($records); distinct clients and subjects per failure = truth; client $ip failing: albmtls = rg -z = $a_grep, zcat|awk = $awk (awk's \$11 is not the status when a subject holds spaces)"
     if [ $HAVE_DUCKDB = 1 ]; then
         local d_counts a_counts
         d_counts=$(python3 benches/duckdb_report.py $duck_flag "$dir")
@@ -209,6 +211,8 @@ s3_shape() {
         cmds+=(-n "albmtls report s3:// --concurrency $c" "env $env $ALBMTLS report --format json --concurrency $c s3://$from/AWSLogs/")
     done
     hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$OUT/$name-report.json" "${cmds[@]}" >/dev/null
+    # Every object in flight holds its buffers: memory at the default concurrency.
+    rss env $env $ALBMTLS report --format json "s3://$from/AWSLogs/" >"$OUT/$name-rss.txt"
 }
 
 # vended_shape NAME DELIVERY: the base shape's records written as a vended DELIVERY (the
@@ -286,6 +290,9 @@ for shape in shapes:
         for cmd, t in rep.items():
             if cmd.startswith("albmtls report s3://"):
                 ratio(f"{cmd[len('albmtls report '):]} / local", t, local, "target <= 1.3 at the default")
+        rss = f"{out}/{shape}-rss.txt"
+        if os.path.exists(rss):
+            print(f"  peak RSS at the default concurrency          = {int(open(rss).read()) / 1024:6.0f} MB  (target <= 100 MB)")
         continue
     a = rep.get("albmtls report")
     ratio("report / decode-only", a, rep.get("decode-only"), "target <= 1.3; fleet <= 3")
