@@ -32,7 +32,7 @@ if subjects:
         duckdb.sql(
             f"SELECT status, {key}, n FROM (SELECT status, {key}, count(*) AS n, "
             f"row_number() OVER (PARTITION BY status ORDER BY count(*) DESC, {key}) AS r "
-            f"FROM lines WHERE status LIKE 'Failed:%' GROUP BY ALL) WHERE r <= 10"
+            f"FROM lines WHERE status LIKE 'Failed:%' GROUP BY status, {key}) WHERE r <= 10"
         ).fetchall()
     sql = "SELECT status, count(DISTINCT client_ip), count(DISTINCT subject), count(*) FROM lines GROUP BY ALL"
     rows = [(status, count) for status, _clients, _subjects, count in duckdb.sql(sql).fetchall()]

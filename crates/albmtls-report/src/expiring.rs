@@ -14,6 +14,8 @@ use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::same::same_bytes;
+
 /// One certificate (subject + serial) and its use.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SeenCertificate {
@@ -46,6 +48,10 @@ impl SeenCertificate {
 #[derive(Clone, Default)]
 pub struct Certificates {
     entries: Vec<SeenCertificate>,
+    /// Per entry, the validity text last read for it and its NotAfter: a certificate seen
+    /// again with the same text (nearly always) skips parsing two timestamps. `None` for
+    /// entries that came from a merge or a partial file.
+    parsed_validity: Vec<Option<(Box<[u8]>, Micros)>>,
     table: HashTable<usize>,
     /// Validity values that are neither `-` nor `NotBefore=…;NotAfter=…`.
     pub malformed: u64,
@@ -63,14 +69,37 @@ impl Certificates {
         if record.validity == b"-" {
             return;
         }
-        match tls::not_after(record.validity) {
-            Ok(Some(not_after)) if success && not_after > record.time => self.keep(record, not_after),
-            Ok(_) => {}
-            Err(tls::Malformed) => self.malformed += 1,
+        if success {
+            self.add_success(record);
+        } else if tls::not_after(record.validity).is_err() {
+            self.malformed += 1;
         }
     }
 
-    fn keep<'a>(&mut self, record: &Record<'a>, not_after: Micros) {
+    /// Finds the certificate first, so that a validity text already read for it is not
+    /// parsed again.
+    fn add_success<'a>(&mut self, record: &Record<'a>) {
+        let delivered = |field: Field, value: &'a [u8]| if record.missing.contains(field) { &b""[..] } else { value };
+        let subject = delivered(Field::LeafClientCertSubject, record.subject.unwrap_or(b"-"));
+        let serial = delivered(Field::LeafClientCertSerialNumber, record.serial);
+        let hash = hash(subject, serial);
+        let entries = &self.entries;
+        let found = self.table.find(hash, |&i| same_bytes(&entries[i].serial, serial) && entries[i].subject == subject).copied();
+        let (not_after, parsed) = match found.and_then(|i| self.parsed_validity[i].as_ref()) {
+            Some((text, not_after)) if **text == *record.validity => (*not_after, false),
+            _ => match tls::not_after(record.validity) {
+                Ok(Some(not_after)) => (not_after, true),
+                Ok(None) => return,
+                Err(tls::Malformed) => {
+                    self.malformed += 1;
+                    return;
+                }
+            },
+        };
+        // One already expired at the time of the record cannot be valid at the report's.
+        if not_after <= record.time {
+            return;
+        }
         let seen = SeenCertificate {
             subject: Vec::new(),
             serial: Vec::new(),
@@ -79,21 +108,36 @@ impl Certificates {
             last_seen: record.time,
             last_client_ip: record.client_ip,
         };
-        let delivered = |field: Field, value: &'a [u8]| if record.missing.contains(field) { &b""[..] } else { value };
-        let subject = delivered(Field::LeafClientCertSubject, record.subject.unwrap_or(b"-"));
-        self.insert(subject, delivered(Field::LeafClientCertSerialNumber, record.serial), seen);
+        let i = match found {
+            Some(i) => {
+                self.entries[i].merge(&seen);
+                i
+            }
+            None => self.push(hash, SeenCertificate { subject: subject.to_vec(), serial: serial.to_vec(), ..seen }),
+        };
+        if parsed {
+            self.parsed_validity[i] = Some((record.validity.into(), not_after));
+        }
     }
 
-    /// Folds `seen` into the entry of (`subject`, `serial`), copying the key only when new.
-    fn insert(&mut self, subject: &[u8], serial: &[u8], seen: SeenCertificate) {
-        let entries = &mut self.entries;
-        let found = self.table.find(hash(subject, serial), |&i| entries[i].subject == subject && entries[i].serial == serial).copied();
-        match found {
-            Some(i) => entries[i].merge(&seen),
+    /// Adds a certificate not in the table yet.
+    fn push(&mut self, hash: u64, seen: SeenCertificate) -> usize {
+        let i = self.entries.len();
+        self.entries.push(seen);
+        self.parsed_validity.push(None);
+        let entries = &self.entries;
+        self.table.insert_unique(hash, i, |&j| self::hash(&entries[j].subject, &entries[j].serial));
+        i
+    }
+
+    /// Folds `seen` into the entry of its subject and serial.
+    fn insert(&mut self, seen: SeenCertificate) {
+        let hash = hash(&seen.subject, &seen.serial);
+        let entries = &self.entries;
+        match self.table.find(hash, |&i| entries[i].subject == seen.subject && entries[i].serial == seen.serial).copied() {
+            Some(i) => self.entries[i].merge(&seen),
             None => {
-                let i = entries.len();
-                entries.push(SeenCertificate { subject: subject.to_vec(), serial: serial.to_vec(), ..seen });
-                self.table.insert_unique(hash(subject, serial), i, |&j| hash(&entries[j].subject, &entries[j].serial));
+                self.push(hash, seen);
             }
         }
     }
@@ -101,8 +145,7 @@ impl Certificates {
     pub fn merge(&mut self, other: Certificates) {
         self.malformed += other.malformed;
         for seen in other.entries {
-            let (subject, serial) = (seen.subject.clone(), seen.serial.clone());
-            self.insert(&subject, &serial, seen);
+            self.insert(seen);
         }
     }
 
@@ -159,13 +202,11 @@ impl<'de> Deserialize<'de> for Certificates {
         let disk = CertificatesOnDisk::<Vec<SeenCertificate>>::deserialize(deserializer)?;
         let mut certificates = Certificates { malformed: disk.malformed, ..Certificates::default() };
         for seen in disk.seen {
-            let (subject, serial) = (seen.subject.clone(), seen.serial.clone());
-            let entries = &certificates.entries;
-            if certificates.table.find(hash(&subject, &serial), |&i| entries[i].subject == subject && entries[i].serial == serial).is_some()
-            {
+            let before = certificates.len();
+            certificates.insert(seen);
+            if certificates.len() == before {
                 return Err(serde::de::Error::custom("a certificate (subject and serial) appears twice"));
             }
-            certificates.insert(&subject, &serial, seen);
         }
         Ok(certificates)
     }

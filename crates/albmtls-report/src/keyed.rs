@@ -13,6 +13,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::counts::ClientCounts;
+use crate::same::Same;
 
 /// A value that folds another of its kind into itself exactly.
 pub trait Merge: Default {
@@ -30,6 +31,9 @@ impl Merge for ClientCounts {
         ClientCounts::merge(self, other);
     }
 }
+
+/// Up to this many keys, a key is found by comparing it with each.
+const LINEAR_SCAN_MAX: usize = 8;
 
 #[derive(Clone)]
 pub struct Keyed<K, V> {
@@ -50,23 +54,52 @@ impl<K: Hash + Eq + Ord + Clone, V: Merge> Keyed<K, V> {
     pub fn entry<Q>(&mut self, key: &Q) -> &mut V
     where
         K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized + ToOwned<Owned = K>,
+        Q: Hash + Eq + Same + ?Sized + ToOwned<Owned = K>,
     {
-        if self.entries.get(self.last).is_none_or(|(k, _)| k.borrow() != key) {
-            self.last = self.find_or_insert(key);
+        if self.entries.get(self.last).is_none_or(|(k, _)| !k.borrow().same(key)) {
+            self.last = self.find(key).unwrap_or_else(|| self.insert(key));
         }
         &mut self.entries[self.last].1
     }
 
+    /// The value of `key`, made empty when the key is new and `valid`: a key is checked
+    /// once, when first seen, not on every record. `None` for a new key that is not valid.
+    #[inline(always)]
+    pub fn entry_if_valid<Q>(&mut self, key: &Q, valid: impl FnOnce(&Q) -> bool) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + Same + ?Sized + ToOwned<Owned = K>,
+    {
+        if self.entries.get(self.last).is_none_or(|(k, _)| !k.borrow().same(key)) {
+            self.last = match self.find(key) {
+                Some(i) => i,
+                None if valid(key) => self.insert(key),
+                None => return None,
+            };
+        }
+        Some(&mut self.entries[self.last].1)
+    }
+
     #[inline(never)]
-    fn find_or_insert<Q>(&mut self, key: &Q) -> usize
+    fn find<Q>(&self, key: &Q) -> Option<usize>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + Same + ?Sized,
+    {
+        // Most dimensions have a handful of keys: comparing them (lengths first) is
+        // cheaper than hashing the key.
+        if self.entries.len() <= LINEAR_SCAN_MAX {
+            self.entries.iter().position(|(k, _)| k.borrow().same(key))
+        } else {
+            self.index.get(key).copied()
+        }
+    }
+
+    fn insert<Q>(&mut self, key: &Q) -> usize
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized + ToOwned<Owned = K>,
     {
-        if let Some(&i) = self.index.get(key) {
-            return i;
-        }
         let i = self.entries.len();
         self.entries.push((key.to_owned(), V::default()));
         self.index.insert(key.to_owned(), i);
@@ -75,7 +108,7 @@ impl<K: Hash + Eq + Ord + Clone, V: Merge> Keyed<K, V> {
 
     pub fn merge(&mut self, other: Keyed<K, V>) {
         for (key, value) in other.entries {
-            let i = self.find_or_insert(&key);
+            let i = self.index.get(&key).copied().unwrap_or_else(|| self.insert(&key));
             self.entries[i].1.merge(value);
         }
     }
@@ -125,7 +158,7 @@ impl<'de, K: Hash + Eq + Ord + Clone + Deserialize<'de>, V: Merge + Deserialize<
             if keyed.index.contains_key(&key) {
                 return Err(serde::de::Error::custom("a key appears twice in a list of counts"));
             }
-            let i = keyed.find_or_insert(&key);
+            let i = keyed.insert(&key);
             keyed.entries[i].1 = value;
         }
         Ok(keyed)
@@ -153,6 +186,14 @@ mod tests {
         }
         let json = serde_json::to_string(&all).unwrap();
         assert_eq!(serde_json::from_str::<Keyed<Vec<u8>, u64>>(&json).unwrap(), all);
+        // Past the keys found by comparing each: the same counts through the index.
+        let keys = 3 * LINEAR_SCAN_MAX as u8;
+        let mut k = Keyed::<Vec<u8>, u64>::default();
+        for round in 0..3u8 {
+            (0..keys).rev().filter(|i| i % 3 >= round).for_each(|i| *k.entry(&[b'k', i][..]) += 1);
+        }
+        let expected: Vec<(Vec<u8>, u64)> = (0..keys).map(|i| (vec![b'k', i], u64::from(i % 3) + 1)).collect();
+        assert_eq!(k.sorted().into_iter().map(|(key, &n)| (key.clone(), n)).collect::<Vec<_>>(), expected);
         let twice = serde_json::from_str::<Keyed<Vec<u8>, u64>>("[[[97], 1], [[97], 18446744073709551615]]").unwrap_err();
         assert!(twice.to_string().contains("a key appears twice"), "{twice}");
     }

@@ -15,6 +15,7 @@ pub mod latency;
 pub mod partial;
 pub mod recent;
 pub mod report;
+mod same;
 pub mod sections;
 mod slots;
 pub mod tls;

@@ -37,10 +37,9 @@ impl TlsCounts {
         if let Some(group) = record.tls_keyexchange
             && group != b"-"
         {
-            if tls::is_key_exchange_name(group) {
-                *self.key_exchanges.entry(group) += 1;
-            } else {
-                self.malformed_key_exchanges += 1;
+            match self.key_exchanges.entry_if_valid(group, tls::is_key_exchange_name) {
+                Some(records) => *records += 1,
+                None => self.malformed_key_exchanges += 1,
             }
         }
     }

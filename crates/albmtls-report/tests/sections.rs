@@ -163,3 +163,27 @@ fn an_empty_report_has_empty_sections() {
     assert_eq!(r["handshake_latency"]["p50"], Value::Null);
     assert_eq!(r["expiring"], json!({"as_of": null, "within_days": 30, "certificates": []}));
 }
+
+/// A certificate's validity text is read once and remembered: a renewed text, a
+/// malformed one and the first text again must each still be read for what they say.
+#[test]
+fn a_certificate_seen_with_another_validity_keeps_the_latest_not_after_and_counts_malformed_ones() {
+    let line = |second: u32, validity: &str| {
+        (
+            format!(
+                "2026-11-02T10:00:{second:02}.000000Z 203.0.113.7 1 443 TLSv1.3 TLS_AES_128_GCM_SHA256 0.010 \"CN=dev\" {validity} 0A Success TID_{second} X25519MLKEM768 app/a/1 10.0.0.1"
+            ),
+            None,
+        )
+    };
+    let lines = vec![line(1, V_SOON), line(2, V_LATER), line(3, "NotBefore=x"), line(4, V_SOON), line(5, V_SOON)];
+    let r = report_json(&aggregate(&lines), ReportOptions { expiring_within_days: 60, ..ReportOptions::default() });
+    assert_eq!(r["skipped"]["malformed_values"], json!({"leaf_client_cert_validity": 1}));
+    assert_eq!(
+        r["expiring"]["certificates"],
+        json!([{
+            "subject": "CN=dev", "serial": "0A", "not_after": "2026-12-20T00:00:00.000000Z", "days_left": 47,
+            "connections": 4, "last_seen": "2026-11-02T10:00:05.000000Z", "last_client_ip": "203.0.113.7"
+        }])
+    );
+}
