@@ -1,11 +1,12 @@
 //! Reading a Parquet file row group by row group into records.
 
 use std::fs::File;
-use std::io;
+use std::io::{self, Write};
 
 use albmtls_parse::vended::{field_for_name, push_classic_value};
 use albmtls_parse::{Field, FieldSet, ParseError, Problem, Record};
 use bytes::Bytes;
+use chrono::{Datelike, Timelike};
 use parquet::basic::{LogicalType, TimeUnit};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::data_type::{ByteArray, DataType, FixedLenByteArray, Int96};
@@ -302,7 +303,7 @@ impl Chunk {
         match &self.values {
             Values::Bytes(v) => out.extend_from_slice(v.get(index).ok_or_else(missing)?.data()),
             Values::Fixed(v) => out.extend_from_slice(v.get(index).ok_or_else(missing)?.data()),
-            Values::I32(v) => out.extend_from_slice(v.get(index).ok_or_else(missing)?.to_string().as_bytes()),
+            Values::I32(v) => out.extend_from_slice(itoa::Buffer::new().format(*v.get(index).ok_or_else(missing)?).as_bytes()),
             Values::I64(v) => {
                 let value = *v.get(index).ok_or_else(missing)?;
                 match self.shape {
@@ -314,21 +315,90 @@ impl Chunk {
                         };
                         write_time(micros, out)?;
                     }
-                    Shape::Plain => out.extend_from_slice(value.to_string().as_bytes()),
+                    Shape::Plain => out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes()),
                 }
             }
             Values::I96(v) => write_time(Some(v.get(index).ok_or_else(missing)?.to_micros()), out)?,
-            Values::F32(v) => out.extend_from_slice(v.get(index).ok_or_else(missing)?.to_string().as_bytes()),
-            Values::F64(v) => out.extend_from_slice(v.get(index).ok_or_else(missing)?.to_string().as_bytes()),
+            // Display's shortest form, written without a String per value.
+            Values::F32(v) => write!(out, "{}", v.get(index).ok_or_else(missing)?).map_err(|_| Problem::Unreadable)?,
+            Values::F64(v) => write!(out, "{}", v.get(index).ok_or_else(missing)?).map_err(|_| Problem::Unreadable)?,
             Values::Bool => return Err(Problem::WrongType),
         }
         Ok(())
     }
 }
 
-/// A time as ALB writes it: `2024-04-05T18:31:29.268987Z`.
+/// A time as ALB writes it: `2024-04-05T18:31:29.268987Z`. Digits are written in place:
+/// a chrono format string is parsed again for every row, and this runs for every row.
 fn write_time(micros: Option<i64>, out: &mut Vec<u8>) -> Result<(), Problem> {
     let time = micros.and_then(chrono::DateTime::from_timestamp_micros).ok_or(Problem::NotATimestamp)?;
-    out.extend_from_slice(time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string().as_bytes());
+    let (date, clock) = (time.date_naive(), time.time());
+    // The classic form has four digits of year; the record reader refuses any other.
+    let year = u32::try_from(date.year()).ok().filter(|&year| year <= 9999).ok_or(Problem::NotATimestamp)?;
+    let mut text = *b"0000-00-00T00:00:00.000000Z";
+    let fields = [
+        (0..4, year),
+        (5..7, date.month()),
+        (8..10, date.day()),
+        (11..13, clock.hour()),
+        (14..16, clock.minute()),
+        (17..19, clock.second()),
+        (20..26, clock.nanosecond() / 1000),
+    ];
+    for (place, mut value) in fields {
+        for digit in text[place].iter_mut().rev() {
+            *digit = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    }
+    out.extend_from_slice(&text);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Numbers are written as their `Display` form, as `to_string` gave before.
+    #[test]
+    fn numbers_of_every_column_type_are_written_in_their_display_form() {
+        let written = |values: Values, shape: Shape, n: usize| -> Vec<String> {
+            let mut chunk = Chunk { field: Field::TlsHandshakeLatency, shape, max_def: 0, defs: Vec::new(), values, next: 0 };
+            (0..n)
+                .map(|_| {
+                    let mut out = Vec::new();
+                    chunk.write(&mut out).unwrap();
+                    String::from_utf8(out).unwrap()
+                })
+                .collect()
+        };
+        let ints = [0, 1, -1, 443, i32::MIN, i32::MAX];
+        assert_eq!(written(Values::I32(ints.to_vec()), Shape::Plain, 6), ints.map(|v| v.to_string()));
+        let longs = [0, -7, 1_712_341_889, i64::MIN, i64::MAX];
+        assert_eq!(written(Values::I64(longs.to_vec()), Shape::Plain, 5), longs.map(|v| v.to_string()));
+        let doubles = [0.0, 0.337, 4.036, -1.5, 1e21, f64::NAN, f64::INFINITY];
+        assert_eq!(written(Values::F64(doubles.to_vec()), Shape::Plain, 7), doubles.map(|v| v.to_string()));
+        let floats = [0.0f32, 0.337, 12.5, f32::MIN_POSITIVE];
+        assert_eq!(written(Values::F32(floats.to_vec()), Shape::Plain, 4), floats.map(|v| v.to_string()));
+        let mut past_end =
+            Chunk { field: Field::ClientPort, shape: Shape::Plain, max_def: 0, defs: Vec::new(), values: Values::I32(vec![]), next: 0 };
+        assert_eq!(past_end.write(&mut Vec::new()), Err(Problem::Unreadable));
+    }
+
+    #[test]
+    fn times_are_written_as_chrono_formats_them_and_years_past_9999_are_refused() {
+        let last = 253_402_300_799_999_999; // 9999-12-31T23:59:59.999999Z
+        let samples = [0, 1, -1, 999_999, 1_712_341_889_268_987, 951_782_400_000_000, -62_167_219_200_000_000, last];
+        let more = (0..2000i64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64).rem_euclid(last + 62_167_219_200_000_000) - 62_167_219_200_000_000);
+        for micros in samples.into_iter().chain(more) {
+            let mut out = Vec::new();
+            write_time(Some(micros), &mut out).unwrap();
+            let time = chrono::DateTime::from_timestamp_micros(micros).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(), "{micros}");
+        }
+        for refused in [Some(last + 1), Some(-62_167_219_200_000_001), Some(i64::MAX), None] {
+            assert_eq!(write_time(refused, &mut Vec::new()), Err(Problem::NotATimestamp), "{refused:?}");
+        }
+    }
 }

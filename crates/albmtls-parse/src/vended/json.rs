@@ -7,7 +7,7 @@
 
 use memchr::memchr2;
 
-use super::{Scratch, escape_subject_into, field_for_name};
+use super::{Scratch, escape_subject_into};
 use crate::record::{Field, ParseError, Problem, Record, trim_line_end};
 
 /// Reads one line of a JSON delivery into a record; `scratch` holds what had to be
@@ -60,13 +60,14 @@ fn read_object(line: &[u8], scratch: &mut Scratch) -> Result<(), ParseError> {
     if line.get(pos) == Some(&b'}') {
         return finish(line, pos + 1);
     }
+    let mut key_index = 0;
     loop {
         if line.get(pos) != Some(&b'"') {
             return Err(not_an_object());
         }
         let (key_end, key_escaped) = string_end(line, pos + 1)?;
         // A key with escapes in it is no documented name.
-        let field = if key_escaped { None } else { field_for_name(&line[pos + 1..key_end]) };
+        let field = if key_escaped { None } else { scratch.field_for_key(key_index, &line[pos + 1..key_end]) };
         pos = skip_ws(line, key_end + 1);
         if line.get(pos) != Some(&b':') {
             return Err(not_an_object());
@@ -85,6 +86,7 @@ fn read_object(line: &[u8], scratch: &mut Scratch) -> Result<(), ParseError> {
             Some(b'}') => return finish(line, pos + 1),
             _ => return Err(not_an_object()),
         }
+        key_index += 1;
     }
 }
 
@@ -296,6 +298,51 @@ mod tests {
         assert_eq!(json.verify_status(), VerifyStatus::Failed(FailureCode::ClientCertExpired));
         assert_eq!(json.line, JSON.as_bytes());
         assert_eq!(json.missing, FieldSet::EMPTY.with(Field::TlsKeyexchange).with(Field::Elb).with(Field::IpAddress));
+    }
+
+    /// Keys are remembered by position from line to line: lines whose keys move, change
+    /// or disappear must still read each value under its own name.
+    #[test]
+    fn one_reader_over_lines_whose_keys_change_place_reads_every_key_by_its_name() {
+        let mut scratch = Scratch::new();
+        let lines = [
+            r#"{"time":"2024-04-05T18:31:29Z","client_ip":"192.0.2.1","tls_verify_status":"Success"}"#,
+            r#"{"client_ip":"192.0.2.2","time":"2024-04-05T18:31:30Z","tls_verify_status":"Failed:ClientCertExpired"}"#,
+            r#"{"extra":1,"tls_verify_status":"Success","TIME":"2024-04-05T18:31:31Z","client_ip":"192.0.2.3"}"#,
+            r#"{"time":"2024-04-05T18:31:32Z","client_ip":"192.0.2.4"}"#,
+        ];
+        let read: Vec<(i64, String, Vec<u8>, u16, FieldSet)> = lines
+            .iter()
+            .map(|line| {
+                let r = parse_json(line.as_bytes(), &mut scratch).unwrap();
+                (r.time, r.client_ip.to_string(), r.status.to_vec(), r.ignored_fields, r.missing)
+            })
+            .collect();
+        let missing = |fields: &[Field]| fields.iter().fold(FieldSet::EMPTY, |set, &f| set.with(f));
+        let unsent = [
+            Field::ClientPort,
+            Field::ListenerPort,
+            Field::TlsProtocol,
+            Field::TlsCipher,
+            Field::TlsHandshakeLatency,
+            Field::LeafClientCertSubject,
+            Field::LeafClientCertValidity,
+            Field::LeafClientCertSerialNumber,
+            Field::ConnTraceId,
+            Field::TlsKeyexchange,
+            Field::Elb,
+            Field::IpAddress,
+        ];
+        assert_eq!(read[0].1, "192.0.2.1");
+        assert_eq!((read[1].1.as_str(), read[1].2.as_slice()), ("192.0.2.2", &b"Failed:ClientCertExpired"[..]));
+        assert_eq!((read[2].1.as_str(), read[2].2.as_slice(), read[2].3), ("192.0.2.3", &b"Success"[..], 1));
+        for (i, r) in read.iter().enumerate() {
+            assert_eq!(r.0 - read[0].0, i as i64 * 1_000_000, "line {i}");
+        }
+        for r in &read[..3] {
+            assert_eq!(r.4, missing(&unsent));
+        }
+        assert_eq!((read[3].1.as_str(), read[3].4), ("192.0.2.4", missing(&unsent).with(Field::TlsVerifyStatus)));
     }
 
     #[test]

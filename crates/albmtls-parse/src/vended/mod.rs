@@ -107,7 +107,14 @@ pub struct Scratch {
     bytes: Vec<u8>,
     spans: [Option<Span>; 15],
     ignored: u16,
+    /// The keys of the last JSON object by position, and their fields: the lines of one
+    /// delivery repeat their keys in one order, so a key is compared with the one read at
+    /// its place before being looked up by name. Kept from row to row.
+    keys: Vec<(Box<[u8]>, Option<Field>)>,
 }
+
+/// Keys remembered per object, at most: a hostile line may have any number of keys.
+const REMEMBERED_KEYS: usize = 32;
 
 impl Scratch {
     pub fn new() -> Scratch {
@@ -118,6 +125,23 @@ impl Scratch {
         self.bytes.clear();
         self.spans = [None; 15];
         self.ignored = 0;
+    }
+
+    /// The field the `index`-th key of an object names ([`field_for_name`]).
+    fn field_for_key(&mut self, index: usize, key: &[u8]) -> Option<Field> {
+        if let Some((known, field)) = self.keys.get(index)
+            && **known == *key
+        {
+            return *field;
+        }
+        let field = field_for_name(key);
+        if index < REMEMBERED_KEYS {
+            if index >= self.keys.len() {
+                self.keys.resize_with(index + 1, Default::default);
+            }
+            self.keys[index] = (key.into(), field);
+        }
+        field
     }
 
     fn set_line(&mut self, field: Field, start: usize, end: usize) {
