@@ -175,12 +175,14 @@ impl Scratch {
 /// Appends `raw` (a subject as delivered, unquoted and unescaped) in the classic escaped
 /// form the record model keeps subjects in (`"` as `\"`, `\` as `\\`).
 fn escape_subject_into(raw: &[u8], out: &mut Vec<u8>) {
-    for &b in raw {
-        if b == b'"' || b == b'\\' {
-            out.push(b'\\');
-        }
-        out.push(b);
+    // Runs between the bytes to escape are copied whole: most subjects have none.
+    let mut rest = raw;
+    while let Some(at) = memchr::memchr2(b'"', b'\\', rest) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(&[b'\\', rest[at]]);
+        rest = &rest[at + 1..];
     }
+    out.extend_from_slice(rest);
 }
 
 /// Whether a subject needs escaping to reach the classic form.
@@ -219,6 +221,23 @@ pub fn push_classic_value(line: &mut Vec<u8>, field: Field, value: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every string of up to 6 bytes over an alphabet of plain bytes, quotes and
+    /// backslashes is escaped as escaping byte by byte does.
+    #[test]
+    fn subjects_are_escaped_as_byte_by_byte_escaping_does() {
+        let alphabet = [b'a', b'"', b'\\', 0xC3];
+        for len in 0..=6u32 {
+            for n in 0..alphabet.len().pow(len) {
+                let raw: Vec<u8> = (0..len).map(|i| alphabet[n / alphabet.len().pow(i) % alphabet.len()]).collect();
+                let expected: Vec<u8> = raw.iter().flat_map(|&b| if b == b'"' || b == b'\\' { vec![b'\\', b] } else { vec![b] }).collect();
+                let mut out = b"prefix ".to_vec();
+                escape_subject_into(&raw, &mut out);
+                assert_eq!(out[7..], expected[..], "{raw:?}");
+                assert_eq!(needs_subject_escape(&raw), expected.len() > raw.len(), "{raw:?}");
+            }
+        }
+    }
 
     #[test]
     fn formats_are_told_apart_by_their_first_bytes() {
