@@ -35,16 +35,24 @@ impl Merge for ClientCounts {
 /// Up to this many keys, a key is found by comparing it with each.
 const LINEAR_SCAN_MAX: usize = 8;
 
+/// Slots of the cache of recent keys by fingerprint.
+const RECENT_SLOTS: usize = 64;
+
 #[derive(Clone)]
 pub struct Keyed<K, V> {
     entries: Vec<(K, V)>,
     index: FxHashMap<K, usize>,
     last: usize,
+    /// Entry index + 1 of a key seen lately, by the key's fingerprint ([`Same`]), 0 for
+    /// none: the keys of one dimension alternate from record to record (protocols,
+    /// ciphers), and a slot finds one with a single compare. Entries are only ever
+    /// appended, so an index stays valid.
+    recent: [usize; RECENT_SLOTS],
 }
 
 impl<K, V> Default for Keyed<K, V> {
     fn default() -> Self {
-        Keyed { entries: Vec::new(), index: FxHashMap::default(), last: 0 }
+        Keyed { entries: Vec::new(), index: FxHashMap::default(), last: 0, recent: [0; RECENT_SLOTS] }
     }
 }
 
@@ -81,18 +89,28 @@ impl<K: Hash + Eq + Ord + Clone, V: Merge> Keyed<K, V> {
     }
 
     #[inline(never)]
-    fn find<Q>(&self, key: &Q) -> Option<usize>
+    fn find<Q>(&mut self, key: &Q) -> Option<usize>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + Same + ?Sized,
     {
+        let slot = key.fingerprint() % RECENT_SLOTS;
+        if let Some(i) = self.recent[slot].checked_sub(1)
+            && self.entries[i].0.borrow().same(key)
+        {
+            return Some(i);
+        }
         // Most dimensions have a handful of keys: comparing them (lengths first) is
         // cheaper than hashing the key.
-        if self.entries.len() <= LINEAR_SCAN_MAX {
+        let found = if self.entries.len() <= LINEAR_SCAN_MAX {
             self.entries.iter().position(|(k, _)| k.borrow().same(key))
         } else {
             self.index.get(key).copied()
+        };
+        if let Some(i) = found {
+            self.recent[slot] = i + 1;
         }
+        found
     }
 
     fn insert<Q>(&mut self, key: &Q) -> usize
