@@ -9,6 +9,7 @@
 //! are accepted for any field, as no real vended Parquet file is public to say which
 //! types AWS writes.
 
+mod pages;
 mod read;
 mod write;
 

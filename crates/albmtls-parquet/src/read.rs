@@ -12,6 +12,8 @@ use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::data_type::{ByteArray, DataType, FixedLenByteArray, Int96};
 use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
 
+use crate::pages;
+
 /// Where a Parquet file's bytes are: a file, read by ranges as the format is meant to be
 /// (a local file, or the temporary file an S3 object or a compressed file was stored
 /// in), or bytes already in memory.
@@ -47,8 +49,11 @@ pub fn read_records(
     // its dictionary page, found by fuzzing) instead of returning an error. A file is
     // anyone's bytes: such a panic ends this file as unreadable, never the run.
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match source {
-        ParquetSource::File(file) => read_from(file, wanted, &mut on_row, &mut at),
-        ParquetSource::Bytes(bytes) => read_from(bytes, wanted, &mut on_row, &mut at),
+        ParquetSource::File(file) => {
+            let pages = file.try_clone().map_err(|e| ReadError::Unreadable(format!("cannot read the file again ({e})")))?;
+            read_from(file, &pages, wanted, &mut on_row, &mut at)
+        }
+        ParquetSource::Bytes(bytes) => read_from(bytes.clone(), &bytes, wanted, &mut on_row, &mut at),
     }));
     match read {
         Ok(read) => read?,
@@ -149,8 +154,11 @@ enum Values {
     Bool,
 }
 
+/// Reads the file `reader` holds; `pages` is a second handle on it, from which page
+/// headers are checked before the parquet crate reads them ([`pages::check_chunk`]).
 fn read_from<R: ChunkReader + 'static>(
     reader: R,
+    pages: &impl ChunkReader,
     wanted: FieldSet,
     on_row: &mut impl FnMut(u64, &[u8], Result<&Record<'_>, ParseError>) -> io::Result<()>,
     at: &mut Position,
@@ -200,6 +208,9 @@ fn read_from<R: ChunkReader + 'static>(
                     field.name(),
                     meta.compressed_size()
                 ))));
+            }
+            if let Err(why) = pages::check_chunk(pages, start as u64, meta.compressed_size() as u64) {
+                return Err(unreadable(parquet::errors::ParquetError::General(format!("column {}: {why}", field.name()))));
             }
             let reader = group.get_column_reader(index).map_err(unreadable)?;
             let mut defs = Vec::new();

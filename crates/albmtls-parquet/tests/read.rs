@@ -180,3 +180,13 @@ fn read_hostile(bytes: &[u8]) -> albmtls_parquet::ReadError {
     );
     read.expect_err("the file cannot be read")
 }
+
+/// The vended_parquet fuzz target's out-of-memory find: a 2 KiB file whose page header
+/// claims ~1.4 GB uncompressed made the parquet crate allocate that much before
+/// decompressing (1.4 GB peak for `albmtls report`). The header is read first, and the
+/// column is refused by the limit on a page's size.
+#[test]
+fn a_page_that_claims_gigabytes_uncompressed_is_refused_before_it_is_allocated() {
+    let err = read_hostile(include_bytes!("../../../fuzz/corpus/vended_parquet/regression-page-claims-gigabytes.parquet"));
+    assert!(err.to_string().contains("over the limit of 64 MiB per page"), "{err}");
+}

@@ -105,6 +105,22 @@ fn a_gzip_bomb_that_starts_like_parquet_is_refused_past_the_parquet_limit_in_bou
     assert!(peak <= 200 << 20, "a Parquet stream of more than 1 GiB stored in {} MB of memory", peak >> 20);
 }
 
+/// The fuzz find of `albmtls-parquet`'s `a_page_that_claims_gigabytes_uncompressed_...`:
+/// 2 KiB whose page header claims ~1.4 GB cost 1.4 GB of memory before the page limit.
+#[test]
+fn a_parquet_page_that_claims_gigabytes_is_an_input_error_in_bounded_memory() {
+    let t = TestDir::new();
+    t.write("hostile.parquet", include_bytes!("../../../../fuzz/corpus/vended_parquet/regression-page-claims-gigabytes.parquet"));
+    t.write("conn_log_good", GOOD.as_bytes());
+    let (code, peak) = run_measuring_memory(&t, &["report", "-o", "r.json", "hostile.parquet", "conn_log_good"]);
+    assert_eq!(code, 2, "an input that cannot be read is an error");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(r["records"], 1, "the other input is read");
+    let message = r["skipped"]["input_errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("over the limit of 64 MiB per page"), "{message}");
+    assert!(peak <= 200 << 20, "a page claiming 1.4 GB read in {} MB", peak >> 20);
+}
+
 #[test]
 fn files_the_doctor_holds_whole_are_refused_past_their_limit() {
     let t = TestDir::new();
