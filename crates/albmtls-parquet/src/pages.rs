@@ -136,6 +136,10 @@ impl Compact<'_> {
     }
 
     fn skip(&mut self, kind: u8, depth: u8) -> Option<()> {
+        // Lists and maps nest as structs do: a hostile header may nest them without end.
+        if depth > MAX_DEPTH {
+            return None;
+        }
         match kind {
             // A boolean field's value is its type.
             BOOL_TRUE | BOOL_FALSE => Some(()),
@@ -221,6 +225,10 @@ mod tests {
         let nested = |depth: usize| [sizes, &[0x2C], &vec![0x1C; depth - 1], &vec![0x00; depth + 1]].concat();
         assert!(read_header(&nested(usize::from(MAX_DEPTH))).is_some());
         assert_eq!(read_header(&nested(100)), None);
+        // Lists of lists of ... (the fuzz find: 255 levels overflowed the depth count).
+        let lists = |depth: usize| [sizes, &[0x29], &vec![0x19; depth], &[0x15, 0x00, 0x00]].concat();
+        assert!(read_header(&lists(8)).is_some());
+        assert_eq!(read_header(&lists(300)), None);
         // A list claiming more elements than there are bytes left.
         assert_eq!(read_header(&[sizes, &[0x29, 0xF5, 0xFF, 0xFF, 0xFF, 0x0F, 0x00]].concat()), None);
     }

@@ -190,3 +190,12 @@ fn a_page_that_claims_gigabytes_uncompressed_is_refused_before_it_is_allocated()
     let err = read_hostile(include_bytes!("../../../fuzz/corpus/vended_parquet/regression-page-claims-gigabytes.parquet"));
     assert!(err.to_string().contains("over the limit of 64 MiB per page"), "{err}");
 }
+
+/// The same campaign's crash in albmtls' own page-header reader: lists nested hundreds
+/// deep in a page header overflowed its depth count (a stack overflow in a release
+/// build). Lists and maps now count against the nesting limit as structs do.
+#[test]
+fn a_page_header_of_lists_nested_hundreds_deep_is_unreadable_not_an_overflow() {
+    let err = read_hostile(include_bytes!("../../../fuzz/corpus/vended_parquet/regression-page-header-lists-nested-deep.parquet"));
+    assert!(err.to_string().contains("not a readable Thrift header"), "{err}");
+}
