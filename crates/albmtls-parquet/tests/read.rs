@@ -199,3 +199,12 @@ fn a_page_header_of_lists_nested_hundreds_deep_is_unreadable_not_an_overflow() {
     let err = read_hostile(include_bytes!("../../../fuzz/corpus/vended_parquet/regression-page-header-lists-nested-deep.parquet"));
     assert!(err.to_string().contains("not a readable Thrift header"), "{err}");
 }
+
+/// The campaign's third find: a page the parquet crate slices out of range, which panics
+/// inside the `bytes` crate ("range end out of bounds"); the row group is unreadable,
+/// and the fuzz target's hook now lets that panic reach the catch as the CLI's does.
+#[test]
+fn a_page_sliced_out_of_range_inside_the_parquet_crate_is_unreadable_not_a_crash() {
+    let err = read_hostile(include_bytes!("../../../fuzz/corpus/vended_parquet/regression-page-sliced-out-of-range.parquet"));
+    assert!(err.to_string().contains("cannot be decoded"), "{err}");
+}
