@@ -11,7 +11,10 @@ use parquet::file::reader::ChunkReader;
 /// The largest uncompressed page accepted. Parquet writers cut pages at about 1 MiB.
 pub const MAX_PAGE_BYTES: i64 = 64 * 1024 * 1024;
 
-/// Bytes read for one page header: a header is a few dozen bytes, more only with
+/// Bytes read first for one page header: a header is a few dozen bytes.
+const SHORT_WINDOW: usize = 256;
+
+/// Bytes read for a page header that did not fit in [`SHORT_WINDOW`]: more only with
 /// statistics of long values.
 const HEADER_WINDOW: usize = 64 * 1024;
 
@@ -24,9 +27,14 @@ pub fn check_chunk(reader: &impl ChunkReader, start: u64, length: u64) -> Result
     let end = start.saturating_add(length);
     let mut at = start;
     while at < end {
-        let window = usize::try_from(end - at).unwrap_or(usize::MAX).min(HEADER_WINDOW);
-        let bytes = reader.get_bytes(at, window).map_err(|e| format!("the page at byte {at} cannot be read ({e})"))?;
-        let header = read_header(&bytes).ok_or_else(|| format!("the page header at byte {at} is not a readable Thrift header"))?;
+        let left = usize::try_from(end - at).unwrap_or(usize::MAX);
+        let read = |window: usize| reader.get_bytes(at, window).map_err(|e| format!("the page at byte {at} cannot be read ({e})"));
+        // A short read first: for a file each window is a read of that many bytes.
+        let mut header = read_header(&read(left.min(SHORT_WINDOW))?);
+        if header.is_none() && left > SHORT_WINDOW {
+            header = read_header(&read(left.min(HEADER_WINDOW))?);
+        }
+        let header = header.ok_or_else(|| format!("the page header at byte {at} is not a readable Thrift header"))?;
         if header.uncompressed > MAX_PAGE_BYTES {
             return Err(format!(
                 "the page at byte {at} claims {} bytes uncompressed, over the limit of {} MiB per page",
@@ -212,6 +220,27 @@ mod tests {
         let mut bytes = HEADER.to_vec();
         bytes.extend_from_slice(b"page data follows");
         assert_eq!(read_header(&bytes), Some(PageSizes { uncompressed: 100, compressed: 50, length: HEADER.len() }));
+    }
+
+    /// A header longer than the first short read (statistics of long values) is read
+    /// whole, and its claim is checked as a short one's is.
+    #[test]
+    fn a_header_past_the_first_short_read_is_read_again_whole() {
+        let long_header = |uncompressed: &[u8]| {
+            let mut header = vec![0x15, 0x00, 0x15];
+            header.extend_from_slice(uncompressed);
+            header.extend_from_slice(&[0x15, 0x00, 0x28, 0xE8, 0x07]); // 3: i32 0; 5: binary of 1000 bytes
+            header.extend(std::iter::repeat_n(b'x', 1000));
+            header.push(0x00);
+            header
+        };
+        let small = long_header(&[0xC8, 0x01]);
+        assert!(small.len() > SHORT_WINDOW);
+        assert_eq!(check_chunk(&bytes::Bytes::from(small.clone()), 0, small.len() as u64), Ok(()));
+        // 2^31 - 1 bytes claimed.
+        let huge = long_header(&[0xFE, 0xFF, 0xFF, 0xFF, 0x0F]);
+        let refused = check_chunk(&bytes::Bytes::from(huge.clone()), 0, huge.len() as u64).unwrap_err();
+        assert!(refused.contains("over the limit of 64 MiB per page"), "{refused}");
     }
 
     #[test]
