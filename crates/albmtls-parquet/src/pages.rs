@@ -1,4 +1,5 @@
-//! The page headers of a column chunk, read before the parquet crate reads its pages.
+//! The Thrift structures of a Parquet file (its footer and the page headers of a column
+//! chunk), read before the parquet crate reads them.
 //!
 //! The crate allocates the uncompressed size a page header claims before it decompresses
 //! the page, so a 2 KiB file whose header claims 2 GiB costs 2 GiB of memory (found by
@@ -6,12 +7,13 @@
 //! compact protocol, the only encoding Parquet uses for them) and refuses a page whose
 //! claim is over [`MAX_PAGE_BYTES`]. The crate does not expose its header reader.
 //!
-//! The crate's reader must then take the same path through the header as this one: it
-//! reads a known field by the type the format gives it, whatever type the field declares,
-//! and skips a boolean inside a collection as zero bytes. A header on which the two
-//! readers could disagree (a known field of another type, a collection of booleans) is
-//! refused, for such a header cost the crate minutes of skipping millions of claimed
-//! elements in a few bytes (found by the fuzz target).
+//! The crate also skips a boolean inside a collection as zero bytes, so a header or footer
+//! claiming millions of them in a few bytes costs it minutes (found by the fuzz target,
+//! in page headers and in footers). Such collections are refused here. This reader must
+//! then take the same path through the bytes as the crate's: the crate reads a known field
+//! by the type the format gives it, whatever type the field declares, so a known field
+//! declared with another type is refused too, and the format's structs are mirrored in
+//! [`Known`].
 
 use parquet::file::reader::ChunkReader;
 
@@ -27,6 +29,27 @@ const HEADER_WINDOW: usize = 64 * 1024;
 
 /// Nesting deeper than any page header, refused so that a hostile one cannot recurse.
 const MAX_DEPTH: u8 = 16;
+
+/// Checks the footer (file metadata) of the file `reader` holds. Returns why the file must
+/// not be read, if it must not; a file without a footer is left to the crate to refuse.
+pub fn check_footer(reader: &impl ChunkReader) -> Result<(), String> {
+    let len = reader.len();
+    if len < 12 {
+        return Ok(());
+    }
+    let cannot_read = |e: parquet::errors::ParquetError| format!("the footer cannot be read ({e})");
+    let tail = reader.get_bytes(len - 8, 8).map_err(cannot_read)?;
+    let footer_len = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
+    if &tail[4..] != b"PAR1" || footer_len > len - 8 {
+        return Ok(());
+    }
+    let footer = reader.get_bytes(len - 8 - footer_len, footer_len as usize).map_err(cannot_read)?;
+    let mut input = Compact { bytes: &footer, at: 0 };
+    input
+        .fields(0, Known::FileMetaData, |input, _, kind, inner| input.skip(kind, inner, 0))
+        .map(drop)
+        .ok_or_else(|| "its footer (the file metadata) is not Thrift as Parquet writes it".to_owned())
+}
 
 /// Checks every page header of the column chunk at `start`, `length` bytes long.
 /// Returns why the chunk must not be read, if it must not.
@@ -71,10 +94,10 @@ fn read_header(bytes: &[u8]) -> Option<PageSizes> {
     let mut input = Compact { bytes, at: 0 };
     let (mut uncompressed, mut compressed) = (None, None);
     // The crate reads the sizes as 32-bit integers, wrapping a longer value.
-    input.fields(0, Known::PageHeader, |input, id, kind, known| match id {
+    input.fields(0, Known::PageHeader, |input, id, kind, inner| match id {
         2 => input.zigzag().map(|v| uncompressed = Some(i64::from(v as i32))),
         3 => input.zigzag().map(|v| compressed = Some(i64::from(v as i32))),
-        _ => input.skip(kind, known, 0),
+        _ => input.skip(kind, inner, 0),
     })?;
     Some(PageSizes { uncompressed: uncompressed?, compressed: compressed?, length: input.at })
 }
@@ -92,36 +115,148 @@ const SET: u8 = 10;
 const MAP: u8 = 11;
 const STRUCT: u8 = 12;
 
-/// The structs of a page header, whose fields the parquet crate reads by their ids.
-#[derive(Clone, Copy)]
+/// The Thrift structs of a Parquet file, whose fields the parquet crate reads by their
+/// ids (from the format's `parquet.thrift`, as the crate's readers follow it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Known {
     PageHeader,
     DataPageHeader,
     DictionaryPageHeader,
     DataPageHeaderV2,
     Statistics,
-    /// A struct the crate skips field by field (the index page header has no fields).
+    FileMetaData,
+    SchemaElement,
+    LogicalType,
+    DecimalType,
+    TimestampType,
+    TimeUnit,
+    IntType,
+    VariantType,
+    GeometryType,
+    GeographyType,
+    RowGroup,
+    SortingColumn,
+    ColumnChunk,
+    ColumnMetaData,
+    PageEncodingStats,
+    SizeStatistics,
+    GeospatialStatistics,
+    BoundingBox,
+    KeyValue,
+    EncryptionAlgorithm,
+    AesGcm,
+    ColumnCryptoMetaData,
+    EncryptionWithColumnKey,
+    /// A struct the crate skips field by field, or one with no fields.
     Skipped,
 }
 
+/// What the format says a field is.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// A value of this compact type (booleans as [`BOOL_TRUE`]).
+    Value(u8),
+    Struct(Known),
+    /// A list of values of this compact type; of structs of the kind given, if structs.
+    List(u8, Known),
+}
+
+/// What a value that is being skipped holds, as far as the crate reads it by the format.
+#[derive(Clone, Copy)]
+enum Inner {
+    /// A field the crate skips by its declared type.
+    Any,
+    Struct(Known),
+    Elements(u8, Known),
+}
+
 impl Known {
-    /// The type field `id` has in the format, and what it is if a struct; `None` for a
-    /// field the crate skips by its declared type.
-    fn field(self, id: i16) -> Option<(u8, Known)> {
+    /// The format's shape of field `id`; `None` for a field the crate skips by the type
+    /// it declares.
+    fn field(self, id: i16) -> Option<Shape> {
         use Known::*;
-        let plain = |kind| Some((kind, Skipped));
-        match (self, id) {
-            (PageHeader, 1..=4) => plain(I32),
-            (PageHeader, 5) => Some((STRUCT, DataPageHeader)),
-            (PageHeader, 6) => Some((STRUCT, Skipped)),
-            (PageHeader, 7) => Some((STRUCT, DictionaryPageHeader)),
-            (PageHeader, 8) => Some((STRUCT, DataPageHeaderV2)),
-            (DataPageHeader, 1..=4) | (DictionaryPageHeader, 1 | 2) | (DataPageHeaderV2, 1..=6) => plain(I32),
-            (DataPageHeader, 5) | (DataPageHeaderV2, 8) => Some((STRUCT, Statistics)),
-            (DictionaryPageHeader, 3) | (DataPageHeaderV2, 7) | (Statistics, 7 | 8) => plain(BOOL_TRUE),
-            (Statistics, 1 | 2 | 5 | 6) => plain(BINARY),
-            (Statistics, 3 | 4 | 9) => plain(I64),
-            _ => None,
+        use Shape::{List, Struct, Value};
+        Some(match (self, id) {
+            (PageHeader, 1..=4) => Value(I32),
+            (PageHeader, 5) => Struct(DataPageHeader),
+            (PageHeader, 6) => Struct(Skipped),
+            (PageHeader, 7) => Struct(DictionaryPageHeader),
+            (PageHeader, 8) => Struct(DataPageHeaderV2),
+            (DataPageHeader, 1..=4) | (DictionaryPageHeader, 1 | 2) | (DataPageHeaderV2, 1..=6) => Value(I32),
+            (DataPageHeader, 5) | (DataPageHeaderV2, 8) | (ColumnMetaData, 12) => Struct(Statistics),
+            (DictionaryPageHeader, 3) | (DataPageHeaderV2, 7) | (Statistics, 7 | 8) => Value(BOOL_TRUE),
+            (Statistics, 1 | 2 | 5 | 6) => Value(BINARY),
+            (Statistics, 3 | 4 | 9) => Value(I64),
+            (FileMetaData, 1) => Value(I32),
+            (FileMetaData, 2) => List(STRUCT, SchemaElement),
+            (FileMetaData, 3) => Value(I64),
+            (FileMetaData, 4) => List(STRUCT, RowGroup),
+            (FileMetaData, 5) | (ColumnMetaData, 8) => List(STRUCT, KeyValue),
+            (FileMetaData, 6 | 9) => Value(BINARY),
+            // ColumnOrder: a union of empty structs.
+            (FileMetaData, 7) => List(STRUCT, Skipped),
+            (FileMetaData, 8) => Struct(EncryptionAlgorithm),
+            (SchemaElement, 1..=3 | 5..=9) => Value(I32),
+            (SchemaElement, 4) => Value(BINARY),
+            (SchemaElement, 10) => Struct(LogicalType),
+            (LogicalType, 1..=4 | 6 | 11..=15 | 19) => Struct(Skipped),
+            (LogicalType, 5) => Struct(DecimalType),
+            (LogicalType, 7 | 8) => Struct(TimestampType),
+            (LogicalType, 10) => Struct(IntType),
+            (LogicalType, 16) => Struct(VariantType),
+            (LogicalType, 17) => Struct(GeometryType),
+            (LogicalType, 18) => Struct(GeographyType),
+            (DecimalType, 1 | 2) => Value(I32),
+            (TimestampType, 1) | (IntType, 2) => Value(BOOL_TRUE),
+            (TimestampType, 2) => Struct(TimeUnit),
+            (TimeUnit, 1..=3) => Struct(Skipped),
+            (IntType, 1) | (VariantType, 1) => Value(BYTE),
+            (GeometryType, 1) | (GeographyType, 1) => Value(BINARY),
+            (GeographyType, 2) => Value(I32),
+            (RowGroup, 1) => List(STRUCT, ColumnChunk),
+            (RowGroup, 2 | 3 | 5 | 6) => Value(I64),
+            (RowGroup, 4) => List(STRUCT, SortingColumn),
+            (RowGroup, 7) => Value(I16),
+            (SortingColumn, 1) => Value(I32),
+            (SortingColumn, 2 | 3) => Value(BOOL_TRUE),
+            (ColumnChunk, 1 | 9) => Value(BINARY),
+            (ColumnChunk, 2 | 4 | 6) => Value(I64),
+            (ColumnChunk, 3) => Struct(ColumnMetaData),
+            (ColumnChunk, 5 | 7) => Value(I32),
+            (ColumnChunk, 8) => Struct(ColumnCryptoMetaData),
+            (ColumnMetaData, 1 | 4 | 15) => Value(I32),
+            (ColumnMetaData, 2) => List(I32, Skipped),
+            (ColumnMetaData, 3) => List(BINARY, Skipped),
+            (ColumnMetaData, 5..=7 | 9..=11 | 14) => Value(I64),
+            (ColumnMetaData, 13) => List(STRUCT, PageEncodingStats),
+            (ColumnMetaData, 16) => Struct(SizeStatistics),
+            (ColumnMetaData, 17) => Struct(GeospatialStatistics),
+            (PageEncodingStats, 1..=3) => Value(I32),
+            (SizeStatistics, 1) => Value(I64),
+            (SizeStatistics, 2 | 3) => List(I64, Skipped),
+            (GeospatialStatistics, 1) => Struct(BoundingBox),
+            (GeospatialStatistics, 2) => List(I32, Skipped),
+            (BoundingBox, 1..=8) => Value(DOUBLE),
+            (KeyValue, 1 | 2) | (AesGcm, 1 | 2) | (EncryptionWithColumnKey, 2) => Value(BINARY),
+            (EncryptionAlgorithm, 1 | 2) => Struct(AesGcm),
+            (AesGcm, 3) => Value(BOOL_TRUE),
+            (ColumnCryptoMetaData, 1) => Struct(Skipped),
+            (ColumnCryptoMetaData, 2) => Struct(EncryptionWithColumnKey),
+            (EncryptionWithColumnKey, 1) => List(BINARY, Skipped),
+            _ => return None,
+        })
+    }
+}
+
+impl Shape {
+    /// How a field of this shape is skipped, if it declares `kind`; `None` for another
+    /// type than the format's.
+    fn inner(self, kind: u8) -> Option<Inner> {
+        let same = |expected: u8| kind == expected || (expected == BOOL_TRUE && kind == BOOL_FALSE);
+        match self {
+            Shape::Value(expected) => same(expected).then_some(Inner::Any),
+            Shape::Struct(known) => same(STRUCT).then_some(Inner::Struct(known)),
+            Shape::List(element, known) => same(LIST).then_some(Inner::Elements(element, known)),
         }
     }
 }
@@ -168,9 +303,10 @@ impl Compact<'_> {
         Some((v >> 1) as i64 ^ -((v & 1) as i64))
     }
 
-    /// Calls `on_field` with each field's id, type and struct kind until the struct's stop
-    /// byte; a field of `known` declared with another type than the format's is refused.
-    fn fields(&mut self, depth: u8, known: Known, mut on_field: impl FnMut(&mut Self, i16, u8, Known) -> Option<()>) -> Option<()> {
+    /// Calls `on_field` with each field's id, type and what it holds until the struct's
+    /// stop byte; a field of `known` declared with another type than the format's is
+    /// refused.
+    fn fields(&mut self, depth: u8, known: Known, mut on_field: impl FnMut(&mut Self, i16, u8, Inner) -> Option<()>) -> Option<()> {
         if depth > MAX_DEPTH {
             return None;
         }
@@ -183,18 +319,16 @@ impl Compact<'_> {
             let (delta, kind) = (header >> 4, header & 0x0f);
             // Field ids are 16-bit; the crate wraps a longer one and refuses an overflowing delta.
             id = if delta == 0 { self.zigzag()? as i16 } else { id.checked_add(i16::from(delta))? };
-            let nested = match known.field(id) {
-                Some((BOOL_TRUE, nested)) if kind == BOOL_FALSE => nested,
-                Some((expected, nested)) if kind == expected => nested,
-                Some(_) => return None,
-                None => Known::Skipped,
+            let inner = match known.field(id) {
+                Some(shape) => shape.inner(kind)?,
+                None => Inner::Any,
             };
-            on_field(self, id, kind, nested)?;
+            on_field(self, id, kind, inner)?;
         }
     }
 
-    /// Skips a value of type `kind`; `known` is what it is if a struct.
-    fn skip(&mut self, kind: u8, known: Known, depth: u8) -> Option<()> {
+    /// Skips a value of type `kind` holding `inner`.
+    fn skip(&mut self, kind: u8, inner: Inner, depth: u8) -> Option<()> {
         // Lists and maps nest as structs do: a hostile header may nest them without end.
         if depth > MAX_DEPTH {
             return None;
@@ -217,7 +351,12 @@ impl Compact<'_> {
                 if size > self.left() {
                     return None;
                 }
-                (0..size).try_for_each(|_| self.skip_element(element, depth))
+                let element_inner = match inner {
+                    Inner::Elements(expected, _) if element != expected => return None,
+                    Inner::Elements(STRUCT, known) => Inner::Struct(known),
+                    _ => Inner::Any,
+                };
+                (0..size).try_for_each(|_| self.skip_element(element, element_inner, depth))
             }
             MAP => {
                 let size = self.varint()?;
@@ -229,23 +368,29 @@ impl Compact<'_> {
                     return None;
                 }
                 (0..size).try_for_each(|_| {
-                    self.skip_element(kinds >> 4, depth)?;
-                    self.skip_element(kinds & 0x0f, depth)
+                    self.skip_element(kinds >> 4, Inner::Any, depth)?;
+                    self.skip_element(kinds & 0x0f, Inner::Any, depth)
                 })
             }
-            STRUCT => self.fields(depth + 1, known, |input, _, kind, nested| input.skip(kind, nested, depth + 1)),
+            STRUCT => {
+                let known = match inner {
+                    Inner::Struct(known) => known,
+                    _ => Known::Skipped,
+                };
+                self.fields(depth + 1, known, |input, _, kind, inner| input.skip(kind, inner, depth + 1))
+            }
             _ => None,
         }
     }
 
     /// Skips one element of a list, set or map. A collection of booleans is refused: no
-    /// page header holds one, and the parquet crate skips each such element as zero bytes
-    /// (the compact protocol gives it one), so a header claiming 2^31 of them in a few
-    /// bytes costs it 2^31 steps (found by the `vended_parquet` fuzz target).
-    fn skip_element(&mut self, kind: u8, depth: u8) -> Option<()> {
+    /// Parquet struct holds one, and the parquet crate skips each such element as zero
+    /// bytes (the compact protocol gives it one), so a header claiming 2^31 of them in a
+    /// few bytes costs it 2^31 steps (found by the `vended_parquet` fuzz target).
+    fn skip_element(&mut self, kind: u8, inner: Inner, depth: u8) -> Option<()> {
         match kind {
             BOOL_TRUE | BOOL_FALSE => None,
-            _ => self.skip(kind, Known::Skipped, depth + 1),
+            _ => self.skip(kind, inner, depth + 1),
         }
     }
 }

@@ -94,9 +94,15 @@ pub fn column_names(source: &ParquetSource) -> Result<Vec<String>, ReadError> {
 }
 
 fn names_from<R: ChunkReader + 'static>(reader: R) -> Result<Vec<String>, ReadError> {
-    let file = SerializedFileReader::new(reader).map_err(not_readable)?;
+    let file = open(reader)?;
     let schema = file.metadata().file_metadata().schema_descr_ptr();
     Ok(schema.root_schema().get_fields().iter().map(|field| field.name().to_owned()).collect())
+}
+
+/// Reads the footer of the file `reader` holds, once [`pages::check_footer`] passed it.
+fn open<R: ChunkReader + 'static>(reader: R) -> Result<SerializedFileReader<R>, ReadError> {
+    pages::check_footer(&reader).map_err(|why| ReadError::Unreadable(format!("not a readable Parquet file: {why}")))?;
+    SerializedFileReader::new(reader).map_err(not_readable)
 }
 
 fn not_readable(e: parquet::errors::ParquetError) -> ReadError {
@@ -154,8 +160,25 @@ enum Values {
     I96(Vec<Int96>),
     F32(Vec<f32>),
     F64(Vec<f64>),
-    /// Booleans hold no field's value; every row reads as of the wrong type.
-    Bool,
+    /// Booleans hold no field's value; every row reads as of the wrong type. How many
+    /// values were read.
+    Bool(usize),
+}
+
+impl Values {
+    /// Values read (nulls are not values).
+    fn len(&self) -> usize {
+        match self {
+            Values::Bytes(v) => v.len(),
+            Values::Fixed(v) => v.len(),
+            Values::I32(v) => v.len(),
+            Values::I64(v) => v.len(),
+            Values::I96(v) => v.len(),
+            Values::F32(v) => v.len(),
+            Values::F64(v) => v.len(),
+            Values::Bool(n) => *n,
+        }
+    }
 }
 
 /// Reads the file `reader` holds; `pages` is a second handle on it, from which page
@@ -167,7 +190,7 @@ fn read_from<R: ChunkReader + 'static>(
     on_row: &mut impl FnMut(u64, &[u8], Result<&Record<'_>, ParseError>) -> io::Result<()>,
     at: &mut Position,
 ) -> Result<(), ReadError> {
-    let file = SerializedFileReader::new(reader).map_err(not_readable)?;
+    let file = open(reader)?;
     let schema = file.metadata().file_metadata().schema_descr_ptr();
     let mut delivered = FieldSet::EMPTY;
     let mut ignored = 0u16;
@@ -219,11 +242,14 @@ fn read_from<R: ChunkReader + 'static>(
             let reader = group.get_column_reader(index).map_err(unreadable)?;
             let mut defs = Vec::new();
             let values = read_column(reader, group_rows, max_def, &mut defs).map_err(unreadable)?;
-            if max_def > 0 && defs.len() != group_rows {
+            // Every row is backed by a value (or a null) of every column read: a footer that
+            // claims more rows than its columns hold would otherwise make each missing one a
+            // bad row, billions of them for a few bytes (found by the fuzz target).
+            let held = if max_def > 0 { defs.len() } else { values.len() };
+            if held != group_rows {
                 return Err(unreadable(parquet::errors::ParquetError::General(format!(
-                    "column {} holds {} values for {group_rows} rows",
-                    field.name(),
-                    defs.len()
+                    "column {} holds {held} values for {group_rows} rows",
+                    field.name()
                 ))));
             }
             chunks.push(Chunk { field, shape, max_def, defs, values, next: 0 });
@@ -302,10 +328,7 @@ fn read_column(reader: ColumnReader, rows: usize, max_def: i16, defs: &mut Vec<i
         ColumnReader::Int96ColumnReader(r) => Values::I96(read_typed(r, rows, max_def, defs)?),
         ColumnReader::FloatColumnReader(r) => Values::F32(read_typed(r, rows, max_def, defs)?),
         ColumnReader::DoubleColumnReader(r) => Values::F64(read_typed(r, rows, max_def, defs)?),
-        ColumnReader::BoolColumnReader(r) => {
-            read_typed(r, rows, max_def, defs)?;
-            Values::Bool
-        }
+        ColumnReader::BoolColumnReader(r) => Values::Bool(read_typed(r, rows, max_def, defs)?.len()),
     })
 }
 
@@ -337,7 +360,7 @@ impl Chunk {
             // Display's shortest form, written without a String per value.
             Values::F32(v) => write!(out, "{}", v.get(index).ok_or_else(missing)?).map_err(|_| Problem::Unreadable)?,
             Values::F64(v) => write!(out, "{}", v.get(index).ok_or_else(missing)?).map_err(|_| Problem::Unreadable)?,
-            Values::Bool => return Err(Problem::WrongType),
+            Values::Bool(_) => return Err(Problem::WrongType),
         }
         Ok(())
     }

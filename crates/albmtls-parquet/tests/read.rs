@@ -171,6 +171,13 @@ fn a_page_without_its_dictionary_is_unreadable_not_a_panic() {
     assert!(err.to_string().contains("cannot be decoded"), "{err}");
 }
 
+/// A file refused for Thrift that is not as Parquet writes it, in a page header or (since
+/// footers are checked too, and fuzzed files have odd footers) in the footer.
+fn assert_refused_as_thrift(err: &albmtls_parquet::ReadError) {
+    let err = err.to_string();
+    assert!(err.contains("not a readable Thrift header") || err.contains("not Thrift as Parquet writes it"), "{err}");
+}
+
 /// Reads a hostile file the fuzzer found, which must be refused, not read.
 fn read_hostile(bytes: &[u8]) -> albmtls_parquet::ReadError {
     let read = albmtls_parquet::read_records(
@@ -197,7 +204,7 @@ fn a_page_that_claims_gigabytes_uncompressed_is_refused_before_it_is_allocated()
 #[test]
 fn a_page_header_of_lists_nested_hundreds_deep_is_unreadable_not_an_overflow() {
     let err = read_hostile(include_bytes!("../../../fuzz/corpus/vended_parquet/regression-page-header-lists-nested-deep.parquet"));
-    assert!(err.to_string().contains("not a readable Thrift header"), "{err}");
+    assert_refused_as_thrift(&err);
 }
 
 /// The campaign's third find: a page the parquet crate slices out of range, which panics
@@ -219,8 +226,73 @@ fn a_page_header_with_collections_of_booleans_is_refused_before_the_parquet_crat
     for hostile in [
         &include_bytes!("../../../fuzz/corpus/vended_parquet/regression-page-header-collections-of-booleans-a.parquet")[..],
         include_bytes!("../../../fuzz/corpus/vended_parquet/regression-page-header-collections-of-booleans-b.parquet"),
+        // The same in the footer: the fuzz target's timeout after the page-header fix.
+        include_bytes!("../../../fuzz/corpus/vended_parquet/regression-footer-collections-of-booleans.parquet"),
     ] {
-        let err = read_hostile(hostile);
-        assert!(err.to_string().contains("not a readable Thrift header"), "{err}");
+        assert_refused_as_thrift(&read_hostile(hostile));
     }
+}
+
+/// The campaign's slow footer: lists claiming billions of booleans in a field the parquet
+/// crate skips, which it skips at zero bytes each (the same flaw as in page headers, in
+/// the file metadata it reads when the file is opened). Built here: the footer of a real
+/// file with such a list appended as an unknown field of the file metadata.
+#[test]
+fn a_footer_with_a_list_of_billions_of_booleans_is_refused_before_the_parquet_crate_skips_it() {
+    let real = parquet_of(&Field::ALL, 2);
+    assert!(read(real.clone(), FieldSet::ALL).0.is_ok());
+    // The footer ends with the struct's stop byte; before it, field 100 (unknown to the
+    // format): a list of 2^31 - 1 booleans in 6 bytes.
+    let footer_len = u32::from_le_bytes(real[real.len() - 8..real.len() - 4].try_into().unwrap()) as usize;
+    let footer_end = real.len() - 8;
+    assert_eq!(real[footer_end - 1], 0x00);
+    let mut hostile = real[..footer_end - 1].to_vec();
+    hostile.extend_from_slice(&[0x09, 0xC8, 0x01, 0xF1, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x00]);
+    hostile.extend_from_slice(&((footer_len + 9) as u32).to_le_bytes());
+    hostile.extend_from_slice(b"PAR1");
+    let err = read_hostile(&hostile);
+    assert!(err.to_string().contains("not Thrift as Parquet writes it"), "{err}");
+    // The same list of one-byte integers is an unknown field like any other.
+    let integers =
+        [&hostile[..footer_end - 1], &[0x09, 0xC8, 0x01, 0x23, 0x01, 0x02, 0x00], &((footer_len + 6) as u32).to_le_bytes(), b"PAR1"]
+            .concat();
+    assert_eq!(read(integers, FieldSet::ALL).0.unwrap(), 3);
+}
+
+/// A footer claiming more rows than a required column holds (nothing marks a missing
+/// value there, unlike an optional column's nulls) made each row past the values a bad
+/// row: billions of them for a few bytes. The row group is refused instead.
+#[test]
+fn a_required_column_holding_fewer_values_than_its_row_group_claims_is_refused() {
+    use parquet::data_type::Int32Type;
+    use parquet::file::writer::SerializedFileWriter;
+    use std::sync::Arc;
+
+    let schema = parquet::schema::parser::parse_message_type("message m { required int32 listener_port; }").unwrap();
+    let mut bytes = Vec::new();
+    let mut writer = SerializedFileWriter::new(&mut bytes, Arc::new(schema), Default::default()).unwrap();
+    let mut group = writer.next_row_group().unwrap();
+    let mut column = group.next_column().unwrap().unwrap();
+    column.typed::<Int32Type>().write_batch(&[443, 8443, 443], None, None).unwrap();
+    column.close().unwrap();
+    group.close().unwrap();
+    writer.close().unwrap();
+    assert_eq!(read(bytes.clone(), FieldSet::ALL).0.unwrap(), 3);
+
+    // Every i64 3 that follows its field's predecessor (the row counts among them) becomes
+    // 63, one byte as before.
+    let footer_len = u32::from_le_bytes(bytes[bytes.len() - 8..bytes.len() - 4].try_into().unwrap()) as usize;
+    let footer = bytes.len() - 8 - footer_len..bytes.len() - 8;
+    let mut patched = 0;
+    for at in footer.start..footer.end - 1 {
+        if bytes[at..at + 2] == [0x16, 0x06] {
+            bytes[at + 1] = 0x7E;
+            patched += 1;
+        }
+    }
+    assert!(patched >= 2, "the row counts were not found");
+    let (outcome, rows, bad) = read(bytes, FieldSet::ALL);
+    let err = outcome.unwrap_err().to_string();
+    assert!(err.contains("column listener_port holds 3 values for 63 rows"), "{err}");
+    assert_eq!((rows.len(), bad.len()), (0, 0));
 }
