@@ -13,5 +13,5 @@ mod pages;
 mod read;
 mod write;
 
-pub use read::{ParquetSource, ReadError, column_names, panic_raised_by_parquet_crate, read_records};
+pub use read::{MAX_ROWS_PER_BYTE, ParquetSource, ReadError, column_names, panic_raised_by_parquet_crate, read_records};
 pub use write::{Column, ColumnType, WriteError, write_rows};

@@ -14,6 +14,11 @@ use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
 
 use crate::pages;
 
+/// The most rows a row group may hold per byte of its columns. Real connection logs take
+/// several bytes a row (times, addresses and trace IDs vary from row to row); a hostile
+/// file's run-length-encoded columns can claim billions in a few bytes.
+pub const MAX_ROWS_PER_BYTE: u64 = 64;
+
 /// Where a Parquet file's bytes are: a file, read by ranges as the format is meant to be
 /// (a local file, or the temporary file an S3 object or a compressed file was stored
 /// in), or bytes already in memory.
@@ -195,24 +200,34 @@ fn read_from<R: ChunkReader + 'static>(
     let mut delivered = FieldSet::EMPTY;
     let mut ignored = 0u16;
     let mut projected = Vec::new();
+    let mut first_delivered = None;
     for (index, column) in schema.columns().iter().enumerate() {
         let top_level = column.path().parts().len() == 1 && column.max_rep_level() == 0;
         match field_for_name(column.name().as_bytes()).filter(|_| top_level) {
             Some(field) if !delivered.contains(field) => {
                 delivered = delivered.with(field);
+                let shape = match column.logical_type_ref() {
+                    Some(LogicalType::Timestamp(t)) => Shape::Timestamp(t.unit),
+                    _ => Shape::Plain,
+                };
+                let column = (index, field, shape, column.max_def_level(), true);
                 if wanted.contains(field) {
-                    let shape = match column.logical_type_ref() {
-                        Some(LogicalType::Timestamp(t)) => Shape::Timestamp(t.unit),
-                        _ => Shape::Plain,
-                    };
-                    projected.push((index, field, shape, column.max_def_level()));
+                    projected.push(column);
                 }
+                first_delivered.get_or_insert(column);
             }
             _ => ignored = ignored.saturating_add(1),
         }
     }
     // The classic line's field order, whatever order the file's columns are in.
-    projected.sort_by_key(|&(_, field, _, _)| field);
+    projected.sort_by_key(|&(_, field, ..)| field);
+    // Rows are only as many as the columns read hold (checked below): with no wanted column
+    // delivered, one delivered column is decoded for its count alone, never written.
+    if projected.is_empty()
+        && let Some((index, field, shape, max_def, _)) = first_delivered
+    {
+        projected.push((index, field, shape, max_def, false));
+    }
     let mut line = Vec::with_capacity(512);
     let mut text = Vec::with_capacity(256);
     let mut spans = Vec::with_capacity(Field::ALL.len());
@@ -223,8 +238,25 @@ fn read_from<R: ChunkReader + 'static>(
         };
         let group = file.get_row_group(group_index).map_err(unreadable)?;
         let group_rows = usize::try_from(group.metadata().num_rows()).unwrap_or(0);
+        // Run-length encoding lets a few bytes hold billions of values, which albmtls would
+        // decode in memory and hand out one by one: a row group's rows are bounded by its
+        // size, as a gzip member's lines are by its compression ratio.
+        let group_bytes = (0..group.num_columns())
+            .map(|i| u64::try_from(group.metadata().column(i).compressed_size()).unwrap_or(0))
+            .fold(0u64, u64::saturating_add)
+            .min(pages.len());
+        if group_rows as u64 > MAX_ROWS_PER_BYTE.saturating_mul(group_bytes) {
+            return Err(unreadable(parquet::errors::ParquetError::General(format!(
+                "it claims {group_rows} rows in {group_bytes} bytes of columns, over the limit of {MAX_ROWS_PER_BYTE} rows per byte"
+            ))));
+        }
+        if projected.is_empty() && group_rows > 0 {
+            return Err(unreadable(parquet::errors::ParquetError::General(format!(
+                "it claims {group_rows} rows, but the file has no column of a connection log to hold them"
+            ))));
+        }
         let mut chunks = Vec::with_capacity(projected.len());
-        for &(index, field, shape, max_def) in &projected {
+        for &(index, field, shape, max_def, written) in &projected {
             // The parquet crate asserts (panics) on a chunk whose byte range is negative;
             // a hostile footer can say so, and that is an unreadable row group here.
             let meta = group.metadata().column(index);
@@ -252,7 +284,9 @@ fn read_from<R: ChunkReader + 'static>(
                     field.name()
                 ))));
             }
-            chunks.push(Chunk { field, shape, max_def, defs, values, next: 0 });
+            if written {
+                chunks.push(Chunk { field, shape, max_def, defs, values, next: 0 });
+            }
         }
         for row in 0..group_rows {
             at.rows += 1;

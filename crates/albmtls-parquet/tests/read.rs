@@ -259,11 +259,76 @@ fn a_footer_with_a_list_of_billions_of_booleans_is_refused_before_the_parquet_cr
     assert_eq!(read(integers, FieldSet::ALL).0.unwrap(), 3);
 }
 
+/// A Parquet file of one required INT32 column named `name` holding 443, 8443 and 443,
+/// and the same file whose footer claims 63 rows.
+fn required_column_file(name: &str) -> (Vec<u8>, Vec<u8>) {
+    use parquet::data_type::Int32Type;
+    use parquet::file::writer::SerializedFileWriter;
+    use std::sync::Arc;
+
+    let schema = parquet::schema::parser::parse_message_type(&format!("message m {{ required int32 {name}; }}")).unwrap();
+    let mut bytes = Vec::new();
+    let mut writer = SerializedFileWriter::new(&mut bytes, Arc::new(schema), Default::default()).unwrap();
+    let mut group = writer.next_row_group().unwrap();
+    let mut column = group.next_column().unwrap().unwrap();
+    column.typed::<Int32Type>().write_batch(&[443, 8443, 443], None, None).unwrap();
+    column.close().unwrap();
+    group.close().unwrap();
+    writer.close().unwrap();
+
+    // Every i64 3 that follows its field's predecessor (the row counts among them) becomes
+    // 63, one byte as before.
+    let mut claiming = bytes.clone();
+    let footer_len = u32::from_le_bytes(bytes[bytes.len() - 8..bytes.len() - 4].try_into().unwrap()) as usize;
+    let mut patched = 0;
+    for at in bytes.len() - 8 - footer_len..bytes.len() - 9 {
+        if bytes[at..at + 2] == [0x16, 0x06] {
+            claiming[at + 1] = 0x7E;
+            patched += 1;
+        }
+    }
+    assert!(patched >= 2, "the row counts were not found");
+    (bytes, claiming)
+}
+
 /// A footer claiming more rows than a required column holds (nothing marks a missing
 /// value there, unlike an optional column's nulls) made each row past the values a bad
 /// row: billions of them for a few bytes. The row group is refused instead.
 #[test]
 fn a_required_column_holding_fewer_values_than_its_row_group_claims_is_refused() {
+    let (real, claiming) = required_column_file("listener_port");
+    assert_eq!(read(real, FieldSet::ALL).0.unwrap(), 3);
+    let (outcome, rows, bad) = read(claiming, FieldSet::ALL);
+    let err = outcome.unwrap_err().to_string();
+    assert!(err.contains("column listener_port holds 3 values for 63 rows"), "{err}");
+    assert_eq!((rows.len(), bad.len()), (0, 0));
+}
+
+/// The fuzz target's timeout after that: with no wanted column delivered, nothing was
+/// decoded, and the rows were whatever the footer claimed (billions, as records of
+/// nothing). A delivered column is decoded for its count, and a file with no column of a
+/// connection log cannot back any row.
+#[test]
+fn rows_are_backed_by_a_decoded_column_even_when_no_wanted_column_is_delivered() {
+    let client_ip_only = FieldSet::EMPTY.with(Field::ClientIp);
+    let (real, claiming) = required_column_file("listener_port");
+    let (outcome, rows, _) = read(real, client_ip_only);
+    assert_eq!(outcome.unwrap(), 3);
+    // Delivered, not wanted: read as not decoded, not as its value.
+    assert!(rows.iter().all(|(_, _, fields, _)| fields[Field::ListenerPort as usize] == b"0"));
+    let err = read(claiming, client_ip_only).0.unwrap_err().to_string();
+    assert!(err.contains("column listener_port holds 3 values for 63 rows"), "{err}");
+
+    let (_, unknown_claiming) = required_column_file("not_a_log_field");
+    let err = read(unknown_claiming, FieldSet::ALL).0.unwrap_err().to_string();
+    assert!(err.contains("claims 63 rows, but the file has no column of a connection log"), "{err}");
+}
+
+/// A column of one value repeated is a few bytes for any number of rows (run-length
+/// encoding): rows beyond 64 per byte of the row group's columns are refused, as is the
+/// fuzz target's file claiming ten billion rows in 40 bytes.
+#[test]
+fn a_row_group_claiming_more_rows_than_its_bytes_can_hold_is_refused() {
     use parquet::data_type::Int32Type;
     use parquet::file::writer::SerializedFileWriter;
     use std::sync::Arc;
@@ -273,26 +338,14 @@ fn a_required_column_holding_fewer_values_than_its_row_group_claims_is_refused()
     let mut writer = SerializedFileWriter::new(&mut bytes, Arc::new(schema), Default::default()).unwrap();
     let mut group = writer.next_row_group().unwrap();
     let mut column = group.next_column().unwrap().unwrap();
-    column.typed::<Int32Type>().write_batch(&[443, 8443, 443], None, None).unwrap();
+    column.typed::<Int32Type>().write_batch(&vec![443; 200_000], None, None).unwrap();
     column.close().unwrap();
     group.close().unwrap();
     writer.close().unwrap();
-    assert_eq!(read(bytes.clone(), FieldSet::ALL).0.unwrap(), 3);
+    assert!(bytes.len() < 2_000, "{} bytes", bytes.len());
+    let err = read(bytes, FieldSet::ALL).0.unwrap_err().to_string();
+    assert!(err.contains("it claims 200000 rows in") && err.contains("over the limit of 64 rows per byte"), "{err}");
 
-    // Every i64 3 that follows its field's predecessor (the row counts among them) becomes
-    // 63, one byte as before.
-    let footer_len = u32::from_le_bytes(bytes[bytes.len() - 8..bytes.len() - 4].try_into().unwrap()) as usize;
-    let footer = bytes.len() - 8 - footer_len..bytes.len() - 8;
-    let mut patched = 0;
-    for at in footer.start..footer.end - 1 {
-        if bytes[at..at + 2] == [0x16, 0x06] {
-            bytes[at + 1] = 0x7E;
-            patched += 1;
-        }
-    }
-    assert!(patched >= 2, "the row counts were not found");
-    let (outcome, rows, bad) = read(bytes, FieldSet::ALL);
-    let err = outcome.unwrap_err().to_string();
-    assert!(err.contains("column listener_port holds 3 values for 63 rows"), "{err}");
-    assert_eq!((rows.len(), bad.len()), (0, 0));
+    let err = read_hostile(include_bytes!("../../../fuzz/corpus/vended_parquet/regression-rows-claimed-without-columns.parquet"));
+    assert!(err.to_string().contains("claims 10850596461 rows in 40 bytes of columns"), "{err}");
 }
