@@ -13,6 +13,7 @@ use crate::by_lb::{Listeners, LoadBalancers, StatusTally};
 use crate::counts::{ByteCounts, ClientCounts};
 use crate::expiring::Certificates;
 use crate::latency::Latencies;
+use crate::profiles::{Dimensions, KeyExchangeSlot, Profiles, Slots};
 use crate::slots::{KNOWN_SLOTS, slot, status_of_slot};
 use crate::tls::TlsCounts;
 
@@ -261,6 +262,10 @@ pub struct Aggregate {
     pub latency: Latencies,
     /// Certificates of successful handshakes, for the expiry list.
     pub certificates: Certificates,
+    /// Where each combination of load balancer, listener and TLS values is counted in
+    /// the tables above.
+    #[serde(skip)]
+    profiles: Profiles,
 }
 
 impl Aggregate {
@@ -292,14 +297,38 @@ impl Aggregate {
         let detailed = status_delivered && status.is_failure();
         let slot = slot(&status);
         let elb = record.elb.or(input_load_balancer).unwrap_or(b"-");
+        let dimensions = Dimensions {
+            load_balancer: elb,
+            listener: delivered(Field::ListenerPort).then_some(record.listener_port),
+            protocol: delivered(Field::TlsProtocol).then_some(record.tls_protocol),
+            cipher: record.tls_cipher,
+            key_exchange: record.tls_keyexchange,
+        };
+        let (load_balancers, listeners, tls) = (&mut self.load_balancers, &mut self.listeners, &mut self.tls);
+        let slots = self.profiles.slots(&dimensions, |d| {
+            let mut slots = Slots {
+                load_balancer: load_balancers.index_of(d.load_balancer),
+                listener: d.listener.map(|port| listeners.index_of(&port)),
+                protocol: None,
+                legacy: None,
+                cipher: None,
+                key_exchange: KeyExchangeSlot::Absent,
+                latency: None,
+            };
+            tls.slots(d.protocol, d.cipher, d.key_exchange, &mut slots);
+            slots
+        });
         let tally = |tally: &mut StatusTally| if status_delivered { tally.add(slot, record.status) } else { tally.add_not_delivered() };
-        tally(self.load_balancers.entry(elb));
-        if delivered(Field::ListenerPort) {
-            tally(self.listeners.entry(&record.listener_port));
+        tally(self.load_balancers.at(slots.load_balancer));
+        if let Some(i) = slots.listener {
+            tally(self.listeners.at(i));
         }
-        self.tls.add(record);
-        let protocol = delivered(Field::TlsProtocol).then_some(record.tls_protocol);
-        self.latency.add(record.tls_handshake_latency, protocol, elb);
+        self.tls.add(slots, record.client_ip);
+        if let Some(ms) = self.latency.milliseconds(record.tls_handshake_latency) {
+            let latency = &mut self.latency;
+            let at = *slots.latency.get_or_insert_with(|| latency.slots(dimensions.protocol, elb));
+            self.latency.add(ms, at);
+        }
         self.certificates.add(record, status_delivered && status == VerifyStatus::Success);
         let stats = match slot {
             _ if !status_delivered => &mut self.status_not_delivered,

@@ -1,10 +1,9 @@
 //! A small map from a key to a mergeable value, for the dimensions with few keys per
 //! run (load balancers, listener ports, TLS protocols, ciphers, key exchanges).
 //!
-//! Consecutive lines of a file mostly share the key (one file is one load balancer, most
-//! clients of a fleet use the same protocol), so the entry used last is tried first: a
-//! record then costs one compare instead of a hash. On disk it is a list of
-//! `[key, value]` pairs in key order.
+//! A record finds its entries by position ([`Keyed::index_of`] once per combination of
+//! values, see `profiles`), not by key. On disk it is a list of `[key, value]` pairs in
+//! key order.
 
 use std::borrow::Borrow;
 use std::hash::Hash;
@@ -13,7 +12,6 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::counts::ClientCounts;
-use crate::same::Same;
 
 /// A value that folds another of its kind into itself exactly.
 pub trait Merge: Default {
@@ -32,85 +30,55 @@ impl Merge for ClientCounts {
     }
 }
 
-/// Up to this many keys, a key is found by comparing it with each.
-const LINEAR_SCAN_MAX: usize = 8;
-
-/// Slots of the cache of recent keys by fingerprint.
-const RECENT_SLOTS: usize = 64;
-
 #[derive(Clone)]
 pub struct Keyed<K, V> {
     entries: Vec<(K, V)>,
     index: FxHashMap<K, usize>,
-    last: usize,
-    /// Entry index + 1 of a key seen lately, by the key's fingerprint ([`Same`]), 0 for
-    /// none: the keys of one dimension alternate from record to record (protocols,
-    /// ciphers), and a slot finds one with a single compare. Entries are only ever
-    /// appended, so an index stays valid.
-    recent: [usize; RECENT_SLOTS],
 }
 
 impl<K, V> Default for Keyed<K, V> {
     fn default() -> Self {
-        Keyed { entries: Vec::new(), index: FxHashMap::default(), last: 0, recent: [0; RECENT_SLOTS] }
+        Keyed { entries: Vec::new(), index: FxHashMap::default() }
     }
 }
 
 impl<K: Hash + Eq + Ord + Clone, V: Merge> Keyed<K, V> {
-    /// The value of `key`, made empty when the key is new.
-    #[inline(always)]
-    pub fn entry<Q>(&mut self, key: &Q) -> &mut V
+    /// The position of `key`'s entry, made empty when the key is new. Entries are only
+    /// ever appended, so a position stays valid for [`Keyed::at`].
+    pub fn index_of<Q>(&mut self, key: &Q) -> usize
     where
         K: Borrow<Q>,
-        Q: Hash + Eq + Same + ?Sized + ToOwned<Owned = K>,
+        Q: Hash + Eq + ?Sized + ToOwned<Owned = K>,
     {
-        if self.entries.get(self.last).is_none_or(|(k, _)| !k.borrow().same(key)) {
-            self.last = self.find(key).unwrap_or_else(|| self.insert(key));
-        }
-        &mut self.entries[self.last].1
+        self.find(key).unwrap_or_else(|| self.insert(key))
     }
 
-    /// The value of `key`, made empty when the key is new and `valid`: a key is checked
-    /// once, when first seen, not on every record. `None` for a new key that is not valid.
-    #[inline(always)]
-    pub fn entry_if_valid<Q>(&mut self, key: &Q, valid: impl FnOnce(&Q) -> bool) -> Option<&mut V>
+    /// [`Keyed::index_of`] for a key that is made only if `valid`; `None` for a new key
+    /// that is not valid.
+    pub fn index_if_valid<Q>(&mut self, key: &Q, valid: impl FnOnce(&Q) -> bool) -> Option<usize>
     where
         K: Borrow<Q>,
-        Q: Hash + Eq + Same + ?Sized + ToOwned<Owned = K>,
+        Q: Hash + Eq + ?Sized + ToOwned<Owned = K>,
     {
-        if self.entries.get(self.last).is_none_or(|(k, _)| !k.borrow().same(key)) {
-            self.last = match self.find(key) {
-                Some(i) => i,
-                None if valid(key) => self.insert(key),
-                None => return None,
-            };
+        match self.find(key) {
+            Some(i) => Some(i),
+            None if valid(key) => Some(self.insert(key)),
+            None => None,
         }
-        Some(&mut self.entries[self.last].1)
     }
 
-    #[inline(never)]
-    fn find<Q>(&mut self, key: &Q) -> Option<usize>
+    /// The value of the entry at `index`, from [`Keyed::index_of`].
+    #[inline(always)]
+    pub fn at(&mut self, index: usize) -> &mut V {
+        &mut self.entries[index].1
+    }
+
+    fn find<Q>(&self, key: &Q) -> Option<usize>
     where
         K: Borrow<Q>,
-        Q: Hash + Eq + Same + ?Sized,
+        Q: Hash + Eq + ?Sized,
     {
-        let slot = key.fingerprint() % RECENT_SLOTS;
-        if let Some(i) = self.recent[slot].checked_sub(1)
-            && self.entries[i].0.borrow().same(key)
-        {
-            return Some(i);
-        }
-        // Most dimensions have a handful of keys: comparing them (lengths first) is
-        // cheaper than hashing the key.
-        let found = if self.entries.len() <= LINEAR_SCAN_MAX {
-            self.entries.iter().position(|(k, _)| k.borrow().same(key))
-        } else {
-            self.index.get(key).copied()
-        };
-        if let Some(i) = found {
-            self.recent[slot] = i + 1;
-        }
-        found
+        self.index.get(key).copied()
     }
 
     fn insert<Q>(&mut self, key: &Q) -> usize
@@ -192,7 +160,10 @@ mod tests {
         let keys: Vec<&[u8]> = vec![b"a", b"a", b"b", b"a", b"c", b"c", b"b"];
         let count = |keys: &[&[u8]]| {
             let mut k = Keyed::<Vec<u8>, u64>::default();
-            keys.iter().for_each(|key| *k.entry(*key) += 1);
+            for key in keys {
+                let i = k.index_of(*key);
+                *k.at(i) += 1;
+            }
             k
         };
         let all = count(&keys);
@@ -204,11 +175,14 @@ mod tests {
         }
         let json = serde_json::to_string(&all).unwrap();
         assert_eq!(serde_json::from_str::<Keyed<Vec<u8>, u64>>(&json).unwrap(), all);
-        // Past the keys found by comparing each: the same counts through the index.
-        let keys = 3 * LINEAR_SCAN_MAX as u8;
+        // Many keys, found by position after the first time.
+        let keys = 24u8;
         let mut k = Keyed::<Vec<u8>, u64>::default();
         for round in 0..3u8 {
-            (0..keys).rev().filter(|i| i % 3 >= round).for_each(|i| *k.entry(&[b'k', i][..]) += 1);
+            for key in (0..keys).rev().filter(|i| i % 3 >= round) {
+                let i = k.index_of(&[b'k', key][..]);
+                *k.at(i) += 1;
+            }
         }
         let expected: Vec<(Vec<u8>, u64)> = (0..keys).map(|i| (vec![b'k', i], u64::from(i % 3) + 1)).collect();
         assert_eq!(k.sorted().into_iter().map(|(key, &n)| (key.clone(), n)).collect::<Vec<_>>(), expected);

@@ -26,7 +26,13 @@ pub struct Histogram {
 impl Histogram {
     #[inline(always)]
     pub fn add(&mut self, ms: u32) {
-        self.add_n(ms, 1);
+        match self.dense.get_mut(ms as usize) {
+            Some(n) => {
+                *n += 1;
+                self.count += 1;
+            }
+            None => self.add_n(ms, 1),
+        }
     }
 
     fn add_n(&mut self, ms: u32, n: u64) {
@@ -146,22 +152,26 @@ pub struct Latencies {
 }
 
 impl Latencies {
-    /// Counts a record's latency under its protocol (`None`: its input did not deliver
-    /// one) and its load balancer.
+    /// Where latencies of records with this protocol (`None`: its input did not deliver
+    /// one) and load balancer are counted; makes their histograms.
+    pub(crate) fn slots(&mut self, protocol: Option<&[u8]>, load_balancer: &[u8]) -> (Option<usize>, usize) {
+        (protocol.map(|p| self.by_protocol.index_of(p)), self.by_load_balancer.index_of(load_balancer))
+    }
+
+    /// Counts a latency of `ms` at `slots` (from [`Latencies::slots`]): under its protocol,
+    /// or as one whose protocol was not delivered, and under its load balancer.
     #[inline(always)]
-    pub fn add(&mut self, latency: &[u8], protocol: Option<&[u8]>, load_balancer: &[u8]) {
-        if let Some(ms) = self.milliseconds(latency) {
-            match protocol {
-                Some(protocol) => self.by_protocol.entry(protocol).add(ms),
-                None => self.protocol_not_delivered.add(ms),
-            }
-            self.by_load_balancer.entry(load_balancer).add(ms);
+    pub(crate) fn add(&mut self, ms: u32, (protocol, load_balancer): (Option<usize>, usize)) {
+        match protocol {
+            Some(i) => self.by_protocol.at(i).add(ms),
+            None => self.protocol_not_delivered.add(ms),
         }
+        self.by_load_balancer.at(load_balancer).add(ms);
     }
 
     /// The latency in milliseconds, if the record has one; counts a malformed value.
     #[inline(always)]
-    fn milliseconds(&mut self, latency: &[u8]) -> Option<u32> {
+    pub(crate) fn milliseconds(&mut self, latency: &[u8]) -> Option<u32> {
         // `-` (no handshake) is the common case for failures: one compare.
         if latency == b"-" {
             return None;
@@ -241,7 +251,10 @@ mod tests {
     fn malformed_latencies_are_counted_not_kept() {
         let mut l = Latencies::default();
         for (latency, protocol) in [("0.337", "TLSv1.3"), ("-", "TLSv1.3"), ("abc", "TLSv1.2"), ("4.036", "TLSv1.2")] {
-            l.add(latency.as_bytes(), Some(protocol.as_bytes()), b"app/a/1");
+            if let Some(ms) = l.milliseconds(latency.as_bytes()) {
+                let slots = l.slots(Some(protocol.as_bytes()), b"app/a/1");
+                l.add(ms, slots);
+            }
         }
         assert_eq!((l.overall().count(), l.malformed), (2, 1));
         assert_eq!(l.by_protocol.sorted().len(), 2);

@@ -13,6 +13,7 @@ pub mod expiring;
 pub mod keyed;
 pub mod latency;
 pub mod partial;
+mod profiles;
 pub mod recent;
 pub mod report;
 mod same;

@@ -1,5 +1,5 @@
-//! Equality of the short byte strings compared on every record (load balancer, protocol,
-//! cipher and key-exchange names, certificate serials): up to 32 bytes compared as
+//! Equality and fingerprints of the short byte strings compared on every record (load
+//! balancer, protocol, cipher and key-exchange names, certificate serials): up to 32 bytes compared as
 //! machine words in line, where `==` on slices calls `memcmp`, whose call costs more
 //! than the compare itself.
 
@@ -32,37 +32,14 @@ pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
-/// Key equality for [`crate::keyed::Keyed`] lookups, and a fingerprint that tells most
-/// keys of one dimension apart without reading all of their bytes.
-pub trait Same {
-    fn same(&self, other: &Self) -> bool;
-    fn fingerprint(&self) -> usize;
-}
-
-impl Same for [u8] {
-    #[inline(always)]
-    fn same(&self, other: &[u8]) -> bool {
-        same_bytes(self, other)
-    }
-
-    /// The length and the last and middle bytes: `TLSv1.2` / `TLSv1.3`, and cipher and
-    /// group names of one length, differ there.
-    fn fingerprint(&self) -> usize {
-        match self {
-            [] => 0,
-            [.., last] => self.len() * 11 + usize::from(*last) * 3 + usize::from(self[self.len() / 2]),
-        }
-    }
-}
-
-impl Same for u16 {
-    #[inline(always)]
-    fn same(&self, other: &u16) -> bool {
-        self == other
-    }
-
-    fn fingerprint(&self) -> usize {
-        usize::from(*self)
+/// A fingerprint that tells most values of one dimension apart without reading all of
+/// their bytes: the length and the last and middle bytes (`TLSv1.2` / `TLSv1.3`, and
+/// cipher and group names of one length, differ there).
+#[inline(always)]
+pub fn fingerprint(bytes: &[u8]) -> usize {
+    match bytes {
+        [] => 0,
+        [.., last] => bytes.len() * 11 + usize::from(*last) * 3 + usize::from(bytes[bytes.len() / 2]),
     }
 }
 

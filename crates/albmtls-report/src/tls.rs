@@ -1,11 +1,14 @@
 //! TLS posture: records per protocol, cipher and key exchange, and who still connects
 //! with TLS 1.0 or 1.1.
 
-use albmtls_parse::{Record, tls};
+use std::net::IpAddr;
+
+use albmtls_parse::tls;
 use serde::{Deserialize, Serialize};
 
 use crate::counts::ClientCounts;
 use crate::keyed::Keyed;
+use crate::profiles::{KeyExchangeSlot, Slots};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsCounts {
@@ -22,25 +25,39 @@ pub struct TlsCounts {
 }
 
 impl TlsCounts {
+    /// Fills in where a record with this protocol (`None`: not delivered), cipher and key
+    /// exchange (`None`: no field 13) is counted. A key exchange is checked here, once per
+    /// combination, not per record.
+    pub(crate) fn slots(&mut self, protocol: Option<&[u8]>, cipher: &[u8], key_exchange: Option<&[u8]>, slots: &mut Slots) {
+        let protocol = protocol.filter(|p| *p != b"-");
+        slots.protocol = protocol.map(|p| self.protocols.index_of(p));
+        slots.legacy = protocol.filter(|p| tls::is_legacy_protocol(p)).map(|p| self.legacy_clients.index_of(p));
+        slots.cipher = (cipher != b"-").then(|| self.ciphers.index_of(cipher));
+        slots.key_exchange = match key_exchange.filter(|group| *group != b"-") {
+            None => KeyExchangeSlot::Absent,
+            Some(group) => match self.key_exchanges.index_if_valid(group, tls::is_key_exchange_name) {
+                Some(i) => KeyExchangeSlot::At(i),
+                None => KeyExchangeSlot::Malformed,
+            },
+        };
+    }
+
+    /// Counts a record of `client` at `slots`.
     #[inline(always)]
-    pub fn add(&mut self, record: &Record<'_>) {
-        let protocol = record.tls_protocol;
-        if protocol != b"-" {
-            *self.protocols.entry(protocol) += 1;
-            if tls::is_legacy_protocol(protocol) {
-                self.legacy_clients.entry(protocol).add(record.client_ip);
-            }
+    pub(crate) fn add(&mut self, slots: &Slots, client: IpAddr) {
+        if let Some(i) = slots.protocol {
+            *self.protocols.at(i) += 1;
         }
-        if record.tls_cipher != b"-" {
-            *self.ciphers.entry(record.tls_cipher) += 1;
+        if let Some(i) = slots.legacy {
+            self.legacy_clients.at(i).add(client);
         }
-        if let Some(group) = record.tls_keyexchange
-            && group != b"-"
-        {
-            match self.key_exchanges.entry_if_valid(group, tls::is_key_exchange_name) {
-                Some(records) => *records += 1,
-                None => self.malformed_key_exchanges += 1,
-            }
+        if let Some(i) = slots.cipher {
+            *self.ciphers.at(i) += 1;
+        }
+        match slots.key_exchange {
+            KeyExchangeSlot::Absent => {}
+            KeyExchangeSlot::Malformed => self.malformed_key_exchanges += 1,
+            KeyExchangeSlot::At(i) => *self.key_exchanges.at(i) += 1,
         }
     }
 
