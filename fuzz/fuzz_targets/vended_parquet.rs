@@ -8,7 +8,7 @@
 //! other panic, which is a bug of ours.
 #![no_main]
 
-use albmtls_parquet::{ParquetSource, panic_raised_by_parquet_crate, read_records};
+use albmtls_parquet::{ParquetSource, RowLines, panic_raised_by_parquet_crate, read_records};
 use albmtls_parse::FieldSet;
 use libfuzzer_sys::fuzz_target;
 
@@ -23,7 +23,9 @@ fuzz_target!(
     },
     |data: &[u8]| {
         let mut expected = 1;
-        let _ = read_records(ParquetSource::Bytes(data.to_vec().into()), FieldSet::ALL, |row, _, _| {
+        // Both ways of reading: lines for every row (grep) and for bad rows only (report).
+        let lines = if data.len() % 2 == 0 { RowLines::Every } else { RowLines::BadRowsOnly };
+        let _ = read_records(ParquetSource::Bytes(data.to_vec().into()), FieldSet::ALL, lines, |row, _, _| {
             assert_eq!(row, expected);
             expected += 1;
             Ok(())

@@ -1,6 +1,6 @@
 //! Real Parquet files, written with the `parquet` crate, read back into records.
 
-use albmtls_parquet::{Column, ColumnType, ParquetSource, ReadError, read_records, write_rows};
+use albmtls_parquet::{Column, ColumnType, ParquetSource, ReadError, RowLines, read_records, write_rows};
 use albmtls_parse::{Field, FieldSet, ParseError, Problem, Record};
 
 const LINES: [&str; 3] = [
@@ -53,11 +53,11 @@ type Read = (Result<u64, ReadError>, Vec<Row>, Vec<(u64, ParseError)>);
 fn read(bytes: Vec<u8>, wanted: FieldSet) -> Read {
     let mut rows = Vec::new();
     let mut bad = Vec::new();
-    let result = read_records(ParquetSource::Bytes(bytes.into()), wanted, |n, line, record| {
+    let result = read_records(ParquetSource::Bytes(bytes.into()), wanted, RowLines::Every, |n, line, record| {
         match record {
             Ok(r) => rows.push((
                 n,
-                String::from_utf8(line.to_vec()).unwrap(),
+                String::from_utf8_lossy(line).into_owned(),
                 Field::ALL.iter().map(|&f| r.field(f).to_vec()).collect(),
                 r.missing,
             )),
@@ -183,6 +183,7 @@ fn read_hostile(bytes: &[u8]) -> albmtls_parquet::ReadError {
     let read = albmtls_parquet::read_records(
         albmtls_parquet::ParquetSource::Bytes(bytes.to_vec().into()),
         albmtls_parse::FieldSet::ALL,
+        RowLines::Every,
         |_, _, _| Ok(()),
     );
     read.expect_err("the file cannot be read")
@@ -293,15 +294,17 @@ fn required_column_file(name: &str) -> (Vec<u8>, Vec<u8>) {
 
 /// A footer claiming more rows than a required column holds (nothing marks a missing
 /// value there, unlike an optional column's nulls) made each row past the values a bad
-/// row: billions of them for a few bytes. The row group is refused instead.
+/// row: billions of them for a few bytes. The rows the columns hold are read, and the row
+/// group is reported as not whole.
 #[test]
 fn a_required_column_holding_fewer_values_than_its_row_group_claims_is_refused() {
     let (real, claiming) = required_column_file("listener_port");
     assert_eq!(read(real, FieldSet::ALL).0.unwrap(), 3);
     let (outcome, rows, bad) = read(claiming, FieldSet::ALL);
     let err = outcome.unwrap_err().to_string();
-    assert!(err.contains("column listener_port holds 3 values for 63 rows"), "{err}");
-    assert_eq!((rows.len(), bad.len()), (0, 0));
+    assert!(err.contains("row group 0 is not whole: its columns hold 3 rows for the 63 it claims"), "{err}");
+    // Rows of a port alone, without a time: bad rows, each counted.
+    assert_eq!((rows.len(), bad.len()), (0, 3));
 }
 
 /// The fuzz target's timeout after that: with no wanted column delivered, nothing was
@@ -317,7 +320,7 @@ fn rows_are_backed_by_a_decoded_column_even_when_no_wanted_column_is_delivered()
     // Delivered, not wanted: read as not decoded, not as its value.
     assert!(rows.iter().all(|(_, _, fields, _)| fields[Field::ListenerPort as usize] == b"0"));
     let err = read(claiming, client_ip_only).0.unwrap_err().to_string();
-    assert!(err.contains("column listener_port holds 3 values for 63 rows"), "{err}");
+    assert!(err.contains("its columns hold 3 rows for the 63 it claims"), "{err}");
 
     let (_, unknown_claiming) = required_column_file("not_a_log_field");
     let err = read(unknown_claiming, FieldSet::ALL).0.unwrap_err().to_string();
@@ -348,4 +351,66 @@ fn a_row_group_claiming_more_rows_than_its_bytes_can_hold_is_refused() {
 
     let err = read_hostile(include_bytes!("../../../fuzz/corpus/vended_parquet/regression-rows-claimed-without-columns.parquet"));
     assert!(err.to_string().contains("claims 10850596461 rows in 40 bytes of columns"), "{err}");
+}
+
+/// `report` reads no record's line: with lines for bad rows only, records come without
+/// one (the same values as with lines), and a bad row still has its line for its sample.
+#[test]
+fn lines_for_bad_rows_only_leave_records_without_a_line_and_give_bad_rows_theirs() {
+    let columns = vec![Column { name: "time".into(), kind: ColumnType::Text }, Column { name: "client_ip".into(), kind: ColumnType::Text }];
+    let rows =
+        vec![vec![Some("2024-04-05T18:31:29Z".into()), Some("203.0.113.7".into())], vec![Some("yesterday".into()), Some("::1".into())]];
+    let bytes = write_rows(&columns, &rows, 10).unwrap();
+    let mut seen = Vec::new();
+    read_records(ParquetSource::Bytes(bytes.into()), FieldSet::ALL, RowLines::BadRowsOnly, |n, line, record| {
+        seen.push((
+            n,
+            String::from_utf8(line.to_vec()).unwrap(),
+            record.map(|r| (r.client_ip.to_string(), r.line.len())).map_err(|e| e.field),
+        ));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(seen, vec![(1, String::new(), Ok(("203.0.113.7".to_owned(), 0))), (2, "yesterday ::1".to_owned(), Err(Field::Timestamp)),]);
+}
+
+/// A file of one row group per row of `subjects`, each a time and a byte-array subject
+/// column with the `annotation` given (`""` or `" (STRING)"`).
+fn subjects_file(annotation: &str, subjects: &[&[u8]]) -> Vec<u8> {
+    use parquet::data_type::{ByteArray, ByteArrayType};
+    use parquet::file::writer::SerializedFileWriter;
+    use std::sync::Arc;
+
+    let schema = format!("message m {{ required binary time (STRING); required binary leaf_client_cert_subject{annotation}; }}");
+    let schema = parquet::schema::parser::parse_message_type(&schema).unwrap();
+    let mut bytes = Vec::new();
+    let mut writer = SerializedFileWriter::new(&mut bytes, Arc::new(schema), Default::default()).unwrap();
+    for subject in subjects {
+        let mut group = writer.next_row_group().unwrap();
+        for value in [&b"2024-04-05T18:31:29.268987Z"[..], subject] {
+            let mut column = group.next_column().unwrap().unwrap();
+            column.typed::<ByteArrayType>().write_batch(&[ByteArray::from(value.to_vec())], None, None).unwrap();
+            column.close().unwrap();
+        }
+        group.close().unwrap();
+    }
+    writer.close().unwrap();
+    bytes
+}
+
+/// Parquet requires a `STRING` column to hold UTF-8, and arrow-rs' reader checks it: a
+/// row group whose subject is not UTF-8 is an input error naming it, after the groups
+/// before it. A byte column without that annotation holds any bytes, read as they are.
+#[test]
+fn a_string_column_that_is_not_utf8_makes_its_row_group_unreadable_and_bytes_are_read_as_they_are() {
+    let subjects: [&[u8]; 3] = [b"CN=ok", b"CN=\xff\xfe", b"CN=after"];
+    let (outcome, rows, bad) = read(subjects_file("", &subjects), FieldSet::ALL);
+    assert_eq!((outcome.unwrap(), bad.len()), (3, 0));
+    let read_subjects: Vec<&[u8]> = rows.iter().map(|(_, _, fields, _)| &fields[Field::LeafClientCertSubject as usize][..]).collect();
+    assert_eq!(read_subjects, subjects);
+
+    let (outcome, rows, bad) = read(subjects_file(" (STRING)", &subjects), FieldSet::ALL);
+    let err = outcome.unwrap_err().to_string();
+    assert!(err.contains("row group 1 cannot be decoded") && err.contains("utf-8"), "{err}");
+    assert_eq!((rows.len(), bad.len()), (1, 0));
 }

@@ -365,10 +365,8 @@ impl<'a> Record<'a> {
             None => (IpAddr::from([0, 0, 0, 0]), &b"-"[..]),
             Some(raw) => {
                 let bare = raw.strip_prefix(b"[").and_then(|t| t.strip_suffix(b"]")).unwrap_or(raw);
-                let ip = std::str::from_utf8(bare)
-                    .ok()
-                    .and_then(|t| t.parse::<IpAddr>().ok())
-                    .ok_or_else(|| not_a_record(Field::ClientIp, Problem::NotAnIpAddress))?;
+                let ip =
+                    parse_client_ip(Baseline, bare, 0, bare.len()).ok_or_else(|| not_a_record(Field::ClientIp, Problem::NotAnIpAddress))?;
                 (ip, bare)
             }
         };

@@ -1,7 +1,7 @@
 //! From blocks of lines to records: the line loop every command runs, compiled for the
 //! CPU's SIMD kind, and the record-level [`Sink`] commands implement.
 
-use albmtls_parquet::{ParquetSource, ReadError, read_records};
+use albmtls_parquet::{ParquetSource, ReadError, RowLines, read_records};
 use albmtls_parse::vended::{FieldList, Format, Scratch, parse_delimited, parse_json};
 use albmtls_parse::{FieldSet, Filter, ParseError, Problem, Record, Simd, SimdKernel, SimdLevel, is_blank, lines};
 
@@ -24,6 +24,12 @@ pub trait Sink: Send {
     /// these and the filter's; a delivered field left out reads as `-`.
     fn fields_needed(&self) -> FieldSet {
         FieldSet::ALL
+    }
+
+    /// Whether the sink reads [`Record::line`]. Inputs whose records are not written as
+    /// lines (Parquet) build one only for a sink that reads it, and for malformed rows.
+    fn reads_lines(&self) -> bool {
+        true
     }
 
     /// A record that passed the filter, from line `line_number` (1-based) of `input`
@@ -202,8 +208,9 @@ impl<S: Sink> BlockSink for Lines<'_, S> {
 
     fn parquet(&mut self, input: &InputContext<'_>, source: ParquetSource) -> std::io::Result<Option<String>> {
         let wanted = self.sink.fields_needed().union(self.filter.fields());
+        let lines = if self.sink.reads_lines() { RowLines::Every } else { RowLines::BadRowsOnly };
         let (sink, filter, keep_all) = (&mut self.sink, self.filter, self.keep_all);
-        let read = read_records(source, wanted, |row, line, record| match record {
+        let read = read_records(source, wanted, lines, |row, line, record| match record {
             Ok(record) if keep_all || filter.matches_in(record, input.load_balancer) => sink.record(input, row, record),
             Ok(record) => {
                 sink.filtered_out(record);

@@ -174,7 +174,7 @@ impl Scratch {
 
 /// Appends `raw` (a subject as delivered, unquoted and unescaped) in the classic escaped
 /// form the record model keeps subjects in (`"` as `\"`, `\` as `\\`).
-fn escape_subject_into(raw: &[u8], out: &mut Vec<u8>) {
+pub fn escape_subject_into(raw: &[u8], out: &mut Vec<u8>) {
     // Runs between the bytes to escape are copied whole: most subjects have none.
     let mut rest = raw;
     while let Some(at) = memchr::memchr2(b'"', b'\\', rest) {
@@ -186,8 +186,8 @@ fn escape_subject_into(raw: &[u8], out: &mut Vec<u8>) {
 }
 
 /// Whether a subject needs escaping to reach the classic form.
-fn needs_subject_escape(raw: &[u8]) -> bool {
-    raw.iter().any(|&b| b == b'"' || b == b'\\')
+pub fn needs_subject_escape(raw: &[u8]) -> bool {
+    memchr::memchr2(b'"', b'\\', raw).is_some()
 }
 
 /// Writes a subject given as plain text into the scratch buffer or refers to it in the
@@ -201,15 +201,16 @@ fn set_subject_plain(scratch: &mut Scratch, line: &[u8], start: usize, end: usiz
     }
 }
 
-/// Appends one field's value to a classic-shaped line built for a record that was not
-/// written as text (Parquet): the subject quoted and escaped, an empty value as `-`.
+/// Appends a value of a record (a subject in its escaped form, see
+/// [`escape_subject_into`]) to a classic-shaped line, as a classic line writes it: after a
+/// space, a subject in quotes, an empty value as `-`.
 pub fn push_classic_value(line: &mut Vec<u8>, field: Field, value: &[u8]) {
     if !line.is_empty() {
         line.push(b' ');
     }
     if field == Field::LeafClientCertSubject && value != b"-" && !value.is_empty() {
         line.push(b'"');
-        escape_subject_into(value, line);
+        line.extend_from_slice(value);
         line.push(b'"');
     } else if value.is_empty() {
         line.push(b'-');

@@ -53,6 +53,11 @@ impl Sink for ReportSink {
         Field::ALL.into_iter().filter(|f| !matches!(f, Field::ClientPort | Field::ConnTraceId | Field::IpAddress)).collect()
     }
 
+    /// Samples of malformed lines are given their line; records are only counted.
+    fn reads_lines(&self) -> bool {
+        false
+    }
+
     #[inline(always)]
     fn record(&mut self, input: &InputContext<'_>, _: u64, record: &Record<'_>) -> std::io::Result<()> {
         self.0.add_from(record, input.load_balancer);
