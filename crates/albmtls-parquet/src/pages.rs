@@ -15,6 +15,9 @@
 //! declared with another type is refused too, and the format's structs are mirrored in
 //! [`Known`].
 
+use std::io::Read;
+
+use parquet::basic::Compression;
 use parquet::file::reader::ChunkReader;
 
 /// The largest uncompressed page accepted. Parquet writers cut pages at about 1 MiB.
@@ -51,9 +54,10 @@ pub fn check_footer(reader: &impl ChunkReader) -> Result<(), String> {
         .ok_or_else(|| "its footer (the file metadata) is not Thrift as Parquet writes it".to_owned())
 }
 
-/// Checks every page header of the column chunk at `start`, `length` bytes long.
-/// Returns why the chunk must not be read, if it must not.
-pub fn check_chunk(reader: &impl ChunkReader, start: u64, length: u64) -> Result<(), String> {
+/// Checks every page header of the column chunk at `start`, `length` bytes long, whose
+/// pages are compressed with `codec`. Returns why the chunk must not be read, if it must
+/// not.
+pub fn check_chunk(reader: &impl ChunkReader, start: u64, length: u64, codec: Compression) -> Result<(), String> {
     let end = start.saturating_add(length);
     let mut at = start;
     while at < end {
@@ -74,9 +78,47 @@ pub fn check_chunk(reader: &impl ChunkReader, start: u64, length: u64) -> Result
         }
         let compressed = u64::try_from(header.compressed)
             .map_err(|_| format!("the page at byte {at} claims a negative size ({})", header.compressed))?;
+        check_expansion(reader, codec, at, &header)?;
         at = at.saturating_add(header.length as u64).saturating_add(compressed);
     }
     Ok(())
+}
+
+/// The page of `header` at byte `at`, decompressed here first when its codec's decoder
+/// in the parquet crate reads to the end of the stream (gzip, and LZ4 frames, which the
+/// crate falls back to for `LZ4` pages not in Hadoop's framing) rather than up to the
+/// size the header claims: a few KiB of gzip can claim a small page and inflate to
+/// gigabytes. Decompressed into a fixed buffer, counting bytes; refused past the claim.
+fn check_expansion(reader: &impl ChunkReader, codec: Compression, at: u64, header: &PageSizes) -> Result<(), String> {
+    if !header.is_compressed || !matches!(codec, Compression::GZIP(_) | Compression::LZ4) {
+        return Ok(());
+    }
+    // Version 2 data pages keep their levels uncompressed, ahead of the values.
+    let (compressed, claimed) = (header.compressed - header.levels, header.uncompressed - header.levels);
+    let (Ok(compressed), Ok(claimed)) = (u64::try_from(compressed), u64::try_from(claimed)) else {
+        return Err(format!("the page at byte {at} claims levels longer than the page"));
+    };
+    let start = at.saturating_add(header.length as u64).saturating_add(header.levels as u64);
+    let input = reader.get_read(start).map_err(|e| format!("the page at byte {at} cannot be read ({e})"))?.take(compressed);
+    let mut decoder: Box<dyn Read> = match codec {
+        Compression::GZIP(_) => Box::new(flate2::read::MultiGzDecoder::new(input)),
+        _ => Box::new(lz4_flex::frame::FrameDecoder::new(input)),
+    };
+    let mut buffer = vec![0; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        // Only the size is checked here: a page that is not such a stream is left to the
+        // crate (it tries Hadoop's LZ4 framing, bounded, before LZ4 frames) to decode or
+        // refuse.
+        let Ok(n) = decoder.read(&mut buffer) else { return Ok(()) };
+        if n == 0 {
+            return Ok(());
+        }
+        total += n as u64;
+        if total > claimed {
+            return Err(format!("the page at byte {at} decompresses to more than the {claimed} bytes its header claims"));
+        }
+    }
 }
 
 /// What a page header says of its size.
@@ -86,20 +128,34 @@ struct PageSizes {
     compressed: i64,
     /// Bytes of the header itself.
     length: usize,
+    /// Bytes of levels ahead of the values, not compressed (version 2 data pages).
+    levels: i64,
+    /// Whether the values are compressed (only version 2 data pages may say not).
+    is_compressed: bool,
 }
 
-/// Reads a `PageHeader` struct (fields 2 and 3 are the uncompressed and compressed
-/// sizes; the others are skipped).
+/// Reads a `PageHeader` struct: fields 2 and 3 are the uncompressed and compressed sizes,
+/// field 8 a version 2 data page's header (its levels' lengths in fields 5 and 6, whether
+/// it is compressed in field 7); the others are skipped.
 fn read_header(bytes: &[u8]) -> Option<PageSizes> {
     let mut input = Compact { bytes, at: 0 };
     let (mut uncompressed, mut compressed) = (None, None);
+    let (mut levels, mut is_compressed) = (0i64, true);
     // The crate reads the sizes as 32-bit integers, wrapping a longer value.
     input.fields(0, Known::PageHeader, |input, id, kind, inner| match id {
         2 => input.zigzag().map(|v| uncompressed = Some(i64::from(v as i32))),
         3 => input.zigzag().map(|v| compressed = Some(i64::from(v as i32))),
+        8 if kind == STRUCT => input.fields(1, Known::DataPageHeaderV2, |input, id, kind, inner| match id {
+            5 | 6 => input.zigzag().map(|v| levels = levels.saturating_add(i64::from(v as i32))),
+            7 => {
+                is_compressed = kind == BOOL_TRUE;
+                input.skip(kind, inner, 1)
+            }
+            _ => input.skip(kind, inner, 1),
+        }),
         _ => input.skip(kind, inner, 0),
     })?;
-    Some(PageSizes { uncompressed: uncompressed?, compressed: compressed?, length: input.at })
+    Some(PageSizes { uncompressed: uncompressed?, compressed: compressed?, length: input.at, levels, is_compressed })
 }
 
 const BOOL_TRUE: u8 = 1;
@@ -424,7 +480,10 @@ mod tests {
     fn a_page_header_gives_its_sizes_and_length() {
         let mut bytes = HEADER.to_vec();
         bytes.extend_from_slice(b"page data follows");
-        assert_eq!(read_header(&bytes), Some(PageSizes { uncompressed: 100, compressed: 50, length: HEADER.len() }));
+        assert_eq!(
+            read_header(&bytes),
+            Some(PageSizes { uncompressed: 100, compressed: 50, length: HEADER.len(), levels: 0, is_compressed: true })
+        );
     }
 
     /// A header longer than the first short read (statistics of long values) is read
@@ -441,10 +500,10 @@ mod tests {
         };
         let small = long_header(&[0xC8, 0x01]);
         assert!(small.len() > SHORT_WINDOW);
-        assert_eq!(check_chunk(&bytes::Bytes::from(small.clone()), 0, small.len() as u64), Ok(()));
+        assert_eq!(check_chunk(&bytes::Bytes::from(small.clone()), 0, small.len() as u64, Compression::SNAPPY), Ok(()));
         // 2^31 - 1 bytes claimed.
         let huge = long_header(&[0xFE, 0xFF, 0xFF, 0xFF, 0x0F]);
-        let refused = check_chunk(&bytes::Bytes::from(huge.clone()), 0, huge.len() as u64).unwrap_err();
+        let refused = check_chunk(&bytes::Bytes::from(huge.clone()), 0, huge.len() as u64, Compression::SNAPPY).unwrap_err();
         assert!(refused.contains("over the limit of 64 MiB per page"), "{refused}");
     }
 

@@ -375,7 +375,7 @@ fn read_from<R: ChunkReader + Reopen + 'static>(
                     meta.compressed_size()
                 )));
             }
-            if let Err(why) = pages::check_chunk(pages, start as u64, meta.compressed_size() as u64) {
+            if let Err(why) = pages::check_chunk(pages, start as u64, meta.compressed_size() as u64, meta.compression()) {
                 return Err(unreadable(format!("column {}: {why}", field.name())));
             }
         }

@@ -414,3 +414,103 @@ fn a_string_column_that_is_not_utf8_makes_its_row_group_unreadable_and_bytes_are
     assert!(err.contains("row group 1 cannot be decoded") && err.contains("utf-8"), "{err}");
     assert_eq!((rows.len(), bad.len()), (1, 0));
 }
+
+/// A file of one row group holding a time and `statuses`, its pages compressed with
+/// `codec`, each column in one page of version `page_version`.
+fn statuses_file(statuses: &[&[u8]], codec: parquet::basic::Compression, page_version: u8) -> Vec<u8> {
+    use parquet::data_type::{ByteArray, ByteArrayType};
+    use parquet::file::properties::{WriterProperties, WriterVersion};
+    use parquet::file::writer::SerializedFileWriter;
+    use std::sync::Arc;
+
+    let schema = "message m { required binary time (STRING); required binary tls_verify_status (STRING); }";
+    let schema = Arc::new(parquet::schema::parser::parse_message_type(schema).unwrap());
+    let version = if page_version == 2 { WriterVersion::PARQUET_2_0 } else { WriterVersion::PARQUET_1_0 };
+    let properties = Arc::new(
+        WriterProperties::builder()
+            .set_compression(codec)
+            .set_dictionary_enabled(false)
+            .set_writer_version(version)
+            .set_data_page_size_limit(usize::MAX)
+            .build(),
+    );
+    let mut bytes = Vec::new();
+    let mut writer = SerializedFileWriter::new(&mut bytes, schema, properties).unwrap();
+    let mut group = writer.next_row_group().unwrap();
+    let times = vec![ByteArray::from(&b"2024-04-05T18:31:29.268987Z"[..]); statuses.len()];
+    let status_values: Vec<ByteArray> = statuses.iter().map(|s| ByteArray::from(s.to_vec())).collect();
+    for values in [times, status_values] {
+        let mut column = group.next_column().unwrap().unwrap();
+        column.typed::<ByteArrayType>().write_batch(&values, None, None).unwrap();
+        column.close().unwrap();
+    }
+    group.close().unwrap();
+    let metadata = writer.close().unwrap();
+    assert_eq!(metadata.row_group(0).column(1).compression(), codec, "written with {codec}");
+    bytes
+}
+
+/// The delivery's codec is not documented, and writers default to different ones: a file
+/// written with each codec albmtls reads (all the parquet crate writes but brotli), in
+/// either page version, reads back to the same records.
+#[test]
+fn every_codec_a_writer_may_choose_reads_back_the_same_records() {
+    use parquet::basic::{Compression, GzipLevel, ZstdLevel};
+
+    let statuses: Vec<&[u8]> = (0..2000).map(|i| if i % 7 == 0 { &b"Failed:ClientCertExpired"[..] } else { b"Success" }).collect();
+    let codecs = [
+        Compression::UNCOMPRESSED,
+        Compression::SNAPPY,
+        Compression::GZIP(GzipLevel::default()),
+        Compression::ZSTD(ZstdLevel::default()),
+        Compression::LZ4,
+        Compression::LZ4_RAW,
+    ];
+    for codec in codecs {
+        for page_version in [1, 2] {
+            let (outcome, rows, bad) = read(statuses_file(&statuses, codec, page_version), FieldSet::ALL);
+            assert_eq!((outcome.unwrap(), bad.len()), (2000, 0), "{codec} v{page_version}");
+            let read_statuses: Vec<&[u8]> = rows.iter().map(|(_, _, fields, _)| &fields[Field::TlsVerifyStatus as usize][..]).collect();
+            assert_eq!(read_statuses, statuses, "{codec} v{page_version}");
+        }
+    }
+}
+
+/// The parquet crate reads a gzip page (and an LZ4 page in frames) to the end of its
+/// stream, whatever size its header claims: a few KiB could inflate to gigabytes. Such a
+/// page is inflated first, into a fixed buffer, and refused once it passes its claim. The
+/// page here holds one status of 100,000 bytes; its header's claim is lowered to 8,192
+/// (the same length of varint, so the file stays whole). An LZ4 page as the crate writes
+/// it (Hadoop's framing) is decoded into the claimed size only, and refused by the crate.
+#[test]
+fn a_gzip_page_that_inflates_past_its_claimed_size_is_refused_before_the_parquet_crate_inflates_it() {
+    use parquet::basic::{Compression, GzipLevel};
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+
+    let long = vec![b'x'; 100_000];
+    for codec in [Compression::GZIP(GzipLevel::default()), Compression::LZ4] {
+        for page_version in [1, 2] {
+            let bytes = statuses_file(&[&long[..]], codec, page_version);
+            let footer = SerializedFileReader::new(bytes::Bytes::from(bytes.clone())).unwrap();
+            let page = footer.metadata().row_group(0).column(1).data_page_offset() as usize;
+            // PageHeader: field 1 (type, i32: 0x15 and one byte), then field 2, the
+            // uncompressed size (0x15 and a zigzag varint of three bytes).
+            assert_eq!((bytes[page], bytes[page + 2]), (0x15, 0x15), "{codec} v{page_version}");
+            let claim = &bytes[page + 3..page + 6];
+            assert!(claim[0] & 0x80 != 0 && claim[1] & 0x80 != 0 && claim[2] & 0x80 == 0, "a varint of three bytes");
+            let mut lowered = bytes.clone();
+            lowered[page + 3..page + 6].copy_from_slice(&[0x80, 0x80, 0x01]); // zigzag 16,384: 8,192
+            let err = read(lowered, FieldSet::ALL).0.unwrap_err().to_string();
+            if codec == Compression::LZ4 {
+                assert!(err.contains("row group 0 cannot be decoded"), "{err}");
+            } else {
+                assert!(
+                    err.contains("column tls_verify_status: the page at byte")
+                        && err.contains("decompresses to more than the 8192 bytes its header claims"),
+                    "{err}"
+                );
+            }
+            assert_eq!(read(bytes, FieldSet::ALL).0.unwrap(), 1, "{codec} v{page_version}: the page as written is read");
+        }
+    }
+}
