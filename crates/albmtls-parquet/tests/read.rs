@@ -514,3 +514,23 @@ fn a_gzip_page_that_inflates_past_its_claimed_size_is_refused_before_the_parquet
         }
     }
 }
+
+/// Files another writer made (DuckDB 2.0, `COPY ... (FORMAT parquet, COMPRESSION c)`, kept
+/// as fuzz seeds): each codec gives the same two rows.
+#[test]
+fn duckdb_files_in_every_codec_read_the_same() {
+    let files: [(&str, &[u8]); 4] = [
+        ("snappy", include_bytes!("../../../fuzz/corpus/vended_parquet/duckdb-snappy.parquet")),
+        ("zstd", include_bytes!("../../../fuzz/corpus/vended_parquet/duckdb-zstd.parquet")),
+        ("gzip", include_bytes!("../../../fuzz/corpus/vended_parquet/duckdb-gzip.parquet")),
+        ("lz4", include_bytes!("../../../fuzz/corpus/vended_parquet/duckdb-lz4.parquet")),
+    ];
+    let (outcome, expected, bad) = read(files[0].1.to_vec(), FieldSet::ALL);
+    assert_eq!((outcome.unwrap(), bad.len()), (2, 0));
+    assert_eq!(expected[0].2[Field::TlsVerifyStatus as usize], b"Failed:ClientCertExpired");
+    for (codec, bytes) in &files[1..] {
+        let (outcome, rows, bad) = read(bytes.to_vec(), FieldSet::ALL);
+        assert_eq!((outcome.unwrap(), bad.len()), (2, 0), "{codec}");
+        assert_eq!(rows, expected, "{codec}");
+    }
+}
