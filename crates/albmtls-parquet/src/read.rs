@@ -1,5 +1,6 @@
 //! Reading a Parquet file row group by row group into records.
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -219,7 +220,11 @@ enum Values<'b> {
     Text(&'b StringViewArray),
     Binary(&'b BinaryViewArray),
     Fixed(&'b FixedSizeBinaryArray),
-    /// Numbers and times, written as text into the row's scratch bytes.
+    /// Times in some unit, written as text into the row's scratch bytes.
+    Times(&'b [i64], ToMicros, RefCell<TimeWriter>),
+    /// 32-bit integers (ports, as writers store them), written as text.
+    Int32(&'b [i32]),
+    /// Other numbers, written as text.
     Written(WriteValue<'b>),
     /// A type no field is written in (booleans, dates, decimals, nested values): every
     /// row of the column is malformed in this field.
@@ -234,7 +239,7 @@ impl<'b> Cells<'b> {
             DataType::FixedSizeBinary(_) => Values::Fixed(array.as_fixed_size_binary()),
             DataType::Int8 => integers::<Int8Type>(array),
             DataType::Int16 => integers::<Int16Type>(array),
-            DataType::Int32 => integers::<Int32Type>(array),
+            DataType::Int32 => Values::Int32(array.as_primitive::<Int32Type>().values()),
             DataType::Int64 => integers::<Int64Type>(array),
             DataType::UInt8 => integers::<UInt8Type>(array),
             DataType::UInt16 => integers::<UInt16Type>(array),
@@ -249,17 +254,25 @@ impl<'b> Cells<'b> {
                     TimeUnit::Microsecond => (array.as_primitive::<TimestampMicrosecondType>().values(), Some),
                     TimeUnit::Nanosecond => (array.as_primitive::<TimestampNanosecondType>().values(), |v| Some(v.div_euclid(1_000))),
                 };
-                let writer = std::cell::Cell::new(TimeWriter::default());
-                Values::Written(Box::new(move |row, out| {
-                    let mut time = writer.get();
-                    let written = time.write(to_micros(values[row]), out);
-                    writer.set(time);
-                    written
-                }))
+                Values::Times(values, to_micros, RefCell::new(TimeWriter::default()))
             }
             _ => Values::WrongType,
         };
         Cells { field, nulls: array.nulls(), values }
+    }
+}
+
+impl Values<'_> {
+    /// Appends the text of a number or time at `row`; the other kinds of values are read
+    /// as they are, and have no text to write.
+    fn write_text(&self, row: usize, out: &mut Vec<u8>) -> Result<(), Problem> {
+        match self {
+            Values::Int32(values) => out.extend_from_slice(itoa::Buffer::new().format(values[row]).as_bytes()),
+            Values::Times(values, to_micros, writer) => writer.borrow_mut().write(to_micros(values[row]), out)?,
+            Values::Written(write) => write(row, out)?,
+            Values::Text(_) | Values::Binary(_) | Values::Fixed(_) | Values::WrongType => return Err(Problem::WrongType),
+        }
+        Ok(())
     }
 }
 
@@ -440,9 +453,9 @@ fn hand_out_row(
                 Values::Text(array) => Some(array.value(row).as_bytes()),
                 Values::Binary(array) => Some(array.value(row)),
                 Values::Fixed(array) => Some(array.value(row)),
-                Values::Written(write) => {
+                numbers @ (Values::Int32(_) | Values::Times(..) | Values::Written(_)) => {
                     let start = scratch.len();
-                    if let Err(p) = write(row, scratch) {
+                    if let Err(p) = numbers.write_text(row, scratch) {
                         problem.get_or_insert(ParseError { field, problem: p });
                         scratch.truncate(start);
                         scratch.push(b'-');
@@ -519,7 +532,6 @@ fn not_decoded(field: Field) -> &'static [u8] {
 /// place (a chrono format string is parsed again for every row), and the rows of a file
 /// come in time order, many within one second: the text up to the second is kept from the
 /// time before.
-#[derive(Clone, Copy)]
 struct TimeWriter {
     /// The second `text` was written for (`i64::MIN`: none yet).
     second: i64,
@@ -578,11 +590,10 @@ mod tests {
         use arrow_array::{Float32Array, Float64Array, Int8Array, Int32Array, Int64Array, UInt64Array};
         fn written(array: ArrayRef) -> Vec<String> {
             let cells = Cells::new(Field::TlsHandshakeLatency, &array);
-            let Values::Written(write) = &cells.values else { panic!("{:?} is not written as a number", array.data_type()) };
             (0..array.len())
                 .map(|row| {
                     let mut out = Vec::new();
-                    write(row, &mut out).unwrap();
+                    cells.values.write_text(row, &mut out).unwrap();
                     String::from_utf8(out).unwrap()
                 })
                 .collect()
@@ -607,9 +618,8 @@ mod tests {
         use arrow_array::{TimestampMillisecondArray, TimestampNanosecondArray, TimestampSecondArray};
         let write = |array: ArrayRef| {
             let cells = Cells::new(Field::Timestamp, &array);
-            let Values::Written(write) = &cells.values else { panic!("not a time") };
             let mut out = Vec::new();
-            write(0, &mut out).map(|()| String::from_utf8(out).unwrap())
+            cells.values.write_text(0, &mut out).map(|()| String::from_utf8(out).unwrap())
         };
         assert_eq!(write(Arc::new(TimestampSecondArray::from(vec![1_712_341_889]))).unwrap(), "2024-04-05T18:31:29.000000Z");
         assert_eq!(write(Arc::new(TimestampMillisecondArray::from(vec![1_712_341_889_268]))).unwrap(), "2024-04-05T18:31:29.268000Z");
