@@ -30,6 +30,7 @@ pub(crate) struct Dimensions<'a> {
 }
 
 impl Dimensions<'_> {
+    #[inline(always)]
     fn same(&self, key: &Key) -> bool {
         self.listener == key.listener
             && same_option(self.protocol, key.protocol.as_deref())
@@ -64,6 +65,7 @@ impl Dimensions<'_> {
     }
 }
 
+#[inline(always)]
 fn same_option(a: Option<&[u8]>, b: Option<&[u8]>) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => same_bytes(a, b),
