@@ -297,6 +297,7 @@ impl Aggregate {
         let detailed = status_delivered && status.is_failure();
         let slot = slot(&status);
         let elb = record.elb.or(input_load_balancer).unwrap_or(b"-");
+        let certificate = self.certificates.prepare(record, status_delivered && status == VerifyStatus::Success);
         let dimensions = Dimensions {
             load_balancer: elb,
             listener: delivered(Field::ListenerPort).then_some(record.listener_port),
@@ -329,7 +330,7 @@ impl Aggregate {
             let at = *slots.latency.get_or_insert_with(|| latency.slots(dimensions.protocol, elb));
             self.latency.add(ms, at);
         }
-        self.certificates.add(record, status_delivered && status == VerifyStatus::Success);
+        self.certificates.add(record, certificate);
         let stats = match slot {
             _ if !status_delivered => &mut self.status_not_delivered,
             Some(slot) => &mut self.known[slot],

@@ -7,7 +7,7 @@
 //! already expired then cannot be valid at the report's time and is not kept.
 
 use std::hash::BuildHasher;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
 use albmtls_parse::{Field, Micros, Record, tls};
 use hashbrown::HashTable;
@@ -34,139 +34,453 @@ pub struct SeenCertificate {
     pub last_client_ip: IpAddr,
 }
 
-impl SeenCertificate {
-    fn merge(&mut self, other: &SeenCertificate) {
-        self.not_after = self.not_after.max(other.not_after);
-        self.connections += other.connections;
-        if (other.last_seen, other.last_client_ip) > (self.last_seen, self.last_client_ip) {
-            self.last_seen = other.last_seen;
-            self.last_client_ip = other.last_client_ip;
-        }
-    }
-}
-
+/// Distinct certificates seen in successful records.
+///
+/// Every successful record looks its certificate up, and with thousands of certificates
+/// the cost is the wait for memory, so the table is laid out for it: a slot of 8 bytes
+/// per certificate points at one record that holds the certificate's use, then its
+/// serial, subject and the validity text it was first read with. Being in one place, the
+/// record a line will need can be asked of memory early ([`Certificates::prepare`]),
+/// while the rest of the line is counted.
 #[derive(Clone, Default)]
 pub struct Certificates {
-    entries: Vec<SeenCertificate>,
-    /// Per entry, the validity text last read for it and its NotAfter: a certificate seen
-    /// again with the same text (nearly always) skips parsing two timestamps. `None` for
-    /// entries that came from a merge or a partial file.
-    parsed_validity: Vec<Option<(Box<[u8]>, Micros)>>,
-    table: HashTable<usize>,
+    table: HashTable<Slot>,
+    records: Records,
+    /// Position + 1 of the record found last for each tag modulo [`RECENT`] (0: none):
+    /// the record a successful line will most likely need, known early enough to ask the
+    /// memory for it while the rest of the line is counted.
+    recent: Vec<u64>,
     /// Validity values that are neither `-` nor `NotBefore=…;NotAfter=…`.
     pub malformed: u64,
 }
 
-/// The serial and the subject's length and last bytes: serials tell certificates apart
-/// nearly always, and hashing the whole subject (80 bytes and more) would cost more than
-/// the table lookup. Equal keys are still compared whole.
-fn hash(subject: &[u8], serial: &[u8]) -> u64 {
+/// Slots of [`Certificates::recent`]: 32 KiB, small enough to stay in cache.
+const RECENT: usize = 4096;
+
+/// What [`Certificates::prepare`] found out about a record ahead of counting it.
+#[derive(Clone, Copy)]
+pub struct Prepared {
+    tag: u32,
+    /// The record last found for the tag, now on its way into the cache.
+    predicted: Option<u64>,
+}
+
+/// Where a certificate's record is (40 bits) and 24 bits of its hash, so that growing
+/// the table never reads the records and a probe reads one only when those bits agree.
+#[derive(Clone, Copy)]
+struct Slot(u64);
+
+const TAG_BITS: u32 = 24;
+const POSITION_BITS: u32 = 40;
+
+impl Slot {
+    fn new(at: u64, tag: u32) -> Slot {
+        debug_assert!(at >> POSITION_BITS == 0 && tag >> TAG_BITS == 0);
+        Slot(u64::from(tag) << POSITION_BITS | at)
+    }
+
+    fn at(self) -> u64 {
+        self.0 & ((1 << POSITION_BITS) - 1)
+    }
+
+    fn tag(self) -> u32 {
+        (self.0 >> POSITION_BITS) as u32
+    }
+}
+
+/// 24 bits of the hash of a serial and the subject's length and last bytes: serials tell
+/// certificates apart nearly always, and hashing the whole subject (80 bytes and more)
+/// would cost more than the lookup. Equal tags are still compared whole.
+fn tag(subject: &[u8], serial: &[u8]) -> u32 {
     let tail = &subject[subject.len().saturating_sub(8)..];
-    FxBuildHasher.hash_one((serial, subject.len(), tail))
+    let hash = FxBuildHasher.hash_one((serial, subject.len(), tail));
+    (hash ^ (hash >> 24) ^ (hash >> 48)) as u32 & ((1 << TAG_BITS) - 1)
+}
+
+/// Spreads a tag over the 64 bits the table places by.
+fn table_hash(tag: u32) -> u64 {
+    u64::from(tag).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// A certificate's use, as the head of its record.
+#[derive(Clone, Copy)]
+struct Use {
+    not_after: Micros,
+    /// The NotAfter of the validity text kept in the record.
+    read_not_after: Micros,
+    connections: u64,
+    last_seen: Micros,
+    last_client_ip: IpAddr,
+    serial_len: u32,
+    subject_len: u32,
+    /// 0 for certificates read from a partial file (a record's validity is never empty:
+    /// an absent one is `-`).
+    validity_len: u32,
+}
+
+/// Where each field of [`Use`] lies in a record's head.
+mod head {
+    pub const NOT_AFTER: usize = 0;
+    pub const READ_NOT_AFTER: usize = 8;
+    pub const CONNECTIONS: usize = 16;
+    pub const LAST_SEEN: usize = 24;
+    /// The client as an IPv6 address (IPv4 mapped), then its family (4 or 6).
+    pub const LAST_CLIENT_IP: usize = 32;
+    pub const FAMILY: usize = 48;
+    pub const SERIAL_LEN: usize = 52;
+    pub const SUBJECT_LEN: usize = 56;
+    pub const VALIDITY_LEN: usize = 60;
+}
+
+#[inline(always)]
+fn word(head: &[u8; Use::LEN], at: usize) -> u64 {
+    u64::from_le_bytes(*head[at..].first_chunk().expect("a field inside the head"))
+}
+
+#[inline(always)]
+fn set_word(head: &mut [u8; Use::LEN], at: usize, value: u64) {
+    *head[at..].first_chunk_mut().expect("a field inside the head") = value.to_le_bytes();
+}
+
+#[inline(always)]
+fn length(head: &[u8; Use::LEN], at: usize) -> usize {
+    u32::from_le_bytes(*head[at..].first_chunk().expect("a field inside the head")) as usize
+}
+
+#[inline(always)]
+fn client_ip(head: &[u8; Use::LEN]) -> IpAddr {
+    let ip = Ipv6Addr::from(u128::from_le_bytes(*head[head::LAST_CLIENT_IP..].first_chunk().expect("16 bytes")));
+    match ip.to_ipv4_mapped() {
+        Some(v4) if head[head::FAMILY] == 4 => IpAddr::V4(v4),
+        _ => IpAddr::V6(ip),
+    }
+}
+
+#[inline(always)]
+fn set_client_ip(head: &mut [u8; Use::LEN], ip: IpAddr) {
+    let (ip, family) = match ip {
+        IpAddr::V4(ip) => (ip.to_ipv6_mapped(), 4),
+        IpAddr::V6(ip) => (ip, 6),
+    };
+    *head[head::LAST_CLIENT_IP..].first_chunk_mut().expect("16 bytes") = u128::from(ip).to_le_bytes();
+    head[head::FAMILY] = family;
+}
+
+impl Use {
+    const LEN: usize = 64;
+
+    fn read(head: &[u8; Use::LEN]) -> Use {
+        let length = |at: usize| length(head, at) as u32;
+        Use {
+            not_after: word(head, head::NOT_AFTER) as i64,
+            read_not_after: word(head, head::READ_NOT_AFTER) as i64,
+            connections: word(head, head::CONNECTIONS),
+            last_seen: word(head, head::LAST_SEEN) as i64,
+            last_client_ip: client_ip(head),
+            serial_len: length(head::SERIAL_LEN),
+            subject_len: length(head::SUBJECT_LEN),
+            validity_len: length(head::VALIDITY_LEN),
+        }
+    }
+
+    fn write(&self, head: &mut [u8; Use::LEN]) {
+        set_word(head, head::NOT_AFTER, self.not_after as u64);
+        set_word(head, head::READ_NOT_AFTER, self.read_not_after as u64);
+        set_word(head, head::CONNECTIONS, self.connections);
+        set_word(head, head::LAST_SEEN, self.last_seen as u64);
+        set_client_ip(head, self.last_client_ip);
+        for (at, len) in
+            [(head::SERIAL_LEN, self.serial_len), (head::SUBJECT_LEN, self.subject_len), (head::VALIDITY_LEN, self.validity_len)]
+        {
+            *head[at..].first_chunk_mut().expect("4 bytes") = len.to_le_bytes();
+        }
+    }
+
+    /// Folds in `connections` more, the last at `last_seen` from `last_client_ip`.
+    fn add(&mut self, not_after: Micros, connections: u64, last_seen: Micros, last_client_ip: IpAddr) {
+        self.not_after = self.not_after.max(not_after);
+        self.connections += connections;
+        if (last_seen, last_client_ip) > (self.last_seen, self.last_client_ip) {
+            self.last_seen = last_seen;
+            self.last_client_ip = last_client_ip;
+        }
+    }
+}
+
+/// Counts one more connection in a record's head: the fields it changes, in place.
+#[inline(always)]
+fn count_connection(head: &mut [u8; Use::LEN], not_after: Micros, time: Micros, ip: IpAddr) {
+    if not_after > word(head, head::NOT_AFTER) as i64 {
+        set_word(head, head::NOT_AFTER, not_after as u64);
+    }
+    set_word(head, head::CONNECTIONS, word(head, head::CONNECTIONS) + 1);
+    let last_seen = word(head, head::LAST_SEEN) as i64;
+    // Lines come in time order: a later time is the common case, and needs no address read.
+    if time > last_seen || (time == last_seen && ip > client_ip(head)) {
+        set_word(head, head::LAST_SEEN, time as u64);
+        set_client_ip(head, ip);
+    }
+}
+
+/// One certificate's record: its use, serial, subject and validity text.
+struct CertificateRecord<'a> {
+    head: &'a [u8; Use::LEN],
+    serial: &'a [u8],
+    subject: &'a [u8],
+    validity: &'a [u8],
+}
+
+impl CertificateRecord<'_> {
+    #[inline(always)]
+    fn is(&self, serial: &[u8], subject: &[u8]) -> bool {
+        same_bytes(self.serial, serial) && self.subject == subject
+    }
+}
+
+/// Certificate records back to back in chunks that are never moved (a full chunk is
+/// left and a new one started), so growing never copies. A position is 40 bits: the
+/// chunk in the high 20, the offset in the low 20; a record longer than a chunk gets a
+/// chunk of its own.
+#[derive(Clone, Default)]
+struct Records {
+    chunks: Vec<Vec<u8>>,
+}
+
+impl Records {
+    const CHUNK: usize = 1 << 20;
+    const OFFSET_BITS: u32 = 20;
+    const MAX_CHUNKS: usize = 1 << (POSITION_BITS - Records::OFFSET_BITS);
+
+    fn push(&mut self, usage: &Use, serial: &[u8], subject: &[u8], validity: &[u8]) -> u64 {
+        let needed = Use::LEN + serial.len() + subject.len() + validity.len();
+        if self.chunks.last().is_none_or(|chunk| chunk.len() + needed > Records::CHUNK) {
+            assert!(self.chunks.len() < Records::MAX_CHUNKS, "the certificate table outgrew a million chunks");
+            self.chunks.push(Vec::with_capacity(needed.max(Records::CHUNK)));
+        }
+        let index = self.chunks.len() - 1;
+        let chunk = &mut self.chunks[index];
+        let offset = chunk.len();
+        let mut head = [0; Use::LEN];
+        usage.write(&mut head);
+        for part in [&head[..], serial, subject, validity] {
+            chunk.extend_from_slice(part);
+        }
+        (index as u64) << Records::OFFSET_BITS | offset as u64
+    }
+
+    #[inline(always)]
+    fn place(at: u64) -> (usize, usize) {
+        ((at >> Records::OFFSET_BITS) as usize, (at & ((1 << Records::OFFSET_BITS) - 1)) as usize)
+    }
+
+    #[inline(always)]
+    fn get(&self, at: u64) -> CertificateRecord<'_> {
+        let (chunk, offset) = Records::place(at);
+        let (head, rest) = self.chunks[chunk][offset..].split_first_chunk::<{ Use::LEN }>().expect("a record starts with its use");
+        let (serial, rest) = rest.split_at(length(head, head::SERIAL_LEN));
+        let (subject, rest) = rest.split_at(length(head, head::SUBJECT_LEN));
+        CertificateRecord { head, serial, subject, validity: &rest[..length(head, head::VALIDITY_LEN)] }
+    }
+
+    /// Asks the processor to load the first lines of the record at `at` (its use, serial,
+    /// subject and the start of its validity) without waiting for them.
+    #[inline(always)]
+    fn prefetch(&self, at: u64) {
+        let (chunk, offset) = Records::place(at);
+        if let Some(chunk) = self.chunks.get(chunk) {
+            let start = chunk.as_ptr().wrapping_add(offset);
+            for line in 0..3 {
+                prefetch(start.wrapping_add(line * 64));
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn head_mut(&mut self, at: u64) -> &mut [u8; Use::LEN] {
+        let (chunk, offset) = Records::place(at);
+        self.chunks[chunk][offset..].first_chunk_mut::<{ Use::LEN }>().expect("a record starts with its use")
+    }
+}
+
+/// A hint to load the cache line at `address`; never faults, whatever the address.
+#[inline(always)]
+fn prefetch(address: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch reads nothing and cannot fault; SSE is part of x86-64.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(address.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = address;
+}
+
+/// The subject and serial a successful record's certificate is kept under: empty for a
+/// field its input did not deliver.
+#[inline(always)]
+fn key_of<'a>(record: &Record<'a>) -> (&'a [u8], &'a [u8]) {
+    let delivered = |field: Field, value: &'a [u8]| if record.missing.contains(field) { &b""[..] } else { value };
+    (delivered(Field::LeafClientCertSubject, record.subject.unwrap_or(b"-")), delivered(Field::LeafClientCertSerialNumber, record.serial))
 }
 
 impl Certificates {
+    /// Starts the lookup of a successful record's certificate (`success`: its status is
+    /// `Success`), to be passed to [`Certificates::add`] once the record's other counts
+    /// are made: those cover the wait for the certificate's record to reach the cache.
+    #[inline(always)]
+    pub fn prepare(&mut self, record: &Record<'_>, success: bool) -> Option<Prepared> {
+        if !success || record.validity == b"-" {
+            return None;
+        }
+        let (subject, serial) = key_of(record);
+        let tag = tag(subject, serial);
+        if self.recent.is_empty() {
+            self.recent = vec![0; RECENT];
+        }
+        let predicted = self.recent[tag as usize % RECENT].checked_sub(1);
+        if let Some(at) = predicted {
+            self.records.prefetch(at);
+        }
+        Some(Prepared { tag, predicted })
+    }
+
     /// Reads the validity of every record (to count malformed ones) and keeps the
     /// certificate of a successful one. `success` is whether the record's status is `Success`.
+    /// `prepared` is what [`Certificates::prepare`] returned for it.
     #[inline(always)]
-    pub fn add(&mut self, record: &Record<'_>, success: bool) {
-        if record.validity == b"-" {
-            return;
-        }
-        if success {
-            self.add_success(record);
-        } else if tls::not_after(record.validity).is_err() {
+    pub fn add(&mut self, record: &Record<'_>, prepared: Option<Prepared>) {
+        if let Some(prepared) = prepared {
+            self.add_success(record, prepared);
+        } else if record.validity != b"-" && tls::not_after(record.validity).is_err() {
             self.malformed += 1;
         }
     }
 
     /// Finds the certificate first, so that a validity text already read for it is not
     /// parsed again.
-    fn add_success<'a>(&mut self, record: &Record<'a>) {
-        let delivered = |field: Field, value: &'a [u8]| if record.missing.contains(field) { &b""[..] } else { value };
-        let subject = delivered(Field::LeafClientCertSubject, record.subject.unwrap_or(b"-"));
-        let serial = delivered(Field::LeafClientCertSerialNumber, record.serial);
-        let hash = hash(subject, serial);
-        let entries = &self.entries;
-        let found = self.table.find(hash, |&i| same_bytes(&entries[i].serial, serial) && entries[i].subject == subject).copied();
-        let (not_after, parsed) = match found.and_then(|i| self.parsed_validity[i].as_ref()) {
-            Some((text, not_after)) if **text == *record.validity => (*not_after, false),
-            _ => match tls::not_after(record.validity) {
-                Ok(Some(not_after)) => (not_after, true),
-                Ok(None) => return,
-                Err(tls::Malformed) => {
-                    self.malformed += 1;
-                    return;
+    #[inline(always)]
+    fn add_success(&mut self, record: &Record<'_>, Prepared { tag, predicted }: Prepared) {
+        let (subject, serial) = key_of(record);
+        let found = match predicted {
+            Some(at) if self.records.get(at).is(serial, subject) => Some(at),
+            _ => self.find(tag, serial, subject),
+        };
+        if let Some(at) = found {
+            self.recent[tag as usize % RECENT] = at + 1;
+            let kept = self.records.get(at);
+            if kept.validity == record.validity {
+                let not_after = word(kept.head, head::READ_NOT_AFTER) as i64;
+                // One already expired at the time of the record cannot be valid at the report's.
+                if not_after > record.time {
+                    count_connection(self.records.head_mut(at), not_after, record.time, record.client_ip);
                 }
-            },
+                return;
+            }
+        }
+        let not_after = match tls::not_after(record.validity) {
+            Ok(Some(not_after)) => not_after,
+            Ok(None) => return,
+            Err(tls::Malformed) => {
+                self.malformed += 1;
+                return;
+            }
         };
         // One already expired at the time of the record cannot be valid at the report's.
         if not_after <= record.time {
             return;
         }
-        let seen = SeenCertificate {
-            subject: Vec::new(),
-            serial: Vec::new(),
-            not_after,
-            connections: 1,
-            last_seen: record.time,
-            last_client_ip: record.client_ip,
-        };
-        let i = match found {
-            Some(i) => {
-                self.entries[i].merge(&seen);
-                i
-            }
-            None => self.push(hash, SeenCertificate { subject: subject.to_vec(), serial: serial.to_vec(), ..seen }),
-        };
-        if parsed {
-            self.parsed_validity[i] = Some((record.validity.into(), not_after));
-        }
-    }
-
-    /// Adds a certificate not in the table yet.
-    fn push(&mut self, hash: u64, seen: SeenCertificate) -> usize {
-        let i = self.entries.len();
-        self.entries.push(seen);
-        self.parsed_validity.push(None);
-        let entries = &self.entries;
-        self.table.insert_unique(hash, i, |&j| self::hash(&entries[j].subject, &entries[j].serial));
-        i
-    }
-
-    /// Folds `seen` into the entry of its subject and serial.
-    fn insert(&mut self, seen: SeenCertificate) {
-        let hash = hash(&seen.subject, &seen.serial);
-        let entries = &self.entries;
-        match self.table.find(hash, |&i| entries[i].subject == seen.subject && entries[i].serial == seen.serial).copied() {
-            Some(i) => self.entries[i].merge(&seen),
+        match found {
+            Some(at) => count_connection(self.records.head_mut(at), not_after, record.time, record.client_ip),
             None => {
-                self.push(hash, seen);
+                let [Ok(serial_len), Ok(subject_len), Ok(validity_len)] =
+                    [serial, subject, record.validity].map(|v| u32::try_from(v.len()))
+                else {
+                    // Values come from lines of at most a mebibyte or Parquet pages of at
+                    // most 2 GiB: this is unreachable, but not worth a panic.
+                    self.malformed += 1;
+                    return;
+                };
+                let usage = Use {
+                    not_after,
+                    read_not_after: not_after,
+                    connections: 1,
+                    last_seen: record.time,
+                    last_client_ip: record.client_ip,
+                    serial_len,
+                    subject_len,
+                    validity_len,
+                };
+                let at = self.push(tag, &usage, serial, subject, record.validity);
+                self.recent[tag as usize % RECENT] = at + 1;
             }
         }
     }
 
-    pub fn merge(&mut self, other: Certificates) {
+    /// Where the record of `serial` and `subject` is.
+    #[inline(always)]
+    fn find(&self, tag: u32, serial: &[u8], subject: &[u8]) -> Option<u64> {
+        let records = &self.records;
+        self.table.find(table_hash(tag), |slot| slot.tag() == tag && records.get(slot.at()).is(serial, subject)).map(|slot| slot.at())
+    }
+
+    fn push(&mut self, tag: u32, usage: &Use, serial: &[u8], subject: &[u8], validity: &[u8]) -> u64 {
+        let at = self.records.push(usage, serial, subject, validity);
+        self.table.insert_unique(table_hash(tag), Slot::new(at, tag), |slot| table_hash(slot.tag()));
+        at
+    }
+
+    /// Folds in a certificate used as `usage` says.
+    fn insert(&mut self, usage: Use, serial: &[u8], subject: &[u8], validity: &[u8]) {
+        let tag = tag(subject, serial);
+        match self.find(tag, serial, subject) {
+            Some(at) => {
+                let head = self.records.head_mut(at);
+                let mut mine = Use::read(head);
+                mine.add(usage.not_after, usage.connections, usage.last_seen, usage.last_client_ip);
+                mine.write(head);
+            }
+            None => {
+                self.push(tag, &usage, serial, subject, validity);
+            }
+        }
+    }
+
+    pub fn merge(&mut self, mut other: Certificates) {
+        if self.len() < other.len() {
+            std::mem::swap(self, &mut other);
+        }
         self.malformed += other.malformed;
-        for seen in other.entries {
-            self.insert(seen);
+        for slot in other.table.iter() {
+            let theirs = other.records.get(slot.at());
+            self.insert(Use::read(theirs.head), theirs.serial, theirs.subject, theirs.validity);
         }
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.table.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.table.is_empty()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &SeenCertificate> {
-        self.entries.iter()
+    /// Every certificate, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = SeenCertificate> + '_ {
+        self.table.iter().map(|slot| {
+            let kept = self.records.get(slot.at());
+            let usage = Use::read(kept.head);
+            SeenCertificate {
+                subject: kept.subject.to_vec(),
+                serial: kept.serial.to_vec(),
+                not_after: usage.not_after,
+                connections: usage.connections,
+                last_seen: usage.last_seen,
+                last_client_ip: usage.last_client_ip,
+            }
+        })
     }
 
-    fn sorted(&self) -> Vec<&SeenCertificate> {
-        let mut all: Vec<&SeenCertificate> = self.entries.iter().collect();
+    fn sorted(&self) -> Vec<SeenCertificate> {
+        let mut all: Vec<SeenCertificate> = self.iter().collect();
         all.sort_unstable();
         all
     }
@@ -207,11 +521,128 @@ impl<'de> Deserialize<'de> for Certificates {
         let mut certificates = Certificates { malformed: disk.malformed, ..Certificates::default() };
         for seen in disk.seen {
             let before = certificates.len();
-            certificates.insert(seen);
+            let too_long = |_| serde::de::Error::custom("a certificate's subject or serial is longer than 4 GiB");
+            let usage = Use {
+                not_after: seen.not_after,
+                read_not_after: seen.not_after,
+                connections: seen.connections,
+                last_seen: seen.last_seen,
+                last_client_ip: seen.last_client_ip,
+                serial_len: u32::try_from(seen.serial.len()).map_err(too_long)?,
+                subject_len: u32::try_from(seen.subject.len()).map_err(too_long)?,
+                validity_len: 0,
+            };
+            certificates.insert(usage, &seen.serial, &seen.subject, b"");
             if certificates.len() == before {
                 return Err(serde::de::Error::custom("a certificate (subject and serial) appears twice"));
             }
         }
         Ok(certificates)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// Successful lines of more certificates than [`RECENT`] has slots (so predictions
+    /// miss and tags share slots), clients of both families and IPv4-mapped IPv6, equal
+    /// times with different clients, and certificates whose validity text changes.
+    fn lines() -> Vec<String> {
+        let mut state = 7u64;
+        let mut next = |n: u64| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % n
+        };
+        (0..40_000)
+            .map(|i| {
+                let certificate = next(6_000);
+                let client = match next(3) {
+                    0 => format!("203.0.{}.{}", next(4), next(256)),
+                    1 => format!("2001:db8::{:x}", next(4)),
+                    _ => format!("::ffff:203.0.0.{}", next(4)),
+                };
+                let second = i / 7; // several lines a second: ties on time
+                let not_after_year = if next(50) == 0 { 2031 } else { 2030 };
+                format!(
+                    "2026-11-02T{:02}:{:02}:{:02}.000000Z {client} 1 443 TLSv1.3 TLS_AES_128_GCM_SHA256 0.010 \"CN=device-{certificate},O=Example\" NotBefore=2026-01-01T00:00:00Z;NotAfter={not_after_year}-01-01T00:00:00Z {:X} Success TID",
+                    second / 3600,
+                    second / 60 % 60,
+                    second % 60,
+                    0xA000 + certificate,
+                )
+            })
+            .collect()
+    }
+
+    /// The certificates as a plain map computes them.
+    fn expected(lines: &[String]) -> Vec<SeenCertificate> {
+        let mut model: BTreeMap<(Vec<u8>, Vec<u8>), SeenCertificate> = BTreeMap::new();
+        for line in lines {
+            let record = Record::parse(line.as_bytes()).unwrap();
+            let not_after = tls::not_after(record.validity).unwrap().unwrap();
+            let (subject, serial) = key_of(&record);
+            let seen = model.entry((subject.to_vec(), serial.to_vec())).or_insert(SeenCertificate {
+                subject: subject.to_vec(),
+                serial: serial.to_vec(),
+                not_after,
+                connections: 0,
+                last_seen: record.time,
+                last_client_ip: record.client_ip,
+            });
+            seen.not_after = seen.not_after.max(not_after);
+            seen.connections += 1;
+            if (record.time, record.client_ip) > (seen.last_seen, seen.last_client_ip) {
+                (seen.last_seen, seen.last_client_ip) = (record.time, record.client_ip);
+            }
+        }
+        model.into_values().collect()
+    }
+
+    fn table(lines: &[String]) -> Certificates {
+        let mut certificates = Certificates::default();
+        for line in lines {
+            let record = Record::parse(line.as_bytes()).unwrap();
+            let prepared = certificates.prepare(&record, true);
+            certificates.add(&record, prepared);
+        }
+        certificates
+    }
+
+    #[test]
+    fn the_table_equals_a_plain_map_however_the_lines_are_split_and_merged() {
+        let lines = lines();
+        let expected = expected(&lines);
+        assert!(expected.len() > RECENT, "more certificates than prediction slots");
+        assert!(expected.iter().any(|c| c.last_client_ip.is_ipv4()) && expected.iter().any(|c| c.last_client_ip.is_ipv6()));
+        let whole = table(&lines);
+        assert_eq!(whole.sorted(), expected);
+        for split in [1, 13_331, 39_999] {
+            let (a, b) = lines.split_at(split);
+            for (first, second) in [(table(a), table(b)), (table(b), table(a))] {
+                let mut merged = first;
+                merged.merge(second);
+                assert_eq!(merged.sorted(), expected, "split at {split}");
+            }
+        }
+        let json = serde_json::to_string(&whole).unwrap();
+        let read: Certificates = serde_json::from_str(&json).unwrap();
+        assert_eq!(read, whole);
+        let mut continued = read;
+        continued.merge(table(&lines));
+        let doubled: Vec<u64> = continued.sorted().iter().map(|c| c.connections).collect();
+        assert_eq!(doubled, expected.iter().map(|c| 2 * c.connections).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn an_address_keeps_its_family_through_a_record() {
+        for ip in ["203.0.113.7", "::ffff:203.0.113.7", "2001:db8::1", "::"] {
+            let ip: IpAddr = ip.parse().unwrap();
+            let mut head = [0; Use::LEN];
+            set_client_ip(&mut head, ip);
+            assert_eq!(client_ip(&head), ip);
+        }
     }
 }
