@@ -19,6 +19,8 @@ use hashbrown::hash_table::Entry;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::arena::{Arena, TAG_MASK, table_hash, tag_of};
+
 /// Adds `n` to a 32-bit count; returns what did not fit, in units of 2^32.
 #[inline(always)]
 fn add_to(count: &mut u32, n: u64) -> u64 {
@@ -187,23 +189,13 @@ impl Slot {
 
     #[inline(always)]
     fn hash(self) -> u32 {
-        self.at_high_and_hash & HASH_MASK
+        self.at_high_and_hash & TAG_MASK
     }
-}
-
-const HASH_MASK: u32 = (1 << 24) - 1;
-
-/// Spreads the 24 hash bits kept in a slot over the 64 the table wants (it places by
-/// the low ones and tags by the top seven).
-#[inline(always)]
-fn table_hash(hash: u32) -> u64 {
-    u64::from(hash).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 #[inline(always)]
 fn hash_of(bytes: &[u8]) -> u32 {
-    let hash = FxBuildHasher.hash_one(bytes);
-    (hash ^ (hash >> 24) ^ (hash >> 48)) as u32 & HASH_MASK
+    tag_of(FxBuildHasher.hash_one(bytes))
 }
 
 impl ByteCounts {
@@ -304,82 +296,6 @@ impl<'de> Deserialize<'de> for ByteCounts {
     }
 }
 
-/// Byte strings stored back to back, each behind its length, in chunks that are never
-/// moved: a full chunk is left as it is and a new one started, so growing never copies
-/// and never holds twice the bytes.
-///
-/// A position is 40 bits: the chunk's index in the high 20, the offset in the low 20 (an
-/// ordinary chunk holds at most [`Arena::CHUNK`] bytes; a longer key gets a chunk of its
-/// own, at offset 0). A million chunks of at least half a mebibyte each is more memory
-/// than any machine this runs on.
-#[derive(Clone, Default)]
-struct Arena {
-    chunks: Vec<Vec<u8>>,
-}
-
-impl Arena {
-    const CHUNK: usize = 1 << 20;
-    const OFFSET_BITS: u32 = 20;
-    const MAX_CHUNKS: usize = 1 << 20;
-
-    /// Stores `key`; returns where.
-    #[inline]
-    fn push(&mut self, key: &[u8]) -> u64 {
-        let needed = varint_len(key.len()) + key.len();
-        let fits = self.chunks.last().is_some_and(|chunk| chunk.len() + needed <= Self::CHUNK);
-        if !fits {
-            assert!(self.chunks.len() < Self::MAX_CHUNKS, "a count table's keys outgrew a million arena chunks");
-            self.chunks.push(Vec::with_capacity(needed.max(Self::CHUNK)));
-        }
-        let index = self.chunks.len() - 1;
-        let chunk = &mut self.chunks[index];
-        let offset = chunk.len();
-        push_varint(chunk, key.len());
-        chunk.extend_from_slice(key);
-        ((index as u64) << Self::OFFSET_BITS) | offset as u64
-    }
-
-    #[inline(always)]
-    fn get(&self, at: u64) -> &[u8] {
-        let chunk = &self.chunks[(at >> Self::OFFSET_BITS) as usize];
-        let offset = (at & ((1 << Self::OFFSET_BITS) - 1)) as usize;
-        let (len, start) = read_varint(chunk, offset);
-        &chunk[start..start + len]
-    }
-}
-
-/// Bytes of `len` as a LEB128 varint: subjects are mostly shorter than 128 bytes, so
-/// their length takes one byte instead of four.
-#[inline(always)]
-fn varint_len(len: usize) -> usize {
-    (usize::BITS - (len | 1).leading_zeros()).div_ceil(7) as usize
-}
-
-#[inline(always)]
-fn push_varint(out: &mut Vec<u8>, mut value: usize) {
-    while value >= 0x80 {
-        out.push(value as u8 | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
-}
-
-/// The varint at `at` and the position after it.
-#[inline(always)]
-fn read_varint(bytes: &[u8], mut at: usize) -> (usize, usize) {
-    let mut value = 0usize;
-    let mut shift = 0;
-    loop {
-        let byte = bytes[at];
-        at += 1;
-        value |= usize::from(byte & 0x7f) << shift;
-        if byte < 0x80 {
-            return (value, at);
-        }
-        shift += 7;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -399,23 +315,12 @@ mod tests {
     }
 
     #[test]
-    fn lengths_and_positions_round_trip_through_their_compact_forms() {
-        for len in [0, 1, 127, 128, 16_383, 16_384, (1 << 21) + 5, u32::MAX as usize] {
-            let mut bytes = vec![0xAA];
-            push_varint(&mut bytes, len);
-            assert_eq!(bytes.len() - 1, varint_len(len), "{len}");
-            assert_eq!(read_varint(&bytes, 1), (len, bytes.len()), "{len}");
-        }
-        for (at, hash) in [(0, 0), ((1 << 40) - 1, HASH_MASK), (0x12_3456_789A, 0xBC_DEF0), (1 << 32, 1)] {
+    fn positions_and_hashes_round_trip_through_a_slot() {
+        for (at, hash) in [(0, 0), ((1 << 40) - 1, TAG_MASK), (0x12_3456_789A, 0xBC_DEF0), (1 << 32, 1)] {
             let slot = Slot::new(at, hash);
             assert_eq!((slot.at(), slot.hash()), (at, hash));
         }
         assert_eq!(size_of::<Slot>(), 12);
-        let mut arena = Arena::default();
-        let long = vec![b'x'; Arena::CHUNK + 3];
-        let places: Vec<u64> = [&b"a"[..], &long, b"b", &[b'y'; 200]].iter().map(|key| arena.push(key)).collect();
-        assert_eq!(arena.get(places[1]), &long[..], "a key longer than a chunk gets one of its own");
-        assert_eq!((arena.get(places[0]), arena.get(places[2]), arena.get(places[3])), (&b"a"[..], &b"b"[..], &[b'y'; 200][..]));
     }
 
     /// A reproducible stream of keys with repeats, many distinct ones and some long ones.

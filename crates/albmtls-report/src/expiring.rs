@@ -14,6 +14,7 @@ use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::arena::{Arena, TAG_BITS, table_hash, tag_of};
 use crate::same::same_bytes;
 
 /// One certificate (subject + serial) and its use.
@@ -38,17 +39,17 @@ pub struct SeenCertificate {
 ///
 /// Every successful record looks its certificate up, and with thousands of certificates
 /// the cost is the wait for memory, so the table is laid out for it: a slot of 8 bytes
-/// per certificate points at one record that holds the certificate's use, then its
-/// serial, subject and the validity text it was first read with. Being in one place, the
-/// record a line will need can be asked of memory early ([`Certificates::prepare`]),
+/// per certificate points at one key in an arena that holds the certificate's use, then
+/// its serial, subject and the validity text it was first read with. Being in one place,
+/// the key a line will need can be asked of memory early ([`Certificates::prepare`]),
 /// while the rest of the line is counted.
 #[derive(Clone, Default)]
 pub struct Certificates {
     table: HashTable<Slot>,
-    records: Records,
-    /// Position + 1 of the record found last for each tag modulo [`RECENT`] (0: none):
-    /// the record a successful line will most likely need, known early enough to ask the
-    /// memory for it while the rest of the line is counted.
+    keys: Arena,
+    /// Position + 1 of the key found last for each tag modulo [`RECENT`] (0: none): the
+    /// key a successful line will most likely need, known early enough to ask the memory
+    /// for it while the rest of the line is counted.
     recent: Vec<u64>,
     /// Validity values that are neither `-` nor `NotBefore=…;NotAfter=…`.
     pub malformed: u64,
@@ -61,16 +62,16 @@ const RECENT: usize = 4096;
 #[derive(Clone, Copy)]
 pub struct Prepared {
     tag: u32,
-    /// The record last found for the tag, now on its way into the cache.
+    /// The key last found for the tag, now on its way into the cache.
     predicted: Option<u64>,
 }
 
-/// Where a certificate's record is (40 bits) and 24 bits of its hash, so that growing
-/// the table never reads the records and a probe reads one only when those bits agree.
+/// Where a certificate's key is in the arena (40 bits) and 24 bits of its hash, so that
+/// growing the table never reads the arena and a probe reads it only when those bits
+/// agree.
 #[derive(Clone, Copy)]
 struct Slot(u64);
 
-const TAG_BITS: u32 = 24;
 const POSITION_BITS: u32 = 40;
 
 impl Slot {
@@ -88,37 +89,28 @@ impl Slot {
     }
 }
 
-/// 24 bits of the hash of a serial and the subject's length and last bytes: serials tell
+/// The tag of a serial and the subject's length and last bytes: serials tell
 /// certificates apart nearly always, and hashing the whole subject (80 bytes and more)
 /// would cost more than the lookup. Equal tags are still compared whole.
 fn tag(subject: &[u8], serial: &[u8]) -> u32 {
     let tail = &subject[subject.len().saturating_sub(8)..];
-    let hash = FxBuildHasher.hash_one((serial, subject.len(), tail));
-    (hash ^ (hash >> 24) ^ (hash >> 48)) as u32 & ((1 << TAG_BITS) - 1)
+    tag_of(FxBuildHasher.hash_one((serial, subject.len(), tail)))
 }
 
-/// Spreads a tag over the 64 bits the table places by.
-fn table_hash(tag: u32) -> u64 {
-    u64::from(tag).wrapping_mul(0x9e37_79b9_7f4a_7c15)
-}
-
-/// A certificate's use, as the head of its record.
+/// A certificate's use, as the head of its key.
 #[derive(Clone, Copy)]
 struct Use {
     not_after: Micros,
-    /// The NotAfter of the validity text kept in the record.
+    /// The NotAfter of the validity text kept in the key.
     read_not_after: Micros,
     connections: u64,
     last_seen: Micros,
     last_client_ip: IpAddr,
     serial_len: u32,
     subject_len: u32,
-    /// 0 for certificates read from a partial file (a record's validity is never empty:
-    /// an absent one is `-`).
-    validity_len: u32,
 }
 
-/// Where each field of [`Use`] lies in a record's head.
+/// Where each field of [`Use`] lies in a key's head.
 mod head {
     pub const NOT_AFTER: usize = 0;
     pub const READ_NOT_AFTER: usize = 8;
@@ -129,26 +121,32 @@ mod head {
     pub const FAMILY: usize = 48;
     pub const SERIAL_LEN: usize = 52;
     pub const SUBJECT_LEN: usize = 56;
-    pub const VALIDITY_LEN: usize = 60;
 }
 
+type Head = [u8; Use::LEN];
+
 #[inline(always)]
-fn word(head: &[u8; Use::LEN], at: usize) -> u64 {
+fn word(head: &Head, at: usize) -> u64 {
     u64::from_le_bytes(*head[at..].first_chunk().expect("a field inside the head"))
 }
 
 #[inline(always)]
-fn set_word(head: &mut [u8; Use::LEN], at: usize, value: u64) {
+fn set_word(head: &mut Head, at: usize, value: u64) {
     *head[at..].first_chunk_mut().expect("a field inside the head") = value.to_le_bytes();
 }
 
 #[inline(always)]
-fn length(head: &[u8; Use::LEN], at: usize) -> usize {
-    u32::from_le_bytes(*head[at..].first_chunk().expect("a field inside the head")) as usize
+fn length(head: &Head, at: usize) -> u32 {
+    u32::from_le_bytes(*head[at..].first_chunk().expect("a field inside the head"))
 }
 
 #[inline(always)]
-fn client_ip(head: &[u8; Use::LEN]) -> IpAddr {
+fn set_length(head: &mut Head, at: usize, value: u32) {
+    *head[at..].first_chunk_mut().expect("a field inside the head") = value.to_le_bytes();
+}
+
+#[inline(always)]
+fn client_ip(head: &Head) -> IpAddr {
     let ip = Ipv6Addr::from(u128::from_le_bytes(*head[head::LAST_CLIENT_IP..].first_chunk().expect("16 bytes")));
     match ip.to_ipv4_mapped() {
         Some(v4) if head[head::FAMILY] == 4 => IpAddr::V4(v4),
@@ -157,7 +155,7 @@ fn client_ip(head: &[u8; Use::LEN]) -> IpAddr {
 }
 
 #[inline(always)]
-fn set_client_ip(head: &mut [u8; Use::LEN], ip: IpAddr) {
+fn set_client_ip(head: &mut Head, ip: IpAddr) {
     let (ip, family) = match ip {
         IpAddr::V4(ip) => (ip.to_ipv6_mapped(), 4),
         IpAddr::V6(ip) => (ip, 6),
@@ -169,149 +167,68 @@ fn set_client_ip(head: &mut [u8; Use::LEN], ip: IpAddr) {
 impl Use {
     const LEN: usize = 64;
 
-    fn read(head: &[u8; Use::LEN]) -> Use {
-        let length = |at: usize| length(head, at) as u32;
+    fn read(head: &Head) -> Use {
         Use {
             not_after: word(head, head::NOT_AFTER) as i64,
             read_not_after: word(head, head::READ_NOT_AFTER) as i64,
             connections: word(head, head::CONNECTIONS),
             last_seen: word(head, head::LAST_SEEN) as i64,
             last_client_ip: client_ip(head),
-            serial_len: length(head::SERIAL_LEN),
-            subject_len: length(head::SUBJECT_LEN),
-            validity_len: length(head::VALIDITY_LEN),
+            serial_len: length(head, head::SERIAL_LEN),
+            subject_len: length(head, head::SUBJECT_LEN),
         }
     }
 
-    fn write(&self, head: &mut [u8; Use::LEN]) {
-        set_word(head, head::NOT_AFTER, self.not_after as u64);
-        set_word(head, head::READ_NOT_AFTER, self.read_not_after as u64);
-        set_word(head, head::CONNECTIONS, self.connections);
-        set_word(head, head::LAST_SEEN, self.last_seen as u64);
-        set_client_ip(head, self.last_client_ip);
-        for (at, len) in
-            [(head::SERIAL_LEN, self.serial_len), (head::SUBJECT_LEN, self.subject_len), (head::VALIDITY_LEN, self.validity_len)]
-        {
-            *head[at..].first_chunk_mut().expect("4 bytes") = len.to_le_bytes();
-        }
-    }
-
-    /// Folds in `connections` more, the last at `last_seen` from `last_client_ip`.
-    fn add(&mut self, not_after: Micros, connections: u64, last_seen: Micros, last_client_ip: IpAddr) {
-        self.not_after = self.not_after.max(not_after);
-        self.connections += connections;
-        if (last_seen, last_client_ip) > (self.last_seen, self.last_client_ip) {
-            self.last_seen = last_seen;
-            self.last_client_ip = last_client_ip;
-        }
+    fn write(&self) -> Head {
+        let mut head = [0; Use::LEN];
+        set_word(&mut head, head::NOT_AFTER, self.not_after as u64);
+        set_word(&mut head, head::READ_NOT_AFTER, self.read_not_after as u64);
+        set_word(&mut head, head::CONNECTIONS, self.connections);
+        set_word(&mut head, head::LAST_SEEN, self.last_seen as u64);
+        set_client_ip(&mut head, self.last_client_ip);
+        set_length(&mut head, head::SERIAL_LEN, self.serial_len);
+        set_length(&mut head, head::SUBJECT_LEN, self.subject_len);
+        head
     }
 }
 
-/// Counts one more connection in a record's head: the fields it changes, in place.
+/// Folds `connections` more into a key's head, in place: the latest NotAfter, and the
+/// last connection (the highest address among equal times) at `last_seen` from `ip`.
 #[inline(always)]
-fn count_connection(head: &mut [u8; Use::LEN], not_after: Micros, time: Micros, ip: IpAddr) {
+fn add_connections(head: &mut Head, not_after: Micros, connections: u64, last_seen: Micros, ip: IpAddr) {
     if not_after > word(head, head::NOT_AFTER) as i64 {
         set_word(head, head::NOT_AFTER, not_after as u64);
     }
-    set_word(head, head::CONNECTIONS, word(head, head::CONNECTIONS) + 1);
-    let last_seen = word(head, head::LAST_SEEN) as i64;
+    set_word(head, head::CONNECTIONS, word(head, head::CONNECTIONS) + connections);
+    let seen = word(head, head::LAST_SEEN) as i64;
     // Lines come in time order: a later time is the common case, and needs no address read.
-    if time > last_seen || (time == last_seen && ip > client_ip(head)) {
-        set_word(head, head::LAST_SEEN, time as u64);
+    if last_seen > seen || (last_seen == seen && ip > client_ip(head)) {
+        set_word(head, head::LAST_SEEN, last_seen as u64);
         set_client_ip(head, ip);
     }
 }
 
-/// One certificate's record: its use, serial, subject and validity text.
-struct CertificateRecord<'a> {
-    head: &'a [u8; Use::LEN],
+/// One certificate's key: its use, serial, subject and validity text.
+struct CertificateKey<'a> {
+    head: &'a Head,
     serial: &'a [u8],
     subject: &'a [u8],
     validity: &'a [u8],
 }
 
-impl CertificateRecord<'_> {
+impl<'a> CertificateKey<'a> {
+    #[inline(always)]
+    fn of(key: &'a [u8]) -> CertificateKey<'a> {
+        let (head, rest) = key.split_first_chunk::<{ Use::LEN }>().expect("a key starts with its use");
+        let (serial, rest) = rest.split_at(length(head, head::SERIAL_LEN) as usize);
+        let (subject, validity) = rest.split_at(length(head, head::SUBJECT_LEN) as usize);
+        CertificateKey { head, serial, subject, validity }
+    }
+
     #[inline(always)]
     fn is(&self, serial: &[u8], subject: &[u8]) -> bool {
         same_bytes(self.serial, serial) && self.subject == subject
     }
-}
-
-/// Certificate records back to back in chunks that are never moved (a full chunk is
-/// left and a new one started), so growing never copies. A position is 40 bits: the
-/// chunk in the high 20, the offset in the low 20; a record longer than a chunk gets a
-/// chunk of its own.
-#[derive(Clone, Default)]
-struct Records {
-    chunks: Vec<Vec<u8>>,
-}
-
-impl Records {
-    const CHUNK: usize = 1 << 20;
-    const OFFSET_BITS: u32 = 20;
-    const MAX_CHUNKS: usize = 1 << (POSITION_BITS - Records::OFFSET_BITS);
-
-    fn push(&mut self, usage: &Use, serial: &[u8], subject: &[u8], validity: &[u8]) -> u64 {
-        let needed = Use::LEN + serial.len() + subject.len() + validity.len();
-        if self.chunks.last().is_none_or(|chunk| chunk.len() + needed > Records::CHUNK) {
-            assert!(self.chunks.len() < Records::MAX_CHUNKS, "the certificate table outgrew a million chunks");
-            self.chunks.push(Vec::with_capacity(needed.max(Records::CHUNK)));
-        }
-        let index = self.chunks.len() - 1;
-        let chunk = &mut self.chunks[index];
-        let offset = chunk.len();
-        let mut head = [0; Use::LEN];
-        usage.write(&mut head);
-        for part in [&head[..], serial, subject, validity] {
-            chunk.extend_from_slice(part);
-        }
-        (index as u64) << Records::OFFSET_BITS | offset as u64
-    }
-
-    #[inline(always)]
-    fn place(at: u64) -> (usize, usize) {
-        ((at >> Records::OFFSET_BITS) as usize, (at & ((1 << Records::OFFSET_BITS) - 1)) as usize)
-    }
-
-    #[inline(always)]
-    fn get(&self, at: u64) -> CertificateRecord<'_> {
-        let (chunk, offset) = Records::place(at);
-        let (head, rest) = self.chunks[chunk][offset..].split_first_chunk::<{ Use::LEN }>().expect("a record starts with its use");
-        let (serial, rest) = rest.split_at(length(head, head::SERIAL_LEN));
-        let (subject, rest) = rest.split_at(length(head, head::SUBJECT_LEN));
-        CertificateRecord { head, serial, subject, validity: &rest[..length(head, head::VALIDITY_LEN)] }
-    }
-
-    /// Asks the processor to load the first lines of the record at `at` (its use, serial,
-    /// subject and the start of its validity) without waiting for them.
-    #[inline(always)]
-    fn prefetch(&self, at: u64) {
-        let (chunk, offset) = Records::place(at);
-        if let Some(chunk) = self.chunks.get(chunk) {
-            let start = chunk.as_ptr().wrapping_add(offset);
-            for line in 0..3 {
-                prefetch(start.wrapping_add(line * 64));
-            }
-        }
-    }
-
-    #[inline(always)]
-    fn head_mut(&mut self, at: u64) -> &mut [u8; Use::LEN] {
-        let (chunk, offset) = Records::place(at);
-        self.chunks[chunk][offset..].first_chunk_mut::<{ Use::LEN }>().expect("a record starts with its use")
-    }
-}
-
-/// A hint to load the cache line at `address`; never faults, whatever the address.
-#[inline(always)]
-fn prefetch(address: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch reads nothing and cannot fault; SSE is part of x86-64.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(address.cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = address;
 }
 
 /// The subject and serial a successful record's certificate is kept under: empty for a
@@ -325,7 +242,7 @@ fn key_of<'a>(record: &Record<'a>) -> (&'a [u8], &'a [u8]) {
 impl Certificates {
     /// Starts the lookup of a successful record's certificate (`success`: its status is
     /// `Success`), to be passed to [`Certificates::add`] once the record's other counts
-    /// are made: those cover the wait for the certificate's record to reach the cache.
+    /// are made: those cover the wait for the certificate's key to reach the cache.
     #[inline(always)]
     pub fn prepare(&mut self, record: &Record<'_>, success: bool) -> Option<Prepared> {
         if !success || record.validity == b"-" {
@@ -338,14 +255,15 @@ impl Certificates {
         }
         let predicted = self.recent[tag as usize % RECENT].checked_sub(1);
         if let Some(at) = predicted {
-            self.records.prefetch(at);
+            // The head, the serial, the subject and the start of the validity.
+            self.keys.prefetch(at, 3);
         }
         Some(Prepared { tag, predicted })
     }
 
     /// Reads the validity of every record (to count malformed ones) and keeps the
-    /// certificate of a successful one. `success` is whether the record's status is `Success`.
-    /// `prepared` is what [`Certificates::prepare`] returned for it.
+    /// certificate of a successful one. `prepared` is what [`Certificates::prepare`]
+    /// returned for the record.
     #[inline(always)]
     pub fn add(&mut self, record: &Record<'_>, prepared: Option<Prepared>) {
         if let Some(prepared) = prepared {
@@ -361,39 +279,35 @@ impl Certificates {
     fn add_success(&mut self, record: &Record<'_>, Prepared { tag, predicted }: Prepared) {
         let (subject, serial) = key_of(record);
         let found = match predicted {
-            Some(at) if self.records.get(at).is(serial, subject) => Some(at),
+            Some(at) if CertificateKey::of(self.keys.get(at)).is(serial, subject) => Some(at),
             _ => self.find(tag, serial, subject),
         };
         if let Some(at) = found {
             self.recent[tag as usize % RECENT] = at + 1;
-            let kept = self.records.get(at);
-            if kept.validity == record.validity {
-                let not_after = word(kept.head, head::READ_NOT_AFTER) as i64;
-                // One already expired at the time of the record cannot be valid at the report's.
-                if not_after > record.time {
-                    count_connection(self.records.head_mut(at), not_after, record.time, record.client_ip);
-                }
-                return;
-            }
         }
-        let not_after = match tls::not_after(record.validity) {
-            Ok(Some(not_after)) => not_after,
-            Ok(None) => return,
-            Err(tls::Malformed) => {
-                self.malformed += 1;
-                return;
-            }
+        let known = found.and_then(|at| {
+            let kept = CertificateKey::of(self.keys.get(at));
+            (kept.validity == record.validity).then(|| word(kept.head, head::READ_NOT_AFTER) as i64)
+        });
+        let not_after = match known {
+            Some(not_after) => not_after,
+            None => match tls::not_after(record.validity) {
+                Ok(Some(not_after)) => not_after,
+                Ok(None) => return,
+                Err(tls::Malformed) => {
+                    self.malformed += 1;
+                    return;
+                }
+            },
         };
         // One already expired at the time of the record cannot be valid at the report's.
         if not_after <= record.time {
             return;
         }
         match found {
-            Some(at) => count_connection(self.records.head_mut(at), not_after, record.time, record.client_ip),
+            Some(at) => add_connections(self.head_mut(at), not_after, 1, record.time, record.client_ip),
             None => {
-                let [Ok(serial_len), Ok(subject_len), Ok(validity_len)] =
-                    [serial, subject, record.validity].map(|v| u32::try_from(v.len()))
-                else {
+                let (Ok(serial_len), Ok(subject_len)) = (u32::try_from(serial.len()), u32::try_from(subject.len())) else {
                     // Values come from lines of at most a mebibyte or Parquet pages of at
                     // most 2 GiB: this is unreachable, but not worth a panic.
                     self.malformed += 1;
@@ -407,7 +321,6 @@ impl Certificates {
                     last_client_ip: record.client_ip,
                     serial_len,
                     subject_len,
-                    validity_len,
                 };
                 let at = self.push(tag, &usage, serial, subject, record.validity);
                 self.recent[tag as usize % RECENT] = at + 1;
@@ -415,15 +328,22 @@ impl Certificates {
         }
     }
 
-    /// Where the record of `serial` and `subject` is.
+    /// Where the key of `serial` and `subject` is.
     #[inline(always)]
     fn find(&self, tag: u32, serial: &[u8], subject: &[u8]) -> Option<u64> {
-        let records = &self.records;
-        self.table.find(table_hash(tag), |slot| slot.tag() == tag && records.get(slot.at()).is(serial, subject)).map(|slot| slot.at())
+        let keys = &self.keys;
+        self.table
+            .find(table_hash(tag), |slot| slot.tag() == tag && CertificateKey::of(keys.get(slot.at())).is(serial, subject))
+            .map(|slot| slot.at())
+    }
+
+    #[inline(always)]
+    fn head_mut(&mut self, at: u64) -> &mut Head {
+        self.keys.get_mut(at).first_chunk_mut().expect("a key starts with its use")
     }
 
     fn push(&mut self, tag: u32, usage: &Use, serial: &[u8], subject: &[u8], validity: &[u8]) -> u64 {
-        let at = self.records.push(usage, serial, subject, validity);
+        let at = self.keys.push_parts(&[&usage.write(), serial, subject, validity]);
         self.table.insert_unique(table_hash(tag), Slot::new(at, tag), |slot| table_hash(slot.tag()));
         at
     }
@@ -432,12 +352,7 @@ impl Certificates {
     fn insert(&mut self, usage: Use, serial: &[u8], subject: &[u8], validity: &[u8]) {
         let tag = tag(subject, serial);
         match self.find(tag, serial, subject) {
-            Some(at) => {
-                let head = self.records.head_mut(at);
-                let mut mine = Use::read(head);
-                mine.add(usage.not_after, usage.connections, usage.last_seen, usage.last_client_ip);
-                mine.write(head);
-            }
+            Some(at) => add_connections(self.head_mut(at), usage.not_after, usage.connections, usage.last_seen, usage.last_client_ip),
             None => {
                 self.push(tag, &usage, serial, subject, validity);
             }
@@ -450,7 +365,7 @@ impl Certificates {
         }
         self.malformed += other.malformed;
         for slot in other.table.iter() {
-            let theirs = other.records.get(slot.at());
+            let theirs = CertificateKey::of(other.keys.get(slot.at()));
             self.insert(Use::read(theirs.head), theirs.serial, theirs.subject, theirs.validity);
         }
     }
@@ -466,7 +381,7 @@ impl Certificates {
     /// Every certificate, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = SeenCertificate> + '_ {
         self.table.iter().map(|slot| {
-            let kept = self.records.get(slot.at());
+            let kept = CertificateKey::of(self.keys.get(slot.at()));
             let usage = Use::read(kept.head);
             SeenCertificate {
                 subject: kept.subject.to_vec(),
@@ -530,7 +445,6 @@ impl<'de> Deserialize<'de> for Certificates {
                 last_client_ip: seen.last_client_ip,
                 serial_len: u32::try_from(seen.serial.len()).map_err(too_long)?,
                 subject_len: u32::try_from(seen.subject.len()).map_err(too_long)?,
-                validity_len: 0,
             };
             certificates.insert(usage, &seen.serial, &seen.subject, b"");
             if certificates.len() == before {
@@ -640,7 +554,7 @@ mod tests {
     fn an_address_keeps_its_family_through_a_record() {
         for ip in ["203.0.113.7", "::ffff:203.0.113.7", "2001:db8::1", "::"] {
             let ip: IpAddr = ip.parse().unwrap();
-            let mut head = [0; Use::LEN];
+            let mut head: Head = [0; Use::LEN];
             set_client_ip(&mut head, ip);
             assert_eq!(client_ip(&head), ip);
         }

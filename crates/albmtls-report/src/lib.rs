@@ -7,6 +7,7 @@
 //! (that is `albmtls-render`).
 
 pub mod aggregate;
+mod arena;
 pub mod by_lb;
 pub mod counts;
 pub mod expiring;
