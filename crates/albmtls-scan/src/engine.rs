@@ -2,8 +2,9 @@
 //! blocks of whole lines for a per-worker [`BlockSink`]; the sinks are merged at the end.
 //!
 //! Runs whose output does not follow the listing read the largest inputs first, and the
-//! last inputs of a run are decoded ahead on reader threads, so that the run does not end
-//! with one core reading while the others wait.
+//! last inputs of a run are decoded ahead on reader threads (a large local gzip file on a
+//! thread per worker), so that the run does not end with one core reading while the
+//! others wait.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,7 +15,7 @@ use std::io::{Read, Seek};
 use albmtls_parquet::ParquetSource;
 use albmtls_parse::keys::{LogFileKind, SkippedFiles};
 use albmtls_parse::vended::{FieldList, Format, kind_of_fields, kind_of_text};
-use albmtls_source::{Encoding, LocalInput, chunks_in_run, decode};
+use albmtls_source::{Encoding, LocalInput, ParallelGzip, chunks_in_run, decode, read_chunks, worth_parallel};
 
 use crate::inputs::{Everything, Input, Listed, ListingError, S3Connection, Source, Unread, list_inputs};
 use crate::options::ScanOptions;
@@ -355,7 +356,15 @@ fn read_input<B: BlockSink>(input: Input, context: &InputContext<'_>, reading: &
     }
     drop(head);
     sink.begin_input(context)?;
-    let chunks = match chunks_in_run(reader, reading.inputs_left, reading.workers) {
+    let reader = match local_file.as_deref() {
+        Some(path) if encoding == Encoding::Gzip => parallel_when_cores_idle(path, reading, reader),
+        _ => Decoded::Stream(reader),
+    };
+    let chunks = match reader {
+        Decoded::Stream(reader) => chunks_in_run(reader, reading.inputs_left, reading.workers),
+        Decoded::Parallel(reader) => Ok(read_chunks(reader)),
+    };
+    let chunks = match chunks {
         Ok(chunks) => chunks,
         Err(err) => return sink.end_input(context, Some(format!("cannot start a reader thread: {err}"))).map(|()| Ended::Read),
     };
@@ -380,6 +389,37 @@ fn read_input<B: BlockSink>(input: Input, context: &InputContext<'_>, reading: &
         sink.block(context, chunk.bytes(), chunk.overlong_lines_before)?;
     }
     sink.end_input(context, None).map(|()| Ended::Read)
+}
+
+/// Where the decoded bytes of a text input come from.
+enum Decoded {
+    /// One stream, decoded on the worker's thread or a reader thread of its own.
+    Stream(Box<dyn Read + Send>),
+    /// A large local gzip file, inflated by a thread per worker.
+    Parallel(Box<ParallelGzip>),
+}
+
+/// A local gzip file read while cores would idle (fewer inputs left than workers), large
+/// enough to be cut, is inflated on a thread per worker; anything else, or a file that
+/// cannot be opened so, is read as the stream `reader` already opened.
+fn parallel_when_cores_idle(path: &std::path::Path, reading: &Reading<'_>, reader: Box<dyn Read + Send>) -> Decoded {
+    if reading.workers < 2 || reading.inputs_left >= reading.workers {
+        return Decoded::Stream(reader);
+    }
+    let size = match std::fs::metadata(path) {
+        Ok(metadata) if worth_parallel(metadata.len()) => metadata.len(),
+        _ => return Decoded::Stream(reader),
+    };
+    match ParallelGzip::open(path, size, reading.workers) {
+        Ok(parallel) => {
+            tracing::debug!(input = %path.display(), size, "inflating on a thread per worker");
+            Decoded::Parallel(Box::new(parallel))
+        }
+        Err(err) => {
+            tracing::debug!(input = %path.display(), error = %err, "cannot inflate in parallel; reading as one stream");
+            Decoded::Stream(reader)
+        }
+    }
 }
 
 /// The first `n` bytes of a stream (fewer if it is shorter), and the whole stream again.

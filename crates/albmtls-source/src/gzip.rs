@@ -32,7 +32,12 @@ const FLAGS_RESERVED: u8 = 0xe0;
 /// returned before an error was decoded from the stream as written, but the checksum of
 /// the member it belongs to is only checked once that member ends.
 pub(crate) struct MultiGzipReader<R> {
-    input: R,
+    input: Counted<R>,
+    /// Where the input starts in its file, for [`MultiGzipReader::position`].
+    start: u64,
+    /// Reading ends at the first member boundary at or past this position, as if the
+    /// stream ended there (one segment of a file decoded in parallel).
+    stop_at: Option<u64>,
     inflate: Inflater,
     crc: crc32fast::Hasher,
     /// Bytes decoded from the current member so far.
@@ -56,15 +61,39 @@ enum State {
 
 impl<R: BufRead> MultiGzipReader<R> {
     pub(crate) fn new(input: R) -> MultiGzipReader<R> {
+        MultiGzipReader::resume(input, 0, 0)
+    }
+
+    /// Reads on from a member boundary `start` bytes into the file, after `members`
+    /// members (so that messages number members as a read from the start would).
+    pub(crate) fn resume(input: R, start: u64, members: u64) -> MultiGzipReader<R> {
         MultiGzipReader {
-            input,
+            input: Counted { inner: input, consumed: 0 },
+            start,
+            stop_at: None,
             inflate: Inflater::new(),
             crc: crc32fast::Hasher::new(),
             member_size: 0,
-            members: 0,
+            members,
             state: State::Header,
             read_ahead: Default::default(),
         }
+    }
+
+    /// Ends the stream at the first member boundary at or past `position`.
+    pub(crate) fn stop_at(mut self, position: u64) -> MultiGzipReader<R> {
+        self.stop_at = Some(position);
+        self
+    }
+
+    /// Where reading stands in the file: after the last byte taken from the input.
+    pub(crate) fn position(&self) -> u64 {
+        self.start + self.input.consumed
+    }
+
+    /// Members finished and checked, those before the start included.
+    pub(crate) fn members(&self) -> u64 {
+        self.members
     }
 
     /// The 1-based number of the member being read, for messages.
@@ -188,7 +217,8 @@ impl<R: BufRead> Read for MultiGzipReader<R> {
             match self.state {
                 State::End => return Ok(0),
                 State::Header => {
-                    self.state = if self.read_header()? { State::Body } else { State::End };
+                    let stop = self.stop_at.is_some_and(|stop| self.position() >= stop);
+                    self.state = if !stop && self.read_header()? { State::Body } else { State::End };
                 }
                 State::Body => {
                     let produced = self.inflate_some(out)?;
@@ -202,6 +232,31 @@ impl<R: BufRead> Read for MultiGzipReader<R> {
                 }
             }
         }
+    }
+}
+
+/// An input that counts the bytes taken from it.
+struct Counted<R> {
+    inner: R,
+    consumed: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.consumed += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.inner.consume(n);
+        self.consumed += n as u64;
     }
 }
 

@@ -1,5 +1,6 @@
 //! Local inputs for albmtls: files, directories and stdin, turned into streams of whole
-//! lines with gzip (every member) decoded.
+//! lines with gzip (every member) decoded; a large local gzip file can be inflated on
+//! several threads at once ([`parallel`]).
 //!
 //! This crate owns *where local bytes come from and how they are decoded*. It must not
 //! tokenize, filter or aggregate records, and it never talks to S3 (`albmtls-s3` does;
@@ -10,12 +11,14 @@ pub mod chunks;
 mod gzip;
 mod inflate;
 pub mod input;
+pub mod parallel;
 
 use std::io;
 use std::path::{Path, PathBuf};
 
 pub use chunks::{CHUNK_SIZE, Chunk, ChunkError, Chunks, MAX_LINE, chunks_in_run, read_chunks, spawn_chunks};
 pub use input::{Encoding, Expansion, FoundInput, LocalInput, decode, expand_paths, sort_largest_first};
+pub use parallel::{ParallelGzip, worth_parallel};
 
 /// Why an input could not be listed, opened or read. Displayed as `<input>: <problem>`;
 /// [`SourceError::problem`] gives the second part alone, for reports that show the input

@@ -7,7 +7,7 @@ use std::path::Path;
 use albmtls_corpus::{CorpusSpec, LatencyTruth, TrafficTruth, Truth, generate};
 use serde_json::Value;
 
-use crate::harness::TestDir;
+use crate::harness::{TestDir, files_under};
 
 pub fn corpus(t: &TestDir, files: usize, lines: usize, seed: u64) -> Truth {
     let mut spec = CorpusSpec::realistic();
@@ -247,4 +247,63 @@ fn every_line_a_new_client_and_subject_is_counted_exactly_on_one_and_many_thread
         let many = t.run(&["report", "--format", "json", "--top", "20", "-j", threads, "corpus"]);
         assert!(one.stdout == many.stdout, "reports differ between -j1 and -j{threads}");
     }
+}
+
+/// A file as ALB writes them, many gzip members back to back, large enough to be cut
+/// into segments: `decoded` cut into members of `lines_per_member` lines.
+fn write_many_members(path: &Path, decoded: &[u8], lines_per_member: usize) {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path).unwrap();
+    let lines: Vec<&[u8]> = decoded.split_inclusive(|&b| b == b'\n').collect();
+    for member in lines.chunks(lines_per_member) {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(1));
+        for line in member {
+            encoder.write_all(line).unwrap();
+        }
+        file.write_all(&encoder.finish().unwrap()).unwrap();
+    }
+}
+
+/// One large file of many members, read while the other core would idle, is inflated on
+/// several threads: the report (the line numbers of malformed lines in its later
+/// segments included) and grep's output, in order, are those of one thread.
+#[test]
+fn a_large_file_inflated_on_several_threads_reads_as_one_stream() {
+    let t = TestDir::new();
+    let mut spec = CorpusSpec::realistic();
+    spec.seed = 23;
+    spec.files = 1;
+    spec.lines_per_file = 90_000;
+    spec.include_other_logs = false;
+    spec.plain = true;
+    generate(&spec, &t.path().join("generated")).unwrap();
+    let generated = files_under(&t.path().join("generated")).into_iter().find(|path| path.extension().is_some_and(|e| e == "log")).unwrap();
+    let decoded = std::fs::read(&generated).unwrap();
+    // Malformed lines deep into the file, where only a count of the segments before
+    // gives their numbers.
+    let mut lines: Vec<&[u8]> = decoded.split_inclusive(|&b| b == b'\n').collect();
+    let malformed_at = [61_000, 75_500, 89_990];
+    for at in malformed_at {
+        lines.insert(at - 1, b"not a connection-log line\n");
+    }
+    std::fs::create_dir(t.path().join("big")).unwrap();
+    let name = format!("{}.gz", generated.file_name().unwrap().to_str().unwrap());
+    write_many_members(&t.path().join("big").join(name), &lines.concat(), 250);
+
+    let one = t.run(&["report", "--format", "json", "-j", "1", "big"]);
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    let two = t.run(&["-vv", "report", "--format", "json", "-j", "2", "big"]);
+    assert!(two.stderr.contains("inflating on a thread per worker"), "the file was not inflated in parallel: {}", two.stderr);
+    assert!(one.stdout == two.stdout, "reports differ between one and several inflate threads");
+    let report = one.json();
+    assert_eq!(report["records"].as_u64(), Some(90_000));
+    let samples: Vec<u64> =
+        report["skipped"]["malformed_samples"].as_array().unwrap().iter().map(|s| s["line"].as_u64().unwrap()).collect();
+    assert_eq!(samples, malformed_at.map(|at| at as u64));
+
+    let grep_one = t.run(&["grep", "--failed", "-j", "1", "big"]);
+    let grep_two = t.run(&["grep", "--failed", "-j", "2", "big"]);
+    assert_eq!(grep_one.code, 0, "{}", grep_one.stderr);
+    assert!(grep_one.stdout == grep_two.stdout, "grep output differs, in content or order");
+    assert!(grep_one.stdout.lines().count() > 1_000);
 }

@@ -99,3 +99,13 @@ pub fn conn_log_name(hhmm: &str) -> String {
         "{DAY}/conn_log_123456789012_elasticloadbalancing_us-east-1_app.my-lb.50dc6c495c0c9188_20261102T{hhmm}Z_10.0.1.5_abcd{hhmm}.log.gz"
     )
 }
+
+/// Every file under `dir`, in no particular order.
+pub fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() { files.extend(files_under(&path)) } else { files.push(path) }
+    }
+    files
+}

@@ -6,27 +6,18 @@ use std::process::Command;
 use albmtls_testkit::s3_server::{ACCESS_KEY, REGION, SECRET_KEY, TestServer};
 
 use crate::corpus::corpus;
-use crate::harness::{DAY, Run, TestDir, albmtls, conn_log_name, gzip};
+use crate::harness::{DAY, Run, TestDir, albmtls, conn_log_name, files_under, gzip};
 
 pub const BUCKET: &str = "alb-logs";
 
 /// Uploads every file under `dir` with keys `prefix/<relative path>`.
 pub fn upload(server: &TestServer, dir: &Path, prefix: &str) {
     let mut objects = Vec::new();
-    for entry in walk(dir) {
+    for entry in files_under(dir) {
         let key = format!("{prefix}/{}", entry.strip_prefix(dir).unwrap().display());
         objects.push((key, std::fs::read(&entry).unwrap()));
     }
     server.put_all(BUCKET, &objects);
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
-    }
-    files
 }
 
 /// albmtls with the server's access key (and `secret`) in the environment, the region
@@ -221,7 +212,7 @@ fn overlapping_s3_prefixes_read_every_object_once() {
     let server = server_with_corpus(&t);
     let local = t.run(&["report", "--format", "json", "corpus"]).json();
     // The first file's folder, as a deeper prefix of the same objects.
-    let first = walk(&t.path().join("corpus")).into_iter().min().unwrap();
+    let first = files_under(&t.path().join("corpus")).into_iter().min().unwrap();
     let folder = first.parent().unwrap().strip_prefix(t.path().join("corpus")).unwrap().display().to_string();
     let run = run_s3(
         &t,
@@ -258,7 +249,7 @@ fn a_time_range_outside_the_logs_says_what_the_listing_found_not_that_the_prefix
     let server = server_with_corpus(&t);
     let corpus = t.path().join("corpus");
     let conn_logs: Vec<std::path::PathBuf> =
-        walk(&corpus).into_iter().filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("conn_log")).collect();
+        files_under(&corpus).into_iter().filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("conn_log")).collect();
     // The region folder of the first one (…/REGION/yyyy/mm/dd/file): listed by day folders.
     let region = conn_logs.iter().min().unwrap().ancestors().nth(4).unwrap().to_path_buf();
     let in_region = conn_logs.iter().filter(|p| p.starts_with(&region)).count();
