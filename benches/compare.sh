@@ -13,7 +13,9 @@
 # Shapes (corpora are generated once by albmtls-corpus, deterministically, and cached
 # under benches/corpus/, which git ignores):
 #   base      48 files x 50,000 lines, 5,000 skewed clients (~700 MB raw, gzip level 6)
-#   single    the same lines in one file
+#   single    the same lines in one file, in 4 gzip members (each ~35 MB compressed)
+#   members   the same lines in one file written as ALB writes its files (a gzip member
+#             every 1,000 lines), which albmtls inflates on a thread per core
 #   fleet     one file of 3,000,000 lines, every line a new client and a new subject, all
 #             failing (a large IoT fleet)
 #   flat      48 files x 50,000 lines, 20,000 clients and 20,000 subjects of equal
@@ -42,7 +44,7 @@ OUT=${OUT:-benches/results}
 FILES=${FILES:-48}
 LINES=${LINES:-50000}
 mkdir -p "$OUT" "$CORPUS"
-ALL_SHAPES=(base single fleet flat small s3-small s3-large ndjson parquet)
+ALL_SHAPES=(base single members fleet flat small s3-small s3-large ndjson parquet)
 SHAPES=("$@")
 [ ${#SHAPES[@]} -gt 0 ] || SHAPES=("${ALL_SHAPES[@]}")
 for shape in "${SHAPES[@]}"; do
@@ -241,6 +243,7 @@ corpus_for() {
     case $1 in
         base) corpus base --files "$FILES" --lines "$LINES" ;;
         single) corpus single --files 48 --lines 50000 --single-file ;;
+        members) corpus members --files 48 --lines 50000 --single-file --members 2400 ;;
         fleet) corpus fleet --files 1 --lines 3000000 --fleet ;;
         flat) corpus flat --files 48 --lines 50000 --clients 20000 --subjects 20000 --client-skew 0 ;;
         small) corpus small --files 2000 --lines 1200 ;;
