@@ -172,6 +172,7 @@ pub(crate) fn read_listed<B: BlockSink>(
     let records = AtomicU64::new(0);
     let total_inputs = inputs.len();
     let started_inputs = AtomicUsize::new(0);
+    let bytes_not_started = AtomicU64::new(inputs.iter().filter_map(|(_, input)| input.size).sum());
     let skipped_by_content = Mutex::new(SkippedFiles::default());
     let fields_given = options.vended.fields.as_ref();
     progress.start(inputs.len() as u64);
@@ -195,8 +196,11 @@ pub(crate) fn read_listed<B: BlockSink>(
             let before = sink.records();
             let input_started = Instant::now();
             let inputs_left = total_inputs - started_inputs.fetch_add(1, Ordering::Relaxed);
+            let size = input.size.unwrap_or(0);
+            let bytes_after = bytes_not_started.fetch_sub(size, Ordering::Relaxed).saturating_sub(size);
             let again = input.to_unread(&name);
-            let reading = Reading { workers: options.threads, fields_given, stop: &stop, inputs_left };
+            let cores_would_idle = cores_would_idle(options.threads, inputs_left, size, bytes_after);
+            let reading = Reading { workers: options.threads, fields_given, stop: &stop, cores_would_idle };
             let outcome = read_input(input, &context, &reading, &mut sink);
             let read = sink.records() - before;
             tracing::debug!(input = %name, records = read, elapsed_ms = input_started.elapsed().as_millis() as u64, "input done");
@@ -281,8 +285,19 @@ struct Reading<'a> {
     /// The field list the user named for header-less deliveries.
     fields_given: Option<&'a FieldList>,
     stop: &'a AtomicBool,
-    /// Inputs not yet started, this one included.
-    inputs_left: usize,
+    /// Whether the other workers will run out of inputs before this one is read, so
+    /// that its decoding should be helped by threads of its own.
+    cores_would_idle: bool,
+}
+
+/// Whether the other workers run out of work while one reads an input of `size` bytes:
+/// fewer inputs are left than workers (`inputs_left` counts this one), or this input is
+/// larger than the share of each other worker in the `bytes_after` of the inputs not yet
+/// started (a large file beside a few small ones, or a test file, in one folder).
+fn cores_would_idle(workers: usize, inputs_left: usize, size: u64, bytes_after: u64) -> bool {
+    // One worker still gets a reader thread for its last input: decoding and tokenizing
+    // then overlap on two cores.
+    inputs_left < workers.max(2) || (workers > 1 && size > bytes_after / (workers as u64 - 1))
 }
 
 /// Reads one input to its end (or its first error), or leaves it unread when its content
@@ -361,7 +376,7 @@ fn read_input<B: BlockSink>(input: Input, context: &InputContext<'_>, reading: &
         _ => Decoded::Stream(reader),
     };
     let chunks = match reader {
-        Decoded::Stream(reader) => chunks_in_run(reader, reading.inputs_left, reading.workers),
+        Decoded::Stream(reader) => chunks_in_run(reader, reading.cores_would_idle),
         Decoded::Parallel(reader) => Ok(read_chunks(reader)),
     };
     let chunks = match chunks {
@@ -399,11 +414,11 @@ enum Decoded {
     Parallel(Box<ParallelGzip>),
 }
 
-/// A local gzip file read while cores would idle (fewer inputs left than workers), large
-/// enough to be cut, is inflated on a thread per worker; anything else, or a file that
+/// A local gzip file read while cores would idle ([`cores_would_idle`]), large enough to
+/// be cut, is inflated on a thread per worker; anything else, or a file that
 /// cannot be opened so, is read as the stream `reader` already opened.
 fn parallel_when_cores_idle(path: &std::path::Path, reading: &Reading<'_>, reader: Box<dyn Read + Send>) -> Decoded {
-    if reading.workers < 2 || reading.inputs_left >= reading.workers {
+    if reading.workers < 2 || !reading.cores_would_idle {
         return Decoded::Stream(reader);
     }
     let size = match std::fs::metadata(path) {
@@ -462,5 +477,30 @@ fn describe_read_error(err: &std::io::Error) -> String {
             format!("gzip data is corrupt ({err}); re-download the file")
         }
         _ => format!("read failed: {err}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cores_would_idle;
+
+    #[test]
+    fn a_large_input_beside_small_ones_is_read_with_help() {
+        const MB: u64 = 1 << 20;
+        // The largest of 48 similar files, read first: the other worker has 47 to go.
+        assert!(!cores_would_idle(2, 48, 3 * MB, 47 * 3 * MB));
+        // A 141 MB file beside a small note: the other worker is done at once.
+        assert!(cores_would_idle(2, 2, 141 * MB, 1_000));
+        // The last input, and the last but one of two equal ones.
+        assert!(cores_would_idle(2, 1, 3 * MB, 0));
+        assert!(!cores_would_idle(2, 2, 3 * MB, 3 * MB));
+        // Four workers: the other three share what is left.
+        assert!(!cores_would_idle(4, 10, 30 * MB, 90 * MB));
+        assert!(cores_would_idle(4, 10, 31 * MB, 90 * MB));
+        // One worker gets a reader thread for its last input only; sizes unknown
+        // (stdin) leave the count of inputs to decide.
+        assert!(!cores_would_idle(1, 5, 100 * MB, MB));
+        assert!(cores_would_idle(1, 1, 0, 0));
+        assert!(!cores_would_idle(2, 3, 0, 0));
     }
 }

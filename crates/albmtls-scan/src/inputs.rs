@@ -18,6 +18,9 @@ pub(crate) struct Input {
     /// Read it only if its content shows a connection log (a file whose name says
     /// nothing, found under a directory or prefix).
     pub content_check: bool,
+    /// Bytes as stored (compressed), when the listing knows them: how long the input
+    /// will take to read, roughly.
+    pub size: Option<u64>,
 }
 
 pub(crate) enum Source {
@@ -281,12 +284,17 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
     .into_iter();
     let inputs = pending
         .into_iter()
-        .filter_map(|(index, p)| match p {
-            Pending::Local(found) => Some((index, Input { source: Source::Local(found.input), content_check: found.content_check })),
-            Pending::S3(_) => opened.next().map(|object| {
-                let content_check = object.object().content_check;
-                (index, Input { source: Source::S3(object), content_check })
-            }),
+        .filter_map(|(index, p)| {
+            let size = p.size();
+            match p {
+                Pending::Local(found) => {
+                    Some((index, Input { source: Source::Local(found.input), content_check: found.content_check, size }))
+                }
+                Pending::S3(_) => opened.next().map(|object| {
+                    let content_check = object.object().content_check;
+                    (index, Input { source: Source::S3(object), content_check, size })
+                }),
+            }
         })
         .collect();
     Listed { inputs, skipped: skipped_files, errors, s3_stats, listed, outside_time_range: left_out_once(&outside) }

@@ -94,11 +94,11 @@ impl Drop for Chunks {
 }
 
 /// Reads one of a run's inputs the cheapest way that keeps every core busy: on the
-/// calling thread while at least as many inputs are left (this one included) as
-/// `workers`, else decoding ahead on a reader thread. Fails only when the OS refuses a
-/// new thread.
-pub fn chunks_in_run(reader: Box<dyn Read + Send>, inputs_left: usize, workers: usize) -> io::Result<Chunks> {
-    if inputs_left < workers.max(2) { spawn_chunks(reader) } else { Ok(read_chunks(reader)) }
+/// calling thread while the other workers have inputs of their own, else, when
+/// `cores_would_idle`, decoding ahead on a reader thread. Fails only when the OS refuses
+/// a new thread.
+pub fn chunks_in_run(reader: Box<dyn Read + Send>, cores_would_idle: bool) -> io::Result<Chunks> {
+    if cores_would_idle { spawn_chunks(reader) } else { Ok(read_chunks(reader)) }
 }
 
 /// Reads `reader` on the calling thread, one block per call to `next`.

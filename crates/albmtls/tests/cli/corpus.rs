@@ -264,8 +264,8 @@ fn write_many_members(path: &Path, decoded: &[u8], lines_per_member: usize) {
     }
 }
 
-/// One large file of many members, read while the other core would idle, is inflated on
-/// several threads: the report (the line numbers of malformed lines in its later
+/// One large file of many members, read while the other core would idle (its only
+/// neighbour is a small note), is inflated on several threads: the report (the line numbers of malformed lines in its later
 /// segments included) and grep's output, in order, are those of one thread.
 #[test]
 fn a_large_file_inflated_on_several_threads_reads_as_one_stream() {
@@ -289,6 +289,9 @@ fn a_large_file_inflated_on_several_threads_reads_as_one_stream() {
     std::fs::create_dir(t.path().join("big")).unwrap();
     let name = format!("{}.gz", generated.file_name().unwrap().to_str().unwrap());
     write_many_members(&t.path().join("big").join(name), &lines.concat(), 250);
+    // A note beside the log makes two inputs for two workers: the file is still read
+    // with help, being far larger than the rest.
+    std::fs::write(t.path().join("big").join("README.txt"), "logs copied from the bucket\n").unwrap();
 
     let one = t.run(&["report", "--format", "json", "-j", "1", "big"]);
     assert_eq!(one.code, 0, "{}", one.stderr);
