@@ -413,9 +413,9 @@ mod tests {
         file
     }
 
-    fn sequential(data: &[u8]) -> (Vec<u8>, Option<String>) {
+    /// Everything `reader` gives, and the error that ended it, if one did.
+    fn read_all(mut reader: impl Read) -> (Vec<u8>, Option<String>) {
         let mut out = Vec::new();
-        let mut reader = MultiGzipReader::new(data);
         let mut buf = vec![0; 8192];
         loop {
             match reader.read(&mut buf) {
@@ -426,20 +426,15 @@ mod tests {
         }
     }
 
+    fn sequential(data: &[u8]) -> (Vec<u8>, Option<String>) {
+        read_all(MultiGzipReader::new(data))
+    }
+
     fn parallel(data: &[u8], threads: usize, segment: u64) -> (Vec<u8>, Option<String>) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("conn.log.gz");
         std::fs::write(&path, data).unwrap();
-        let mut reader = ParallelGzip::with_segment(&path, data.len() as u64, threads, segment).unwrap();
-        let mut out = Vec::new();
-        let mut buf = vec![0; 8192];
-        loop {
-            match reader.read(&mut buf) {
-                Ok(0) => return (out, None),
-                Ok(n) => out.extend_from_slice(&buf[..n]),
-                Err(err) => return (out, Some(format!("{:?}: {err}", err.kind()))),
-            }
-        }
+        read_all(ParallelGzip::with_segment(&path, data.len() as u64, threads, segment).unwrap())
     }
 
     fn parts(members: usize, lines_each: usize) -> Vec<Vec<u8>> {

@@ -265,8 +265,9 @@ fn write_many_members(path: &Path, decoded: &[u8], lines_per_member: usize) {
 }
 
 /// One large file of many members, read while the other core would idle (its only
-/// neighbour is a small note), is inflated on several threads: the report (the line numbers of malformed lines in its later
-/// segments included) and grep's output, in order, are those of one thread.
+/// neighbour is a small note), is inflated on several threads: the report (the line
+/// numbers of malformed lines in its later segments included) and grep's output, in
+/// order, are those of one thread.
 #[test]
 fn a_large_file_inflated_on_several_threads_reads_as_one_stream() {
     let t = TestDir::new();
