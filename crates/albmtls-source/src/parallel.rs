@@ -31,6 +31,10 @@ const BLOCK: usize = 256 * 1024;
 /// segment at ordinary compression, so that decoders rarely wait; the bound keeps a file
 /// that compresses far better (or a gzip bomb) to a few of them per segment in memory.
 const BLOCKS_AHEAD: usize = 32;
+/// How far past a segment's planned end a member header is looked for, in segments: a
+/// file of few, large members (one `gzip` wrote, say) is then read as one stream after a
+/// short search, not searched to its end first.
+const SEARCH_SEGMENTS: u64 = 8;
 /// Compressed bytes read at a time while looking for a member header.
 const SEARCH_WINDOW: usize = 64 * 1024;
 /// Buffer of each decoder's compressed input.
@@ -155,7 +159,9 @@ impl ParallelGzip {
         while self.queued.len() < self.ahead {
             let Some(start) = self.next_start else { return Ok(()) };
             let stop = match start.checked_add(self.segment).filter(|&at| at < self.size) {
-                Some(at) => next_header(&self.path, at, self.size)?.unwrap_or(self.size),
+                Some(at) => {
+                    next_header(&self.path, at, self.size.min(at.saturating_add(SEARCH_SEGMENTS * self.segment)))?.unwrap_or(self.size)
+                }
                 None => self.size,
             };
             let (blocks_tx, blocks) = sync_channel(BLOCKS_AHEAD);
@@ -313,18 +319,18 @@ fn decode_segment(path: &Path, job: Job, recycle: &Mutex<Vec<Vec<u8>>>) {
     }
 }
 
-/// The first position at or after `from` (and before `size`) whose bytes look like the
-/// start of a gzip member: the magic, deflate, no reserved flag and the usual values of
-/// the extra-flags and OS bytes. A real member start that looks otherwise is only
-/// passed over as a place to cut.
-fn next_header(path: &Path, from: u64, size: u64) -> io::Result<Option<u64>> {
+/// The first position at or after `from` (and, give or take a window, before `until`)
+/// whose bytes look like the start of a gzip member: the magic, deflate, no reserved
+/// flag and the usual values of the extra-flags and OS bytes. A real member start that
+/// looks otherwise is only passed over as a place to cut.
+fn next_header(path: &Path, from: u64, until: u64) -> io::Result<Option<u64>> {
     let mut file = File::open(path)?;
     file.seek(SeekFrom::Start(from))?;
     let mut window = vec![0; SEARCH_WINDOW + HEADER_LEN];
     let mut at = from;
     // The bytes carried over from the last window, so a header across two is found.
     let mut kept = 0;
-    while at < size {
+    while at < until {
         let n = read_full(&mut file, &mut window[kept..])?;
         let len = kept + n;
         if len < HEADER_LEN {
@@ -437,13 +443,13 @@ mod tests {
         read_all(ParallelGzip::with_segment(&path, data.len() as u64, threads, segment).unwrap())
     }
 
-    fn parts(members: usize, lines_each: usize) -> Vec<Vec<u8>> {
+    fn parts_of(members: usize, lines_each: usize) -> Vec<Vec<u8>> {
         (0..members).map(|m| lines(lines_each + m % 7, m as u64)).collect()
     }
 
     #[test]
     fn the_bytes_are_a_sequential_reads_whatever_the_segments_and_threads() {
-        let data = gzip_members(&parts(120, 300), 6);
+        let data = gzip_members(&parts_of(120, 300), 6);
         let (expected, error) = sequential(&data);
         assert_eq!(error, None);
         for segment in [1, 1_000, 7_919, 64 * 1024, data.len() as u64, 10 * data.len() as u64] {
@@ -460,7 +466,7 @@ mod tests {
     #[test]
     fn header_bytes_inside_a_member_are_not_taken_for_a_start() {
         let fake_header = [0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff];
-        let mut parts = parts(40, 200);
+        let mut parts = parts_of(40, 200);
         for part in parts.iter_mut().step_by(3) {
             for _ in 0..50 {
                 part.extend_from_slice(&fake_header);
@@ -479,7 +485,7 @@ mod tests {
 
     #[test]
     fn damage_in_a_later_segment_gives_a_sequential_reads_bytes_and_error() {
-        let data = gzip_members(&parts(60, 300), 6);
+        let data = gzip_members(&parts_of(60, 300), 6);
         let mut damaged = data.clone();
         let at = data.len() * 3 / 4;
         damaged[at] ^= 0x55;
@@ -494,7 +500,7 @@ mod tests {
 
     #[test]
     fn a_cut_file_or_bytes_after_the_last_member_end_as_a_sequential_read_does() {
-        let data = gzip_members(&parts(30, 300), 6);
+        let data = gzip_members(&parts_of(30, 300), 6);
         let cut = data[..data.len() - 100].to_vec();
         let mut trailing = data.clone();
         trailing.extend_from_slice(b"garbage after the members");
@@ -505,5 +511,21 @@ mod tests {
                 assert_eq!(parallel(&broken, 2, segment), (expected.clone(), expected_error.clone()), "segment {segment}");
             }
         }
+    }
+
+    /// One member of 400 KB and a few small ones after it, cut every 4 KB: no header lies
+    /// within the search's reach of the first cut, so the whole file is one segment,
+    /// planned without reading it to its end.
+    #[test]
+    fn a_file_of_few_large_members_is_one_segment() {
+        let mut parts = vec![lines(5_000, 99)];
+        parts.extend(parts_of(5, 100));
+        let data = gzip_members(&parts, 0);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("conn.log.gz");
+        std::fs::write(&path, &data).unwrap();
+        let reader = ParallelGzip::with_segment(&path, data.len() as u64, 2, 4_096).unwrap();
+        assert_eq!((reader.queued.len(), reader.next_start), (1, None));
+        assert!(read_all(reader) == sequential(&data));
     }
 }
