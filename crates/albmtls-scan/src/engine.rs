@@ -426,9 +426,13 @@ fn parallel_when_cores_idle(path: &std::path::Path, reading: &Reading<'_>, reade
         _ => return Decoded::Stream(reader),
     };
     match ParallelGzip::open(path, size, reading.workers) {
-        Ok(parallel) => {
+        Ok(Some(parallel)) => {
             tracing::debug!(input = %path.display(), size, "inflating on a thread per worker");
             Decoded::Parallel(Box::new(parallel))
+        }
+        Ok(None) => {
+            tracing::debug!(input = %path.display(), size, "too few gzip members to cut; reading as one stream");
+            Decoded::Stream(reader)
         }
         Err(err) => {
             tracing::debug!(input = %path.display(), error = %err, "cannot inflate in parallel; reading as one stream");

@@ -98,10 +98,14 @@ enum Decoded {
 }
 
 impl ParallelGzip {
-    /// Opens `path` (a gzip file of `size` bytes) for decoding on `threads` threads.
-    /// Fails only when the file cannot be opened or the OS refuses a thread.
-    pub fn open(path: &Path, size: u64, threads: usize) -> io::Result<ParallelGzip> {
-        ParallelGzip::with_segment(path, size, threads, SEGMENT)
+    /// Opens `path` (a gzip file of `size` bytes) for decoding on `threads` threads;
+    /// `None` when no member header lies within reach of the first cut, so that the file
+    /// is better read as one stream (a thread handing blocks over costs the reader a
+    /// copy, and there is nothing to inflate beside it). Fails only when the file cannot
+    /// be read or the OS refuses a thread.
+    pub fn open(path: &Path, size: u64, threads: usize) -> io::Result<Option<ParallelGzip>> {
+        let reader = ParallelGzip::with_segment(path, size, threads, SEGMENT)?;
+        Ok((reader.queued.len() > 1).then_some(reader))
     }
 
     fn with_segment(path: &Path, size: u64, threads: usize, segment: u64) -> io::Result<ParallelGzip> {
@@ -527,5 +531,20 @@ mod tests {
         let reader = ParallelGzip::with_segment(&path, data.len() as u64, 2, 4_096).unwrap();
         assert_eq!((reader.queued.len(), reader.next_start), (1, None));
         assert!(read_all(reader) == sequential(&data));
+    }
+
+    /// A file of one member is left to the sequential reader.
+    #[test]
+    fn a_file_with_nowhere_to_cut_is_not_opened_for_parallel_reading() {
+        let data = gzip_members(&[lines(30_000, 5)], 0);
+        assert!(data.len() as u64 > 2 * SEGMENT);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("conn.log.gz");
+        std::fs::write(&path, &data).unwrap();
+        assert!(ParallelGzip::open(&path, data.len() as u64, 2).unwrap().is_none());
+        let split = gzip_members(&parts_of(400, 100), 0);
+        std::fs::write(&path, &split).unwrap();
+        assert!(split.len() as u64 > 2 * SEGMENT);
+        assert!(ParallelGzip::open(&path, split.len() as u64, 2).unwrap().is_some());
     }
 }
