@@ -11,7 +11,9 @@
 //! trusted only once the segment before it ended there exactly, at a member boundary;
 //! when it did not, or when a segment hits an error, reading goes on sequentially from
 //! the last boundary known. The bytes and errors a caller sees are those of a sequential
-//! read, member numbers in messages included.
+//! read, member numbers in messages included. A file with no member header near its
+//! first cut (few, large members) is not cut at all: [`ParallelGzip::open`] says so, and
+//! the caller reads it as one stream.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -27,9 +29,9 @@ use crate::gzip::{MAGIC, MultiGzipReader};
 pub const SEGMENT: u64 = 1 << 20;
 /// Decoded bytes handed over at a time.
 const BLOCK: usize = 256 * 1024;
-/// Blocks a segment may hold decoded ahead of the reader: with [`SEGMENT`], a whole
-/// segment at ordinary compression, so that decoders rarely wait; the bound keeps a file
-/// that compresses far better (or a gzip bomb) to a few of them per segment in memory.
+/// Blocks a segment may hold decoded ahead of the reader (8 MiB): a whole [`SEGMENT`] at
+/// ordinary compression, so that decoders rarely wait, while a file that compresses far
+/// better (or a gzip bomb) holds no more than that per segment in memory.
 const BLOCKS_AHEAD: usize = 32;
 /// How far past a segment's planned end a member header is looked for, in segments: a
 /// file of few, large members (one `gzip` wrote, say) is then read as one stream after a
