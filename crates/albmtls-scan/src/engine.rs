@@ -425,7 +425,9 @@ fn parallel_when_cores_idle(path: &std::path::Path, reading: &Reading<'_>, reade
         Ok(metadata) if worth_parallel(metadata.len()) => metadata.len(),
         _ => return Decoded::Stream(reader),
     };
-    match ParallelGzip::open(path, size, reading.workers) {
+    // More inflate threads than cores only add queued segments (memory), not speed.
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    match ParallelGzip::open(path, size, reading.workers.min(cores)) {
         Ok(Some(parallel)) => {
             tracing::debug!(input = %path.display(), size, "inflating on a thread per worker");
             Decoded::Parallel(Box::new(parallel))
