@@ -23,6 +23,22 @@ const FLAG_EXTRA: u8 = 0x04;
 const FLAG_NAME: u8 = 0x08;
 const FLAG_COMMENT: u8 = 0x10;
 const FLAGS_RESERVED: u8 = 0xe0;
+/// The fixed part of a member header: magic, method, flags, time, extra flags, OS.
+pub(crate) const FIXED_HEADER_LEN: usize = 10;
+
+/// Whether the fixed part of a header (`FIXED_HEADER_LEN` bytes) looks like the start of
+/// a member as gzip writers make them: the magic, deflate, no reserved flag, and the
+/// usual extra-flags (0, 2, 4) and OS (0-13, 255) bytes. Stricter than
+/// [`MultiGzipReader`], which reads any extra-flags and OS byte: this is for finding
+/// members without reading what comes before them, where a false start costs time.
+pub(crate) fn looks_like_member_start(header: &[u8]) -> bool {
+    let (method, flags, extra_flags, os) = (header[2], header[3], header[8], header[9]);
+    header[..2] == MAGIC
+        && method == METHOD_DEFLATE
+        && flags & FLAGS_RESERVED == 0
+        && matches!(extra_flags, 0 | 2 | 4)
+        && (os <= 13 || os == 255)
+}
 
 /// Decodes a gzip stream of one or more members into their concatenated contents.
 ///
@@ -117,7 +133,7 @@ impl<R: BufRead> MultiGzipReader<R> {
             return Err(invalid(format!("{what} (member {member} starts with bytes {})", start.join(" "))));
         }
         let mut header = HeaderReader { input: &mut self.input, crc: crc32fast::Hasher::new() };
-        let mut fixed = [0u8; 10];
+        let mut fixed = [0u8; FIXED_HEADER_LEN];
         header.read_exact(&mut fixed)?;
         if fixed[2] != METHOD_DEFLATE {
             return Err(invalid(format!("gzip member {member} uses compression method {}, not deflate (8)", fixed[2])));

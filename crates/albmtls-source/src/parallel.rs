@@ -23,7 +23,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use crate::gzip::{MAGIC, MultiGzipReader};
+use crate::gzip::{FIXED_HEADER_LEN, MAGIC, MultiGzipReader, looks_like_member_start};
 
 /// Compressed bytes per segment: at ALB's compression, five to ten times as many decoded.
 pub const SEGMENT: u64 = 1 << 20;
@@ -299,18 +299,10 @@ fn decode_segment(path: &Path, job: Job, recycle: &Mutex<Vec<Vec<u8>>>) {
     loop {
         let mut block = recycle.lock().unwrap_or_else(|p| p.into_inner()).pop().unwrap_or_default();
         block.resize(BLOCK, 0);
-        let mut filled = 0;
-        while filled < BLOCK {
-            match gzip.read(&mut block[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => {
-                    let _ = blocks.send(Decoded::Failed);
-                    return;
-                }
-            }
-        }
+        let Ok(filled) = read_full(&mut gzip, &mut block) else {
+            let _ = blocks.send(Decoded::Failed);
+            return;
+        };
         let ended = filled < BLOCK;
         if filled > 0 {
             block.truncate(filled);
@@ -326,27 +318,26 @@ fn decode_segment(path: &Path, job: Job, recycle: &Mutex<Vec<Vec<u8>>>) {
 }
 
 /// The first position at or after `from` (and, give or take a window, before `until`)
-/// whose bytes look like the start of a gzip member: the magic, deflate, no reserved
-/// flag and the usual values of the extra-flags and OS bytes. A real member start that
-/// looks otherwise is only passed over as a place to cut.
+/// whose bytes look like the start of a gzip member ([`looks_like_member_start`]). A
+/// real member start that looks otherwise is only passed over as a place to cut.
 fn next_header(path: &Path, from: u64, until: u64) -> io::Result<Option<u64>> {
     let mut file = File::open(path)?;
     file.seek(SeekFrom::Start(from))?;
-    let mut window = vec![0; SEARCH_WINDOW + HEADER_LEN];
+    let mut window = vec![0; SEARCH_WINDOW + FIXED_HEADER_LEN];
     let mut at = from;
     // The bytes carried over from the last window, so a header across two is found.
     let mut kept = 0;
     while at < until {
         let n = read_full(&mut file, &mut window[kept..])?;
         let len = kept + n;
-        if len < HEADER_LEN {
+        if len < FIXED_HEADER_LEN {
             return Ok(None);
         }
         let searched = &window[..len];
         let mut offset = 0;
-        while let Some(found) = memchr::memmem::find(&searched[offset..len - HEADER_LEN + 1], &MAGIC) {
+        while let Some(found) = memchr::memmem::find(&searched[offset..len - FIXED_HEADER_LEN + 1], &MAGIC) {
             let candidate = offset + found;
-            if looks_like_header(&searched[candidate..candidate + HEADER_LEN]) {
+            if looks_like_member_start(&searched[candidate..candidate + FIXED_HEADER_LEN]) {
                 return Ok(Some(at - kept as u64 + candidate as u64));
             }
             offset = candidate + 1;
@@ -354,26 +345,19 @@ fn next_header(path: &Path, from: u64, until: u64) -> io::Result<Option<u64>> {
         if n == 0 {
             return Ok(None);
         }
-        // The last HEADER_LEN - 1 bytes may begin a header: search them again.
-        window.copy_within(len - (HEADER_LEN - 1)..len, 0);
+        // The last FIXED_HEADER_LEN - 1 bytes may begin a header: search them again.
+        window.copy_within(len - (FIXED_HEADER_LEN - 1)..len, 0);
         at += n as u64;
-        kept = HEADER_LEN - 1;
+        kept = FIXED_HEADER_LEN - 1;
     }
     Ok(None)
 }
 
-/// The fixed part of a gzip member header.
-const HEADER_LEN: usize = 10;
-
-fn looks_like_header(header: &[u8]) -> bool {
-    let (method, flags, extra_flags, os) = (header[2], header[3], header[8], header[9]);
-    header[..2] == MAGIC && method == 8 && flags & 0xe0 == 0 && matches!(extra_flags, 0 | 2 | 4) && (os <= 13 || os == 255)
-}
-
-fn read_full(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+/// Fills `buf` from `input` until it is full or the input ends; returns the bytes read.
+fn read_full(input: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
-        match file.read(&mut buf[filled..]) {
+        match input.read(&mut buf[filled..]) {
             Ok(0) => break,
             Ok(n) => filled += n,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
