@@ -20,6 +20,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::arena::{Arena, TAG_MASK, table_hash, tag_of};
+use crate::disk::{LogBytes, LogBytesBuf};
 
 /// Adds `n` to a 32-bit count; returns what did not fit, in units of 2^32.
 #[inline(always)]
@@ -277,7 +278,7 @@ impl std::fmt::Debug for ByteCounts {
 
 impl Serialize for ByteCounts {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(sorted(self.iter()))
+        serializer.collect_seq(sorted(self.iter()).into_iter().map(|(key, n)| (LogBytes(key), n)))
     }
 }
 
@@ -285,7 +286,7 @@ impl<'de> Deserialize<'de> for ByteCounts {
     /// Refuses a key given twice, as [`ClientCounts`] does.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ByteCounts, D::Error> {
         let mut counts = ByteCounts::default();
-        for (key, n) in Vec::<(Vec<u8>, u64)>::deserialize(deserializer)? {
+        for (LogBytesBuf(key), n) in Vec::<(LogBytesBuf, u64)>::deserialize(deserializer)? {
             let hash = hash_of(&key);
             if counts.table.find(table_hash(hash), |s| s.hash() == hash && counts.arena.get(s.at()) == key).is_some() {
                 return Err(serde::de::Error::custom("a subject appears twice in a list of counts"));
@@ -440,6 +441,7 @@ mod tests {
         for s in [b"b".as_slice(), b"a\xff", b"b"] {
             subjects.add(s);
         }
-        assert_eq!(serde_json::to_string(&subjects).unwrap(), "[[[97,255],1],[[98],2]]");
+        // Keys in byte order; UTF-8 as text, anything else as its bytes.
+        assert_eq!(serde_json::to_string(&subjects).unwrap(), r#"[[[97,255],1],["b",2]]"#);
     }
 }

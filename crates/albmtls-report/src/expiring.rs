@@ -15,6 +15,7 @@ use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::arena::{Arena, TAG_BITS, table_hash, tag_of};
+use crate::disk::{deserialize_bytes, serialize_bytes};
 use crate::same::same_bytes;
 
 /// One certificate (subject + serial) and its use.
@@ -22,8 +23,10 @@ use crate::same::same_bytes;
 pub struct SeenCertificate {
     /// As written in the log (escapes kept); empty when the input did not deliver it (a
     /// record never has an empty value: an absent one is `-`).
+    #[serde(serialize_with = "serialize_bytes", deserialize_with = "deserialize_bytes")]
     pub subject: Vec<u8>,
     /// As written; empty when not delivered.
+    #[serde(serialize_with = "serialize_bytes", deserialize_with = "deserialize_bytes")]
     pub serial: Vec<u8>,
     /// The latest NotAfter the certificate was seen with (a subject and serial are one
     /// certificate; a log that disagrees with itself gets one answer whatever the order).

@@ -3,7 +3,7 @@
 //!
 //! A record finds its entries by position ([`Keyed::index_of`] once per combination of
 //! values, see `profiles`), not by key. On disk it is a list of `[key, value]` pairs in
-//! key order.
+//! key order, keys from logs as text ([`crate::disk`]).
 
 use std::borrow::Borrow;
 use std::hash::Hash;
@@ -12,6 +12,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::counts::ClientCounts;
+use crate::disk::DiskKey;
 
 /// A value that folds another of its kind into itself exactly.
 pub trait Merge: Default {
@@ -129,18 +130,36 @@ impl<K: Hash + Eq + Ord + Clone + std::fmt::Debug, V: Merge + std::fmt::Debug> s
     }
 }
 
-impl<K: Hash + Eq + Ord + Clone + Serialize, V: Merge + Serialize> Serialize for Keyed<K, V> {
+impl<K: Hash + Eq + Ord + Clone + DiskKey, V: Merge + Serialize> Serialize for Keyed<K, V> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.sorted())
+        serializer.collect_seq(self.sorted().into_iter().map(|(key, value)| (KeyOut(key), value)))
     }
 }
 
-impl<'de, K: Hash + Eq + Ord + Clone + Deserialize<'de>, V: Merge + Deserialize<'de>> Deserialize<'de> for Keyed<K, V> {
+/// A key on its way to disk.
+struct KeyOut<'a, K>(&'a K);
+
+impl<K: DiskKey> Serialize for KeyOut<'_, K> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_key(serializer)
+    }
+}
+
+/// A key read from disk.
+struct KeyIn<K>(K);
+
+impl<'de, K: DiskKey> Deserialize<'de> for KeyIn<K> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        K::deserialize_key(deserializer).map(KeyIn)
+    }
+}
+
+impl<'de, K: Hash + Eq + Ord + Clone + DiskKey, V: Merge + Deserialize<'de>> Deserialize<'de> for Keyed<K, V> {
     /// Refuses a key given twice: albmtls writes each once, and adding the counts of a
     /// hand-made file could overflow before its counts are checked.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut keyed = Keyed::<K, V>::default();
-        for (key, value) in Vec::<(K, V)>::deserialize(deserializer)? {
+        for (KeyIn(key), value) in Vec::<(KeyIn<K>, V)>::deserialize(deserializer)? {
             if keyed.index.contains_key(&key) {
                 return Err(serde::de::Error::custom("a key appears twice in a list of counts"));
             }

@@ -10,6 +10,7 @@ pub mod aggregate;
 mod arena;
 pub mod by_lb;
 pub mod counts;
+pub mod disk;
 pub mod expiring;
 pub mod keyed;
 pub mod latency;

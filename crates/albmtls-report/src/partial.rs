@@ -41,7 +41,8 @@ pub enum PartialError {
 impl Partial {
     /// 2: load balancers, listeners, TLS, latency and certificates were added.
     /// 3: the run that wrote the file, and latency per load balancer.
-    pub const VERSION: u32 = 3;
+    /// 4: values from logs as text when they are UTF-8 ([`crate::disk`]).
+    pub const VERSION: u32 = 4;
 
     pub fn new(aggregate: Aggregate, run: String, shard: Option<String>) -> Partial {
         Partial { albmtls_partial: Partial::VERSION, run, shard, aggregate }

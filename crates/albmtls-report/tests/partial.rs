@@ -41,12 +41,34 @@ fn partial_json_round_trip_is_exact_even_for_non_utf8_subjects() {
 }
 
 #[test]
+fn values_from_logs_are_written_as_text_unless_they_are_not_utf8() {
+    let weird: &[u8] = b"2026-11-02T10:00:03Z 203.0.113.7 1 443 TLSv1.3 X - \"CN=\xff\xfe\" - 02 Failed:ClientCertExpired TID_9";
+    let success: &[u8] = b"2026-11-02T10:00:04Z 203.0.113.8 1 443 TLSv1.3 TLS_AES_128_GCM_SHA256 0.1 \"CN=ok\" NotBefore=2026-01-01T00:00:00Z;NotAfter=2026-11-20T00:00:00Z 0A1B Success TID_8 X25519MLKEM768 app/my-lb/50dc6c495c0c9188";
+    let lines: Vec<&[u8]> = LINES.iter().map(|l| l.as_bytes()).chain([weird, success]).collect();
+    let mut json = Vec::new();
+    Partial::write_json(&aggregate(&lines), RUN, None, &mut json).unwrap();
+    let json = String::from_utf8(json).unwrap();
+    for text in [
+        r#"["CN=a,O=Company LLC",1]"#,
+        r#"["CN=\\\"q\\\" é",1]"#,
+        r#"["app/my-lb/50dc6c495c0c9188",{"#,
+        r#"["TLS_AES_128_GCM_SHA256",1]"#,
+        r#"["X25519MLKEM768",1]"#,
+        r#""subject":"CN=ok","serial":"0A1B""#,
+        // Not UTF-8: its bytes, which read back exactly (the round-trip test above).
+        "[[67,78,61,255,254],1]",
+    ] {
+        assert!(json.contains(text), "{text} not in {json}");
+    }
+}
+
+#[test]
 fn a_partial_without_its_run_is_refused_by_version_or_as_edited() {
     let mut earlier = serde_json::to_value(Partial::new(Aggregate::new(), RUN.into(), None)).unwrap();
     earlier.as_object_mut().unwrap().remove("run");
     earlier["albmtls_partial"] = 2.into();
     let err = Partial::from_json("old.partial.json", earlier.to_string().as_bytes()).unwrap_err();
-    assert!(err.to_string().contains("partial format version 2 is not supported by this albmtls (it reads version 3)"), "{err}");
+    assert!(err.to_string().contains("partial format version 2 is not supported by this albmtls (it reads version 4)"), "{err}");
     earlier["albmtls_partial"] = Partial::VERSION.into();
     let err = Partial::from_json("edited.partial.json", earlier.to_string().as_bytes()).unwrap_err();
     assert!(err.to_string().starts_with("edited.partial.json: not an albmtls partial file: it names no run"), "{err}");
