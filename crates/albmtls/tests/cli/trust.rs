@@ -44,8 +44,15 @@ fn overlapping_paths_read_every_input_once() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!((records(&run), run.json()["inputs_read"].as_u64()), (1, Some(1)));
 
+    // A folder through a symbolic link to it: its files are the same files.
+    std::os::unix::fs::symlink(t.path().join("AWSLogs/123456789012"), t.path().join("account-link")).unwrap();
+    let run =
+        t.run(&["report", "--format", "json", "account-link", "AWSLogs", "account-link/elasticloadbalancing/../elasticloadbalancing"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!((records(&run), run.json()["inputs_read"].as_u64()), (1, Some(1)));
+
     // grep reads each input once as well.
-    let run = t.run(&["grep", "--count", "AWSLogs", "AWSLogs/123456789012", "link.log.gz"]);
+    let run = t.run(&["grep", "--count", "AWSLogs", "AWSLogs/123456789012", "link.log.gz", "account-link"]);
     assert_eq!(run.stdout, "1\n", "{}", run.stderr);
 }
 
