@@ -82,15 +82,37 @@ impl Iterator for Chunks {
 
 impl Drop for Chunks {
     fn drop(&mut self) {
-        if let Source::Threaded { blocks, reader } = &mut self.source {
-            // Closing the channel first wakes a reader blocked on a full channel; it then
-            // stops at its next block.
-            drop(blocks.take());
-            if let Some(reader) = reader.take() {
-                let _ = reader.join();
+        match &mut self.source {
+            Source::Inline { recycle_rx, .. } => {
+                if let Ok(buffer) = recycle_rx.try_recv() {
+                    keep_spare(buffer);
+                }
+            }
+            Source::Threaded { blocks, reader } => {
+                // Closing the channel first wakes a reader blocked on a full channel; it
+                // then stops at its next block.
+                drop(blocks.take());
+                if let Some(reader) = reader.take() {
+                    let _ = reader.join();
+                }
             }
         }
     }
+}
+
+thread_local! {
+    /// The block buffer of the last input this thread read inline, for its next input.
+    /// A new buffer is zeroed and faulted in page by page: with thousands of small files
+    /// that cost more CPU than some of the files took to read.
+    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+fn keep_spare(buffer: Vec<u8>) {
+    SPARE.with(|spare| spare.set(buffer));
+}
+
+fn take_spare() -> Vec<u8> {
+    SPARE.with(std::cell::Cell::take)
 }
 
 /// Reads one of a run's inputs the cheapest way that keeps every core busy: on the
@@ -164,7 +186,7 @@ impl BlockReader {
         }
         // `buf[..filled]` is the block so far; the bytes after it are left over from the
         // buffer's last use and are only ever overwritten by reads.
-        let mut buf = recycle_rx.try_recv().unwrap_or_default();
+        let mut buf = recycle_rx.try_recv().unwrap_or_else(|_| take_spare());
         if buf.len() < self.carry.len() {
             buf.resize(self.carry.len(), 0);
         }

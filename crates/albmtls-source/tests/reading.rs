@@ -227,3 +227,19 @@ fn largest_inputs_sort_first_with_stdin_before_all_and_ties_in_listing_order() {
     let expected = [LocalInput::Stdin, LocalInput::File(large), LocalInput::File(tie_a), LocalInput::File(tie_b), LocalInput::File(small)];
     assert_eq!(inputs, expected);
 }
+
+/// The block buffer of an input read inline is reused by the next input on the thread:
+/// bytes left in it from a longer input never leak into a shorter one's blocks.
+#[test]
+fn inputs_read_one_after_another_on_a_thread_see_only_their_own_bytes() {
+    let inputs: [(&str, usize, usize); 4] = [("long", 30_000, 0), ("short", 3, 0), ("partial", 2, 17), ("long2", 12_000, 5)];
+    for (tag, n, unterminated) in inputs {
+        let mut data = lines(n, tag);
+        data.extend(std::iter::repeat_n(b'x', unterminated));
+        let mut read = Vec::new();
+        for chunk in read_chunks(Box::new(std::io::Cursor::new(data.clone()))) {
+            read.extend_from_slice(chunk.unwrap().bytes());
+        }
+        assert!(read == data, "{tag}: read {} bytes of {}", read.len(), data.len());
+    }
+}
