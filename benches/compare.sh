@@ -21,6 +21,8 @@
 #   flat      48 files x 50,000 lines, 20,000 clients and 20,000 subjects of equal
 #             popularity: less compressible (4.2:1)
 #   small     2,000 files x 1,200 lines
+#   many      30,000 files x 40 lines: a day of a large fleet's load balancers (a file per
+#             node every 5 minutes), where listing and per-file costs show
 #   s3-small  the small shape's 2,000 objects from a local S3 server (s3s-fs on loopback)
 #   s3-large  the base shape's 48 objects from the same server
 #   ndjson    the base shape's records as a vended delivery of gzip NDJSON (Hive layout),
@@ -44,7 +46,7 @@ OUT=${OUT:-benches/results}
 FILES=${FILES:-48}
 LINES=${LINES:-50000}
 mkdir -p "$OUT" "$CORPUS"
-ALL_SHAPES=(base single members fleet flat small s3-small s3-large ndjson parquet)
+ALL_SHAPES=(base single members fleet flat small many s3-small s3-large ndjson parquet)
 SHAPES=("$@")
 [ ${#SHAPES[@]} -gt 0 ] || SHAPES=("${ALL_SHAPES[@]}")
 for shape in "${SHAPES[@]}"; do
@@ -247,6 +249,7 @@ corpus_for() {
         fleet) corpus fleet --files 1 --lines 3000000 --fleet ;;
         flat) corpus flat --files 48 --lines 50000 --clients 20000 --subjects 20000 --client-skew 0 ;;
         small) corpus small --files 2000 --lines 1200 ;;
+        many) corpus many --files 30000 --lines 40 ;;
     esac
 }
 

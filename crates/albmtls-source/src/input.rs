@@ -1,8 +1,9 @@
 //! Turning the paths a user names into inputs to read, and opening them as decoded
 //! byte streams.
 
+use std::cell::Cell;
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
 
 use crate::gzip::{self, MultiGzipReader};
@@ -132,7 +133,7 @@ pub enum Encoding {
 /// the gzip magic, as-is otherwise. Other compressions are refused by name, since
 /// reading them as text would only produce malformed lines.
 pub fn decode(name: &str, raw: Box<dyn Read + Send>) -> Result<(Encoding, Box<dyn Read + Send>), SourceError> {
-    let mut buffered = BufReader::with_capacity(READ_BUFFER, raw);
+    let mut buffered = ReusedBufReader::new(raw);
     let head = fill_buf(&mut buffered).map_err(|source| SourceError::Read { name: name.to_owned(), decoded_bytes: 0, source })?;
     if head.starts_with(&gzip::MAGIC) {
         return Ok((Encoding::Gzip, Box::new(MultiGzipReader::new(buffered))));
@@ -147,4 +148,62 @@ pub fn decode(name: &str, raw: Box<dyn Read + Send>) -> Result<(Encoding, Box<dy
         return Err(SourceError::UnsupportedCompression { name: name.to_owned(), format });
     }
     Ok((Encoding::Plain, Box::new(buffered)))
+}
+
+thread_local! {
+    /// The read buffer of the last input this thread opened, for its next input.
+    static SPARE_READ_BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// A `BufReader` whose buffer a thread reuses from one input to the next: a new buffer
+/// of [`READ_BUFFER`] bytes for each of 30,000 small files cost a sixteenth of the CPU
+/// of reading them, in allocation alone.
+struct ReusedBufReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    /// `buf[pos..filled]` is read and not yet consumed.
+    pos: usize,
+    filled: usize,
+}
+
+impl<R: Read> ReusedBufReader<R> {
+    fn new(inner: R) -> ReusedBufReader<R> {
+        let mut buf = SPARE_READ_BUFFER.take();
+        buf.resize(READ_BUFFER, 0);
+        ReusedBufReader { inner, buf, pos: 0, filled: 0 }
+    }
+}
+
+impl<R: Read> Read for ReusedBufReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        // Nothing buffered and a large read: straight into the caller's buffer.
+        if self.pos == self.filled && out.len() >= self.buf.len() {
+            return self.inner.read(out);
+        }
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for ReusedBufReader<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos == self.filled {
+            self.filled = self.inner.read(&mut self.buf)?;
+            self.pos = 0;
+        }
+        Ok(&self.buf[self.pos..self.filled])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.filled);
+    }
+}
+
+impl<R> Drop for ReusedBufReader<R> {
+    fn drop(&mut self) {
+        SPARE_READ_BUFFER.set(std::mem::take(&mut self.buf));
+    }
 }

@@ -243,3 +243,22 @@ fn inputs_read_one_after_another_on_a_thread_see_only_their_own_bytes() {
         assert!(read == data, "{tag}: read {} bytes of {}", read.len(), data.len());
     }
 }
+
+/// Read buffers and block buffers are reused from one input to the next on a
+/// thread: gzip and plain inputs of different sizes, one after another, each read whole.
+#[test]
+fn decoded_inputs_one_after_another_on_a_thread_see_only_their_own_bytes() {
+    let inputs: [(&str, usize, bool); 5] =
+        [("big", 40_000, true), ("plain", 5, false), ("tiny", 1, true), ("mid", 7_000, false), ("gz", 900, true)];
+    for (tag, n, gzipped) in inputs {
+        let data = lines(n, tag);
+        let raw = if gzipped { gzip(&data) } else { data.clone() };
+        let (encoding, reader) = decode(tag, Box::new(std::io::Cursor::new(raw))).unwrap();
+        assert_eq!(encoding, if gzipped { Encoding::Gzip } else { Encoding::Plain });
+        let mut read = Vec::new();
+        for chunk in read_chunks(reader) {
+            read.extend_from_slice(chunk.unwrap().bytes());
+        }
+        assert!(read == data, "{tag}: read {} bytes of {}", read.len(), data.len());
+    }
+}
