@@ -91,7 +91,7 @@ impl DiskKey for u16 {
     }
 }
 
-/// Values from logs, as [`serialize_bytes`] writes them.
+/// Values from logs: text when they are UTF-8, else the list of their bytes.
 impl DiskKey for Vec<u8> {
     fn serialize_key<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serialize_bytes(self, serializer)
