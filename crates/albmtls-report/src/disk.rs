@@ -38,14 +38,6 @@ impl<'de> Visitor<'de> for BytesVisitor {
         Ok(text.as_bytes().to_vec())
     }
 
-    fn visit_string<E: de::Error>(self, text: String) -> Result<Vec<u8>, E> {
-        Ok(text.into_bytes())
-    }
-
-    fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<Vec<u8>, E> {
-        Ok(bytes.to_vec())
-    }
-
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
         // The hint comes from the file: never trusted for more than a line's worth.
         let mut bytes = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));

@@ -153,8 +153,10 @@ impl CanonicalPaths {
         match (path.parent(), path.file_name()) {
             (Some(folder), Some(name)) if !is_link => {
                 let folder = if folder.as_os_str().is_empty() { Path::new(".") } else { folder };
-                let canonical = self.folders.entry(folder.to_path_buf()).or_insert_with(|| std::fs::canonicalize(folder).ok());
-                canonical.as_ref().map(|folder| folder.join(name))
+                if !self.folders.contains_key(folder) {
+                    self.folders.insert(folder.to_path_buf(), std::fs::canonicalize(folder).ok());
+                }
+                self.folders[folder].as_ref().map(|folder| folder.join(name))
             }
             _ => std::fs::canonicalize(path).ok(),
         }

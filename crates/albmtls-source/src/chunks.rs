@@ -85,7 +85,7 @@ impl Drop for Chunks {
         match &mut self.source {
             Source::Inline { recycle_rx, .. } => {
                 if let Ok(buffer) = recycle_rx.try_recv() {
-                    keep_spare(buffer);
+                    SPARE_BLOCK_BUFFER.set(buffer);
                 }
             }
             Source::Threaded { blocks, reader } => {
@@ -104,15 +104,7 @@ thread_local! {
     /// The block buffer of the last input this thread read inline, for its next input.
     /// A new buffer is zeroed and faulted in page by page: with thousands of small files
     /// that cost more CPU than some of the files took to read.
-    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
-fn keep_spare(buffer: Vec<u8>) {
-    SPARE.with(|spare| spare.set(buffer));
-}
-
-fn take_spare() -> Vec<u8> {
-    SPARE.with(std::cell::Cell::take)
+    static SPARE_BLOCK_BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// Reads one of a run's inputs the cheapest way that keeps every core busy: on the
@@ -186,7 +178,7 @@ impl BlockReader {
         }
         // `buf[..filled]` is the block so far; the bytes after it are left over from the
         // buffer's last use and are only ever overwritten by reads.
-        let mut buf = recycle_rx.try_recv().unwrap_or_else(|_| take_spare());
+        let mut buf = recycle_rx.try_recv().unwrap_or_else(|_| SPARE_BLOCK_BUFFER.take());
         if buf.len() < self.carry.len() {
             buf.resize(self.carry.len(), 0);
         }
