@@ -137,29 +137,51 @@ enum Identity {
 /// Canonicalizing a path looks up every one of its components (ten for a file of an ALB
 /// key layout), so doing it per file cost 300,000 system calls for 30,000 files, before
 /// any was read. A file that is not itself a symbolic link is its canonical folder plus
-/// its name, which costs one `lstat`.
+/// its name, which costs one `lstat`; that `lstat` also gives the file's size, which
+/// orders the inputs.
 #[derive(Default)]
 struct CanonicalPaths {
     folders: HashMap<PathBuf, Option<PathBuf>>,
+    /// The folder looked up last and its canonical path: a walk lists a folder's files
+    /// one after another, so most files need no hashing of their folder's path.
+    last: Option<(PathBuf, Option<PathBuf>)>,
+}
+
+/// A file's identity, and its size when it could be looked at.
+struct Looked {
+    identity: Identity,
+    size: Option<u64>,
 }
 
 impl CanonicalPaths {
-    fn identity(&mut self, path: &Path) -> Identity {
-        Identity::File(self.canonical(path).unwrap_or_else(|| path.to_path_buf()))
-    }
-
-    fn canonical(&mut self, path: &Path) -> Option<PathBuf> {
-        let is_link = std::fs::symlink_metadata(path).ok()?.file_type().is_symlink();
-        match (path.parent(), path.file_name()) {
-            (Some(folder), Some(name)) if !is_link => {
+    fn look(&mut self, path: &Path) -> Looked {
+        let Ok(meta) = std::fs::symlink_metadata(path) else {
+            // Opening it will tell why it cannot be read.
+            return Looked { identity: Identity::File(path.to_path_buf()), size: None };
+        };
+        let canonical = match (path.parent(), path.file_name()) {
+            (Some(folder), Some(name)) if !meta.file_type().is_symlink() => {
                 let folder = if folder.as_os_str().is_empty() { Path::new(".") } else { folder };
-                if !self.folders.contains_key(folder) {
-                    self.folders.insert(folder.to_path_buf(), std::fs::canonicalize(folder).ok());
-                }
-                self.folders[folder].as_ref().map(|folder| folder.join(name))
+                self.canonical_folder(folder).map(|folder| folder.join(name))
             }
             _ => std::fs::canonicalize(path).ok(),
+        };
+        let size = if meta.file_type().is_symlink() { std::fs::metadata(path).ok().map(|meta| meta.len()) } else { Some(meta.len()) };
+        Looked { identity: Identity::File(canonical.unwrap_or_else(|| path.to_path_buf())), size }
+    }
+
+    fn canonical_folder(&mut self, folder: &Path) -> Option<&PathBuf> {
+        if self.last.as_ref().is_none_or(|(last, _)| last.as_path() != folder) {
+            if let Some((previous, canonical)) = self.last.take() {
+                self.folders.insert(previous, canonical);
+            }
+            let canonical = match self.folders.remove(folder) {
+                Some(canonical) => canonical,
+                None => std::fs::canonicalize(folder).ok(),
+            };
+            self.last = Some((folder.to_path_buf(), canonical));
         }
+        self.last.as_ref().and_then(|(_, canonical)| canonical.as_ref())
     }
 }
 
@@ -197,14 +219,15 @@ impl Selection for Everything {}
 /// S3 concurrency), on `s3`'s client.
 pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selection: &mut dyn Selection, s3: &mut S3Connection) -> Listed {
     enum Pending {
-        Local(FoundInput),
+        /// A local input and its size.
+        Local(FoundInput, Option<u64>),
         S3(S3Object),
     }
     impl Pending {
         /// Size as stored, the best guess before reading at how long an input takes.
         fn size(&self) -> Option<u64> {
             match self {
-                Pending::Local(found) => found.input.size(),
+                Pending::Local(_, size) => *size,
                 Pending::S3(object) => Some(object.size),
             }
         }
@@ -226,16 +249,16 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
         if !text.starts_with("s3://") {
             let expansion = expand_paths(std::slice::from_ref(path));
             for found in expansion.inputs {
-                let identity = match &found.input {
-                    LocalInput::Stdin => Identity::Stdin,
-                    LocalInput::File(path) => canonical.identity(path),
+                let Looked { identity, size } = match &found.input {
+                    LocalInput::Stdin => Looked { identity: Identity::Stdin, size: None },
+                    LocalInput::File(path) => canonical.look(path),
                 };
                 if seen.insert(identity) && selection.keep_local(&found.input) {
-                    pending.push(Pending::Local(found));
+                    pending.push(Pending::Local(found, size));
                 }
             }
             for (path, kind) in expansion.skipped {
-                if seen.insert(canonical.identity(&path)) {
+                if seen.insert(canonical.look(&path).identity) {
                     skipped.push((path.display().to_string(), kind));
                 }
             }
@@ -279,16 +302,16 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
     }
 
     let listed = pending.len();
-    let in_shard = |name: &str| options.shard.is_none_or(|shard| shard.includes(name));
+    let in_shard = |name: &dyn Fn() -> String| options.shard.is_none_or(|shard| shard.includes(&name()));
     let mut skipped_files = SkippedFiles::default();
     for (name, kind) in &skipped {
-        if in_shard(name) && selection.keep_skipped(name) {
+        if in_shard(&|| name.clone()) && selection.keep_skipped(name) {
             skipped_files.count(*kind);
         }
     }
     pending.retain(|p| match p {
-        Pending::Local(found) => in_shard(&found.input.display_name()),
-        Pending::S3(object) => in_shard(&object.url()),
+        Pending::Local(found, _) => in_shard(&|| found.input.display_name()),
+        Pending::S3(object) => in_shard(&|| object.url()),
     });
     // Each size is looked up once: a sort asks for keys O(n log n) times, and a local
     // file's size is a system call (30,000 files took 750,000 of them).
@@ -307,7 +330,7 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
         .iter()
         .filter_map(|(_, p, _)| match p {
             Pending::S3(object) => Some(object.clone()),
-            Pending::Local(_) => None,
+            Pending::Local(..) => None,
         })
         .collect();
     let s3_stats = s3.client().map(S3Client::stats);
@@ -320,7 +343,9 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
     let inputs = pending
         .into_iter()
         .filter_map(|(index, p, size)| match p {
-            Pending::Local(found) => Some((index, Input { source: Source::Local(found.input), content_check: found.content_check, size })),
+            Pending::Local(found, _) => {
+                Some((index, Input { source: Source::Local(found.input), content_check: found.content_check, size }))
+            }
             Pending::S3(_) => opened.next().map(|object| {
                 let content_check = object.object().content_check;
                 (index, Input { source: Source::S3(object), content_check, size })
@@ -343,4 +368,43 @@ fn left_out_once(outside: &[(String, String, OutsideTimeRange)]) -> OutsideTimeR
         }
     }
     total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Folders are remembered one at a time and in a map: files of a folder named again
+    /// after another one, through `..` or a symbolic link, get the identity and size
+    /// `std::fs` gives them.
+    #[test]
+    fn identities_and_sizes_match_the_file_system_for_folders_visited_in_turn_and_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        std::fs::write(a.join("one.log"), b"1234").unwrap();
+        std::fs::write(a.join("two.log"), b"12345678").unwrap();
+        std::fs::write(b.join("three.log"), b"123").unwrap();
+        std::os::unix::fs::symlink(a.join("two.log"), b.join("link.log")).unwrap();
+        std::os::unix::fs::symlink(&a, dir.path().join("also-a")).unwrap();
+        let paths = [
+            a.join("one.log"),
+            a.join("two.log"),
+            b.join("three.log"),
+            b.join("link.log"),
+            b.join("../a/one.log"),
+            dir.path().join("also-a/two.log"),
+            a.join("missing.log"),
+        ];
+        let mut canonical = CanonicalPaths::default();
+        for path in &paths {
+            let looked = canonical.look(path);
+            let expected = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+            assert!(looked.identity == Identity::File(expected), "{}", path.display());
+            assert_eq!(looked.size, std::fs::metadata(path).ok().map(|meta| meta.len()), "{}", path.display());
+        }
+        assert!(canonical.look(&paths[4]).identity == canonical.look(&paths[0]).identity);
+        assert!(canonical.look(&paths[3]).identity == canonical.look(&paths[5]).identity);
+    }
 }

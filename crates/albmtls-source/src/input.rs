@@ -29,15 +29,6 @@ impl LocalInput {
         }
     }
 
-    /// The file's size in bytes as it is now; `None` for stdin, or when the file cannot
-    /// be looked at (opening it will then report why).
-    pub fn size(&self) -> Option<u64> {
-        match self {
-            LocalInput::Stdin => None,
-            LocalInput::File(path) => std::fs::metadata(path).ok().map(|meta| meta.len()),
-        }
-    }
-
     /// Opens the raw (possibly compressed) bytes.
     pub fn open(&self) -> Result<Box<dyn Read + Send>, SourceError> {
         match self {

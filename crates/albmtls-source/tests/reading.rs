@@ -223,7 +223,10 @@ fn largest_inputs_sort_first_with_stdin_before_all_and_ties_in_listing_order() {
     let tie_b = write(dir.path(), "tie-b.log", &[b'z'; 100]);
     let mut inputs: Vec<LocalInput> =
         [&small, &tie_a, &large, &tie_b].into_iter().map(|p| LocalInput::File(p.clone())).chain([LocalInput::Stdin]).collect();
-    sort_largest_first(&mut inputs, LocalInput::size);
+    sort_largest_first(&mut inputs, |input| match input {
+        LocalInput::Stdin => None,
+        LocalInput::File(path) => Some(std::fs::metadata(path).unwrap().len()),
+    });
     let expected = [LocalInput::Stdin, LocalInput::File(large), LocalInput::File(tie_a), LocalInput::File(tie_b), LocalInput::File(small)];
     assert_eq!(inputs, expected);
 }
