@@ -313,8 +313,8 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
         Pending::Local(found, _) => in_shard(&|| found.input.display_name()),
         Pending::S3(object) => in_shard(&|| object.url()),
     });
-    // Each size is looked up once: a sort asks for keys O(n log n) times, and a local
-    // file's size is a system call (30,000 files took 750,000 of them).
+    // Each size is taken once, before sorting: a sort asks for keys O(n log n) times (a
+    // local file's size comes from the `lstat` of the duplicate check above).
     let mut pending: Vec<(usize, Pending, Option<u64>)> = pending
         .into_iter()
         .enumerate()
