@@ -133,7 +133,7 @@ pub fn scan_blocks<B: BlockSink>(
     new_sink: impl Fn() -> B + Sync,
 ) -> Result<ScanOutcome<B>, StartError> {
     let pool = worker_pool(options.threads)?;
-    let listed = list_inputs(options, B::OUTPUT_FOLLOWS_LISTING, &mut Everything, &mut S3Connection::default());
+    let listed = list_inputs(options, B::OUTPUT_FOLLOWS_LISTING, &mut Everything, &mut S3Connection::default(), &pool);
     Ok(read_listed(&pool, options, listed, progress, &new_sink))
 }
 

@@ -86,7 +86,7 @@ pub fn follow_blocks<B: BlockSink>(
     loop {
         let poll_started = Instant::now();
         new_inputs.start_poll(number > 0);
-        let listed = list_inputs(options, B::OUTPUT_FOLLOWS_LISTING, &mut new_inputs, &mut s3);
+        let listed = list_inputs(options, B::OUTPUT_FOLLOWS_LISTING, &mut new_inputs, &mut s3, &pool);
         let inputs = listed.inputs.len();
         tracing::info!(poll = number, inputs, waiting = new_inputs.growing.len(), "poll");
         let mut outcome = read_listed(&pool, options, listed, progress, &new_sink);

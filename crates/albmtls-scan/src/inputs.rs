@@ -9,6 +9,7 @@ use albmtls_parse::keys::{LogFileKind, SkippedFiles};
 use albmtls_s3::{OutsideTimeRange, S3Client, S3Input, S3Location, S3Object, S3Stats};
 use albmtls_source::{FoundInput, LocalInput, SourceError, expand_paths, sort_largest_first};
 use chrono::{DateTime, NaiveDate};
+use rayon::prelude::*;
 
 use crate::options::ScanOptions;
 
@@ -185,6 +186,29 @@ impl CanonicalPaths {
     }
 }
 
+/// Files looked at per task of [`look_all`]: a walk lists a folder's files together, so
+/// each task resolves its folders once.
+const LOOK_CHUNK: usize = 512;
+
+/// Looks at every input, on `pool`'s threads, in order: a system call per file is most
+/// of a listing's time (30,000 files), and the workers are idle until the listing ends.
+fn look_all(inputs: &[FoundInput]) -> Vec<Looked> {
+    inputs
+        .par_chunks(LOOK_CHUNK)
+        .flat_map_iter(|chunk| {
+            let mut canonical = CanonicalPaths::default();
+            let looked: Vec<Looked> = chunk
+                .iter()
+                .map(|found| match &found.input {
+                    LocalInput::Stdin => Looked { identity: Identity::Stdin, size: None },
+                    LocalInput::File(path) => canonical.look(path),
+                })
+                .collect();
+            looked
+        })
+        .collect()
+}
+
 /// Which of the inputs a listing finds are read this time. A single run reads them all;
 /// a followed run lists the same paths again and again and reads only what is new.
 pub(crate) trait Selection {
@@ -217,7 +241,13 @@ impl Selection for Everything {}
 /// this shard's share, orders the inputs (largest first unless `keep_listing_order`),
 /// and starts S3 downloads in that order (they run ahead of the workers, bounded by the
 /// S3 concurrency), on `s3`'s client.
-pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selection: &mut dyn Selection, s3: &mut S3Connection) -> Listed {
+pub(crate) fn list_inputs(
+    options: &ScanOptions,
+    keep_listing_order: bool,
+    selection: &mut dyn Selection,
+    s3: &mut S3Connection,
+    pool: &rayon::ThreadPool,
+) -> Listed {
     enum Pending {
         /// A local input and its size.
         Local(FoundInput, Option<u64>),
@@ -248,11 +278,9 @@ pub(crate) fn list_inputs(options: &ScanOptions, keep_listing_order: bool, selec
         let text = path.to_string_lossy();
         if !text.starts_with("s3://") {
             let expansion = expand_paths(std::slice::from_ref(path));
-            for found in expansion.inputs {
-                let Looked { identity, size } = match &found.input {
-                    LocalInput::Stdin => Looked { identity: Identity::Stdin, size: None },
-                    LocalInput::File(path) => canonical.look(path),
-                };
+            let looked = pool.install(|| look_all(&expansion.inputs));
+            seen.reserve(looked.len());
+            for (found, Looked { identity, size }) in expansion.inputs.into_iter().zip(looked) {
                 if seen.insert(identity) && selection.keep_local(&found.input) {
                     pending.push(Pending::Local(found, size));
                 }
@@ -406,5 +434,36 @@ mod tests {
         }
         assert!(canonical.look(&paths[4]).identity == canonical.look(&paths[0]).identity);
         assert!(canonical.look(&paths[3]).identity == canonical.look(&paths[5]).identity);
+    }
+
+    /// Files are looked at in tasks of [`LOOK_CHUNK`] on the pool, each with its own
+    /// folder cache: the results come back in listing order and equal one pass's, with
+    /// tasks that begin and end inside a folder.
+    #[test]
+    fn looking_at_files_on_a_pool_gives_one_passs_results_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut inputs = vec![FoundInput { input: LocalInput::Stdin, content_check: false }];
+        for (folder, files) in [("a", 700), ("b", 5), ("c", 600)] {
+            let folder = dir.path().join(folder);
+            std::fs::create_dir_all(&folder).unwrap();
+            for i in 0..files {
+                let path = folder.join(format!("{i}.log"));
+                std::fs::write(&path, vec![b'x'; i % 97]).unwrap();
+                inputs.push(FoundInput { input: LocalInput::File(path), content_check: false });
+            }
+        }
+        inputs.push(FoundInput { input: LocalInput::File(dir.path().join("c/../a/3.log")), content_check: false });
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let looked = pool.install(|| look_all(&inputs));
+        let mut one_pass = CanonicalPaths::default();
+        assert_eq!(looked.len(), inputs.len());
+        for (found, looked) in inputs.iter().zip(&looked) {
+            let expected = match &found.input {
+                LocalInput::Stdin => Looked { identity: Identity::Stdin, size: None },
+                LocalInput::File(path) => one_pass.look(path),
+            };
+            assert!(looked.identity == expected.identity && looked.size == expected.size, "{:?}", found.input);
+        }
+        assert!(looked.last().unwrap().identity == looked[4].identity, "c/../a/3.log is a/3.log");
     }
 }
