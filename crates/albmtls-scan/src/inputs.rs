@@ -190,8 +190,9 @@ impl CanonicalPaths {
 /// each task resolves its folders once.
 const LOOK_CHUNK: usize = 512;
 
-/// Looks at every input, on `pool`'s threads, in order: a system call per file is most
-/// of a listing's time (30,000 files), and the workers are idle until the listing ends.
+/// Looks at every input, in order, on the threads of the rayon pool it is called in (the
+/// run's workers, idle until the listing ends): a system call per file is most of a
+/// listing's time (30,000 files).
 fn look_all(inputs: &[FoundInput]) -> Vec<Looked> {
     inputs
         .par_chunks(LOOK_CHUNK)
@@ -240,7 +241,7 @@ impl Selection for Everything {}
 /// Expands local paths and lists `s3://` prefixes, keeps what `selection` selects and
 /// this shard's share, orders the inputs (largest first unless `keep_listing_order`),
 /// and starts S3 downloads in that order (they run ahead of the workers, bounded by the
-/// S3 concurrency), on `s3`'s client.
+/// S3 concurrency), on `s3`'s client. Local files are looked at on `pool`.
 pub(crate) fn list_inputs(
     options: &ScanOptions,
     keep_listing_order: bool,
