@@ -342,22 +342,15 @@ pub(crate) fn list_inputs(
         Pending::Local(found, _) => in_shard(&|| found.input.display_name()),
         Pending::S3(object) => in_shard(&|| object.url()),
     });
-    // Each size is taken once, before sorting: a sort asks for keys O(n log n) times (a
-    // local file's size comes from the `lstat` of the duplicate check above).
-    let mut pending: Vec<(usize, Pending, Option<u64>)> = pending
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let size = p.size();
-            (i, p, size)
-        })
-        .collect();
+    // Sizes are already known, so the sort's O(n log n) key reads make no system calls
+    // (a local file's size comes from the `lstat` of the duplicate check above).
+    let mut pending: Vec<(usize, Pending)> = pending.into_iter().enumerate().collect();
     if !keep_listing_order {
-        sort_largest_first(&mut pending, |(_, _, size)| *size);
+        sort_largest_first(&mut pending, |(_, p)| p.size());
     }
     let s3_objects: Vec<S3Object> = pending
         .iter()
-        .filter_map(|(_, p, _)| match p {
+        .filter_map(|(_, p)| match p {
             Pending::S3(object) => Some(object.clone()),
             Pending::Local(..) => None,
         })
@@ -371,14 +364,17 @@ pub(crate) fn list_inputs(
     .into_iter();
     let inputs = pending
         .into_iter()
-        .filter_map(|(index, p, size)| match p {
-            Pending::Local(found, _) => {
-                Some((index, Input { source: Source::Local(found.input), content_check: found.content_check, size }))
+        .filter_map(|(index, p)| {
+            let size = p.size();
+            match p {
+                Pending::Local(found, _) => {
+                    Some((index, Input { source: Source::Local(found.input), content_check: found.content_check, size }))
+                }
+                Pending::S3(_) => opened.next().map(|object| {
+                    let content_check = object.object().content_check;
+                    (index, Input { source: Source::S3(object), content_check, size })
+                }),
             }
-            Pending::S3(_) => opened.next().map(|object| {
-                let content_check = object.object().content_check;
-                (index, Input { source: Source::S3(object), content_check, size })
-            }),
         })
         .collect();
     Listed { inputs, skipped: skipped_files, errors, s3_stats, listed, outside_time_range: left_out_once(&outside) }
