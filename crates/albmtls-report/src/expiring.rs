@@ -610,9 +610,9 @@ mod tests {
             let distinct: std::collections::HashSet<u32> = tags.iter().copied().collect();
             let collisions = tags.len() - distinct.len();
             assert!((collisions as f64) < 3.0 * expected + 5.0, "{kind}: {collisions} collisions, ~{expected:.0} expected");
-            // 2,000 certificates over 4,096 prediction slots occupy ~1,584 of them.
-            let slots: std::collections::HashSet<u32> = tags[..2_000].iter().map(|t| t % 4_096).collect();
-            assert!(slots.len() > 1_450, "{kind}: 2,000 certificates in {} of 4,096 slots", slots.len());
+            // 2,000 certificates over the 4,096 prediction slots occupy ~1,584 of them.
+            let slots: std::collections::HashSet<usize> = tags[..2_000].iter().map(|&t| t as usize % RECENT).collect();
+            assert!(slots.len() > 1_450, "{kind}: 2,000 certificates in {} of {RECENT} slots", slots.len());
         }
     }
 }
