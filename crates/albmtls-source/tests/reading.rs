@@ -201,6 +201,37 @@ fn directory_walks_read_connection_logs_only_but_named_files_always() {
 }
 
 #[test]
+fn a_walk_lists_each_folders_entries_in_byte_order_of_their_names_depth_first() {
+    let dir = tempfile::tempdir().unwrap();
+    // Written out of order, many per folder, so the folder's own order (a hash on ext4)
+    // is unlikely to be the answer; '-' (0x2d) and '.' (0x2e) sort before '/' (0x2f), so
+    // a sort of whole paths by bytes without siblings' shared folder would put `a-b`
+    // before `a/x`.
+    let names: Vec<String> = (0..64).rev().map(|i| format!("conn_log_{i:02}")).collect();
+    for name in &names {
+        write(dir.path(), &format!("b/{name}"), b"");
+    }
+    for name in ["conn_log.z", "a/conn_log_x", "conn_log-b", "a/conn_log_a", "conn_log"] {
+        write(dir.path(), name, b"");
+    }
+    std::fs::create_dir(dir.path().join("conn_log.d")).unwrap();
+    write(dir.path(), "conn_log.d/conn_log_in", b"");
+    let expansion = expand_paths(&[dir.path().to_path_buf()]);
+    let listed: Vec<String> = expansion
+        .inputs
+        .iter()
+        .map(|found| match &found.input {
+            LocalInput::File(path) => path.strip_prefix(dir.path()).unwrap().to_string_lossy().into_owned(),
+            LocalInput::Stdin => unreachable!("no stdin was named"),
+        })
+        .collect();
+    let mut expected: Vec<String> = ["a/conn_log_a", "a/conn_log_x"].map(String::from).to_vec();
+    expected.extend(names.iter().rev().map(|name| format!("b/{name}")));
+    expected.extend(["conn_log", "conn_log-b", "conn_log.d/conn_log_in", "conn_log.z"].map(String::from));
+    assert_eq!(listed, expected);
+}
+
+#[test]
 fn missing_paths_and_symlink_loops_are_errors_that_do_not_stop_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let conn = write(dir.path(), "logs/conn_log_a", b"");
