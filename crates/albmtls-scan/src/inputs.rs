@@ -1,7 +1,8 @@
 //! Turning the paths of a run into the inputs to read, in the order to read them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::Read;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -122,30 +123,22 @@ impl std::fmt::Display for ListingError {
     }
 }
 
-/// What makes two inputs the same, whatever paths named them: a local file by its
-/// canonical path, an S3 object by bucket and key.
+/// What makes two inputs the same, whatever paths named them: a local file by its device
+/// and inode (named twice, through a folder and a folder inside it, `..`, a symbolic or a
+/// hard link, it is one file with one content), an S3 object by bucket and key.
 #[derive(PartialEq, Eq, Hash)]
 enum Identity {
     Stdin,
-    File(PathBuf),
+    File {
+        device: u64,
+        inode: u64,
+    },
+    /// A file that could not be looked at, by the path that named it: opening it will
+    /// tell why.
+    Unlooked(PathBuf),
     Object(String, String),
     /// A skipped S3 object, by its URL.
     SkippedObject(String),
-}
-
-/// Canonical paths of files, resolving each folder once.
-///
-/// Canonicalizing a path looks up every one of its components (ten for a file of an ALB
-/// key layout), so doing it per file cost 300,000 system calls for 30,000 files, before
-/// any was read. A file that is not itself a symbolic link is its canonical folder plus
-/// its name, which costs one `lstat`; that `lstat` also gives the file's size, which
-/// orders the inputs.
-#[derive(Default)]
-struct CanonicalPaths {
-    folders: HashMap<PathBuf, Option<PathBuf>>,
-    /// The folder looked up last and its canonical path: a walk lists a folder's files
-    /// one after another, so most files need no hashing of their folder's path.
-    last: Option<(PathBuf, Option<PathBuf>)>,
 }
 
 /// A file's identity, and its size when it could be looked at.
@@ -154,40 +147,17 @@ struct Looked {
     size: Option<u64>,
 }
 
-impl CanonicalPaths {
-    fn look(&mut self, path: &Path) -> Looked {
-        let Ok(meta) = std::fs::symlink_metadata(path) else {
-            // Opening it will tell why it cannot be read.
-            return Looked { identity: Identity::File(path.to_path_buf()), size: None };
-        };
-        let canonical = match (path.parent(), path.file_name()) {
-            (Some(folder), Some(name)) if !meta.file_type().is_symlink() => {
-                let folder = if folder.as_os_str().is_empty() { Path::new(".") } else { folder };
-                self.canonical_folder(folder).map(|folder| folder.join(name))
-            }
-            _ => std::fs::canonicalize(path).ok(),
-        };
-        let size = if meta.file_type().is_symlink() { std::fs::metadata(path).ok().map(|meta| meta.len()) } else { Some(meta.len()) };
-        Looked { identity: Identity::File(canonical.unwrap_or_else(|| path.to_path_buf())), size }
-    }
-
-    fn canonical_folder(&mut self, folder: &Path) -> Option<&PathBuf> {
-        if self.last.as_ref().is_none_or(|(last, _)| last.as_path() != folder) {
-            if let Some((previous, canonical)) = self.last.take() {
-                self.folders.insert(previous, canonical);
-            }
-            let canonical = match self.folders.remove(folder) {
-                Some(canonical) => canonical,
-                None => std::fs::canonicalize(folder).ok(),
-            };
-            self.last = Some((folder.to_path_buf(), canonical));
-        }
-        self.last.as_ref().and_then(|(_, canonical)| canonical.as_ref())
+/// One `stat`, following a symbolic link to the file it names, gives both the identity
+/// and the size that orders the inputs: no path is resolved to a canonical one (ten
+/// lookups a file under an ALB key layout) nor hashed.
+fn look(path: &Path) -> Looked {
+    match std::fs::metadata(path) {
+        Ok(meta) => Looked { identity: Identity::File { device: meta.dev(), inode: meta.ino() }, size: Some(meta.len()) },
+        Err(_) => Looked { identity: Identity::Unlooked(path.to_path_buf()), size: None },
     }
 }
 
-/// Files looked at per task of [`look_all`]: a walk lists a folder's files together, so
-/// each task resolves its folders once.
+/// Files looked at per task of [`look_all`].
 const LOOK_CHUNK: usize = 512;
 
 /// Looks at every input, in order, on the threads of the rayon pool it is called in (the
@@ -197,15 +167,10 @@ fn look_all(inputs: &[FoundInput]) -> Vec<Looked> {
     inputs
         .par_chunks(LOOK_CHUNK)
         .flat_map_iter(|chunk| {
-            let mut canonical = CanonicalPaths::default();
-            let looked: Vec<Looked> = chunk
-                .iter()
-                .map(|found| match &found.input {
-                    LocalInput::Stdin => Looked { identity: Identity::Stdin, size: None },
-                    LocalInput::File(path) => canonical.look(path),
-                })
-                .collect();
-            looked
+            chunk.iter().map(|found| match &found.input {
+                LocalInput::Stdin => Looked { identity: Identity::Stdin, size: None },
+                LocalInput::File(path) => look(path),
+            })
         })
         .collect()
 }
@@ -274,7 +239,6 @@ pub(crate) fn list_inputs(
     // Overlapping paths (a folder and a folder inside it, a file named twice) must not
     // count an input twice: each is read once, where it is first listed.
     let mut seen: HashSet<Identity> = HashSet::new();
-    let mut canonical = CanonicalPaths::default();
     for path in &options.paths {
         let text = path.to_string_lossy();
         if !text.starts_with("s3://") {
@@ -287,7 +251,7 @@ pub(crate) fn list_inputs(
                 }
             }
             for (path, kind) in expansion.skipped {
-                if seen.insert(canonical.look(&path).identity) {
+                if seen.insert(look(&path).identity) {
                     skipped.push((path.display().to_string(), kind));
                 }
             }
@@ -399,11 +363,11 @@ fn left_out_once(outside: &[(String, String, OutsideTimeRange)]) -> OutsideTimeR
 mod tests {
     use super::*;
 
-    /// Folders are remembered one at a time and in a map: files of a folder named again
-    /// after another one, through `..` or a symbolic link, get the identity and size
-    /// `std::fs` gives them.
+    /// A file named through `..`, a linked folder, a symbolic or a hard link is the file
+    /// it names; a file that cannot be looked at is known by its path, and two such
+    /// paths stay apart.
     #[test]
-    fn identities_and_sizes_match_the_file_system_for_folders_visited_in_turn_and_again() {
+    fn a_file_named_through_links_and_dotdot_is_one_file_of_its_size() {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (dir.path().join("a"), dir.path().join("b"));
         std::fs::create_dir_all(&a).unwrap();
@@ -413,29 +377,32 @@ mod tests {
         std::fs::write(b.join("three.log"), b"123").unwrap();
         std::os::unix::fs::symlink(a.join("two.log"), b.join("link.log")).unwrap();
         std::os::unix::fs::symlink(&a, dir.path().join("also-a")).unwrap();
-        let paths = [
-            a.join("one.log"),
-            a.join("two.log"),
-            b.join("three.log"),
-            b.join("link.log"),
-            b.join("../a/one.log"),
-            dir.path().join("also-a/two.log"),
-            a.join("missing.log"),
+        std::fs::hard_link(b.join("three.log"), a.join("hard.log")).unwrap();
+        std::os::unix::fs::symlink(a.join("gone.log"), b.join("dangling.log")).unwrap();
+        let identity = |path: PathBuf| look(&path).identity;
+        let same = [
+            (a.join("one.log"), b.join("../a/one.log")),
+            (a.join("two.log"), b.join("link.log")),
+            (a.join("two.log"), dir.path().join("also-a/two.log")),
+            (b.join("three.log"), a.join("hard.log")),
         ];
-        let mut canonical = CanonicalPaths::default();
-        for path in &paths {
-            let looked = canonical.look(path);
-            let expected = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-            assert!(looked.identity == Identity::File(expected), "{}", path.display());
-            assert_eq!(looked.size, std::fs::metadata(path).ok().map(|meta| meta.len()), "{}", path.display());
+        for (first, second) in same {
+            assert!(identity(first.clone()) == identity(second.clone()), "{} is {}", first.display(), second.display());
         }
-        assert!(canonical.look(&paths[4]).identity == canonical.look(&paths[0]).identity);
-        assert!(canonical.look(&paths[3]).identity == canonical.look(&paths[5]).identity);
+        let apart = [a.join("one.log"), a.join("two.log"), b.join("three.log"), a.join("missing.log"), b.join("dangling.log")];
+        for (i, first) in apart.iter().enumerate() {
+            for second in &apart[i + 1..] {
+                assert!(identity(first.clone()) != identity(second.clone()), "{} is not {}", first.display(), second.display());
+            }
+        }
+        assert!(identity(a.join("missing.log")) == Identity::Unlooked(a.join("missing.log")));
+        for path in [a.join("one.log"), b.join("link.log"), a.join("hard.log"), b.join("dangling.log")] {
+            assert_eq!(look(&path).size, std::fs::metadata(&path).ok().map(|meta| meta.len()), "{}", path.display());
+        }
     }
 
-    /// Files are looked at in tasks of [`LOOK_CHUNK`] on the pool, each with its own
-    /// folder cache: the results come back in listing order and equal one pass's, with
-    /// tasks that begin and end inside a folder.
+    /// Files are looked at in tasks of [`LOOK_CHUNK`] on the pool: the results come back
+    /// in listing order and equal one pass's.
     #[test]
     fn looking_at_files_on_a_pool_gives_one_passs_results_in_order() {
         let dir = tempfile::tempdir().unwrap();
@@ -452,12 +419,11 @@ mod tests {
         inputs.push(FoundInput { input: LocalInput::File(dir.path().join("c/../a/3.log")), content_check: false });
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         let looked = pool.install(|| look_all(&inputs));
-        let mut one_pass = CanonicalPaths::default();
         assert_eq!(looked.len(), inputs.len());
         for (found, looked) in inputs.iter().zip(&looked) {
             let expected = match &found.input {
                 LocalInput::Stdin => Looked { identity: Identity::Stdin, size: None },
-                LocalInput::File(path) => one_pass.look(path),
+                LocalInput::File(path) => look(path),
             };
             assert!(looked.identity == expected.identity && looked.size == expected.size, "{:?}", found.input);
         }
