@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use albmtls_parse::keys::{LogFileKind, SkippedFiles};
 use albmtls_s3::{OutsideTimeRange, S3Client, S3Input, S3Location, S3Object, S3Stats};
-use albmtls_source::{FoundInput, LocalInput, SourceError, expand_paths, sort_largest_first};
+use albmtls_source::{Expansion, FoundInput, LocalInput, SourceError, expand_paths_in_batches, sort_largest_first};
 use chrono::{DateTime, NaiveDate};
 use rayon::prelude::*;
 
@@ -157,22 +157,39 @@ fn look(path: &Path) -> Looked {
     }
 }
 
-/// Files looked at per task of [`look_all`].
+/// Files looked at per task of [`expand_and_look`].
 const LOOK_CHUNK: usize = 512;
 
-/// Looks at every input, in order, on the threads of the rayon pool it is called in (the
-/// run's workers, idle until the listing ends): a system call per file is most of a
-/// listing's time (30,000 files).
-fn look_all(inputs: &[FoundInput]) -> Vec<Looked> {
-    inputs
-        .par_chunks(LOOK_CHUNK)
-        .flat_map_iter(|chunk| {
-            chunk.iter().map(|found| match &found.input {
-                LocalInput::Stdin => Looked { identity: Identity::Stdin, size: None },
-                LocalInput::File(path) => look(path),
-            })
+/// Expands one path and looks at every input it names (a system call per file, most of
+/// a listing's time for 30,000 files) on `pool`, whose workers are idle until the listing
+/// ends: each batch the walk finds is looked at while the walk goes on. The inputs come
+/// back in the walk's order, each with what was seen of it.
+fn expand_and_look(path: &Path, pool: &rayon::ThreadPool) -> (Vec<(FoundInput, Looked)>, Expansion) {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let expansion = pool.in_place_scope(|scope| {
+        let mut batches = 0;
+        expand_paths_in_batches(std::slice::from_ref(&path.to_path_buf()), LOOK_CHUNK, |batch| {
+            let (sender, at) = (sender.clone(), batches);
+            batches += 1;
+            scope.spawn(move |_| {
+                let looked: Vec<Looked> = batch.iter().map(look_found).collect();
+                // The receiver is read only once the scope has ended.
+                sender.send((at, batch, looked)).expect("the receiver outlives the scope");
+            });
         })
-        .collect()
+    });
+    drop(sender);
+    let mut batches: Vec<(usize, Vec<FoundInput>, Vec<Looked>)> = receiver.into_iter().collect();
+    batches.sort_unstable_by_key(|(at, ..)| *at);
+    let inputs = batches.into_iter().flat_map(|(_, batch, looked)| batch.into_iter().zip(looked)).collect();
+    (inputs, expansion)
+}
+
+fn look_found(found: &FoundInput) -> Looked {
+    match &found.input {
+        LocalInput::Stdin => Looked { identity: Identity::Stdin, size: None },
+        LocalInput::File(path) => look(path),
+    }
 }
 
 /// Which of the inputs a listing finds are read this time. A single run reads them all;
@@ -242,10 +259,9 @@ pub(crate) fn list_inputs(
     for path in &options.paths {
         let text = path.to_string_lossy();
         if !text.starts_with("s3://") {
-            let expansion = expand_paths(std::slice::from_ref(path));
-            let looked = pool.install(|| look_all(&expansion.inputs));
+            let (looked, expansion) = expand_and_look(path, pool);
             seen.reserve(looked.len());
-            for (found, Looked { identity, size }) in expansion.inputs.into_iter().zip(looked) {
+            for (found, Looked { identity, size }) in looked {
                 if seen.insert(identity) && selection.keep_local(&found.input) {
                     pending.push(Pending::Local(found, size));
                 }
@@ -401,32 +417,29 @@ mod tests {
         }
     }
 
-    /// Files are looked at in tasks of [`LOOK_CHUNK`] on the pool: the results come back
-    /// in listing order and equal one pass's.
+    /// The walk hands batches of [`LOOK_CHUNK`] files to the pool as it goes: the inputs
+    /// come back in the walk's order, each with its own look, for batches that begin and
+    /// end inside a folder.
     #[test]
-    fn looking_at_files_on_a_pool_gives_one_passs_results_in_order() {
+    fn looking_at_files_while_walking_keeps_the_walks_order() {
         let dir = tempfile::tempdir().unwrap();
-        let mut inputs = vec![FoundInput { input: LocalInput::Stdin, content_check: false }];
         for (folder, files) in [("a", 700), ("b", 5), ("c", 600)] {
             let folder = dir.path().join(folder);
             std::fs::create_dir_all(&folder).unwrap();
             for i in 0..files {
-                let path = folder.join(format!("{i}.log"));
-                std::fs::write(&path, vec![b'x'; i % 97]).unwrap();
-                inputs.push(FoundInput { input: LocalInput::File(path), content_check: false });
+                std::fs::write(folder.join(format!("conn_log_{i:04}")), vec![b'x'; i % 97]).unwrap();
             }
         }
-        inputs.push(FoundInput { input: LocalInput::File(dir.path().join("c/../a/3.log")), content_check: false });
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-        let looked = pool.install(|| look_all(&inputs));
-        assert_eq!(looked.len(), inputs.len());
-        for (found, looked) in inputs.iter().zip(&looked) {
-            let expected = match &found.input {
-                LocalInput::Stdin => Looked { identity: Identity::Stdin, size: None },
-                LocalInput::File(path) => look(path),
-            };
+        let (looked, expansion) = expand_and_look(dir.path(), &pool);
+        assert!(expansion.inputs.is_empty() && expansion.errors.is_empty());
+        let walked = albmtls_source::expand_paths(&[dir.path().to_path_buf()]).inputs;
+        assert_eq!(walked.len(), 1305);
+        assert_eq!(looked.len(), walked.len());
+        for ((found, looked), walked) in looked.iter().zip(&walked) {
+            assert_eq!(found, walked);
+            let expected = look_found(walked);
             assert!(looked.identity == expected.identity && looked.size == expected.size, "{:?}", found.input);
         }
-        assert!(looked.last().unwrap().identity == looked[4].identity, "c/../a/3.log is a/3.log");
     }
 }

@@ -17,7 +17,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use chunks::{CHUNK_SIZE, Chunk, ChunkError, Chunks, MAX_LINE, chunks_in_run, read_chunks, spawn_chunks};
-pub use input::{Encoding, Expansion, FoundInput, LocalInput, decode, expand_paths, sort_largest_first};
+pub use input::{Encoding, Expansion, FoundInput, LocalInput, decode, expand_paths, expand_paths_in_batches, sort_largest_first};
 pub use parallel::{ParallelGzip, worth_parallel};
 
 /// Why an input could not be listed, opened or read. Displayed as `<input>: <problem>`;
