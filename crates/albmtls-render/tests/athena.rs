@@ -145,7 +145,7 @@ fn the_regex_agrees_with_the_tokenizer_on_the_sample_logs() {
     let mut records = 0;
     for input in expansion.inputs.iter().map(|found| &found.input) {
         let name = input.display_name();
-        let (_, mut reader) = albmtls_source::decode(&name, input.open().unwrap()).unwrap();
+        let (_, mut reader) = albmtls_source::decode(&name, input.open(&mut albmtls_source::Folders::default()).unwrap()).unwrap();
         let mut text = String::new();
         reader.read_to_string(&mut text).unwrap();
         for line in text.lines() {

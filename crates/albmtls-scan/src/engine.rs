@@ -15,7 +15,7 @@ use std::io::{Read, Seek};
 use albmtls_parquet::ParquetSource;
 use albmtls_parse::keys::{LogFileKind, SkippedFiles};
 use albmtls_parse::vended::{FieldList, Format, kind_of_fields, kind_of_text};
-use albmtls_source::{Encoding, LocalInput, ParallelGzip, chunks_in_run, decode, read_chunks, worth_parallel};
+use albmtls_source::{Encoding, Folders, LocalInput, ParallelGzip, chunks_in_run, decode, read_chunks, worth_parallel};
 
 use crate::inputs::{Everything, Input, Listed, ListingError, S3Connection, Source, Unread, list_inputs};
 use crate::options::ScanOptions;
@@ -184,6 +184,8 @@ pub(crate) fn read_listed<B: BlockSink>(
     let queue = Mutex::new(inputs.into_iter());
     let sinks: Vec<B> = pool.broadcast(|_| {
         let mut sink = new_sink();
+        // This pass's open folders: a followed run's next pass looks its folders up again.
+        let mut folders = Folders::default();
         loop {
             let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
             let Some((index, input)) = next else { break };
@@ -201,7 +203,7 @@ pub(crate) fn read_listed<B: BlockSink>(
             let again = input.to_unread(&name);
             let cores_would_idle = cores_would_idle(options.threads, inputs_left, size, bytes_after);
             let reading = Reading { workers: options.threads, fields_given, stop: &stop, cores_would_idle };
-            let outcome = read_input(input, &context, &reading, &mut sink);
+            let outcome = read_input(input, &context, &reading, &mut folders, &mut sink);
             let read = sink.records() - before;
             tracing::debug!(input = %name, records = read, elapsed_ms = input_started.elapsed().as_millis() as u64, "input done");
             match outcome {
@@ -303,7 +305,13 @@ fn cores_would_idle(workers: usize, inputs_left: usize, size: u64, bytes_after: 
 /// Reads one input to its end (or its first error), or leaves it unread when its content
 /// must show a connection log and does not. Returns `Err` only when output can no longer
 /// be written.
-fn read_input<B: BlockSink>(input: Input, context: &InputContext<'_>, reading: &Reading<'_>, sink: &mut B) -> std::io::Result<Ended> {
+fn read_input<B: BlockSink>(
+    input: Input,
+    context: &InputContext<'_>,
+    reading: &Reading<'_>,
+    folders: &mut Folders,
+    sink: &mut B,
+) -> std::io::Result<Ended> {
     let content_check = input.content_check;
     let local_file = match &input.source {
         Source::Local(LocalInput::File(path)) => Some(path.clone()),
@@ -318,7 +326,7 @@ fn read_input<B: BlockSink>(input: Input, context: &InputContext<'_>, reading: &
         sink.begin_input(context)?;
         sink.end_input(context, Some(message)).map(|()| ended_by_failure())
     };
-    let raw = match input.open() {
+    let raw = match input.open(folders) {
         Ok(raw) => Box::new(Fetched { inner: raw, failed: Arc::clone(&fetch_failed) }),
         Err(err) => {
             fetch_failed.store(true, Ordering::Relaxed);

@@ -2,15 +2,13 @@
 
 use std::collections::HashSet;
 use std::io::Read;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use albmtls_parse::keys::{LogFileKind, SkippedFiles};
 use albmtls_s3::{OutsideTimeRange, S3Client, S3Input, S3Location, S3Object, S3Stats};
-use albmtls_source::{Expansion, FoundInput, LocalInput, SourceError, expand_paths_in_batches, sort_largest_first};
+use albmtls_source::{Expansion, FileLook, Folders, FoundInput, LocalInput, SourceError, expand_paths_in_batches, sort_largest_first};
 use chrono::{DateTime, NaiveDate};
-use rayon::prelude::*;
 
 use crate::options::ScanOptions;
 
@@ -38,9 +36,10 @@ impl Input {
         }
     }
 
-    pub(crate) fn open(self) -> Result<Box<dyn Read + Send>, SourceError> {
+    /// Opens the input's bytes, a local file through `folders`.
+    pub(crate) fn open(self, folders: &mut Folders) -> Result<Box<dyn Read + Send>, SourceError> {
         match self.source {
-            Source::Local(local) => local.open(),
+            Source::Local(local) => local.open(folders),
             Source::S3(object) => Ok(object.into_parts().1),
         }
     }
@@ -148,11 +147,11 @@ struct Looked {
 }
 
 /// One `stat`, following a symbolic link to the file it names, gives both the identity
-/// and the size that orders the inputs: no path is resolved to a canonical one (ten
-/// lookups a file under an ALB key layout) nor hashed.
-fn look(path: &Path) -> Looked {
-    match std::fs::metadata(path) {
-        Ok(meta) => Looked { identity: Identity::File { device: meta.dev(), inode: meta.ino() }, size: Some(meta.len()) },
+/// and the size that orders the inputs: no path is resolved to a canonical one nor
+/// hashed.
+fn look(path: &Path, folders: &mut Folders) -> Looked {
+    match folders.look(path) {
+        Ok(FileLook { device, inode, size }) => Looked { identity: Identity::File { device, inode }, size: Some(size) },
         Err(_) => Looked { identity: Identity::Unlooked(path.to_path_buf()), size: None },
     }
 }
@@ -172,7 +171,8 @@ fn expand_and_look(path: &Path, pool: &rayon::ThreadPool) -> (Vec<(FoundInput, L
             let (sender, at) = (sender.clone(), batches);
             batches += 1;
             scope.spawn(move |_| {
-                let looked: Vec<Looked> = batch.iter().map(look_found).collect();
+                let mut folders = Folders::default();
+                let looked: Vec<Looked> = batch.iter().map(|found| look_found(found, &mut folders)).collect();
                 // The receiver is read only once the scope has ended.
                 sender.send((at, batch, looked)).expect("the receiver outlives the scope");
             });
@@ -185,10 +185,10 @@ fn expand_and_look(path: &Path, pool: &rayon::ThreadPool) -> (Vec<(FoundInput, L
     (inputs, expansion)
 }
 
-fn look_found(found: &FoundInput) -> Looked {
+fn look_found(found: &FoundInput, folders: &mut Folders) -> Looked {
     match &found.input {
         LocalInput::Stdin => Looked { identity: Identity::Stdin, size: None },
-        LocalInput::File(path) => look(path),
+        LocalInput::File(path) => look(path, folders),
     }
 }
 
@@ -266,8 +266,9 @@ pub(crate) fn list_inputs(
                     pending.push(Pending::Local(found, size));
                 }
             }
+            let mut folders = Folders::default();
             for (path, kind) in expansion.skipped {
-                if seen.insert(look(&path).identity) {
+                if seen.insert(look(&path, &mut folders).identity) {
                     skipped.push((path.display().to_string(), kind));
                 }
             }
@@ -395,7 +396,7 @@ mod tests {
         std::os::unix::fs::symlink(&a, dir.path().join("also-a")).unwrap();
         std::fs::hard_link(b.join("three.log"), a.join("hard.log")).unwrap();
         std::os::unix::fs::symlink(a.join("gone.log"), b.join("dangling.log")).unwrap();
-        let identity = |path: PathBuf| look(&path).identity;
+        let identity = |path: PathBuf| look(&path, &mut Folders::default()).identity;
         let same = [
             (a.join("one.log"), b.join("../a/one.log")),
             (a.join("two.log"), b.join("link.log")),
@@ -413,7 +414,12 @@ mod tests {
         }
         assert!(identity(a.join("missing.log")) == Identity::Unlooked(a.join("missing.log")));
         for path in [a.join("one.log"), b.join("link.log"), a.join("hard.log"), b.join("dangling.log")] {
-            assert_eq!(look(&path).size, std::fs::metadata(&path).ok().map(|meta| meta.len()), "{}", path.display());
+            assert_eq!(
+                look(&path, &mut Folders::default()).size,
+                std::fs::metadata(&path).ok().map(|meta| meta.len()),
+                "{}",
+                path.display()
+            );
         }
     }
 
@@ -438,7 +444,7 @@ mod tests {
         assert_eq!(looked.len(), walked.len());
         for ((found, looked), walked) in looked.iter().zip(&walked) {
             assert_eq!(found, walked);
-            let expected = look_found(walked);
+            let expected = look_found(walked, &mut Folders::default());
             assert!(looked.identity == expected.identity && looked.size == expected.size, "{:?}", found.input);
         }
     }

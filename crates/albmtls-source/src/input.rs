@@ -2,10 +2,10 @@
 //! byte streams.
 
 use std::cell::Cell;
-use std::fs::File;
 use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
 
+use crate::folders::Folders;
 use crate::gzip::{self, MultiGzipReader};
 use crate::{SourceError, fill_buf};
 use albmtls_parse::keys::{Choice, LogFileKind};
@@ -29,11 +29,12 @@ impl LocalInput {
         }
     }
 
-    /// Opens the raw (possibly compressed) bytes.
-    pub fn open(&self) -> Result<Box<dyn Read + Send>, SourceError> {
+    /// Opens the raw (possibly compressed) bytes, a file through `folders`.
+    pub fn open(&self, folders: &mut Folders) -> Result<Box<dyn Read + Send>, SourceError> {
         match self {
             LocalInput::Stdin => Ok(Box::new(io::stdin())),
-            LocalInput::File(path) => File::open(path)
+            LocalInput::File(path) => folders
+                .open(path)
                 .map(|f| Box::new(f) as Box<dyn Read + Send>)
                 .map_err(|source| SourceError::Open { path: path.clone(), source }),
         }
@@ -235,3 +236,4 @@ impl<R> Drop for ReusedBufReader<R> {
         SPARE_READ_BUFFER.set(std::mem::take(&mut self.buf));
     }
 }
+

@@ -8,6 +8,7 @@
 //! files are connection logs is decided by `albmtls_parse::keys`.
 
 pub mod chunks;
+mod folders;
 mod gzip;
 mod inflate;
 pub mod input;
@@ -17,6 +18,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use chunks::{CHUNK_SIZE, Chunk, ChunkError, Chunks, MAX_LINE, chunks_in_run, read_chunks, spawn_chunks};
+pub use folders::{FileLook, Folders};
 pub use input::{Encoding, Expansion, FoundInput, LocalInput, decode, expand_paths, expand_paths_in_batches, sort_largest_first};
 pub use parallel::{ParallelGzip, worth_parallel};
 

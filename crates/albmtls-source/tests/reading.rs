@@ -4,7 +4,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use albmtls_source::{
-    Chunks, Encoding, FoundInput, LocalInput, MAX_LINE, SourceError, decode, expand_paths, read_chunks, sort_largest_first, spawn_chunks,
+    Chunks, Encoding, Folders, FoundInput, LocalInput, MAX_LINE, SourceError, decode, expand_paths, read_chunks, sort_largest_first,
+    spawn_chunks,
 };
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -23,7 +24,7 @@ fn lines(n: usize, tag: &str) -> Vec<u8> {
 fn both_ways(path: &Path) -> [(Encoding, Chunks); 2] {
     let open = || {
         let input = LocalInput::File(path.to_path_buf());
-        decode(&input.display_name(), input.open().unwrap()).unwrap()
+        decode(&input.display_name(), input.open(&mut Folders::default()).unwrap()).unwrap()
     };
     let (inline_encoding, inline) = open();
     let (threaded_encoding, threaded) = open();
@@ -148,7 +149,7 @@ fn overlong_lines_are_skipped_and_counted_not_buffered() {
 fn other_compressions_are_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "x.log.zst", &[0x28, 0xb5, 0x2f, 0xfd, 0, 0]);
-    let err = decode("x.log.zst", LocalInput::File(path).open().unwrap()).err().unwrap();
+    let err = decode("x.log.zst", LocalInput::File(path).open(&mut Folders::default()).unwrap()).err().unwrap();
     assert!(matches!(err, SourceError::UnsupportedCompression { format: "zstd", .. }), "{err}");
 }
 
