@@ -1,6 +1,7 @@
 //! Turning the paths a user names into inputs to read, and opening them as decoded
 //! byte streams.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
@@ -25,7 +26,7 @@ impl LocalInput {
     pub fn display_name(&self) -> String {
         match self {
             LocalInput::Stdin => "<stdin>".to_owned(),
-            LocalInput::File(path) => path.display().to_string(),
+            LocalInput::File(path) => path_text(path).into_owned(),
         }
     }
 
@@ -39,6 +40,13 @@ impl LocalInput {
                 .map_err(|source| SourceError::Open { path: path.clone(), source }),
         }
     }
+}
+
+/// A path as text, invalid UTF-8 replaced as `Path::display` does. Valid paths (nearly
+/// all) take `str`'s check, which reads ASCII a word at a time; the lossy decoder reads a
+/// byte at a time, and every input's name is made once per run.
+fn path_text(path: &Path) -> Cow<'_, str> {
+    path.to_str().map_or_else(|| path.to_string_lossy(), Cow::Borrowed)
 }
 
 /// Orders inputs for a run whose output does not follow the listing: largest first, so
@@ -141,7 +149,7 @@ fn walk_directory<F: FnMut(Vec<FoundInput>)>(root: &Path, batches: &mut Batches<
         if !entry.file_type().is_file() {
             continue;
         }
-        let choice = albmtls_parse::keys::choose(&entry.path().to_string_lossy());
+        let choice = albmtls_parse::keys::choose(&path_text(entry.path()));
         let path = entry.into_path();
         match choice {
             Choice::Read => batches.push(FoundInput { input: LocalInput::File(path), content_check: false }),
@@ -237,3 +245,19 @@ impl<R> Drop for ReusedBufReader<R> {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    use super::*;
+
+    #[test]
+    fn a_paths_text_is_what_display_shows_for_valid_and_invalid_utf8() {
+        let paths: [&[u8]; 4] = [b"logs/conn_log.gz", "logs/\u{e9}t\u{e9}/conn".as_bytes(), b"logs/\xff\xfe/conn", b"logs/a\xc3/\xe2\x82"];
+        for bytes in paths {
+            let path = Path::new(OsStr::from_bytes(bytes));
+            assert_eq!(path_text(path), path.display().to_string(), "{bytes:?}");
+        }
+    }
+}
