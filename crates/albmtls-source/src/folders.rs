@@ -40,20 +40,20 @@ pub struct FileLook {
 impl Folders {
     /// Opens the file `path` names for reading, following symbolic links.
     pub fn open(&mut self, path: &Path) -> io::Result<File> {
-        if let Some((folder, name)) = self.folder_and_name(path) {
-            if let Ok(file) = rustix::fs::openat(folder, name, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()) {
-                return Ok(File::from(file));
-            }
+        if let Some((folder, name)) = self.folder_and_name(path)
+            && let Ok(file) = rustix::fs::openat(folder, name, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
+        {
+            return Ok(File::from(file));
         }
         File::open(path)
     }
 
     /// The device, inode and size of the file `path` names, following symbolic links.
     pub fn look(&mut self, path: &Path) -> io::Result<FileLook> {
-        if let Some((folder, name)) = self.folder_and_name(path) {
-            if let Ok(stat) = rustix::fs::statat(folder, name, AtFlags::empty()) {
-                return Ok(FileLook { device: stat.st_dev, inode: stat.st_ino, size: stat.st_size as u64 });
-            }
+        if let Some((folder, name)) = self.folder_and_name(path)
+            && let Ok(stat) = rustix::fs::statat(folder, name, AtFlags::empty())
+        {
+            return Ok(FileLook { device: stat.st_dev, inode: stat.st_ino, size: u64::try_from(stat.st_size).unwrap_or(0) });
         }
         let meta = std::fs::metadata(path)?;
         Ok(FileLook { device: meta.dev(), inode: meta.ino(), size: meta.len() })
