@@ -251,8 +251,8 @@ impl ByteCounts {
     ///
     /// Keys lie at scattered places in the arena, so reading them one after another waits
     /// for memory at each (a report's top subjects read all of them: 3 million on the
-    /// fleet shape). A second walk of the table, [`KEYS_AHEAD`] slots ahead, asks for each
-    /// key early, which keeps that many loads in flight.
+    /// fleet shape). A second walk of the table, `KEYS_AHEAD` slots ahead, asks for
+    /// each key early, which keeps that many loads in flight.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], u64)> + '_ {
         let mut ahead = self.table.iter();
         ahead.by_ref().take(KEYS_AHEAD).for_each(|s| self.arena.prefetch(s.at(), 2));
