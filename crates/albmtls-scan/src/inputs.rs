@@ -324,7 +324,7 @@ pub(crate) fn list_inputs(
         Pending::S3(object) => in_shard(&|| object.url()),
     });
     // Sizes are already known, so the sort's O(n log n) key reads make no system calls
-    // (a local file's size comes from the `lstat` of the duplicate check above).
+    // (a local file's size comes from the `stat` of the duplicate check above).
     let mut pending: Vec<(usize, Pending)> = pending.into_iter().enumerate().collect();
     if !keep_listing_order {
         sort_largest_first(&mut pending, |(_, p)| p.size());

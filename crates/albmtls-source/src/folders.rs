@@ -85,8 +85,8 @@ impl Folders {
 mod tests {
     use super::*;
 
-    /// Files of one folder, then another, then the first again; through `..`, links and
-    /// a name with no folder part: each opens the file its path names and looks like it.
+    /// Files of one folder, then another, then the first again; through `..`, `.`, `//`
+    /// and links: each opens the file its path names and looks like it.
     #[test]
     fn files_opened_and_looked_at_through_their_folder_are_those_their_paths_name() {
         let dir = tempfile::tempdir().unwrap();
